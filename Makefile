@@ -1,0 +1,26 @@
+# The two commands the README promises. Each does its own set-up first.
+YIZHAN := .venv/bin/yizhan
+
+.PHONY: run test bench lint setup
+
+setup:
+	@scripts/bootstrap
+
+run: setup
+	$(YIZHAN) db up
+	$(YIZHAN) db migrate
+	$(YIZHAN) seed demo --if-empty
+	$(YIZHAN) serve
+
+test:
+	@scripts/bootstrap --browser
+	$(YIZHAN) db up
+	.venv/bin/ruff check .
+	.venv/bin/python -m pytest $(PYTEST_ARGS)
+
+bench: setup
+	$(YIZHAN) db up
+	.venv/bin/python -m bench.nearest
+
+lint: setup
+	.venv/bin/ruff check .

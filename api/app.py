@@ -1,0 +1,40 @@
+"""The FastAPI application factory. Settings come in as an object; nothing connects at import."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from api import errors
+from api.routers import maps, stations
+from geo.db import make_engine
+from maps.assets import STATIC_DIR
+from yizhan.settings import Settings
+
+DESCRIPTION = """
+yizhan (驿站) finds rest stations for outdoor workers — water, shade, toilets, chargers — and
+answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 (Amap) or
+BD-09 (Baidu): say which with `crs`.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.resolved_database_url(), settings.pool_size)
+        app.state.engine = engine
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="yizhan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.state.settings = settings
+    errors.install(app)
+    app.include_router(stations.router)
+    app.include_router(maps.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

@@ -1,0 +1,160 @@
+"""Request dependencies: one small function per parameter group, typed with Annotated."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection, Engine
+
+from api.errors import ApiError, BadParameter
+from geo import hours
+from geo.crs import Crs, to_wgs84
+from geo.vocab import Amenity
+from yizhan.settings import Settings
+
+MAX_K = 50
+MAX_RADIUS_M = 50_000
+MAX_PAGE = 1000
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def read_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        yield conn
+
+
+def write_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A transaction that commits when the endpoint returns and rolls back if it raises."""
+    with engine.begin() as conn:
+        yield conn
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+ReadConn = Annotated[Connection, Depends(read_conn)]
+WriteConn = Annotated[Connection, Depends(write_conn)]
+
+_bearer = HTTPBearer(auto_error=False, description="The admin token (YIZHAN_ADMIN_TOKEN).")
+
+
+def require_admin(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    if not settings.admin_token:
+        raise ApiError(403, "station writes are disabled: no admin token is configured "
+                            "(set YIZHAN_ADMIN_TOKEN)")
+    if credentials is None or not secrets.compare_digest(
+        credentials.credentials.encode(), settings.admin_token.encode()
+    ):
+        raise ApiError(401, "station writes need 'Authorization: Bearer <admin token>'",
+                       {"WWW-Authenticate": "Bearer"})
+
+
+@dataclass(frozen=True)
+class QueryPoint:
+    lon: float
+    lat: float
+    crs: Crs
+    input_lon: float
+    input_lat: float
+
+
+def query_point(
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False,
+                                description="Latitude in degrees, -90 to 90.")],
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False,
+                                description="Longitude in degrees, -180 to 180.")],
+    crs: Annotated[Crs, Query(description="Coordinate system of lat/lon: wgs84 (GPS), "
+                                          "gcj02 (Amap, Tencent) or bd09 (Baidu).")] = Crs.WGS84,
+) -> QueryPoint:
+    wgs_lon, wgs_lat = to_wgs84(lon, lat, crs)
+    return QueryPoint(wgs_lon, wgs_lat, crs, lon, lat)
+
+
+def query_time(
+    settings: SettingsDep,
+    at: Annotated[datetime | None, Query(description="Evaluate opening hours at this ISO 8601 "
+                                         "time instead of now; without an offset it is local "
+                                         "time (Asia/Shanghai by default).")] = None,
+) -> datetime:
+    if at is None:
+        return datetime.now(UTC)
+    if at.tzinfo is None:
+        return at.replace(tzinfo=hours.zone(settings.timezone))
+    return at
+
+
+@dataclass(frozen=True)
+class NearestParams:
+    point: QueryPoint
+    at: datetime
+    k: int
+    radius_m: float | None
+    amenities: list[Amenity]
+    open_now: bool
+    include_closed: bool
+
+
+def nearest_params(
+    point: Annotated[QueryPoint, Depends(query_point)],
+    at: Annotated[datetime, Depends(query_time)],
+    k: Annotated[int, Query(ge=1, le=MAX_K, description=f"How many stations, 1 to {MAX_K}.")] = 5,
+    radius_m: Annotated[float | None, Query(
+        gt=0, le=MAX_RADIUS_M, allow_inf_nan=False,
+        description=f"Only stations within this geodesic distance, at most {MAX_RADIUS_M} m.")]
+    = None,
+    amenity: Annotated[list[Amenity] | None, Query(
+        description="Required amenity; repeat for several (all must be present).")] = None,
+    open_now: Annotated[bool, Query(
+        description="Only stations whose opening hours say they are open (unknown is not open).")]
+    = False,
+    include_closed: Annotated[bool, Query(
+        description="Also list temporarily closed stations.")] = False,
+) -> NearestParams:
+    return NearestParams(point, at, k, radius_m, sorted(set(amenity or [])), open_now,
+                         include_closed)
+
+
+def parse_bbox(
+    bbox: Annotated[str | None, Query(
+        description="minLon,minLat,maxLon,maxLat in WGS84 degrees.",
+        examples=["121.46,31.22,121.50,31.25"])] = None,
+) -> tuple[float, float, float, float] | None:
+    if bbox is None:
+        return None
+    parts = bbox.split(",")
+    allowed = "expected four numbers minLon,minLat,maxLon,maxLat"
+    if len(parts) != 4:
+        raise BadParameter("query", "bbox", f"{allowed}, got {len(parts)} value(s)")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise BadParameter("query", "bbox", f"{allowed}; {bbox!r} has a non-number") from None
+    if not all(math.isfinite(v) for v in values):
+        raise BadParameter("query", "bbox", "values must be finite numbers")
+    min_lon, min_lat, max_lon, max_lat = values
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise BadParameter("query", "bbox", "longitudes must be within -180..180")
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise BadParameter("query", "bbox", "latitudes must be within -90..90 "
+                                            "(order is minLon,minLat,maxLon,maxLat)")
+    if min_lon > max_lon or min_lat > max_lat:
+        raise BadParameter("query", "bbox", "minimum must not exceed maximum "
+                                            "(order is minLon,minLat,maxLon,maxLat)")
+    return min_lon, min_lat, max_lon, max_lat

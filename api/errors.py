@@ -1,0 +1,107 @@
+"""Every failure becomes a 4xx (or 503) whose message names what was wrong and what is allowed."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from geo.hours import HoursError
+
+log = logging.getLogger(__name__)
+
+PLACES = {"query": "query parameter", "path": "path parameter", "body": "body field",
+          "header": "header"}
+
+
+class ApiError(Exception):
+    """An error with a status code and a message for the client."""
+
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
+class NotFound(ApiError):
+    def __init__(self, what: str, key: object):
+        super().__init__(404, f"no {what} with id {key}")
+
+
+class BadParameter(ApiError):
+    def __init__(self, place: str, name: str, message: str):
+        super().__init__(422, f"{PLACES.get(place, place)} '{name}': {message}")
+        self.loc = [place, name]
+
+
+def _describe(error: dict[str, Any], query: dict[str, str]) -> str:
+    loc = [str(part) for part in error.get("loc", ())]
+    place = loc[0] if loc else "request"
+    # A repeated query parameter's position is noise to the reader: 'amenity', not 'amenity.0'.
+    name = loc[1] if place in ("query", "path", "header") and len(loc) > 1 else ".".join(loc[1:])
+    message = str(error.get("msg", "invalid"))
+    if error.get("type") != "missing" and "input" in error:
+        message += f" (got {error['input']!r})"
+    if place == "query" and name == "lat" and error.get("type", "").endswith("_equal"):
+        lon = query.get("lon", "")
+        try:
+            if abs(float(lon)) <= 90:
+                message += "; did you swap lat and lon?"
+        except ValueError:
+            pass
+    where = f"{PLACES.get(place, place)} '{name}'" if name else PLACES.get(place, place)
+    return f"{where}: {message}"
+
+
+def _json(status: int, message: str, detail: list[dict[str, Any]] | None = None,
+          headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"message": message}
+    if detail is not None:
+        body["detail"] = detail
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    query = dict(request.query_params)
+    details = []
+    for error in exc.errors():
+        details.append({"loc": list(error.get("loc", ())), "msg": _describe(error, query),
+                        "type": error.get("type")})
+    return _json(422, "; ".join(d["msg"] for d in details), details)
+
+
+async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    detail = [{"loc": exc.loc, "msg": exc.message}] if isinstance(exc, BadParameter) else None
+    return _json(exc.status, exc.message, detail, exc.headers)
+
+
+async def _hours(request: Request, exc: HoursError) -> JSONResponse:
+    return _json(422, str(exc))
+
+
+async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+    constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or ""
+    if constraint == "uq_stations_external_id":
+        return _json(409, "a station with this external_id already exists")
+    log.warning("integrity error: %s", constraint)
+    return _json(409, f"the change conflicts with stored data ({constraint or 'constraint'})")
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database unavailable: %s", type(exc).__name__)
+    return _json(503, "the database is unavailable; try again shortly", headers={"Retry-After": "5"})
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(HoursError, _hours)  # type: ignore[arg-type]
+    app.add_exception_handler(IntegrityError, _integrity)  # type: ignore[arg-type]
+    app.add_exception_handler(OperationalError, _unavailable)
+    app.add_exception_handler(PoolTimeout, _unavailable)

@@ -1,0 +1,41 @@
+"""Station records as GeoJSON features."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from geo import hours
+from geo.crs import Crs, from_wgs84
+from geo.h3index import to_hex
+from geo.navigation import navigation_links
+from geo.nearest import NearStation
+from geo.stations import StationRecord
+
+
+def station_feature(s: StationRecord, open_now: bool | None) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": s.id,
+        "geometry": {"type": "Point", "coordinates": (s.lon, s.lat)},
+        "properties": {
+            "id": s.id, "external_id": s.external_id, "name": s.name, "address": s.address,
+            "amenities": s.amenities, "opening_hours": s.opening_hours, "open_now": open_now,
+            "timezone": s.timezone, "status": s.status, "operator": s.operator,
+            "phone": s.phone, "union_id": s.union_id, "h3": to_hex(s.h3_r10),
+            "last_verified_at": s.last_verified_at, "created_at": s.created_at,
+            "updated_at": s.updated_at, "navigation": navigation_links(s.lon, s.lat, s.name),
+        },
+    }
+
+
+def station_feature_at(s: StationRecord, at: datetime, country: str) -> dict[str, Any]:
+    return station_feature(s, hours.open_at(s.opening_hours, at, s.timezone, country))
+
+
+def near_feature(near: NearStation, crs: Crs) -> dict[str, Any]:
+    feature = station_feature(near.station, near.open_now)
+    lon, lat = from_wgs84(near.station.lon, near.station.lat, crs)
+    feature["properties"]["distance_m"] = round(near.distance_m, 3)
+    feature["properties"]["point_in_crs"] = {"crs": crs, "lon": lon, "lat": lat}
+    return feature

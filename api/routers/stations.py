@@ -1,0 +1,144 @@
+"""Stations: nearest lookup, listing, and admin writes. Parse, call the core, shape the answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from api.deps import (
+    MAX_PAGE,
+    NearestParams,
+    ReadConn,
+    SettingsDep,
+    WriteConn,
+    nearest_params,
+    parse_bbox,
+    require_admin,
+)
+from api.errors import NotFound
+from api.geojson import near_feature, station_feature_at
+from api.schemas import NearestCollection, StationFeature, StationPage
+from geo import stations
+from geo.crs import Crs
+from geo.nearest import nearest
+from geo.station_data import NewStation, StationFields
+from geo.vocab import Amenity, StationStatus
+
+router = APIRouter(prefix="/stations", tags=["stations"])
+StationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Station id")]
+Admin = [Depends(require_admin)]
+
+
+def find_nearest(conn: ReadConn, params: NearestParams, country: str) -> list[Any]:
+    return nearest(
+        conn, params.point.lon, params.point.lat, params.k, at=params.at,
+        amenities=params.amenities, include_closed=params.include_closed,
+        radius_m=params.radius_m, open_now=params.open_now, country=country,
+    )
+
+
+@router.get("/nearest", response_model=NearestCollection)
+def get_nearest(
+    conn: ReadConn,
+    settings: SettingsDep,
+    params: Annotated[NearestParams, Depends(nearest_params)],
+) -> dict[str, Any]:
+    """The k nearest usable stations, ordered by geodesic distance (ties by id).
+
+    Removed and planned stations never appear; temporarily closed ones only with
+    `include_closed=true`.
+    """
+    found = find_nearest(conn, params, settings.holiday_country)
+    p = params.point
+    return {
+        "type": "FeatureCollection",
+        "query": {
+            "lat": p.input_lat, "lon": p.input_lon, "crs": p.crs,
+            "wgs84": {"crs": Crs.WGS84, "lon": p.lon, "lat": p.lat},
+            "k": params.k, "radius_m": params.radius_m, "amenities": params.amenities,
+            "open_now": params.open_now, "include_closed": params.include_closed,
+            "at": params.at,
+        },
+        "features": [near_feature(n, p.crs) for n in found],
+    }
+
+
+@router.get("", response_model=StationPage)
+def list_stations(
+    conn: ReadConn,
+    settings: SettingsDep,
+    bbox: Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)],
+    amenity: Annotated[list[Amenity] | None, Query(description="Required amenity; repeatable.")]
+    = None,
+    status: Annotated[list[StationStatus] | None, Query(
+        description="Statuses to list; repeatable. Default: all but removed.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size, 1 to {MAX_PAGE}.")]
+    = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")] = 0,
+) -> dict[str, Any]:
+    """A page of stations ordered by id, with the total count of matches."""
+    statuses = status or [s for s in StationStatus if s is not StationStatus.REMOVED]
+    total, rows = stations.search(conn, amenities=amenity, statuses=statuses, bbox=bbox,
+                                  limit=limit, offset=offset)
+    now = datetime.now(UTC)
+    return {
+        "type": "FeatureCollection", "total": total, "limit": limit, "offset": offset,
+        "features": [station_feature_at(s, now, settings.holiday_country) for s in rows],
+    }
+
+
+@router.get("/{station_id}", response_model=StationFeature)
+def get_station(conn: ReadConn, settings: SettingsDep, station_id: StationId) -> dict[str, Any]:
+    station = stations.get(conn, station_id)
+    if station is None:
+        raise NotFound("station", station_id)
+    return station_feature_at(station, datetime.now(UTC), settings.holiday_country)
+
+
+@router.post("", response_model=StationFeature, status_code=201, dependencies=Admin)
+def create_station(
+    conn: WriteConn,
+    settings: SettingsDep,
+    body: NewStation,
+    crs: Annotated[Crs, Query(description="Coordinate system of lon/lat in the body.")]
+    = Crs.WGS84,
+) -> dict[str, Any]:
+    """Create a station (admin). Without an external_id one is generated."""
+    columns = body.columns(crs, only_set=False)
+    columns["external_id"] = columns["external_id"] or f"api-{_new_suffix()}"
+    columns = {k: v for k, v in columns.items() if v is not None}
+    station = stations.create(conn, columns)
+    return station_feature_at(station, datetime.now(UTC), settings.holiday_country)
+
+
+@router.patch("/{station_id}", response_model=StationFeature, dependencies=Admin)
+def update_station(
+    conn: WriteConn,
+    settings: SettingsDep,
+    station_id: StationId,
+    body: StationFields,
+    crs: Annotated[Crs, Query(description="Coordinate system of lon/lat in the body.")]
+    = Crs.WGS84,
+) -> dict[str, Any]:
+    """Change some fields of a station (admin); fields left out keep their values."""
+    station = stations.update(conn, station_id, body.columns(crs))
+    if station is None:
+        raise NotFound("station", station_id)
+    return station_feature_at(station, datetime.now(UTC), settings.holiday_country)
+
+
+@router.delete("/{station_id}", response_model=StationFeature, dependencies=Admin)
+def retire_station(conn: WriteConn, settings: SettingsDep, station_id: StationId) -> dict[str, Any]:
+    """Retire a station (admin): its status becomes `removed`; the record is kept."""
+    station = stations.update(conn, station_id, {"status": StationStatus.REMOVED.value})
+    if station is None:
+        raise NotFound("station", station_id)
+    return station_feature_at(station, datetime.now(UTC), settings.holiday_country)
+
+
+def _new_suffix() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:12]

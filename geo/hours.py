@@ -1,0 +1,59 @@
+"""OpenStreetMap `opening_hours`, evaluated in the station's local time.
+
+"Open now" is True, False or None: no hours recorded, or hours that say `unknown`, is None,
+and None is never counted as open.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import opening_hours
+
+
+class HoursError(ValueError):
+    pass
+
+
+@lru_cache(maxsize=4096)
+def parse(expression: str, timezone: str, country: str) -> opening_hours.OpeningHours:
+    try:
+        return opening_hours.OpeningHours(
+            expression, timezone=zone(timezone), country=country,
+            auto_country=False, auto_timezone=False,
+        )
+    except (SyntaxError, ValueError, opening_hours.ParserError) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
+        raise HoursError(
+            f"opening_hours {expression!r} is not valid OpenStreetMap opening_hours syntax "
+            f"({first_line}); e.g. '24/7', 'Mo-Fr 09:00-17:00; PH off'"
+        ) from exc
+
+
+@lru_cache(maxsize=512)
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise HoursError(f"unknown time zone {name!r}; use an IANA name like Asia/Shanghai") from exc
+
+
+def validate(expression: str, timezone: str = "Asia/Shanghai", country: str = "CN") -> str:
+    """The expression, stripped, if it parses; HoursError saying why otherwise."""
+    expression = expression.strip()
+    parse(expression, timezone, country)
+    return expression
+
+
+def open_at(expression: str | None, at: datetime, timezone: str, country: str) -> bool | None:
+    if not expression:
+        return None
+    local = at.astimezone(zone(timezone))
+    state = parse(expression, timezone, country).state(local)[0]
+    if state == opening_hours.State.OPEN:
+        return True
+    if state == opening_hours.State.CLOSED:
+        return False
+    return None

@@ -1,0 +1,116 @@
+"""The k nearest stations to a point, in exact geodesic (WGS84 ellipsoid) order.
+
+The GiST KNN operator on geography orders by distance on a sphere, which can disagree with the
+ellipsoid near ties. So the query runs in two steps: KNN finds k candidates, the largest of their
+ellipsoidal distances bounds the answer, and every station within that bound (an index-backed
+ST_DWithin) is ranked by ST_Distance on the ellipsoid, ties by id. `open_now` needs the OSM
+opening-hours evaluator, which runs in Python; the candidate count grows until k open stations
+are found or none are left, so the answer stays exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geography
+from sqlalchemy import Connection, bindparam, cast, func, literal, select
+
+from geo import hours
+from geo.stations import RECORD_COLUMNS, StationRecord, T, filtered, record
+from geo.vocab import Amenity, StationStatus
+
+# Slack added to the distance bound so that floating-point rounding never drops a candidate.
+BOUND_SLACK_M = 0.001
+
+
+@dataclass(frozen=True, slots=True)
+class NearStation:
+    station: StationRecord
+    distance_m: float
+    open_now: bool | None
+
+
+def _query_point() -> Any:
+    point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
+    return cast(point, Geography)
+
+
+def exact_nearest(
+    conn: Connection,
+    lon: float,
+    lat: float,
+    limit: int,
+    *,
+    amenities: list[Amenity] | None = None,
+    statuses: list[StationStatus],
+    radius_m: float | None = None,
+    require_hours: bool = False,
+) -> list[tuple[StationRecord, float]]:
+    """The `limit` nearest stations passing the filters, with their distances in metres."""
+    geog = cast(T.c.location, Geography)
+    point = _query_point()
+    distance = func.ST_Distance(geog, point)
+
+    def candidates(query: Any) -> Any:
+        query = filtered(query, amenities, statuses)
+        if radius_m is not None:
+            query = query.where(func.ST_DWithin(geog, point, radius_m + BOUND_SLACK_M))
+        if require_hours:
+            query = query.where(T.c.opening_hours.is_not(None))
+        return query
+
+    knn = candidates(select(distance.label("d"))).order_by(geog.op("<->")(point)).limit(limit)
+    bound = select(func.max(knn.subquery().c.d)).scalar_subquery()
+    exact = candidates(select(*RECORD_COLUMNS, distance.label("distance_m"))).where(
+        func.ST_DWithin(geog, point, bound + BOUND_SLACK_M)
+    )
+    if radius_m is not None:
+        exact = exact.where(distance <= literal(radius_m))
+    exact = exact.order_by(distance, T.c.id).limit(limit)
+    rows = conn.execute(exact, {"lon": lon, "lat": lat})
+    return [(record(row), float(row.distance_m)) for row in rows]
+
+
+def nearest(
+    conn: Connection,
+    lon: float,
+    lat: float,
+    k: int,
+    *,
+    at: datetime,
+    amenities: list[Amenity] | None = None,
+    include_closed: bool = False,
+    radius_m: float | None = None,
+    open_now: bool = False,
+    country: str = "CN",
+) -> list[NearStation]:
+    """The k nearest usable stations to WGS84 (lon, lat), each with whether it is open at `at`.
+
+    Usable means operational, or temporarily closed when `include_closed`; planned and removed
+    stations never appear. With `open_now`, only stations whose hours say they are open count.
+    """
+    statuses = [StationStatus.OPERATIONAL]
+    if include_closed:
+        statuses.append(StationStatus.TEMPORARILY_CLOSED)
+
+    def annotate(rows: list[tuple[StationRecord, float]]) -> list[NearStation]:
+        return [
+            NearStation(s, d, hours.open_at(s.opening_hours, at, s.timezone, country))
+            for s, d in rows
+        ]
+
+    if not open_now:
+        rows = exact_nearest(conn, lon, lat, k, amenities=amenities, statuses=statuses,
+                             radius_m=radius_m)
+        return annotate(rows)
+
+    batch = max(4 * k, 32)
+    while True:
+        rows = exact_nearest(conn, lon, lat, batch, amenities=amenities, statuses=statuses,
+                             radius_m=radius_m, require_hours=True)
+        found = [s for s in annotate(rows) if s.open_now]
+        if len(found) >= k or len(rows) < batch:
+            return found[:k]
+        batch *= 4

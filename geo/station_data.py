@@ -1,0 +1,110 @@
+"""What a station is made of, validated once for the API and the importers alike."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from geo import hours
+from geo.crs import Crs, to_wgs84
+from geo.h3index import point_cell
+from geo.vocab import Amenity, StationStatus
+
+PHONE = re.compile(r"^\+?[0-9][0-9 \-]{1,22}[0-9]$")
+REQUIRED = {"external_id", "name", "lon", "lat", "amenities", "timezone", "status"}
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+def _valid_timezone(name: str) -> str:
+    hours.zone(name)
+    return name
+
+
+def _valid_phone(phone: str) -> str:
+    phone = phone.strip()
+    if not PHONE.match(phone):
+        raise ValueError("phone must be digits, spaces or dashes, optionally starting with +")
+    return phone
+
+
+Phone = Annotated[str, AfterValidator(_valid_phone)]
+TimeZoneName = Annotated[str, AfterValidator(_valid_timezone)]
+
+
+def parse_amenities(value: Any) -> Any:
+    """Lists pass through; a string may separate amenities with `;`, `,` or `|`."""
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(r"[;,|]", value) if part.strip()]
+    return value
+
+
+class StationFields(BaseModel):
+    """Every field a client may set; all optional, as in an update."""
+
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    external_id: Text200 | None = None
+    name: Text200 | None = None
+    address: Text500 | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    amenities: list[Amenity] | None = None
+    opening_hours: Text500 | None = None
+    timezone: TimeZoneName | None = None
+    status: StationStatus | None = None
+    operator: Text200 | None = None
+    phone: Phone | None = None
+    last_verified_at: AwareDatetime | None = None
+
+    _split_amenities = field_validator("amenities", mode="before")(parse_amenities)
+
+    @field_validator("amenities")
+    @classmethod
+    def _sorted_unique(cls, value: list[Amenity] | None) -> list[Amenity] | None:
+        return sorted(set(value)) if value is not None else None
+
+    @model_validator(mode="after")
+    def _hours_parse(self) -> StationFields:
+        if self.opening_hours is not None:
+            self.opening_hours = hours.validate(
+                self.opening_hours, self.timezone or "Asia/Shanghai"
+            )
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("lon and lat go together: give both or neither")
+        for name in REQUIRED & self.model_fields_set:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def columns(self, crs: Crs, *, only_set: bool = True) -> dict[str, Any]:
+        """Database column values; coordinates converted from `crs` to WGS84 and H3-indexed."""
+        data = self.model_dump(exclude_unset=only_set, exclude={"lon", "lat"})
+        if "amenities" in data and data["amenities"] is not None:
+            data["amenities"] = [a.value for a in data["amenities"]]
+        if "status" in data and data["status"] is not None:
+            data["status"] = data["status"].value
+        if self.lon is not None and self.lat is not None:
+            lon, lat = to_wgs84(self.lon, self.lat, crs)
+            data["location"] = f"SRID=4326;POINT({lon!r} {lat!r})"
+            data["h3_r10"] = point_cell(lon, lat)
+        return data
+
+
+class NewStation(StationFields):
+    """A station to create: name and position are required."""
+
+    name: Text200
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)

@@ -1,0 +1,137 @@
+"""Reading and writing stations. Every function takes a Connection; the caller owns the transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from geo.models import Station
+from geo.vocab import Amenity, StationStatus
+
+T = Station.__table__
+EDITABLE = [
+    "name", "address", "location", "h3_r10", "amenities", "opening_hours", "timezone",
+    "status", "operator", "phone", "last_verified_at",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StationRecord:
+    id: int
+    external_id: str
+    name: str
+    address: str | None
+    lon: float
+    lat: float
+    h3_r10: int
+    amenities: list[str]
+    opening_hours: str | None
+    timezone: str
+    status: str
+    operator: str | None
+    union_id: int | None
+    phone: str | None
+    last_verified_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+RECORD_COLUMNS = [
+    T.c.id, T.c.external_id, T.c.name, T.c.address,
+    func.ST_X(T.c.location).label("lon"), func.ST_Y(T.c.location).label("lat"),
+    T.c.h3_r10, T.c.amenities, T.c.opening_hours, T.c.timezone, T.c.status, T.c.operator,
+    T.c.union_id, T.c.phone, T.c.last_verified_at, T.c.created_at, T.c.updated_at,
+]
+
+
+def record(row: Any) -> StationRecord:
+    return StationRecord(**{name: row._mapping[name] for name in StationRecord.__slots__})
+
+
+def filtered(
+    query: Select[Any],
+    amenities: list[Amenity] | None = None,
+    statuses: list[StationStatus] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> Select[Any]:
+    """Add the usual filters: all amenities present, status among those given, inside a bbox."""
+    if amenities:
+        query = query.where(T.c.amenities.contains([a.value for a in amenities]))
+    if statuses:
+        query = query.where(T.c.status.in_([s.value for s in statuses]))
+    if bbox:
+        envelope = func.ST_MakeEnvelope(*bbox, 4326)
+        query = query.where(and_(T.c.location.op("&&")(envelope),
+                                 func.ST_Covers(envelope, T.c.location)))
+    return query
+
+
+def get(conn: Connection, station_id: int) -> StationRecord | None:
+    row = conn.execute(select(*RECORD_COLUMNS).where(T.c.id == station_id)).first()
+    return record(row) if row else None
+
+
+def search(
+    conn: Connection,
+    *,
+    amenities: list[Amenity] | None = None,
+    statuses: list[StationStatus] | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[StationRecord]]:
+    """One page of stations ordered by id, and how many match in all."""
+    total = conn.execute(
+        filtered(select(func.count()).select_from(T), amenities, statuses, bbox)
+    ).scalar_one()
+    rows = conn.execute(
+        filtered(select(*RECORD_COLUMNS), amenities, statuses, bbox)
+        .order_by(T.c.id).limit(limit).offset(offset)
+    )
+    return total, [record(r) for r in rows]
+
+
+def create(conn: Connection, columns: dict[str, Any]) -> StationRecord:
+    new_id = conn.execute(T.insert().values(**columns).returning(T.c.id)).scalar_one()
+    created = get(conn, new_id)
+    assert created is not None
+    return created
+
+
+def update(conn: Connection, station_id: int, columns: dict[str, Any]) -> StationRecord | None:
+    if columns:
+        changed = conn.execute(
+            T.update().where(T.c.id == station_id)
+            .values(**columns, updated_at=func.now()).returning(T.c.id)
+        ).first()
+        if changed is None:
+            return None
+    return get(conn, station_id)
+
+
+def upsert(conn: Connection, rows: list[dict[str, Any]]) -> tuple[int, int]:
+    """Insert or update by external id; rows equal to what is stored are left alone.
+
+    Returns (inserted, updated); a second run of the same rows returns (0, 0).
+    """
+    if not rows:
+        return 0, 0
+    statement = pg_insert(T).values(rows)
+    given = [c for c in EDITABLE if c in rows[0]]
+    statement = statement.on_conflict_do_update(
+        index_elements=[T.c.external_id],
+        set_={**{c: statement.excluded[c] for c in given}, "updated_at": func.now()},
+        where=or_(*(T.c[c].is_distinct_from(statement.excluded[c]) for c in given)),
+    ).returning(literal_column("xmax = 0").label("inserted"))
+    inserted = updated = 0
+    for (was_insert,) in conn.execute(statement):
+        if was_insert:
+            inserted += 1
+        else:
+            updated += 1
+    return inserted, updated
+

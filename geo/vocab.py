@@ -1,0 +1,49 @@
+"""Closed vocabularies shared by the database, the API and the importers."""
+
+from enum import StrEnum
+
+
+class Amenity(StrEnum):
+    DRINKING_WATER = "drinking_water"
+    HOT_WATER = "hot_water"
+    COOLING = "cooling"
+    HEATING = "heating"
+    SEATING = "seating"
+    TOILET = "toilet"
+    PHONE_CHARGING = "phone_charging"
+    MICROWAVE = "microwave"
+    FIRST_AID = "first_aid"
+    WIFI = "wifi"
+    UMBRELLA_LENDING = "umbrella_lending"
+    TOOL_KIT = "tool_kit"
+    EBIKE_PARKING = "ebike_parking"
+    EBIKE_CHARGING = "ebike_charging"
+    REFRIGERATOR = "refrigerator"
+    READING = "reading"
+
+
+class StationStatus(StrEnum):
+    OPERATIONAL = "operational"
+    TEMPORARILY_CLOSED = "temporarily_closed"
+    PLANNED = "planned"
+    REMOVED = "removed"
+
+
+AMENITY_LABELS_ZH: dict[Amenity, str] = {
+    Amenity.DRINKING_WATER: "饮用水",
+    Amenity.HOT_WATER: "热水",
+    Amenity.COOLING: "空调降温",
+    Amenity.HEATING: "取暖",
+    Amenity.SEATING: "休息座椅",
+    Amenity.TOILET: "卫生间",
+    Amenity.PHONE_CHARGING: "手机充电",
+    Amenity.MICROWAVE: "微波炉",
+    Amenity.FIRST_AID: "急救药箱",
+    Amenity.WIFI: "无线网络",
+    Amenity.UMBRELLA_LENDING: "雨伞借用",
+    Amenity.TOOL_KIT: "维修工具",
+    Amenity.EBIKE_PARKING: "电动车停放",
+    Amenity.EBIKE_CHARGING: "电动车充电",
+    Amenity.REFRIGERATOR: "冰箱",
+    Amenity.READING: "书报阅读",
+}

@@ -1,0 +1,28 @@
+"""Serve Leaflet and its plugins from yizhan itself, so that pages render with no internet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import folium
+
+STATIC_DIR = Path(__file__).parent / "static"
+LEAFLET = "vendor/leaflet-1.9.4"
+MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3"
+
+
+def use_local_assets(element: folium.MacroElement, static_base: str) -> None:
+    """Point an element's script and style links at /static instead of public CDNs."""
+    local_js = {
+        "leaflet": f"{static_base}/{LEAFLET}/leaflet.js",
+        "markerclusterjs": f"{static_base}/{MARKERCLUSTER}/leaflet.markercluster.js",
+    }
+    local_css = {
+        "leaflet_css": f"{static_base}/{LEAFLET}/leaflet.css",
+        "markerclustercss": f"{static_base}/{MARKERCLUSTER}/MarkerCluster.css",
+        "markerclusterdefaultcss": f"{static_base}/{MARKERCLUSTER}/MarkerCluster.Default.css",
+    }
+    # Anything folium would load that we do not ship (jQuery, Bootstrap, icon fonts) is dropped:
+    # the pages use plain Leaflet markers and popups.
+    element.default_js = [(n, local_js[n]) for n, _ in element.default_js if n in local_js]
+    element.default_css = [(n, local_css[n]) for n, _ in element.default_css if n in local_css]

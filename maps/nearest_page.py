@@ -1,0 +1,153 @@
+"""`/maps/nearest`: the rider's point, the stations around it, the nearest ones highlighted."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from html import escape
+
+import folium
+
+from geo.navigation import navigation_links
+from geo.nearest import NearStation
+from geo.vocab import AMENITY_LABELS_ZH, Amenity
+from maps.assets import use_local_assets
+
+TEXT = {
+    "zh": {"you": "您的位置", "title": "附近的户外劳动者服务站点", "open": "营业中",
+           "closed": "休息中", "unknown": "营业时间未知", "hours": "开放时间",
+           "amenities": "服务", "phone": "电话", "nearest": "最近的站点", "none": "附近没有符合条件的站点",
+           "navigate": "导航", "m": "米", "temporarily_closed": "暂停开放"},
+    "en": {"you": "You are here", "title": "Rest stations near you", "open": "Open now",
+           "closed": "Closed now", "unknown": "Hours unknown", "hours": "Hours",
+           "amenities": "Amenities", "phone": "Phone", "nearest": "Nearest stations",
+           "none": "No matching station nearby", "navigate": "Navigate", "m": "m",
+           "temporarily_closed": "Temporarily closed"},
+}
+
+
+@dataclass(frozen=True)
+class MapStyle:
+    static_base: str
+    tiles_url: str
+    tiles_attribution: str
+    lang: str = "zh"
+
+
+def _open_label(open_now: bool | None, t: dict[str, str]) -> str:
+    return t["unknown"] if open_now is None else t["open"] if open_now else t["closed"]
+
+
+def _amenity_label(name: str, lang: str) -> str:
+    return AMENITY_LABELS_ZH[Amenity(name)] if lang == "zh" else name.replace("_", " ")
+
+
+def popup_html(near: NearStation, lang: str) -> str:
+    t = TEXT[lang]
+    s = near.station
+    links = navigation_links(s.lon, s.lat, s.name)
+    rows = [
+        f'<div class="yz-popup" data-station-id="{s.id}">',
+        f"<b class=\"yz-name\">{escape(s.name)}</b>",
+        f"<div>{escape(s.address or '')}</div>",
+        f"<div>{near.distance_m:,.0f} {t['m']} · {_open_label(near.open_now, t)}</div>",
+    ]
+    if s.status == "temporarily_closed":
+        rows.append(f"<div><b>{t['temporarily_closed']}</b></div>")
+    if s.opening_hours:
+        rows.append(f"<div>{t['hours']}: <code>{escape(s.opening_hours)}</code></div>")
+    if s.amenities:
+        labels = "、".join(_amenity_label(a, lang) for a in s.amenities)
+        rows.append(f"<div>{t['amenities']}: {escape(labels)}</div>")
+    if s.phone:
+        rows.append(f'<div>{t["phone"]}: <a href="tel:{escape(s.phone)}">{escape(s.phone)}</a></div>')
+    rows.append(
+        f"<div>{t['navigate']}: "
+        + " · ".join(f'<a href="{escape(url)}" target="_blank" rel="noopener">{label}</a>'
+                     for label, url in (("高德", links["amap"]), ("百度", links["baidu"]),
+                                        ("OSM", links["osm"])))
+        + "</div></div>"
+    )
+    return "".join(rows)
+
+
+def nearest_map(
+    lon: float,
+    lat: float,
+    nearest: Sequence[NearStation],
+    around: Sequence[NearStation],
+    style: MapStyle,
+) -> str:
+    """A complete HTML page; WGS84 throughout (the tile source is assumed WGS84/OSM)."""
+    t = TEXT[style.lang]
+    fmap = folium.Map(location=[lat, lon], zoom_start=16, tiles=None, control_scale=True,
+                      prefer_canvas=False)
+    use_local_assets(fmap, style.static_base)
+    folium.TileLayer(tiles=style.tiles_url, attr=style.tiles_attribution, max_zoom=19).add_to(fmap)
+
+    highlighted = {n.station.id for n in nearest}
+    for near in around:
+        if near.station.id in highlighted:
+            continue
+        folium.CircleMarker(
+            [near.station.lat, near.station.lon], radius=6, color="#2b7a3d", weight=2,
+            fill=True, fill_color="#5cb85c", fill_opacity=0.8,
+            class_name=f"yz-station yz-station-{near.station.id}",
+            popup=folium.Popup(popup_html(near, style.lang), max_width=320),
+            tooltip=escape(near.station.name),
+        ).add_to(fmap)
+
+    for rank, near in enumerate(nearest, start=1):
+        s = near.station
+        label = f"{rank}. {s.name} · {near.distance_m:,.0f} {t['m']}"
+        folium.PolyLine(
+            [[lat, lon], [s.lat, s.lon]], color="#d9534f", weight=3, dash_array="6 6",
+            tooltip=escape(label), class_name="yz-line",
+        ).add_to(fmap)
+        folium.Marker(
+            [s.lat, s.lon],
+            icon=folium.DivIcon(
+                html=f'<div class="yz-rank yz-rank-{rank}" data-station-id="{s.id}">{rank}</div>',
+                icon_size=(26, 26), icon_anchor=(13, 13), class_name="yz-rank-icon",
+            ),
+            popup=folium.Popup(popup_html(near, style.lang), max_width=320),
+            tooltip=escape(label),
+        ).add_to(fmap)
+
+    folium.CircleMarker(
+        [lat, lon], radius=9, color="#ffffff", weight=3, fill=True, fill_color="#1f6fd1",
+        fill_opacity=1, tooltip=t["you"], class_name="yz-you",
+    ).add_to(fmap)
+    if nearest:
+        points = [[lat, lon]] + [[n.station.lat, n.station.lon] for n in nearest]
+        fmap.fit_bounds(points, padding=(30, 30), max_zoom=17)
+
+    root = fmap.get_root()
+    root.header.add_child(folium.Element(f"<title>{t['title']}</title>{_CSS}"))
+    root.html.add_child(folium.Element(_panel(nearest, t)))
+    return root.render()
+
+
+def _panel(nearest: Sequence[NearStation], t: dict[str, str]) -> str:
+    items = "".join(
+        f'<li data-station-id="{n.station.id}">{escape(n.station.name)} '
+        f'<span class="yz-dist">{n.distance_m:,.0f} {t["m"]}</span> '
+        f'<span class="yz-open">{_open_label(n.open_now, t)}</span></li>'
+        for n in nearest
+    )
+    body = f"<ol>{items}</ol>" if nearest else f"<p>{t['none']}</p>"
+    return f'<div id="yz-panel"><b>{t["nearest"]}</b>{body}</div>'
+
+
+_CSS = """<style>
+#yz-panel{position:absolute;z-index:1000;top:10px;right:10px;max-width:280px;background:#fff;
+  padding:8px 12px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);font:13px sans-serif}
+#yz-panel ol{margin:4px 0 0;padding-left:18px}
+#yz-panel .yz-dist{color:#d9534f;font-weight:bold}
+#yz-panel .yz-open{color:#666}
+.yz-rank{width:26px;height:26px;border-radius:13px;background:#d9534f;color:#fff;
+  font:bold 14px/26px sans-serif;text-align:center;border:2px solid #fff;
+  box-shadow:0 1px 4px rgba(0,0,0,.5)}
+.yz-rank-icon{background:none;border:none}
+.yz-popup{font:13px sans-serif;line-height:1.5}
+</style>"""

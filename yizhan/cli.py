@@ -1,0 +1,146 @@
+"""`yizhan`: the operator's command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from geo.crs import Crs
+from yizhan.cluster import ClusterError, LocalCluster
+from yizhan.settings import Settings
+
+app = typer.Typer(help="yizhan: rest stations for outdoor workers, on PostGIS.", no_args_is_help=True)
+db_app = typer.Typer(help="The project-local PostgreSQL cluster and migrations.", no_args_is_help=True)
+seed_app = typer.Typer(help="Demo data.", no_args_is_help=True)
+import_app = typer.Typer(help="Import data files.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(seed_app, name="seed")
+app.add_typer(import_app, name="import")
+
+
+def _cluster(settings: Settings) -> LocalCluster | None:
+    """The local cluster, or None (with a note) when an external database is configured."""
+    if settings.database_url:
+        typer.echo("YIZHAN_DATABASE_URL is set: using that database, starting nothing.")
+        return None
+    return LocalCluster.from_settings(settings)
+
+
+def _fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+@db_app.command("up")
+def db_up() -> None:
+    """Create (first time) and start the local cluster."""
+    settings = Settings()
+    if cluster := _cluster(settings):
+        try:
+            cluster.up()
+        except ClusterError as exc:
+            _fail(str(exc))
+        typer.echo(f"PostgreSQL running on 127.0.0.1:{cluster.port()}, data in {cluster.data}")
+
+
+@db_app.command("down")
+def db_down() -> None:
+    """Stop the local cluster."""
+    if cluster := _cluster(Settings()):
+        cluster.down()
+        typer.echo("PostgreSQL stopped")
+
+
+@db_app.command("status")
+def db_status() -> None:
+    """Say whether the local cluster runs, where, and how to reach it."""
+    settings = Settings()
+    if cluster := _cluster(settings):
+        state = "running" if cluster.running() else (
+            "stopped" if cluster.initialized() else "not created")
+        typer.echo(f"state: {state}\ndata: {cluster.data}\nport: {cluster.port()}")
+        typer.echo(f"url: {cluster.url().replace(cluster.password(), '***')}")
+        if state != "running":
+            raise typer.Exit(3)
+
+
+@db_app.command("reset")
+def db_reset(
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
+) -> None:
+    """Delete the local cluster with all its data and create it anew."""
+    if cluster := _cluster(Settings()):
+        if not yes:
+            typer.confirm(f"Delete all data in {cluster.root}?", abort=True)
+        cluster.reset()
+        typer.echo("PostgreSQL reset and running (empty)")
+
+
+@db_app.command("migrate")
+def db_migrate() -> None:
+    """Bring the schema to the newest migration."""
+    from geo.db import migrate
+
+    migrate(Settings().resolved_database_url())
+    typer.echo("schema is current")
+
+
+@seed_app.command("demo")
+def seed_demo(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only if no station exists.")] = False,
+) -> None:
+    """Load the Shanghai demo stations (deterministic; running it again changes nothing)."""
+    from seed.demo import load_demo
+
+    from geo.db import make_engine
+
+    engine = make_engine(Settings().resolved_database_url(), pool_size=1)
+    with engine.begin() as conn:
+        report = load_demo(conn, if_empty=if_empty)
+    typer.echo(report)
+
+
+@import_app.command("stations")
+def import_stations(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    crs: Annotated[Crs, typer.Option(help="Coordinate system of the file's points.")] = Crs.WGS84,
+    fmt: Annotated[str | None, typer.Option("--format", help="geojson or csv; default: by suffix.")]
+    = None,
+) -> None:
+    """Upsert stations from GeoJSON or CSV by external id; bad rows are reported, good ones load."""
+    from seed.station_import import ImportFormatError, import_file
+
+    from geo.db import make_engine
+
+    engine = make_engine(Settings().resolved_database_url(), pool_size=1)
+    try:
+        result = import_file(engine, file, crs, fmt)
+    except ImportFormatError as exc:
+        _fail(str(exc))
+        return
+    for problem in result.problems:
+        typer.secho(f"{file.name}:{problem.where}: {problem.reason}", fg=typer.colors.YELLOW)
+    typer.echo(result.summary())
+    if result.problems:
+        raise typer.Exit(2)
+
+
+@app.command("serve")
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind.")] = None,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the API and the maps."""
+    import uvicorn
+
+    settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
+    base = settings.public_url or f"http://{host}:{port}"
+    typer.echo(f"API docs:  {base}/docs")
+    typer.echo(f"Map:       {base}/maps/nearest?lat=31.2335&lon=121.4751")
+    typer.echo(f"Nearest:   {base}/stations/nearest?lat=31.2335&lon=121.4751&k=3")
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)

@@ -1,0 +1,221 @@
+"""A project-local PostgreSQL cluster under `.yizhan/`, never the system's one.
+
+As root, the server runs as the unprivileged `postgres` user (initdb refuses root).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pwd
+import secrets
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from yizhan.settings import Settings
+
+SUPERUSER = "yizhan"
+DATABASE = "yizhan"
+SERVER_SETTINGS = {
+    "listen_addresses": "'127.0.0.1'",
+    "shared_buffers": "'256MB'",
+    "work_mem": "'16MB'",
+    "max_connections": "200",
+    "logging_collector": "off",
+}
+
+
+class ClusterError(RuntimeError):
+    """The local cluster cannot be set up or started; the message says why and what to do."""
+
+
+def _pg_bindir() -> Path:
+    """The newest PostgreSQL whose share dir has PostGIS (Debian layout), or YIZHAN_PG_BIN."""
+    if env := os.environ.get("YIZHAN_PG_BIN"):
+        return Path(env)
+    versions = sorted(
+        (p for p in Path("/usr/lib/postgresql").glob("*/bin") if p.parent.name.isdigit()),
+        key=lambda p: int(p.parent.name),
+        reverse=True,
+    )
+    for bindir in versions:
+        if Path(f"/usr/share/postgresql/{bindir.parent.name}/extension/postgis.control").exists():
+            return bindir
+    if versions:
+        raise ClusterError(
+            "PostgreSQL is installed but PostGIS is not: run `sudo apt-get install "
+            f"postgresql-{versions[0].parent.name}-postgis-3` (or `make run`, which does it as root)."
+        )
+    raise ClusterError(
+        "PostgreSQL with PostGIS is not installed: run `sudo apt-get install "
+        "postgresql-15-postgis-3`, or set YIZHAN_DATABASE_URL to an existing PostGIS database."
+    )
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class LocalCluster:
+    state_dir: Path
+    requested_port: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LocalCluster:
+        return cls(settings.data_dir, settings.pg_port)
+
+    # Where things live ---------------------------------------------------------------------
+
+    @property
+    def run_as(self) -> str | None:
+        """The user the server runs as: ourselves, or `postgres` when we are root."""
+        return "postgres" if os.geteuid() == 0 else None
+
+    @property
+    def root(self) -> Path:
+        """The cluster folder: under the project, unless the server user cannot reach it there."""
+        local = self.state_dir / "pg"
+        if self.run_as is None or self._reachable_by_server(self.state_dir):
+            return local
+        digest = hashlib.sha256(str(self.state_dir).encode()).hexdigest()[:10]
+        return Path("/var/tmp") / f"yizhan-pg-{digest}"
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def logfile(self) -> Path:
+        return self.root / "server.log"
+
+    @property
+    def password_file(self) -> Path:
+        return self.state_dir / "pg-password"
+
+    @property
+    def port_file(self) -> Path:
+        return self.state_dir / "pg-port"
+
+    def _reachable_by_server(self, path: Path) -> bool:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = subprocess.run(
+            ["runuser", "-u", "postgres", "--", "test", "-x", str(path)], capture_output=True
+        )
+        return probe.returncode == 0
+
+    # Commands --------------------------------------------------------------------------------
+
+    def _run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        cmd = [str(_pg_bindir() / args[0]), *args[1:]]
+        if self.run_as:
+            cmd = ["runuser", "-u", self.run_as, "--", *cmd]
+        result = subprocess.run(cmd, capture_output=True, text=True)
+        if check and result.returncode != 0:
+            raise ClusterError(f"{args[0]} failed:\n{result.stdout}{result.stderr}")
+        return result
+
+    def _chown_to_server(self, path: Path) -> None:
+        if self.run_as:
+            user = pwd.getpwnam(self.run_as)
+            os.chown(path, user.pw_uid, user.pw_gid)
+
+    def port(self) -> int:
+        if self.requested_port:
+            return self.requested_port
+        if self.port_file.exists():
+            return int(self.port_file.read_text())
+        # A port derived from the folder, so two checkouts on one machine rarely collide.
+        port = 54000 + int(hashlib.sha256(str(self.state_dir).encode()).hexdigest(), 16) % 1000
+        while not _port_is_free(port):
+            port += 1
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.port_file.write_text(str(port))
+        return port
+
+    def password(self) -> str:
+        if not self.password_file.exists():
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            self.password_file.touch(mode=0o600)
+            self.password_file.write_text(secrets.token_urlsafe(24))
+        return self.password_file.read_text().strip()
+
+    def url(self, database: str = DATABASE) -> str:
+        return (
+            f"postgresql+psycopg://{SUPERUSER}:{quote(self.password(), safe='')}"
+            f"@127.0.0.1:{self.port()}/{database}"
+        )
+
+    def initialized(self) -> bool:
+        return (self.data / "PG_VERSION").exists()
+
+    def running(self) -> bool:
+        if not self.initialized():
+            return False
+        return self._run("pg_ctl", "status", "-D", str(self.data), check=False).returncode == 0
+
+    def init(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.socket_dir.mkdir(exist_ok=True)
+        for path in (self.root, self.socket_dir):
+            self._chown_to_server(path)
+        pwfile = self.root / "initdb-password"
+        pwfile.write_text(self.password())
+        self._chown_to_server(pwfile)
+        try:
+            self._run(
+                "initdb", "-D", str(self.data), "-U", SUPERUSER, f"--pwfile={pwfile}",
+                "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions",
+            )
+        finally:
+            pwfile.unlink(missing_ok=True)
+        # A socket path longer than the kernel allows makes the server refuse to start.
+        socket_dir = str(self.socket_dir) if len(str(self.socket_dir)) < 90 else ""
+        settings = {**SERVER_SETTINGS, "port": str(self.port()),
+                    "unix_socket_directories": f"'{socket_dir}'"}
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write("\n# yizhan local cluster\n")
+            conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+
+    def up(self) -> None:
+        if not self.initialized():
+            self.init()
+        if not self.running():
+            self.logfile.touch()
+            self._chown_to_server(self.logfile)
+            self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data),
+                      "-l", str(self.logfile), "-o", f"-p {self.port()}")
+        self.ensure_database(DATABASE)
+
+    def down(self) -> None:
+        if self.running():
+            self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data))
+
+    def reset(self) -> None:
+        self.down()
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.up()
+
+    def ensure_database(self, name: str) -> None:
+        import psycopg
+
+        dsn = self.url("postgres").replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{name}"')

@@ -1,0 +1,38 @@
+"""Settings from the environment (prefix YIZHAN_) or `.env`; read when asked, never at import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="YIZHAN_", env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="An existing PostGIS database; when unset, the project-local cluster is used.",
+    )
+    data_dir: Path = Field(default=PROJECT_ROOT / ".yizhan", description="Local cluster and state.")
+    pg_port: int | None = Field(default=None, description="Port of the project-local cluster.")
+    admin_token: str | None = Field(default=None, description="Bearer token for station writes.")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = Field(default=None, description="How clients reach the API.")
+    timezone: str = Field(default="Asia/Shanghai", description="Default station time zone.")
+    holiday_country: str = Field(default="CN", description="Country of public holidays (PH).")
+    tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+    tiles_attribution: str = "&copy; OpenStreetMap contributors"
+    pool_size: int = 10
+
+    def resolved_database_url(self) -> str:
+        """The database to use: the configured one, else the local cluster's (which must be up)."""
+        if self.database_url:
+            return self.database_url
+        from yizhan.cluster import LocalCluster
+
+        return LocalCluster.from_settings(self).url()
