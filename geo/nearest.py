@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from geoalchemy2 import Geography
-from sqlalchemy import Connection, bindparam, cast, func, literal, select
+from sqlalchemy import Connection, bindparam, func, literal, select
 
 from geo import hours
 from geo.stations import RECORD_COLUMNS, StationRecord, T, filtered, record
@@ -33,8 +32,7 @@ class NearStation:
 
 
 def _query_point() -> Any:
-    point = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
-    return cast(point, Geography)
+    return func.geography(func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326))
 
 
 def exact_nearest(
@@ -49,7 +47,7 @@ def exact_nearest(
     require_hours: bool = False,
 ) -> list[tuple[StationRecord, float]]:
     """The `limit` nearest stations passing the filters, with their distances in metres."""
-    geog = cast(T.c.location, Geography)
+    geog = func.geography(T.c.location)  # the expression of the ix_stations_location_geog index
     point = _query_point()
     distance = func.ST_Distance(geog, point)
 

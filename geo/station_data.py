@@ -108,3 +108,6 @@ class NewStation(StationFields):
     name: Text200
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    amenities: list[Amenity] = Field(default_factory=list)
+    timezone: TimeZoneName = "Asia/Shanghai"
+    status: StationStatus = StationStatus.OPERATIONAL

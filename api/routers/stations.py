@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -107,8 +108,7 @@ def create_station(
 ) -> dict[str, Any]:
     """Create a station (admin). Without an external_id one is generated."""
     columns = body.columns(crs, only_set=False)
-    columns["external_id"] = columns["external_id"] or f"api-{_new_suffix()}"
-    columns = {k: v for k, v in columns.items() if v is not None}
+    columns["external_id"] = columns["external_id"] or f"api-{uuid.uuid4().hex[:12]}"
     station = stations.create(conn, columns)
     return station_feature_at(station, datetime.now(UTC), settings.holiday_country)
 
@@ -137,8 +137,3 @@ def retire_station(conn: WriteConn, settings: SettingsDep, station_id: StationId
         raise NotFound("station", station_id)
     return station_feature_at(station, datetime.now(UTC), settings.holiday_country)
 
-
-def _new_suffix() -> str:
-    import uuid
-
-    return uuid.uuid4().hex[:12]

@@ -1,0 +1,181 @@
+"""Import stations from GeoJSON or CSV: upsert by external id, in one transaction per file.
+
+Bad rows are reported with their line (CSV) or feature number (GeoJSON) and skipped; good rows
+load. If anything fails while writing, nothing of the file is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+from rich.progress import Progress
+from sqlalchemy import Connection, Engine
+
+from geo import stations
+from geo.crs import Crs
+from geo.station_data import NewStation
+
+BATCH = 1000
+MAX_FILE_BYTES = 512 * 1024 * 1024
+FIELDS = set(NewStation.model_fields) - {"lon", "lat"}
+LON_NAMES = ("lon", "lng", "longitude", "x")
+LAT_NAMES = ("lat", "latitude", "y")
+
+
+class ImportFormatError(ValueError):
+    """The file as a whole cannot be read: wrong format, not a FeatureCollection, no columns."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    where: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def unchanged(self) -> int:
+        return self.read - len(self.problems) - self.inserted - self.updated
+
+    def summary(self) -> str:
+        return (f"{self.read} read: {self.inserted} new, {self.updated} updated, "
+                f"{self.unchanged} unchanged, {len(self.problems)} rejected")
+
+
+def explain(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        loc = ".".join(str(p) for p in error.get("loc", ()))
+        parts.append(f"{loc}: {error['msg']}" if loc else str(error["msg"]))
+    return "; ".join(parts)
+
+
+def geojson_records(text: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ImportFormatError(f"not valid JSON: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection" or not isinstance(
+        doc.get("features"), list
+    ):
+        raise ImportFormatError("expected a GeoJSON FeatureCollection with a 'features' list")
+    for number, feature in enumerate(doc["features"], start=1):
+        where = f"feature {number}"
+        if not isinstance(feature, dict):
+            yield where, {"_error": "not a GeoJSON Feature object"}
+            continue
+        geometry = feature.get("geometry") or {}
+        props = feature.get("properties") or {}
+        coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
+        if not isinstance(geometry, dict) or geometry.get("type") != "Point" or not (
+            isinstance(coords, list) and len(coords) in (2, 3)
+        ):
+            yield where, {"_error": "geometry must be a Point with [lon, lat] coordinates"}
+            continue
+        if not isinstance(props, dict):
+            yield where, {"_error": "properties must be an object"}
+            continue
+        record = {k: v for k, v in props.items() if k in FIELDS}
+        record.setdefault("external_id", feature.get("id"))
+        if isinstance(record["external_id"], int):
+            record["external_id"] = str(record["external_id"])
+        yield where, {**record, "lon": coords[0], "lat": coords[1]}
+
+
+def csv_records(text: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    lon_col = next((h for h in LON_NAMES if h in header), None)
+    lat_col = next((h for h in LAT_NAMES if h in header), None)
+    missing = [n for n, c in (("lon", lon_col), ("lat", lat_col)) if c is None]
+    missing += [n for n in ("external_id", "name") if n not in header]
+    if missing:
+        raise ImportFormatError(
+            f"CSV header lacks {', '.join(missing)}; it needs external_id, name, lon, lat and may "
+            f"have {', '.join(sorted(FIELDS - {'external_id', 'name'}))}"
+        )
+    reader.fieldnames = header
+    for row in reader:
+        where = f"line {reader.line_num}"
+        if None in row:
+            yield where, {"_error": "more values than header columns"}
+            continue
+        record: dict[str, Any] = {k: v for k, v in row.items() if k in FIELDS and v not in ("", None)}
+        record["lon"], record["lat"] = row[lon_col], row[lat_col]
+        yield where, record
+
+
+def prepare(
+    records: Iterable[tuple[str, dict[str, Any]]], crs: Crs, result: ImportResult
+) -> list[dict[str, Any]]:
+    """Validate records into database rows; problems go into `result`, duplicates included."""
+    rows: list[dict[str, Any]] = []
+    first_seen: dict[str, str] = {}
+    for where, record in records:
+        result.read += 1
+        if "_error" in record:
+            result.problems.append(Problem(where, record["_error"]))
+            continue
+        try:
+            station = NewStation.model_validate(record)
+        except ValidationError as exc:
+            result.problems.append(Problem(where, explain(exc)))
+            continue
+        if not station.external_id:
+            result.problems.append(Problem(where, "external_id is required for imports"))
+            continue
+        if station.external_id in first_seen:
+            result.problems.append(Problem(
+                where, f"external_id {station.external_id!r} repeats {first_seen[station.external_id]}"))
+            continue
+        first_seen[station.external_id] = where
+        rows.append(station.columns(crs, only_set=False))
+    return rows
+
+
+def write(conn: Connection, rows: list[dict[str, Any]], result: ImportResult,
+          progress: Progress | None = None) -> None:
+    task = progress.add_task("writing", total=len(rows)) if progress else None
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        inserted, updated = stations.upsert(conn, batch)
+        result.inserted += inserted
+        result.updated += updated
+        if progress and task is not None:
+            progress.advance(task, len(batch))
+
+
+def read_records(path: Path, fmt: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ImportFormatError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB; split it")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFormatError(f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+    if fmt in ("geojson", "json"):
+        return geojson_records(text)
+    if fmt == "csv":
+        return csv_records(text)
+    raise ImportFormatError(f"unknown format {fmt!r}; use geojson or csv (--format)")
+
+
+def import_file(engine: Engine, path: Path, crs: Crs, fmt: str | None = None) -> ImportResult:
+    result = ImportResult()
+    rows = prepare(read_records(path, fmt), crs, result)
+    with Progress(transient=True, disable=len(rows) < 5 * BATCH) as progress, engine.begin() as conn:
+        write(conn, rows, result, progress)
+    return result

@@ -1,0 +1,82 @@
+"""Tests run against a throwaway database in the project's own PostGIS (or YIZHAN_DATABASE_URL's
+server), created for the session and dropped after it."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, make_url, text
+
+from api.app import create_app
+from geo.db import make_engine, migrate
+from yizhan.cluster import LocalCluster
+from yizhan.settings import Settings
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+ADMIN_TOKEN = "test-admin-token"
+
+
+def _libpq(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    settings = Settings()
+    if not settings.database_url:
+        LocalCluster.from_settings(settings).up()
+    server_url = make_url(settings.resolved_database_url())
+    name = f"yizhan_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(_libpq(str(server_url.render_as_string(False))), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = server_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate(url)
+        yield url
+    finally:
+        with psycopg.connect(_libpq(server_url.render_as_string(False)), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url, pool_size=4)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def empty_db(engine: Engine) -> Engine:
+    """The test database with no stations (ids start again at 1)."""
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE stations RESTART IDENTITY"))
+    return engine
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN)
+
+
+@pytest.fixture
+def client(settings: Settings, empty_db: Engine) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def admin() -> dict[str, str]:
+    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def realdata(name: str) -> Path:
+    path = REALDATA / name
+    if not path.exists():
+        pytest.skip(f"{path} is not here (shared/realdata is optional)")
+    return path
