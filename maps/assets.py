@@ -9,12 +9,14 @@ import folium
 STATIC_DIR = Path(__file__).parent / "static"
 LEAFLET = "vendor/leaflet-1.9.4"
 MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3"
+JQUERY = "vendor/jquery-3.7.1"
 
 
 def use_local_assets(element: folium.MacroElement, static_base: str) -> None:
     """Point an element's script and style links at /static instead of public CDNs."""
     local_js = {
         "leaflet": f"{static_base}/{LEAFLET}/leaflet.js",
+        "jquery": f"{static_base}/{JQUERY}/jquery.min.js",  # folium's popups build their HTML with it
         "markerclusterjs": f"{static_base}/{MARKERCLUSTER}/leaflet.markercluster.js",
     }
     local_css = {
@@ -22,7 +24,7 @@ def use_local_assets(element: folium.MacroElement, static_base: str) -> None:
         "markerclustercss": f"{static_base}/{MARKERCLUSTER}/MarkerCluster.css",
         "markerclusterdefaultcss": f"{static_base}/{MARKERCLUSTER}/MarkerCluster.Default.css",
     }
-    # Anything folium would load that we do not ship (jQuery, Bootstrap, icon fonts) is dropped:
+    # Anything folium would load that we do not ship (Bootstrap, icon fonts) is dropped:
     # the pages use plain Leaflet markers and popups.
     element.default_js = [(n, local_js[n]) for n, _ in element.default_js if n in local_js]
     element.default_css = [(n, local_css[n]) for n, _ in element.default_css if n in local_css]

@@ -1,0 +1,132 @@
+"""/maps/nearest in a real headless Chromium with no internet: the map, markers and popups work
+and every script and style comes from yizhan itself."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+from sqlalchemy import Engine
+
+from api.app import create_app
+from seed.demo import load_demo
+from yizhan.settings import Settings
+
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                  "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"]
+PEOPLE_SQUARE = {"lat": 31.2335, "lon": 121.4751}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url: str, engine: Engine) -> Iterator[str]:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE stations RESTART IDENTITY")
+        load_demo(conn)
+    port = _free_port()
+    app = create_app(Settings(database_url=database_url))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "the API did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    chromium = shutil.which("chromium")
+    assert chromium, "Chromium is missing: `make test` installs Debian's chromium package"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def offline_page(browser: Browser, live_server: str) -> Iterator[tuple[Page, list[str], list[str]]]:
+    """A page that can reach only the yizhan server; what else it asked for is recorded."""
+    context = browser.new_context(viewport={"width": 1000, "height": 700})
+    page = context.new_page()
+    blocked: list[str] = []
+    errors: list[str] = []
+    local = urlparse(live_server).netloc
+
+    def route(r):  # type: ignore[no-untyped-def]
+        if urlparse(r.request.url).netloc == local:
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error"
+            and "ERR_FAILED" not in msg.text else None)
+    yield page, blocked, errors
+    context.close()
+
+
+def test_nearest_map_renders_offline_and_popups_name_the_station(
+    offline_page: tuple[Page, list[str], list[str]], live_server: str, tmp_path: Path
+) -> None:
+    page, blocked, errors = offline_page
+    expected = page.request.get(f"{live_server}/stations/nearest",
+                                params={**PEOPLE_SQUARE, "k": 3}).json()["features"]
+    assert len(expected) == 3
+
+    page.goto(f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&k=3")
+    page.wait_for_selector(".yz-rank-3", timeout=15_000)
+    assert page.evaluate("typeof L") == "object", "Leaflet did not load from /static"
+    assert page.locator(".yz-rank").count() == 3
+    assert page.locator("path.yz-station").count() >= 20
+    assert page.locator("path.yz-you").count() == 1
+    assert page.locator("path.yz-line").count() == 3
+    listed = page.locator("#yz-panel li").evaluate_all(
+        "items => items.map(i => Number(i.dataset.stationId))")
+    assert listed == [f["id"] for f in expected]
+
+    page.locator(".yz-rank-1").click()
+    popup = page.locator(".leaflet-popup-content .yz-popup")
+    popup.wait_for(timeout=5_000)
+    assert popup.get_attribute("data-station-id") == str(expected[0]["id"])
+    assert expected[0]["properties"]["name"] in popup.inner_text()
+
+    other = page.locator("path.yz-station").first
+    other_id = other.get_attribute("class").split("yz-station-")[1].split()[0]
+    other.click(force=True)
+    page.locator(f'.leaflet-popup-content .yz-popup[data-station-id="{other_id}"]').wait_for()
+
+    page.screenshot(path=str(tmp_path / "nearest.png"))
+    assert errors == []
+    tile_host = urlparse(Settings().tiles_url).netloc
+    assert all(urlparse(url).netloc == tile_host for url in blocked), blocked
+
+
+def test_map_with_no_station_in_reach_says_so(
+    offline_page: tuple[Page, list[str], list[str]], live_server: str
+) -> None:
+    page, _, errors = offline_page
+    page.goto(f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&radius_m=1&lang=en")
+    page.wait_for_selector("#yz-panel")
+    assert "No matching station nearby" in page.locator("#yz-panel").inner_text()
+    assert page.evaluate("typeof L") == "object"
+    assert errors == []
