@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routers import maps, stations
+from api.routers import health, maps, stations
 from geo.db import make_engine
 from maps.assets import STATIC_DIR
 from yizhan.settings import Settings
@@ -36,5 +36,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(stations.router)
     app.include_router(maps.router)
+    app.include_router(health.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

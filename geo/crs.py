@@ -1,7 +1,8 @@
 """WGS84 (stored), GCJ-02 (Chinese web maps, Amap) and BD-09 (Baidu) points.
 
 Outside China GCJ-02 and BD-09 apps report WGS84, so conversions there are the identity.
-The inverse conversions iterate to about a millimetre (prcoords' "bored" variants).
+The offsets have no closed-form inverse, so to_wgs84 iterates prcoords' forward functions to a
+fixed point, far tighter than prcoords' own inverse (which stops at about a centimetre).
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 import prcoords
+
+TOLERANCE_DEG = 1e-11  # about a micrometre
+MAX_ITERATIONS = 40
 
 
 class Crs(StrEnum):
@@ -25,10 +29,15 @@ def to_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
     """(lon, lat) in `crs` to WGS84 (lon, lat)."""
     if crs is Crs.WGS84 or not in_china(lon, lat):
         return lon, lat
-    point = prcoords.Coords(lat, lon)
-    inverse = prcoords.gcj_wgs_bored if crs is Crs.GCJ02 else prcoords.bd_wgs_bored
-    out = inverse(point, False)
-    return out.lon, out.lat
+    target = prcoords.Coords(lat, lon)
+    forward = prcoords.wgs_gcj if crs is Crs.GCJ02 else prcoords.wgs_bd
+    guess = target
+    for _ in range(MAX_ITERATIONS):
+        error = forward(guess, False) - target
+        guess = guess - error
+        if max(abs(error.lat), abs(error.lon)) < TOLERANCE_DEG:
+            break
+    return guess.lon, guess.lat
 
 
 def from_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:

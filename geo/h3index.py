@@ -34,5 +34,6 @@ def child_range(cell: int, res: int = STATION_RES) -> tuple[int, int]:
     free_bits = (_MAX_RES - parent_res) * _DIGIT_BITS
     unused_bits = (_MAX_RES - res) * _DIGIT_BITS
     low = (cleared >> free_bits) << free_bits | ((1 << unused_bits) - 1)
-    high = low | ((1 << free_bits) - 1)
+    # Child digits run 0..6 (7 marks an unused digit), so the largest child has 6 in each.
+    high = low | sum(6 << (_MAX_RES - d) * _DIGIT_BITS for d in range(parent_res + 1, res + 1))
     return low, high

@@ -6,6 +6,7 @@ and None is never counted as open.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,10 +26,13 @@ def parse(expression: str, timezone: str, country: str) -> opening_hours.Opening
             auto_country=False, auto_timezone=False,
         )
     except (SyntaxError, ValueError, opening_hours.ParserError) as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid syntax"
+        column = re.search(r"--> \d+:(\d+)", str(exc))
+        expected = re.search(r"= (expected .*)", str(exc))
         raise HoursError(
             f"opening_hours {expression!r} is not valid OpenStreetMap opening_hours syntax "
-            f"({first_line}); e.g. '24/7', 'Mo-Fr 09:00-17:00; PH off'"
+            f"(at character {column.group(1) if column else 1}: "
+            f"{expected.group(1) if expected else 'invalid syntax'}); "
+            "e.g. '24/7', 'Mo-Fr 09:00-17:00; PH off'"
         ) from exc
 
 

@@ -1,9 +1,12 @@
 """The k nearest stations to a point, in exact geodesic (WGS84 ellipsoid) order.
 
-The GiST KNN operator on geography orders by distance on a sphere, which can disagree with the
-ellipsoid near ties. So the query runs in two steps: KNN finds k candidates, the largest of their
-ellipsoidal distances bounds the answer, and every station within that bound (an index-backed
-ST_DWithin) is ranked by ST_Distance on the ellipsoid, ties by id. `open_now` needs the OSM
+No index orders by ellipsoidal distance (geography KNN uses a sphere, and can even fail with
+"index returned tuples in wrong order" when its box distance rounds above the exact one). So the
+query runs in two steps: planar KNN on the geometry index finds any k candidates, the largest of
+their ellipsoidal distances bounds the answer, and every station within that bound (ST_DWithin on
+the geography index) is ranked by ST_Distance on the ellipsoid, ties by id. The candidates only
+set the bound, so the answer is exact wherever they come from; near the poles or the antimeridian
+the bound is looser and the second step reads more rows. `open_now` needs the OSM
 opening-hours evaluator, which runs in Python; the candidate count grows until k open stations
 are found or none are left, so the answer stays exact.
 """
@@ -32,7 +35,7 @@ class NearStation:
 
 
 def _query_point() -> Any:
-    return func.geography(func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326))
+    return func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
 
 
 def exact_nearest(
@@ -48,7 +51,8 @@ def exact_nearest(
 ) -> list[tuple[StationRecord, float]]:
     """The `limit` nearest stations passing the filters, with their distances in metres."""
     geog = func.geography(T.c.location)  # the expression of the ix_stations_location_geog index
-    point = _query_point()
+    point_geom = _query_point()
+    point = func.geography(point_geom)
     distance = func.ST_Distance(geog, point)
 
     def candidates(query: Any) -> Any:
@@ -59,7 +63,7 @@ def exact_nearest(
             query = query.where(T.c.opening_hours.is_not(None))
         return query
 
-    knn = candidates(select(distance.label("d"))).order_by(geog.op("<->")(point)).limit(limit)
+    knn = candidates(select(distance.label("d"))).order_by(T.c.location.op("<->")(point_geom)).limit(limit)
     bound = select(func.max(knn.subquery().c.d)).scalar_subquery()
     exact = candidates(select(*RECORD_COLUMNS, distance.label("distance_m"))).where(
         func.ST_DWithin(geog, point, bound + BOUND_SLACK_M)

@@ -89,9 +89,8 @@ def geojson_records(text: str) -> Iterator[tuple[str, dict[str, Any]]]:
             yield where, {"_error": "properties must be an object"}
             continue
         record = {k: v for k, v in props.items() if k in FIELDS}
-        record.setdefault("external_id", feature.get("id"))
-        if isinstance(record["external_id"], int):
-            record["external_id"] = str(record["external_id"])
+        if "external_id" not in record and feature.get("id") is not None:
+            record["external_id"] = str(feature["id"])
         yield where, {**record, "lon": coords[0], "lat": coords[1]}
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Annotated
 
@@ -92,9 +94,8 @@ def seed_demo(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Only if no station exists.")] = False,
 ) -> None:
     """Load the Shanghai demo stations (deterministic; running it again changes nothing)."""
-    from seed.demo import load_demo
-
     from geo.db import make_engine
+    from seed.demo import load_demo
 
     engine = make_engine(Settings().resolved_database_url(), pool_size=1)
     with engine.begin() as conn:
@@ -110,9 +111,8 @@ def import_stations(
     = None,
 ) -> None:
     """Upsert stations from GeoJSON or CSV by external id; bad rows are reported, good ones load."""
-    from seed.station_import import ImportFormatError, import_file
-
     from geo.db import make_engine
+    from seed.station_import import ImportFormatError, import_file
 
     engine = make_engine(Settings().resolved_database_url(), pool_size=1)
     try:
@@ -137,6 +137,13 @@ def serve(
     import uvicorn
 
     settings = Settings()
+    if not settings.admin_token and not settings.database_url:
+        token_file = settings.data_dir / "admin-token"
+        if not token_file.exists():
+            token_file.touch(mode=0o600)
+            token_file.write_text(secrets.token_urlsafe(24))
+        os.environ["YIZHAN_ADMIN_TOKEN"] = token_file.read_text().strip()
+        typer.echo(f"Admin token for station writes: in {token_file}")
     host = host or settings.host
     port = port or settings.port
     base = settings.public_url or f"http://{host}:{port}"

@@ -1,0 +1,85 @@
+"""Coordinate systems, H3 ranges and opening hours, each against an independent answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import h3
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from geo import hours
+from geo.crs import Crs, from_wgs84, to_wgs84
+from geo.h3index import STATION_RES, child_range, point_cell
+from tests.oracle import geodesic_m
+
+china = st.tuples(st.floats(73.7, 134.7), st.floats(18.2, 53.5))
+anywhere = st.tuples(st.floats(-180, 180), st.floats(-85, 85))
+
+
+@given(point=china, crs=st.sampled_from([Crs.GCJ02, Crs.BD09]))
+def test_conversions_round_trip_to_a_millimetre(point: tuple[float, float], crs: Crs) -> None:
+    there = from_wgs84(*point, crs)
+    back = to_wgs84(*there, crs)
+    assert geodesic_m(*point, *back) < 0.001
+    assert 1 < geodesic_m(*point, *there) < 1500  # the shift is real, and bounded
+
+
+def test_known_shift_in_shanghai() -> None:
+    # People's Square: the GCJ-02 point lies about 0.0045 deg east and 0.002 deg south.
+    lon, lat = from_wgs84(121.4751, 31.2335, Crs.GCJ02)
+    assert lon - 121.4751 == pytest.approx(0.00452, abs=2e-4)
+    assert lat - 31.2335 == pytest.approx(-0.00195, abs=2e-4)
+
+
+@given(point=st.tuples(st.floats(-180, 60), st.floats(-85, 85)), crs=st.sampled_from(list(Crs)))
+def test_outside_china_nothing_moves(point: tuple[float, float], crs: Crs) -> None:
+    assert to_wgs84(*point, crs) == point == from_wgs84(*point, crs)
+
+
+@given(point=anywhere, res=st.integers(0, STATION_RES), other=anywhere)
+def test_child_range_is_exactly_the_descendants(point: tuple[float, float], res: int,
+                                                other: tuple[float, float]) -> None:
+    parent = int(h3.str_to_int(h3.latlng_to_cell(point[1], point[0], res)))
+    low, high = child_range(parent)
+    for lon, lat in (point, other):
+        cell = point_cell(lon, lat)
+        is_child = h3.cell_to_parent(h3.int_to_str(cell), res) == h3.int_to_str(parent)
+        assert (low <= cell <= high) == is_child
+    assert 0 < low <= high < 2**63  # fits a signed BIGINT
+
+
+def test_child_range_bounds_are_children() -> None:
+    parent = h3.latlng_to_cell(31.23, 121.47, 7)
+    children = sorted(int(h3.str_to_int(c)) for c in h3.cell_to_children(parent, STATION_RES))
+    assert child_range(int(h3.str_to_int(parent))) == (children[0], children[-1])
+
+
+SHANGHAI = "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(("expression", "at", "expected"), [
+    (None, "2026-11-23T10:00:00+08:00", None),
+    ("24/7", "2026-11-23T03:00:00+08:00", True),
+    ("Mo-Fr 09:00-17:00", "2026-11-23T10:00:00+08:00", True),     # Monday
+    ("Mo-Fr 09:00-17:00", "2026-11-22T10:00:00+08:00", False),    # Sunday
+    ("Mo-Fr 09:00-17:00", "2026-11-23T01:30:00+00:00", True),     # 09:30 in Shanghai
+    ("Mo-Fr 09:00-17:00; PH off", "2026-10-01T10:00:00+08:00", False),  # National Day
+    ("Mo-Fr 09:00-17:00 || unknown", "2026-11-22T10:00:00+08:00", None),
+    ("off", "2026-11-23T10:00:00+08:00", False),
+])
+def test_open_at(expression: str | None, at: str, expected: bool | None) -> None:
+    assert hours.open_at(expression, datetime.fromisoformat(at), SHANGHAI, "CN") is expected
+
+
+def test_other_time_zones() -> None:
+    at = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, 03:00 in Berlin
+    assert hours.open_at("09:00-17:00", at, SHANGHAI, "CN") is True
+    assert hours.open_at("09:00-17:00", at, "Europe/Berlin", "DE") is False
+
+
+@pytest.mark.parametrize("bad", ["whenever", "Mo-Fr 25:00-26:00", "Mo-Fx 09:00-17:00"])
+def test_invalid_hours_say_where(bad: str) -> None:
+    with pytest.raises(hours.HoursError, match="not valid OpenStreetMap opening_hours"):
+        hours.validate(bad)

@@ -1,0 +1,43 @@
+"""docker-compose.yml and the Dockerfile, checked by reading them (no Docker engine runs here)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+from sqlalchemy import make_url
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_compose_has_postgis_seed_and_api_wired_by_health() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) == {"db", "seed", "api"}
+    assert services["db"]["image"].startswith("postgis/postgis:")
+    assert "pg_isready" in " ".join(services["db"]["healthcheck"]["test"])
+    assert services["seed"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["seed"]["restart"] == "no"
+    assert "yizhan db migrate" in " ".join(services["seed"]["command"])
+    assert "yizhan seed demo" in " ".join(services["seed"]["command"])
+    api = services["api"]
+    assert api["depends_on"] == {"db": {"condition": "service_healthy"},
+                                 "seed": {"condition": "service_completed_successfully"}}
+    assert api["command"][:2] == ["yizhan", "serve"] and "0.0.0.0" in api["command"]
+    assert "/health" in " ".join(api["healthcheck"]["test"])
+    for name in ("seed", "api"):
+        url = make_url(services[name]["environment"]["YIZHAN_DATABASE_URL"].replace(
+            "${YIZHAN_DB_PASSWORD:-yizhan}", "pw"))
+        assert url.host == "db" and url.database == services["db"]["environment"]["POSTGRES_DB"]
+    assert "pgdata" in compose["volumes"]
+
+
+def test_dockerfile_installs_every_package() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    for package in ("geo", "api", "maps", "seed", "yizhan"):
+        assert f"COPY {package} ./{package}" in dockerfile
+    assert "pip install" in dockerfile and "USER yizhan" in dockerfile
+
+
+def test_health_answers(client) -> None:  # type: ignore[no-untyped-def]
+    assert client.get("/health").json() == {"status": "ok"}

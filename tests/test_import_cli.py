@@ -1,0 +1,148 @@
+"""`yizhan import stations` and `yizhan seed demo`, run as an operator runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+import seed.station_import as station_import
+from yizhan.cli import app
+
+runner = CliRunner()
+CSV = """external_id,name,address,lon,lat,amenities,opening_hours,status
+a1,南京东路驿站,"上海市黄浦区南京东路300号",121.4800,31.2380,drinking_water;toilet,24/7,operational
+a2,淮海中路驿站,,121.4600,31.2200,seating,,temporarily_closed
+a3,坏坐标,,121.46,95.0,,,
+a4,坏设施,,121.46,31.2,beer,,
+a5,坏时间,,121.46,31.2,,whenever,
+a1,重复,,121.46,31.2,,,
+a6,静安寺驿站,,121.4456,31.2235,"wifi,hot_water",Mo-Fr 09:00-17:00; PH off,
+"""
+
+
+def invoke(database_url: str, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args), env={"YIZHAN_DATABASE_URL": database_url})
+    return result.exit_code, result.output
+
+
+def stored(engine: Engine) -> dict[str, tuple]:
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT external_id, name, ST_X(location), ST_Y(location), amenities, opening_hours, "
+            "status, updated_at FROM stations"))
+        return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def test_csv_import_reports_bad_rows_loads_good_ones_and_is_idempotent(
+    database_url: str, empty_db: Engine, tmp_path: Path
+) -> None:
+    path = tmp_path / "stations.csv"
+    path.write_text(CSV, encoding="utf-8")
+    code, out = invoke(database_url, "import", "stations", str(path))
+    assert code == 2, out  # loaded, but with rejected rows
+    for line, hint in ((4, "lat"), (5, "amenities"), (6, "opening_hours"), (7, "repeats line 2")):
+        assert any(f"stations.csv:line {line}:" in o and hint in o for o in out.splitlines()), out
+    assert "7 read: 3 new, 0 updated, 0 unchanged, 4 rejected" in out
+    first = stored(empty_db)
+    assert sorted(first) == ["a1", "a2", "a6"]
+    assert first["a1"][3] == ["drinking_water", "toilet"]
+    assert first["a6"][3] == ["hot_water", "wifi"] and first["a2"][5] == "temporarily_closed"
+
+    code, out = invoke(database_url, "import", "stations", str(path))
+    assert "0 new, 0 updated, 3 unchanged" in out
+    assert stored(empty_db) == first  # not even updated_at moved
+
+    path.write_text(CSV.replace("南京东路驿站", "南京东路爱心驿站"), encoding="utf-8")
+    code, out = invoke(database_url, "import", "stations", str(path))
+    assert "0 new, 1 updated, 2 unchanged" in out
+    assert stored(empty_db)["a1"][0] == "南京东路爱心驿站"
+
+
+def test_geojson_import_in_gcj02(database_url: str, empty_db: Engine, tmp_path: Path) -> None:
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": 7, "geometry": {"type": "Point", "coordinates": [121.4851, 31.2359]},
+         "properties": {"name": "外滩驿站", "amenities": ["drinking_water"], "extra": "ignored"}},
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
+         "properties": {"external_id": "line", "name": "x"}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.4, 31.2]},
+         "properties": {"name": "no id"}},
+    ]}
+    path = tmp_path / "stations.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out = invoke(database_url, "import", "stations", str(path), "--crs", "gcj02")
+    assert code == 2
+    assert "feature 2: geometry must be a Point" in out
+    assert "feature 3: external_id is required" in out
+    (lon, lat) = stored(empty_db)["7"][1:3]
+    # GCJ-02 sits a few hundred metres north-east of WGS84 in Shanghai.
+    assert 121.479 < lon < 121.482 and 31.237 < lat < 31.239
+
+
+@pytest.mark.parametrize(("content", "name", "hint"), [
+    ("{nope", "s.geojson", "not valid JSON"),
+    ('{"type": "Feature"}', "s.geojson", "FeatureCollection"),
+    ("name,lon\nx,1\n", "s.csv", "lat"),
+    ("a,b\n", "s.txt", "unknown format"),
+    (b"\xff\xfe\x00bad", "s.csv", "not UTF-8"),
+])
+def test_malformed_files_are_refused_whole(
+    database_url: str, empty_db: Engine, tmp_path: Path, content: str | bytes, name: str, hint: str
+) -> None:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    code, out = invoke(database_url, "import", "stations", str(path))
+    assert code == 1 and hint in out, out
+    assert stored(empty_db) == {}
+
+
+def test_a_crash_while_writing_leaves_nothing_behind(
+    database_url: str, empty_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "stations.csv"
+    path.write_text(CSV, encoding="utf-8")
+    monkeypatch.setattr(station_import, "BATCH", 1)
+    calls = {"n": 0}
+    real_upsert = station_import.stations.upsert
+
+    def failing_upsert(conn, rows):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ConnectionError("the database went away")
+        return real_upsert(conn, rows)
+
+    monkeypatch.setattr(station_import.stations, "upsert", failing_upsert)
+    code, _ = invoke(database_url, "import", "stations", str(path))
+    assert code != 0 and calls["n"] == 3
+    assert stored(empty_db) == {}
+
+
+def test_seed_demo_is_deterministic_and_idempotent(database_url: str, empty_db: Engine) -> None:
+    code, out = invoke(database_url, "seed", "demo", "--if-empty")
+    assert code == 0 and "300 new" in out, out
+    first = stored(empty_db)
+    code, out = invoke(database_url, "seed", "demo")
+    assert "0 new, 0 updated, 300 unchanged" in out
+    code, out = invoke(database_url, "seed", "demo", "--if-empty")
+    assert "already present" in out
+    assert stored(empty_db) == first
+    with empty_db.connect() as conn:
+        statuses = dict(conn.execute(text("SELECT status, count(*) FROM stations GROUP BY 1")).all())
+        box = conn.execute(text("SELECT ST_Extent(location)::text FROM stations")).scalar_one()
+    assert set(statuses) == {"operational", "temporarily_closed", "planned", "removed"}
+    assert statuses["operational"] > 200
+    xmin, ymin, xmax, ymax = map(float, box[4:-1].replace(",", " ").split())
+    assert 121.3 < xmin < xmax < 121.7 and 31.1 < ymin < ymax < 31.4  # central Shanghai
+
+
+def test_db_commands_with_an_external_database_start_nothing(database_url: str) -> None:
+    code, out = invoke(database_url, "db", "up")
+    assert code == 0 and "starting nothing" in out
+    code, out = invoke(database_url, "db", "migrate")
+    assert code == 0 and "schema is current" in out
