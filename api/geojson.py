@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from fastapi import Response
+from pydantic_core import to_json
+
 from geo import hours
 from geo.crs import Crs, from_wgs84
 from geo.h3index import to_hex
@@ -39,3 +42,9 @@ def near_feature(near: NearStation, crs: Crs) -> dict[str, Any]:
     feature["properties"]["distance_m"] = round(near.distance_m, 3)
     feature["properties"]["point_in_crs"] = {"crs": crs, "lon": lon, "lat": lat}
     return feature
+
+
+def geojson_response(body: dict[str, Any], status_code: int = 200) -> Response:
+    """Serialise straight to JSON: the shapes are declared (and checked by the tests) through
+    each route's response_model, so FastAPI's second validation pass is skipped on the hot path."""
+    return Response(to_json(body), status_code=status_code, media_type="application/geo+json")

@@ -24,7 +24,9 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         normalise_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping: it costs a round trip per request. A connection found dead raises, the
+        # API answers 503, and SQLAlchemy discards the whole stale pool so the next one works.
+        pool_pre_ping=False,
         pool_timeout=10,
     )
 

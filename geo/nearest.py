@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, literal, select
+from sqlalchemy import ARRAY, Connection, Integer, Text, any_, bindparam, func, select
 
 from geo import hours
-from geo.stations import RECORD_COLUMNS, StationRecord, T, filtered, record
+from geo.stations import RECORD_COLUMNS, StationRecord, T, record
 from geo.vocab import Amenity, StationStatus
 
 # Slack added to the distance bound so that floating-point rounding never drops a candidate.
@@ -34,8 +35,33 @@ class NearStation:
     open_now: bool | None
 
 
-def _query_point() -> Any:
-    return func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
+@lru_cache(maxsize=32)
+def _statement(with_amenities: bool, with_radius: bool, require_hours: bool) -> Any:
+    """The exact query for one combination of filters, built once; values are bind parameters."""
+    geog = func.geography(T.c.location)  # the expression of the ix_stations_location_geog index
+    point_geom = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
+    point = func.geography(point_geom)
+    distance = func.ST_Distance(geog, point)
+
+    def candidates(query: Any) -> Any:
+        query = query.where(T.c.status == any_(bindparam("statuses", type_=ARRAY(Text))))
+        if with_amenities:
+            query = query.where(T.c.amenities.contains(bindparam("amenities", type_=ARRAY(Text))))
+        if with_radius:
+            query = query.where(func.ST_DWithin(geog, point, bindparam("radius") + BOUND_SLACK_M))
+        if require_hours:
+            query = query.where(T.c.opening_hours.is_not(None))
+        return query
+
+    limit = bindparam("limit", type_=Integer)
+    knn = candidates(select(distance.label("d"))).order_by(T.c.location.op("<->")(point_geom))
+    bound = select(func.max(knn.limit(limit).subquery().c.d)).scalar_subquery()
+    exact = candidates(select(*RECORD_COLUMNS, distance.label("distance_m"))).where(
+        func.ST_DWithin(geog, point, bound + BOUND_SLACK_M)
+    )
+    if with_radius:
+        exact = exact.where(distance <= bindparam("radius"))
+    return exact.order_by(distance, T.c.id).limit(limit)
 
 
 def exact_nearest(
@@ -50,28 +76,14 @@ def exact_nearest(
     require_hours: bool = False,
 ) -> list[tuple[StationRecord, float]]:
     """The `limit` nearest stations passing the filters, with their distances in metres."""
-    geog = func.geography(T.c.location)  # the expression of the ix_stations_location_geog index
-    point_geom = _query_point()
-    point = func.geography(point_geom)
-    distance = func.ST_Distance(geog, point)
-
-    def candidates(query: Any) -> Any:
-        query = filtered(query, amenities, statuses)
-        if radius_m is not None:
-            query = query.where(func.ST_DWithin(geog, point, radius_m + BOUND_SLACK_M))
-        if require_hours:
-            query = query.where(T.c.opening_hours.is_not(None))
-        return query
-
-    knn = candidates(select(distance.label("d"))).order_by(T.c.location.op("<->")(point_geom)).limit(limit)
-    bound = select(func.max(knn.subquery().c.d)).scalar_subquery()
-    exact = candidates(select(*RECORD_COLUMNS, distance.label("distance_m"))).where(
-        func.ST_DWithin(geog, point, bound + BOUND_SLACK_M)
-    )
+    statement = _statement(bool(amenities), radius_m is not None, require_hours)
+    params: dict[str, Any] = {"lon": lon, "lat": lat, "limit": limit,
+                              "statuses": [s.value for s in statuses]}
+    if amenities:
+        params["amenities"] = [a.value for a in amenities]
     if radius_m is not None:
-        exact = exact.where(distance <= literal(radius_m))
-    exact = exact.order_by(distance, T.c.id).limit(limit)
-    rows = conn.execute(exact, {"lon": lon, "lat": lat})
+        params["radius"] = radius_m
+    rows = conn.execute(statement, params)
     return [(record(row), float(row.distance_m)) for row in rows]
 
 

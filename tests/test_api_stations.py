@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
+from api.schemas import NearestCollection, StationFeature, StationPage
 from geo.crs import Crs, from_wgs84
 
 PEOPLE_SQUARE = (121.4751, 31.2335)
@@ -19,12 +20,15 @@ def make(client: TestClient, admin: dict[str, str], **fields: Any) -> dict[str, 
     body = {"name": "人民广场驿站", "lon": PEOPLE_SQUARE[0], "lat": PEOPLE_SQUARE[1], **fields}
     response = client.post("/stations", json=body, headers=admin)
     assert response.status_code == 201, response.text
+    StationFeature.model_validate(response.json())
     return response.json()
 
 
 def nearest_ids(client: TestClient, **params: Any) -> list[int]:
     response = client.get("/stations/nearest", params=params)
     assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/geo+json"
+    NearestCollection.model_validate(response.json())  # the declared schema holds
     return [f["id"] for f in response.json()["features"]]
 
 
@@ -117,6 +121,7 @@ def test_list_pages_bbox_and_total(client: TestClient, admin: dict[str, str]) ->
     inside = [m["id"] for m, p in zip(made, points, strict=True) if box(*bbox).covers(Point(p))]
     assert len(inside) == 5
     page = client.get("/stations", params={"bbox": ",".join(map(str, bbox)), "limit": 2}).json()
+    StationPage.model_validate(page)
     assert page["total"] == 5 and [f["id"] for f in page["features"]] == inside[:2]
     rest = client.get("/stations", params={"bbox": ",".join(map(str, bbox)), "offset": 2}).json()
     assert [f["id"] for f in rest["features"]] == inside[2:]
@@ -245,3 +250,13 @@ def test_malformed_json_body(client: TestClient, admin: dict[str, str]) -> None:
 def test_no_input_makes_a_server_error(client: TestClient, params: dict[str, str]) -> None:
     response = client.get("/stations/nearest", params=params)
     assert response.status_code in (200, 422), (params, response.text)
+
+
+def test_openapi_declares_the_geojson_shapes(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    nearest = spec["paths"]["/stations/nearest"]["get"]
+    assert nearest["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "NearestCollection")
+    params = {p["name"] for p in nearest["parameters"]}
+    assert params >= {"lat", "lon", "k", "radius_m", "amenity", "open_now", "at", "crs"}
+    assert client.get("/docs").status_code == 200

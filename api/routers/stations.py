@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.deps import (
     MAX_PAGE,
@@ -19,7 +19,7 @@ from api.deps import (
     require_admin,
 )
 from api.errors import NotFound
-from api.geojson import near_feature, station_feature_at
+from api.geojson import geojson_response, near_feature, station_feature_at
 from api.schemas import NearestCollection, StationFeature, StationPage
 from geo import stations
 from geo.crs import Crs
@@ -45,7 +45,7 @@ def get_nearest(
     conn: ReadConn,
     settings: SettingsDep,
     params: Annotated[NearestParams, Depends(nearest_params)],
-) -> dict[str, Any]:
+) -> Response:
     """The k nearest usable stations, ordered by geodesic distance (ties by id).
 
     Removed and planned stations never appear; temporarily closed ones only with
@@ -53,7 +53,7 @@ def get_nearest(
     """
     found = find_nearest(conn, params, settings.holiday_country)
     p = params.point
-    return {
+    return geojson_response({
         "type": "FeatureCollection",
         "query": {
             "lat": p.input_lat, "lon": p.input_lon, "crs": p.crs,
@@ -63,7 +63,7 @@ def get_nearest(
             "at": params.at,
         },
         "features": [near_feature(n, p.crs) for n in found],
-    }
+    })
 
 
 @router.get("", response_model=StationPage)
@@ -78,24 +78,24 @@ def list_stations(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size, 1 to {MAX_PAGE}.")]
     = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")] = 0,
-) -> dict[str, Any]:
+) -> Response:
     """A page of stations ordered by id, with the total count of matches."""
     statuses = status or [s for s in StationStatus if s is not StationStatus.REMOVED]
     total, rows = stations.search(conn, amenities=amenity, statuses=statuses, bbox=bbox,
                                   limit=limit, offset=offset)
     now = datetime.now(UTC)
-    return {
+    return geojson_response({
         "type": "FeatureCollection", "total": total, "limit": limit, "offset": offset,
         "features": [station_feature_at(s, now, settings.holiday_country) for s in rows],
-    }
+    })
 
 
 @router.get("/{station_id}", response_model=StationFeature)
-def get_station(conn: ReadConn, settings: SettingsDep, station_id: StationId) -> dict[str, Any]:
+def get_station(conn: ReadConn, settings: SettingsDep, station_id: StationId) -> Response:
     station = stations.get(conn, station_id)
     if station is None:
         raise NotFound("station", station_id)
-    return station_feature_at(station, datetime.now(UTC), settings.holiday_country)
+    return geojson_response(station_feature_at(station, datetime.now(UTC), settings.holiday_country))
 
 
 @router.post("", response_model=StationFeature, status_code=201, dependencies=Admin)
@@ -105,12 +105,13 @@ def create_station(
     body: NewStation,
     crs: Annotated[Crs, Query(description="Coordinate system of lon/lat in the body.")]
     = Crs.WGS84,
-) -> dict[str, Any]:
+) -> Response:
     """Create a station (admin). Without an external_id one is generated."""
     columns = body.columns(crs, only_set=False)
     columns["external_id"] = columns["external_id"] or f"api-{uuid.uuid4().hex[:12]}"
     station = stations.create(conn, columns)
-    return station_feature_at(station, datetime.now(UTC), settings.holiday_country)
+    feature = station_feature_at(station, datetime.now(UTC), settings.holiday_country)
+    return geojson_response(feature, status_code=201)
 
 
 @router.patch("/{station_id}", response_model=StationFeature, dependencies=Admin)
@@ -121,19 +122,19 @@ def update_station(
     body: StationFields,
     crs: Annotated[Crs, Query(description="Coordinate system of lon/lat in the body.")]
     = Crs.WGS84,
-) -> dict[str, Any]:
+) -> Response:
     """Change some fields of a station (admin); fields left out keep their values."""
     station = stations.update(conn, station_id, body.columns(crs))
     if station is None:
         raise NotFound("station", station_id)
-    return station_feature_at(station, datetime.now(UTC), settings.holiday_country)
+    return geojson_response(station_feature_at(station, datetime.now(UTC), settings.holiday_country))
 
 
 @router.delete("/{station_id}", response_model=StationFeature, dependencies=Admin)
-def retire_station(conn: WriteConn, settings: SettingsDep, station_id: StationId) -> dict[str, Any]:
+def retire_station(conn: WriteConn, settings: SettingsDep, station_id: StationId) -> Response:
     """Retire a station (admin): its status becomes `removed`; the record is kept."""
     station = stations.update(conn, station_id, {"status": StationStatus.REMOVED.value})
     if station is None:
         raise NotFound("station", station_id)
-    return station_feature_at(station, datetime.now(UTC), settings.holiday_country)
+    return geojson_response(station_feature_at(station, datetime.now(UTC), settings.holiday_country))
 
