@@ -26,10 +26,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.resolved_database_url(), settings.pool_size)
-        app.state.engine = engine
+        url = settings.resolved_database_url()
+        app.state.engine = make_engine(url, settings.pool_size)
+        app.state.read_engine = make_engine(url, settings.pool_size, autocommit=True)
         yield
-        engine.dispose()
+        app.state.engine.dispose()
+        app.state.read_engine.dispose()
 
     app = FastAPI(title="yizhan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from api.errors import ApiError, BadParameter
 from geo import hours
@@ -33,24 +32,20 @@ async def get_settings(request: Request) -> Settings:
 
 
 async def get_engine(request: Request) -> Engine:
+    """For writes: `with engine.begin()` is one transaction."""
     engine: Engine = request.app.state.engine
     return engine
 
 
-def read_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    with engine.connect() as conn:
-        yield conn
-
-
-def write_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    """A transaction that commits when the endpoint returns and rolls back if it raises."""
-    with engine.begin() as conn:
-        yield conn
+async def get_read_engine(request: Request) -> Engine:
+    """For reads: autocommit connections, one round trip per query and none to clean up."""
+    engine: Engine = request.app.state.read_engine
+    return engine
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
-ReadConn = Annotated[Connection, Depends(read_conn)]
-WriteConn = Annotated[Connection, Depends(write_conn)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+ReadEngineDep = Annotated[Engine, Depends(get_read_engine)]
 
 _bearer = HTTPBearer(auto_error=False, description="The admin token (YIZHAN_ADMIN_TOKEN).")
 

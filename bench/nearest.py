@@ -156,6 +156,8 @@ def run_all(url: str, queries: list[tuple[float, float]], k: int) -> list[tuple[
             response.raise_for_status()
         results.append(timed("yizhan GET /stations/nearest (HTTP, uvicorn, 1 client)", queries,
                              http))
+        results.append(timed("GET /health (the HTTP floor: no database, same client)", queries,
+                             lambda lon, lat: client.get("/health").raise_for_status()))
     server.terminate()
     server.wait(10)
     return results

@@ -19,9 +19,12 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False) -> Engine:
+    """An engine with its own pool. `autocommit` suits read-only work: no BEGIN, and no ROLLBACK
+    round trip when a connection goes back to the pool; `engine.begin()` is then not atomic."""
     return create_engine(
         normalise_url(url),
+        isolation_level="AUTOCOMMIT" if autocommit else None,
         pool_size=pool_size,
         max_overflow=pool_size,
         # No pre-ping: it costs a round trip per request. A connection found dead raises, the
