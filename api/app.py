@@ -14,6 +14,7 @@ from geo.db import make_engine
 from maps.assets import STATIC_DIR
 from yizhan.settings import Settings
 
+MAX_BODY_BYTES = 1024 * 1024  # a station is a few hundred bytes; bulk loads go through the CLI
 DESCRIPTION = """
 yizhan (驿站) finds rest stations for outdoor workers — water, shade, toilets, chargers — and
 answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 (Amap) or
@@ -33,7 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.engine.dispose()
         app.state.read_engine.dispose()
 
-    app = FastAPI(title="yizhan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(title="yizhan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
+                  max_body_size=MAX_BODY_BYTES)
     app.state.settings = settings
     errors.install(app)
     app.include_router(stations.router)

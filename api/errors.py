@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo.hours import HoursError
 
@@ -81,6 +82,15 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     return _json(exc.status, exc.message, detail, exc.headers)
 
 
+async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"no such path: {request.url.path} (see /docs)"
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path} (see /docs)"
+    return _json(exc.status_code, message, headers=getattr(exc, "headers", None))
+
+
 async def _hours(request: Request, exc: HoursError) -> JSONResponse:
     return _json(422, str(exc))
 
@@ -101,6 +111,7 @@ async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(HoursError, _hours)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _integrity)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, _unavailable)

@@ -260,3 +260,20 @@ def test_openapi_declares_the_geojson_shapes(client: TestClient) -> None:
     params = {p["name"] for p in nearest["parameters"]}
     assert params >= {"lat", "lon", "k", "radius_m", "amenity", "open_now", "at", "crs"}
     assert client.get("/docs").status_code == 200
+
+
+def test_oversized_bodies_are_refused(client: TestClient, admin: dict[str, str]) -> None:
+    body = {"name": "x", "lon": 1, "lat": 1, "address": "a" * (2 * 1024 * 1024)}
+    response = client.post("/stations", json=body, headers=admin)
+    assert response.status_code == 413
+    assert client.get("/stations").json()["total"] == 0
+
+
+@pytest.mark.parametrize(("method", "path", "status", "hint"), [
+    ("GET", "/nowhere", 404, "no such path"),
+    ("PUT", "/stations/1", 405, "PUT is not allowed"),
+])
+def test_unknown_routes_and_methods(client: TestClient, method: str, path: str, status: int,
+                                    hint: str) -> None:
+    response = client.request(method, path)
+    assert response.status_code == status and hint in response.json()["message"]

@@ -1,0 +1,59 @@
+"""`yizhan db up | status | down | reset` on a cluster of its own, in a scratch folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import psycopg
+import pytest
+from typer.testing import CliRunner
+
+from yizhan.cli import app
+from yizhan.cluster import LocalCluster
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.skipif(bool(os.environ.get("YIZHAN_DATABASE_URL")), reason="external database")
+def test_cluster_lifecycle(tmp_path: Path) -> None:
+    env = {"YIZHAN_DATA_DIR": str(tmp_path / "state"), "YIZHAN_PG_PORT": str(_free_port())}
+    cluster = LocalCluster(tmp_path / "state", int(env["YIZHAN_PG_PORT"]))
+    runner = CliRunner()
+
+    def yizhan(*args: str) -> tuple[int, str]:
+        result = runner.invoke(app, list(args), env=env)
+        return result.exit_code, result.output
+
+    def libpq() -> str:
+        return cluster.url().replace("postgresql+psycopg://", "postgresql://")
+
+    try:
+        code, out = yizhan("db", "status")
+        assert code == 3 and "not created" in out
+        code, out = yizhan("db", "up")
+        assert code == 0 and "PostgreSQL running" in out, out
+        with psycopg.connect(libpq(), autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION postgis")
+            conn.execute("CREATE TABLE kept (x int)")
+            assert conn.execute("SELECT postgis_version()").fetchone()
+        code, out = yizhan("db", "status")
+        assert code == 0 and "state: running" in out and cluster.password() not in out
+        assert yizhan("db", "down")[0] == 0 and not cluster.running()
+        assert "state: stopped" in yizhan("db", "status")[1]
+        assert yizhan("db", "up")[0] == 0
+        with psycopg.connect(libpq()) as conn:
+            assert conn.execute("SELECT count(*) FROM kept").fetchone() == (0,)
+        code, out = yizhan("db", "reset", "--yes")
+        assert code == 0, out
+        with psycopg.connect(libpq()) as conn:
+            assert conn.execute("SELECT to_regclass('kept')").fetchone() == (None,)
+    finally:
+        cluster.down()
+        shutil.rmtree(cluster.root, ignore_errors=True)
