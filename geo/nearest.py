@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Connection, Integer, Text, any_, bindparam, func, select
 
 from geo import hours
-from geo.stations import RECORD_COLUMNS, StationRecord, T, record
+from geo.stations import StationRecord, T, record, record_columns
 from geo.vocab import Amenity, StationStatus
 
 # Slack added to the distance bound so that floating-point rounding never drops a candidate.
@@ -38,30 +38,40 @@ class NearStation:
 @lru_cache(maxsize=32)
 def _statement(with_amenities: bool, with_radius: bool, require_hours: bool) -> Any:
     """The exact query for one combination of filters, built once; values are bind parameters."""
-    geog = func.geography(T.c.location)  # the expression of the ix_stations_location_geog index
     point_geom = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
     point = func.geography(point_geom)
-    distance = func.ST_Distance(geog, point)
+    limit = bindparam("limit", type_=Integer)
 
-    def candidates(query: Any) -> Any:
-        query = query.where(T.c.status == any_(bindparam("statuses", type_=ARRAY(Text))))
-        if with_amenities:
-            query = query.where(T.c.amenities.contains(bindparam("amenities", type_=ARRAY(Text))))
+    def usable(source: Any, query: Any) -> Any:
+        query = query.where(source.c.status == any_(bindparam("statuses", type_=ARRAY(Text))))
         if with_radius:
-            query = query.where(func.ST_DWithin(geog, point, bindparam("radius") + BOUND_SLACK_M))
-        if require_hours:
-            query = query.where(T.c.opening_hours.is_not(None))
+            within = func.ST_DWithin(func.geography(source.c.location), point,
+                                     bindparam("radius") + BOUND_SLACK_M)
+            query = query.where(within)
         return query
 
-    limit = bindparam("limit", type_=Integer)
-    knn = candidates(select(distance.label("d"))).order_by(T.c.location.op("<->")(point_geom))
-    bound = select(func.max(knn.limit(limit).subquery().c.d)).scalar_subquery()
-    exact = candidates(select(*RECORD_COLUMNS, distance.label("distance_m"))).where(
-        func.ST_DWithin(geog, point, bound + BOUND_SLACK_M)
-    )
+    def wanted(source: Any, query: Any) -> Any:
+        if with_amenities:
+            query = query.where(
+                source.c.amenities.contains(bindparam("amenities", type_=ARRAY(Text))))
+        if require_hours:
+            query = query.where(source.c.opening_hours.is_not(None))
+        return query
+
+    # Step 1: any k stations that pass the filters, by planar KNN; their farthest bounds the answer.
+    geog = func.geography(T.c.location)  # the expression of the ix_stations_location_geog index
+    knn = wanted(T, usable(T, select(func.ST_Distance(geog, point).label("d"))))
+    knn = knn.order_by(T.c.location.op("<->")(point_geom)).limit(limit)
+    bound = select(func.max(knn.subquery().c.d)).scalar_subquery()
+    # Step 2: the disc within that bound, from the geography index. MATERIALIZED keeps the planner
+    # from AND-ing in the amenities GIN index, which costs far more than the disc it would trim.
+    disc = usable(T, select(T).where(func.ST_DWithin(geog, point, bound + BOUND_SLACK_M)))
+    disc = disc.cte("disc").prefix_with("MATERIALIZED")
+    distance = func.ST_Distance(func.geography(disc.c.location), point)
+    exact = wanted(disc, select(*record_columns(disc), distance.label("distance_m")))
     if with_radius:
         exact = exact.where(distance <= bindparam("radius"))
-    return exact.order_by(distance, T.c.id).limit(limit)
+    return exact.order_by(distance, disc.c.id).limit(limit)
 
 
 def exact_nearest(

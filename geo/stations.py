@@ -40,12 +40,18 @@ class StationRecord:
     updated_at: datetime
 
 
-RECORD_COLUMNS = [
-    T.c.id, T.c.external_id, T.c.name, T.c.address,
-    func.ST_X(T.c.location).label("lon"), func.ST_Y(T.c.location).label("lat"),
-    T.c.h3_r10, T.c.amenities, T.c.opening_hours, T.c.timezone, T.c.status, T.c.operator,
-    T.c.union_id, T.c.phone, T.c.last_verified_at, T.c.created_at, T.c.updated_at,
-]
+def record_columns(source: Any = T) -> list[Any]:
+    """What a StationRecord is read from, out of the stations table or a CTE over it."""
+    c = source.c
+    return [
+        c.id, c.external_id, c.name, c.address,
+        func.ST_X(c.location).label("lon"), func.ST_Y(c.location).label("lat"),
+        c.h3_r10, c.amenities, c.opening_hours, c.timezone, c.status, c.operator,
+        c.union_id, c.phone, c.last_verified_at, c.created_at, c.updated_at,
+    ]
+
+
+RECORD_COLUMNS = record_columns()
 
 
 def record(row: Any) -> StationRecord:
