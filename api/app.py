@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routers import health, maps, stations
+from api.routers import docs, health, maps, stations
 from geo.db import make_engine
 from maps.assets import STATIC_DIR
 from yizhan.settings import Settings
@@ -35,11 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_engine.dispose()
 
     app = FastAPI(title="yizhan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  max_body_size=MAX_BODY_BYTES)
+                  max_body_size=MAX_BODY_BYTES, docs_url=None, redoc_url=None)
     app.state.settings = settings
     errors.install(app)
     app.include_router(stations.router)
     app.include_router(maps.router)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -24,6 +24,7 @@ from yizhan.settings import Settings
 MAX_K = 50
 MAX_RADIUS_M = 50_000
 MAX_PAGE = 1000
+EARLIEST_YEAR, LATEST_YEAR = 1970, 2199
 
 
 async def get_settings(request: Request) -> Settings:
@@ -91,11 +92,15 @@ async def query_time(
                                          "time instead of now; without an offset it is local "
                                          "time (Asia/Shanghai by default).")] = None,
 ) -> datetime:
+    local = hours.zone(settings.timezone)
     if at is None:
-        return datetime.now(UTC)
+        return datetime.now(UTC).astimezone(local)
     if at.tzinfo is None:
-        return at.replace(tzinfo=hours.zone(settings.timezone))
-    return at
+        at = at.replace(tzinfo=local)
+    if not EARLIEST_YEAR <= at.year <= LATEST_YEAR:  # by year: near year 1 or 9999, converting overflows
+        raise BadParameter("query", "at", f"must lie in the years {EARLIEST_YEAR} to {LATEST_YEAR} "
+                                          f"(got {at.isoformat()})")
+    return at.astimezone(local)
 
 
 @dataclass(frozen=True)

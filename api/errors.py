@@ -44,12 +44,20 @@ class BadParameter(ApiError):
 def _describe(error: dict[str, Any], query: dict[str, str]) -> str:
     loc = [str(part) for part in error.get("loc", ())]
     place = loc[0] if loc else "request"
+    kind = str(error.get("type", ""))
+    message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+    if kind == "json_invalid":
+        return f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax error')} " \
+               f"at character {loc[1] if len(loc) > 1 else '?'})"
+    if place == "body" and len(loc) == 1:
+        if kind in ("model_attributes_type", "dict_type", "model_type"):
+            return "the body must be a JSON object (send Content-Type: application/json)"
+        return f"body: {message}"  # a rule across several fields; the input is the whole body
     # A repeated query parameter's position is noise to the reader: 'amenity', not 'amenity.0'.
     name = loc[1] if place in ("query", "path", "header") and len(loc) > 1 else ".".join(loc[1:])
-    message = str(error.get("msg", "invalid"))
-    if error.get("type") != "missing" and "input" in error:
+    if kind != "missing" and "input" in error:
         message += f" (got {error['input']!r})"
-    if place == "query" and name == "lat" and error.get("type", "").endswith("_equal"):
+    if place == "query" and name == "lat" and kind.endswith("_equal"):
         lon = query.get("lon", "")
         try:
             if abs(float(lon)) <= 90:

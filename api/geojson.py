@@ -8,12 +8,11 @@ from typing import Any
 from fastapi import Response
 from pydantic_core import to_json
 
-from geo import hours
 from geo.crs import Crs, from_wgs84
 from geo.h3index import to_hex
 from geo.navigation import navigation_links
 from geo.nearest import NearStation
-from geo.stations import StationRecord
+from geo.stations import StationRecord, open_state
 
 
 def station_feature(s: StationRecord, open_now: bool | None) -> dict[str, Any]:
@@ -33,7 +32,7 @@ def station_feature(s: StationRecord, open_now: bool | None) -> dict[str, Any]:
 
 
 def station_feature_at(s: StationRecord, at: datetime, country: str) -> dict[str, Any]:
-    return station_feature(s, hours.open_at(s.opening_hours, at, s.timezone, country))
+    return station_feature(s, open_state(s, at, country))
 
 
 def near_feature(near: NearStation, crs: Crs) -> dict[str, Any]:

@@ -20,8 +20,7 @@ from typing import Any
 
 from sqlalchemy import ARRAY, Connection, Integer, Text, any_, bindparam, func, select
 
-from geo import hours
-from geo.stations import StationRecord, T, record, record_columns
+from geo.stations import StationRecord, T, open_state, record, record_columns
 from geo.vocab import Amenity, StationStatus
 
 # Slack added to the distance bound so that floating-point rounding never drops a candidate.
@@ -121,7 +120,7 @@ def nearest(
 
     def annotate(rows: list[tuple[StationRecord, float]]) -> list[NearStation]:
         return [
-            NearStation(s, d, hours.open_at(s.opening_hours, at, s.timezone, country))
+            NearStation(s, d, open_state(s, at, country))
             for s, d in rows
         ]
 

@@ -75,12 +75,14 @@ class StationFields(BaseModel):
     def _sorted_unique(cls, value: list[Amenity] | None) -> list[Amenity] | None:
         return sorted(set(value)) if value is not None else None
 
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours_parse(cls, value: str | None) -> str | None:
+        # Syntax does not depend on the time zone; evaluation (geo.hours.open_at) does.
+        return hours.validate(value) if value is not None else None
+
     @model_validator(mode="after")
-    def _hours_parse(self) -> StationFields:
-        if self.opening_hours is not None:
-            self.opening_hours = hours.validate(
-                self.opening_hours, self.timezone or "Asia/Shanghai"
-            )
+    def _together(self) -> StationFields:
         if (self.lon is None) != (self.lat is None):
             raise ValueError("lon and lat go together: give both or neither")
         for name in REQUIRED & self.model_fields_set:

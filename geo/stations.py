@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from geo import hours
 from geo.models import Station
 from geo.vocab import Amenity, StationStatus
 
@@ -74,6 +75,14 @@ def filtered(
         query = query.where(and_(T.c.location.op("&&")(envelope),
                                  func.ST_Covers(envelope, T.c.location)))
     return query
+
+
+def open_state(station: StationRecord, at: datetime, country: str) -> bool | None:
+    """Whether the station is open at `at`: a station that is not operational is closed,
+    whatever its hours say; otherwise its hours decide (None when unknown)."""
+    if station.status != StationStatus.OPERATIONAL:
+        return False
+    return hours.open_at(station.opening_hours, at, station.timezone, country)
 
 
 def get(conn: Connection, station_id: int) -> StationRecord | None:

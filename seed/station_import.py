@@ -58,8 +58,11 @@ class ImportResult:
 def explain(exc: ValidationError) -> str:
     parts = []
     for error in exc.errors():
-        loc = ".".join(str(p) for p in error.get("loc", ()))
-        parts.append(f"{loc}: {error['msg']}" if loc else str(error["msg"]))
+        message = str(error["msg"]).removeprefix("Value error, ")
+        loc = ".".join(str(p) for p in error.get("loc", ()) if not isinstance(p, int))
+        if loc and error.get("type") != "missing":
+            message += f" (got {error.get('input')!r})"
+        parts.append(f"{loc}: {message}" if loc else message)
     return "; ".join(parts)
 
 
@@ -159,6 +162,10 @@ def write(conn: Connection, rows: list[dict[str, Any]], result: ImportResult,
 
 def read_records(path: Path, fmt: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
     fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if not path.is_file():
+        raise ImportFormatError(f"{path} is not a file" if path.exists() else f"{path} does not exist")
+    if path.stat().st_size == 0:
+        raise ImportFormatError("the file is empty")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ImportFormatError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB; split it")
     try:

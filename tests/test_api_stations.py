@@ -67,12 +67,18 @@ def test_query_point_in_any_crs_finds_the_same_station(
 
 
 def test_status_rules(client: TestClient, admin: dict[str, str]) -> None:
-    ids = {status: make(client, admin, name=status, status=status)["id"]
+    ids = {status: make(client, admin, name=status, status=status, opening_hours="24/7")["id"]
            for status in ("operational", "temporarily_closed", "planned", "removed")}
     lat, lon = PEOPLE_SQUARE[1], PEOPLE_SQUARE[0]
     assert nearest_ids(client, lat=lat, lon=lon, k=10) == [ids["operational"]]
     assert sorted(nearest_ids(client, lat=lat, lon=lon, k=10, include_closed=True)) == sorted(
         [ids["operational"], ids["temporarily_closed"]])
+    features = client.get("/stations/nearest", params={
+        "lat": lat, "lon": lon, "k": 10, "include_closed": True}).json()["features"]
+    open_state = {f["id"]: f["properties"]["open_now"] for f in features}
+    assert open_state[ids["temporarily_closed"]] is False  # closed, whatever its hours say
+    assert nearest_ids(client, lat=lat, lon=lon, k=10, include_closed=True, open_now=True) == [
+        ids["operational"]]
 
 
 def test_amenities_must_all_match_and_open_now_excludes_unknown(
@@ -177,6 +183,8 @@ BAD_NEAREST = [
     ({"lat": 0, "lon": 0, "amenity": "beer"}, "amenity", "drinking_water"),
     ({"lat": 0, "lon": 0, "crs": "epsg:3857"}, "crs", "gcj02"),
     ({"lat": 0, "lon": 0, "at": "yesterday"}, "at", "datetime"),
+    ({"lat": 0, "lon": 0, "at": "9999-12-31T23:59Z"}, "at", "1970 to 2199"),
+    ({"lat": 0, "lon": 0, "at": "0001-01-01T00:00+14:00", "open_now": True}, "at", "1970"),
     ({"lat": 0, "lon": 0, "open_now": "perhaps"}, "open_now", "boolean"),
 ]
 
@@ -236,9 +244,19 @@ def test_patch_cannot_null_a_required_field(client: TestClient, admin: dict[str,
 
 
 def test_malformed_json_body(client: TestClient, admin: dict[str, str]) -> None:
-    response = client.post("/stations", content=b"{not json", headers={
+    response = client.post("/stations", content=b'{"name": "x", "lon": 121.48,', headers={
         **admin, "Content-Type": "application/json"})
-    assert response.status_code == 422 and response.json()["message"]
+    assert response.status_code == 422
+    assert "the body is not valid JSON" in response.json()["message"]
+    form = client.post("/stations", data={"name": "x"}, headers=admin)
+    assert form.status_code == 422 and "JSON object" in form.json()["message"]
+
+
+def test_field_errors_name_the_field(client: TestClient, admin: dict[str, str]) -> None:
+    body = {"name": "x", "lon": 1, "lat": 1, "opening_hours": "Mo-Xx 25:00"}
+    response = client.post("/stations", json=body, headers=admin)
+    assert response.json()["detail"][0]["loc"] == ["body", "opening_hours"]
+    assert "Value error" not in response.json()["message"]
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

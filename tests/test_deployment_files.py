@@ -41,3 +41,10 @@ def test_dockerfile_installs_every_package() -> None:
 
 def test_health_answers(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_root_points_to_the_docs_and_the_map(client) -> None:  # type: ignore[no-untyped-def]
+    index = client.get("/").json()
+    assert index["docs"] == "/docs"
+    assert client.get(index["map"]).status_code == 200
+    assert client.get(index["nearest"]).status_code == 200

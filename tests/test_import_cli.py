@@ -44,7 +44,10 @@ def test_csv_import_reports_bad_rows_loads_good_ones_and_is_idempotent(
     path.write_text(CSV, encoding="utf-8")
     code, out = invoke(database_url, "import", "stations", str(path))
     assert code == 2, out  # loaded, but with rejected rows
-    for line, hint in ((4, "lat"), (5, "amenities"), (6, "opening_hours"), (7, "repeats line 2")):
+    for line, hint in ((4, "lat: Input should be less than or equal to 90 (got '95.0')"),
+                       (5, "amenities: Input should be 'drinking_water'"),
+                       (6, "opening_hours: opening_hours 'whenever' is not valid"),
+                       (7, "repeats line 2")):
         assert any(f"stations.csv:line {line}:" in o and hint in o for o in out.splitlines()), out
     assert "7 read: 3 new, 0 updated, 0 unchanged, 4 rejected" in out
     first = stored(empty_db)
@@ -88,6 +91,7 @@ def test_geojson_import_in_gcj02(database_url: str, empty_db: Engine, tmp_path: 
     ("name,lon\nx,1\n", "s.csv", "lat"),
     ("a,b\n", "s.txt", "unknown format"),
     (b"\xff\xfe\x00bad", "s.csv", "not UTF-8"),
+    ("", "s.csv", "the file is empty"),
 ])
 def test_malformed_files_are_refused_whole(
     database_url: str, empty_db: Engine, tmp_path: Path, content: str | bytes, name: str, hint: str
@@ -100,6 +104,12 @@ def test_malformed_files_are_refused_whole(
     code, out = invoke(database_url, "import", "stations", str(path))
     assert code == 1 and hint in out, out
     assert stored(empty_db) == {}
+
+
+@pytest.mark.parametrize(("name", "hint"), [("missing.csv", "does not exist"), (".", "not a file")])
+def test_unreadable_paths_exit_1(database_url: str, tmp_path: Path, name: str, hint: str) -> None:
+    code, out = invoke(database_url, "import", "stations", str(tmp_path / name))
+    assert code == 1 and hint in out, out
 
 
 def test_a_crash_while_writing_leaves_nothing_behind(

@@ -130,3 +130,14 @@ def test_map_with_no_station_in_reach_says_so(
     assert "No matching station nearby" in page.locator("#yz-panel").inner_text()
     assert page.evaluate("typeof L") == "object"
     assert errors == []
+
+
+def test_api_docs_render_offline(
+    offline_page: tuple[Page, list[str], list[str]], live_server: str
+) -> None:
+    page, blocked, errors = offline_page
+    page.goto(f"{live_server}/docs")
+    page.wait_for_selector(".swagger-ui .info .title", timeout=15_000)
+    assert "yizhan" in page.locator(".swagger-ui .info .title").inner_text()
+    assert page.locator(".opblock-summary-path", has_text="/stations/nearest").count() == 1
+    assert blocked == [] and errors == []

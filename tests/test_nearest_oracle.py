@@ -77,7 +77,8 @@ def test_nearest_equals_brute_force(empty_db: Engine, scene: tuple) -> None:
             new_id = conn.execute(T.insert().values(**columns).returning(T.c.id)).scalar_one()
             oracle.append(OracleStation(
                 new_id, data["lon"], data["lat"], data["status"], frozenset(data["amenities"]),
-                hours.open_at(data["opening_hours"], AT, "Asia/Shanghai", "CN"),
+                hours.open_at(data["opening_hours"], AT, "Asia/Shanghai", "CN")
+                if data["status"] == "operational" else False,
             ))
         found = nearest(
             conn, lon, lat, options["k"], at=AT,

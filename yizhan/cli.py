@@ -105,7 +105,7 @@ def seed_demo(
 
 @import_app.command("stations")
 def import_stations(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    file: Annotated[Path, typer.Argument(help="A .geojson or .csv file.")],
     crs: Annotated[Crs, typer.Option(help="Coordinate system of the file's points.")] = Crs.WGS84,
     fmt: Annotated[str | None, typer.Option("--format", help="geojson or csv; default: by suffix.")]
     = None,
