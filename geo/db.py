@@ -25,6 +25,9 @@ def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False) -> E
     return create_engine(
         normalise_url(url),
         isolation_level="AUTOCOMMIT" if autocommit else None,
+        # JIT compiles for hundreds of milliseconds whenever PostGIS cost estimates run high,
+        # which spatial joins always do; for these short queries it never pays.
+        connect_args={"options": "-c jit=off"},
         pool_size=pool_size,
         max_overflow=pool_size,
         # No pre-ping: it costs a round trip per request. A connection found dead raises, the

@@ -7,19 +7,38 @@ from datetime import datetime
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     DateTime,
+    Double,
+    ForeignKey,
     Identity,
     Index,
     MetaData,
+    SmallInteger,
     Text,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql.base import ischema_names
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
 
-from geo.vocab import Amenity, StationStatus
+from geo.vocab import Amenity, StationStatus, UnionLevel
+
+
+class Ltree(UserDefinedType[str]):
+    """PostgreSQL's ltree: a union's path of ancestor ids, for index-backed subtree queries."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: object) -> str:
+        return "ltree"
+
+
+ischema_names["ltree"] = Ltree  # so that reflection (Alembic's compare) knows the type
+
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -36,6 +55,7 @@ def sql_list(values: list[str]) -> str:
 
 AMENITY_SQL = f"ARRAY[{sql_list([a.value for a in Amenity])}]::text[]"
 STATUS_SQL = sql_list([s.value for s in StationStatus])
+LEVEL_SQL = sql_list([level.value for level in UnionLevel])
 
 
 class Base(DeclarativeBase):
@@ -58,7 +78,8 @@ class Station(Base):
     timezone: Mapped[str] = mapped_column(Text, server_default=text("'Asia/Shanghai'"))
     status: Mapped[str] = mapped_column(Text, server_default=text("'operational'"))
     operator: Mapped[str | None] = mapped_column(Text)
-    union_id: Mapped[int | None] = mapped_column(BigInteger)
+    union_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("unions.id", ondelete="SET NULL"))
     phone: Mapped[str | None] = mapped_column(Text)
     last_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -79,3 +100,52 @@ class Station(Base):
         Index("ix_stations_h3_r10", "h3_r10"),
         Index("ix_stations_status", "status"),
     )
+
+
+class Union(Base):
+    """A trade union; area unions have a MultiPolygon that says whom they cover."""
+
+    __tablename__ = "unions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    code: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("unions.id", ondelete="RESTRICT"))
+    path: Mapped[str] = mapped_column(Ltree)
+    area: Mapped[WKBElement | None] = mapped_column(
+        Geometry("MULTIPOLYGON", srid=4326, spatial_index=False))
+    area_m2: Mapped[float | None] = mapped_column(Double)
+    coverage_res: Mapped[int | None] = mapped_column(SmallInteger)
+    repaired: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    contact_address: Mapped[str | None] = mapped_column(Text)
+    contact_phone: Mapped[str | None] = mapped_column(Text)
+    area_effective_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint(f"level IN ({LEVEL_SQL})", name="level"),
+        CheckConstraint("length(btrim(name)) BETWEEN 1 AND 200", name="name"),
+        CheckConstraint("length(code) BETWEEN 1 AND 100", name="code"),
+        CheckConstraint("area IS NULL OR (ST_IsValid(area) AND NOT ST_IsEmpty(area))", name="area"),
+        Index("ix_unions_area", "area", postgresql_using="gist"),
+        Index("ix_unions_area_geog", text("(area::geography)"), postgresql_using="gist"),
+        Index("ix_unions_path", "path", postgresql_using="gist"),
+        Index("ix_unions_parent_id", "parent_id"),
+    )
+
+
+class UnionCell(Base):
+    """One H3 cell of an area union's coverage: interior cells lie wholly inside the area (so a
+    point in them is covered without touching geometry); border cells need the exact test."""
+
+    __tablename__ = "union_cells"
+
+    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    union_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("unions.id", ondelete="CASCADE"), primary_key=True)
+    interior: Mapped[bool] = mapped_column(Boolean)
+
+    __table_args__ = (Index("ix_union_cells_union_id", "union_id"),)

@@ -47,3 +47,17 @@ AMENITY_LABELS_ZH: dict[Amenity, str] = {
     Amenity.REFRIGERATOR: "冰箱",
     Amenity.READING: "书报阅读",
 }
+
+
+class UnionLevel(StrEnum):
+    """The tree of area unions, from the widest to the most specific."""
+
+    CITY = "city"
+    DISTRICT = "district"
+    STREET = "street"  # street, town or industrial park (街道 / 乡镇 / 园区)
+    COMMUNITY = "community"  # community or village (社区 / 村)
+    GRID = "grid"
+
+    @property
+    def rank(self) -> int:
+        return list(UnionLevel).index(self)

@@ -1,0 +1,79 @@
+"""H3 coverage of an area: interior cells (wholly inside, answered without geometry) and border
+cells (a point there needs the exact ST_Covers test).
+
+"Wholly inside" is decided conservatively. H3 cell edges are great-circle arcs, not straight lines
+in lon/lat, and a point near a cell edge may belong to the neighbour by H3's arithmetic. So a cell
+counts as interior only if its lon/lat hexagon grown by MARGIN_DEG lies inside the area, and as a
+border cell whenever that grown hexagon touches the area. MARGIN_DEG (about 1 m) is several times
+the largest such discrepancy at the resolutions used here (edges of at most 1.2 km).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import h3
+import numpy as np
+import shapely
+from shapely.geometry import MultiPolygon
+
+MARGIN_DEG = 1e-5
+MIN_RES, MAX_RES = 7, 13
+CELLS_PER_AREA = 40  # aim: the area spans about this many cells, so most of it is interior
+# Candidates come from H3 itself on a densified, widened copy of the area, so that the straight
+# lon/lat edges of the stored area and H3's arcs cannot disagree about which cells it touches.
+SEGMENT_DEG = 0.005
+CANDIDATE_PAD_DEG = 1e-4
+
+
+@dataclass(frozen=True)
+class Coverage:
+    res: int
+    interior: list[int]  # compacted: cells of resolution res or coarser
+    border: list[int]  # resolution res
+
+
+def resolution_for(area_m2: float) -> int:
+    for res in range(MIN_RES, MAX_RES + 1):
+        if h3.average_hexagon_area(res, "m^2") * CELLS_PER_AREA <= area_m2:
+            return res
+    return MAX_RES
+
+
+def cell_polygons(cells: list[str]) -> np.ndarray:
+    rings = []
+    for cell in cells:
+        boundary = [(lng, lat) for lat, lng in h3.cell_to_boundary(cell)]
+        rings.append(boundary + boundary[:1])
+    return shapely.polygons(rings) if rings else np.array([], dtype=object)
+
+
+def coverage(area: MultiPolygon, res: int | None = None, area_m2: float | None = None) -> Coverage:
+    if res is None:
+        if area_m2 is None:
+            raise ValueError("give res or area_m2")
+        res = resolution_for(area_m2)
+    widened = shapely.segmentize(area, SEGMENT_DEG).buffer(CANDIDATE_PAD_DEG, quad_segs=2)
+    candidates = sorted(h3.h3shape_to_cells_experimental(
+        h3.geo_to_h3shape(widened), res, contain="overlap"))
+    hexagons = cell_polygons(candidates)
+    grown = shapely.buffer(hexagons, MARGIN_DEG, quad_segs=2)
+    shapely.prepare(area)
+    inside = shapely.contains_properly(area, grown)
+    touches = shapely.intersects(area, grown)
+    bounds = shapely.bounds(hexagons)
+    wraps = (bounds[:, 2] - bounds[:, 0]) > 180 if len(candidates) else np.array([], dtype=bool)
+    interior = [c for c, i, w in zip(candidates, inside, wraps, strict=True) if i and not w]
+    border = [c for c, i, t, w in zip(candidates, inside, touches, wraps, strict=True)
+              if (t and not i) or w]
+    return Coverage(
+        res,
+        [int(h3.str_to_int(c)) for c in h3.compact_cells(interior)],
+        [int(h3.str_to_int(c)) for c in border],
+    )
+
+
+def point_cells(lon: float, lat: float) -> list[int]:
+    """The point's cell at every resolution a coverage can hold (compaction goes down to 0)."""
+    finest = h3.latlng_to_cell(lat, lon, MAX_RES)
+    return [int(h3.str_to_int(h3.cell_to_parent(finest, r))) for r in range(MAX_RES + 1)]

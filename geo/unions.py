@@ -1,0 +1,290 @@
+"""Area unions: storing them with their H3 coverage, their tree, and matching points to them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import shapely
+from geoalchemy2.shape import to_shape
+from sqlalchemy import Connection, bindparam, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
+
+from geo.areas import CleanArea
+from geo.coverage import coverage, point_cells
+from geo.models import Union
+from geo.vocab import UnionLevel
+
+U = Union.__table__
+FALLBACK_M = 2_000.0  # a point covered by no area gets the nearest union within this distance
+RECORD = [U.c.id, U.c.code, U.c.name, U.c.level, U.c.parent_id, func.ltree2text(U.c.path).label(
+    "path"), U.c.area_m2, U.c.coverage_res, U.c.repaired, U.c.contact_address, U.c.contact_phone,
+    U.c.area_effective_at, U.c.created_at, U.c.updated_at, (U.c.area.is_not(None)).label("has_area")]
+
+
+class UnionTreeError(ValueError):
+    """The tree would be wrong: unknown parent, a parent at the same or a lower level, a cycle."""
+
+
+@dataclass(frozen=True, slots=True)
+class UnionRecord:
+    id: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    path: str
+    area_m2: float | None
+    coverage_res: int | None
+    repaired: bool
+    contact_address: str | None
+    contact_phone: str | None
+    area_effective_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    has_area: bool
+
+    @property
+    def rank(self) -> int:
+        return UnionLevel(self.level).rank
+
+
+def _record(row: Any) -> UnionRecord:
+    return UnionRecord(**{name: row._mapping[name] for name in UnionRecord.__slots__})
+
+
+@dataclass(frozen=True)
+class UnionData:
+    code: str
+    name: str
+    level: UnionLevel
+    parent_code: str | None = None
+    area: CleanArea | None = None
+    contact_address: str | None = None
+    contact_phone: str | None = None
+    area_effective_at: datetime | None = None
+
+
+def get(conn: Connection, union_id: int) -> UnionRecord | None:
+    row = conn.execute(select(*RECORD).where(U.c.id == union_id)).first()
+    return _record(row) if row else None
+
+
+def by_code(conn: Connection, code: str) -> UnionRecord | None:
+    row = conn.execute(select(*RECORD).where(U.c.code == code)).first()
+    return _record(row) if row else None
+
+
+def children(conn: Connection, union_id: int) -> list[UnionRecord]:
+    rows = conn.execute(select(*RECORD).where(U.c.parent_id == union_id).order_by(U.c.code))
+    return [_record(r) for r in rows]
+
+
+def ancestors(conn: Connection, union: UnionRecord) -> list[UnionRecord]:
+    """From the root down to the union's parent (index-backed: path @> on the ltree GiST)."""
+    rows = conn.execute(
+        select(*RECORD).where(U.c.path.op("@>")(func.text2ltree(union.path)), U.c.id != union.id)
+        .order_by(func.nlevel(U.c.path)))
+    return [_record(r) for r in rows]
+
+
+def area_geojson(conn: Connection, union_id: int) -> dict[str, Any] | None:
+    import json
+
+    raw = conn.execute(select(func.ST_AsGeoJSON(U.c.area, 7)).where(U.c.id == union_id)).scalar()
+    return json.loads(raw) if raw else None
+
+
+def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
+    """Insert or update by code; rebuild the coverage when the area is given. Returns (union,
+    created). Everything happens in the caller's transaction."""
+    parent = None
+    if data.parent_code is not None:
+        parent = by_code(conn, data.parent_code)
+        if parent is None:
+            raise UnionTreeError(f"parent {data.parent_code!r} does not exist (import parents first)")
+        if parent.rank >= data.level.rank:
+            raise UnionTreeError(f"a {data.level.value} union cannot sit under a {parent.level} "
+                                 f"union ({parent.code})")
+    existing = by_code(conn, data.code)
+    if existing and parent and (parent.path + ".").startswith(existing.path + "."):
+        raise UnionTreeError(f"{parent.code} lies under {data.code}; that would make a cycle")
+    values: dict[str, Any] = {
+        "code": data.code, "name": data.name, "level": data.level.value,
+        "parent_id": parent.id if parent else None,
+        "contact_address": data.contact_address, "contact_phone": data.contact_phone,
+        "area_effective_at": data.area_effective_at,
+    }
+    if data.area is not None:
+        exact_wkb = shapely.to_wkb(shapely.set_srid(data.area.geometry, 4326), hex=True,
+                                   include_srid=True)
+        values |= {"area": exact_wkb, "area_m2": data.area.area_m2,
+                   "repaired": data.area.repaired}
+    statement = pg_insert(U).values(**values, path=func.text2ltree("0"))
+    union_id, created = conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=[U.c.code],
+            set_={**{k: statement.excluded[k] for k in values if k != "code"},
+                  "updated_at": func.now()},
+        ).returning(U.c.id, text("xmax = 0"))
+    ).one()
+    _set_path(conn, union_id, parent, existing)
+    if data.area is not None:
+        rebuild_coverage(conn, union_id, data.area)
+    saved = get(conn, union_id)
+    assert saved is not None
+    return saved, bool(created)
+
+
+def _set_path(conn: Connection, union_id: int, parent: UnionRecord | None,
+              before: UnionRecord | None) -> None:
+    new_path = f"{parent.path}.{union_id}" if parent else str(union_id)
+    if before and before.path != "0" and before.path != new_path:
+        conn.execute(text(  # move the whole subtree along
+            "UPDATE unions SET path = text2ltree(:new) || subpath(path, nlevel(text2ltree(:old))) "
+            "WHERE path <@ text2ltree(:old)"), {"new": new_path, "old": before.path})
+    else:
+        conn.execute(U.update().where(U.c.id == union_id).values(path=func.text2ltree(new_path)))
+
+
+def rebuild_coverage(conn: Connection, union_id: int, area: CleanArea) -> None:
+    cells = coverage(area.geometry, area_m2=area.area_m2)
+    conn.execute(text("DELETE FROM union_cells WHERE union_id = :id"), {"id": union_id})
+    conn.execute(
+        text("INSERT INTO union_cells (cell, union_id, interior) "
+             "SELECT c, :id, i FROM unnest(CAST(:cells AS bigint[]), CAST(:interior AS boolean[])) "
+             "AS t(c, i) ON CONFLICT DO NOTHING"),
+        {"id": union_id, "cells": cells.interior + cells.border,
+         "interior": [True] * len(cells.interior) + [False] * len(cells.border)})
+    conn.execute(U.update().where(U.c.id == union_id).values(coverage_res=cells.res))
+
+
+def rebuild_all(conn: Connection) -> int:
+    """Recompute every area's coverage from the stored geometry; returns how many."""
+    rows = conn.execute(select(U.c.id, U.c.area, U.c.area_m2).where(U.c.area.is_not(None))).all()
+    for union_id, area, area_m2 in rows:
+        rebuild_coverage(conn, union_id, CleanArea(to_shape(area), area_m2, False))
+    return len(rows)
+
+
+def delete(conn: Connection, union_id: int) -> bool:
+    try:
+        with conn.begin_nested():
+            return conn.execute(U.delete().where(U.c.id == union_id)).rowcount > 0
+    except IntegrityError:
+        raise UnionTreeError("the union has child unions; move or delete them first") from None
+
+
+# Matching -----------------------------------------------------------------------------------
+
+_COLUMNS = ", ".join(f"u.{c}" for c in (
+    "id", "code", "name", "level", "parent_id", "area_m2", "coverage_res", "repaired",
+    "contact_address", "contact_phone", "area_effective_at", "created_at", "updated_at"))
+
+# One round trip for any number of points: each point's cells find candidate unions; interior
+# cells answer at once, border cells get the exact ST_Covers. Each covering union comes with its
+# record and whether it has area children (if it is the answer, the point fell in a gap).
+_HITS = text(f"""
+WITH p AS (
+    SELECT * FROM unnest(CAST(:idx AS int[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]))
+        AS t(i, lon, lat)
+), c AS (
+    SELECT * FROM unnest(CAST(:cell_idx AS int[]), CAST(:cells AS bigint[])) AS t(i, cell)
+), hits AS (
+    SELECT c.i, uc.union_id, bool_or(uc.interior) AS interior
+    FROM c JOIN union_cells uc ON uc.cell = c.cell GROUP BY c.i, uc.union_id
+)
+SELECT h.i, {_COLUMNS}, ltree2text(u.path) AS path, true AS has_area, h.interior,
+       NOT h.interior AND ST_Intersects(ST_Boundary(u.area), pt.g) AS on_border,
+       EXISTS (SELECT 1 FROM unions k WHERE k.parent_id = u.id AND k.area IS NOT NULL)
+           AS has_area_children
+FROM hits h JOIN unions u ON u.id = h.union_id JOIN p ON p.i = h.i,
+     LATERAL (SELECT ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326) AS g) pt
+WHERE h.interior OR ST_Covers(u.area, pt.g)
+""")
+
+_NEAREST = text("""
+WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography AS g)
+SELECT u.id, ST_Distance(u.area::geography, pt.g) AS d
+FROM unions u, pt
+WHERE u.area IS NOT NULL AND ST_DWithin(u.area::geography, pt.g, :limit)
+ORDER BY d, u.id LIMIT 20
+""")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    union: UnionRecord
+    method: str  # h3_interior | exact
+    on_border: bool
+
+
+@dataclass
+class Match:
+    status: str  # matched | gap_fallback | nearest_fallback | not_covered
+    union: UnionRecord | None = None
+    method: str | None = None
+    on_border: bool = False
+    distance_m: float = 0.0
+    covering: list[Candidate] = field(default_factory=list)
+    tied: list[Candidate] = field(default_factory=list)
+
+
+def tie_key(c: Candidate) -> tuple[bool, float, str]:
+    """Deterministic choice among unions of one level: a point inside beats one on the border,
+    then the smaller area (the more specific), then the lower code."""
+    return (c.on_border, c.union.area_m2 or 0.0, c.union.code)
+
+
+def match(conn: Connection, lon: float, lat: float, fallback_m: float = FALLBACK_M) -> Match:
+    return match_many(conn, [(lon, lat)], fallback_m)[0]
+
+
+def match_many(conn: Connection, points: list[tuple[float, float]],
+               fallback_m: float = FALLBACK_M) -> list[Match]:
+    """Match WGS84 (lon, lat) points, in order: the most specific covering union (ties broken
+    by `tie_key`), a gap's covering ancestor, or the nearest union within `fallback_m`."""
+    cell_idx: list[int] = []
+    cells: list[int] = []
+    for i, (lon, lat) in enumerate(points):
+        point = point_cells(lon, lat)
+        cells += point
+        cell_idx += [i] * len(point)
+    rows = conn.execute(_HITS, {
+        "idx": list(range(len(points))), "lon": [p[0] for p in points],
+        "lat": [p[1] for p in points], "cell_idx": cell_idx, "cells": cells}).all()
+    by_point: dict[int, list[Any]] = {}
+    for row in rows:
+        by_point.setdefault(row.i, []).append(row)
+    return [_choose(by_point[i]) if i in by_point else _nearest(conn, lon, lat, fallback_m)
+            for i, (lon, lat) in enumerate(points)]
+
+
+def _choose(rows: list[Any]) -> Match:
+    covering = sorted(
+        (Candidate(_record(r), "h3_interior" if r.interior else "exact", bool(r.on_border))
+         for r in rows),
+        key=lambda c: (c.union.rank, tie_key(c)))
+    deepest = max(c.union.rank for c in covering)
+    tied = [c for c in covering if c.union.rank == deepest]
+    best = tied[0]
+    gap = next(r.has_area_children for r in rows if r.id == best.union.id)
+    return Match("gap_fallback" if gap else "matched", best.union, best.method, best.on_border,
+                 0.0, covering, tied if len(tied) > 1 else [])
+
+
+def _nearest(conn: Connection, lon: float, lat: float, fallback_m: float) -> Match:
+    near = conn.execute(_NEAREST, {"lon": lon, "lat": lat, "limit": fallback_m}).all()
+    if not near:
+        return Match("not_covered")
+    unions = _records(conn, [r.id for r in near])
+    closest = min(near, key=lambda r: (r.d, -unions[r.id].rank, unions[r.id].code))
+    return Match("nearest_fallback", unions[closest.id], "nearest", False, float(closest.d))
+
+
+def _records(conn: Connection, ids: list[int]) -> dict[int, UnionRecord]:
+    rows = conn.execute(select(*RECORD).where(U.c.id.in_(bindparam("ids", expanding=True))),
+                        {"ids": ids})
+    return {r.id: _record(r) for r in rows}
