@@ -43,7 +43,12 @@ def near_feature(near: NearStation, crs: Crs) -> dict[str, Any]:
     return feature
 
 
-def geojson_response(body: dict[str, Any], status_code: int = 200) -> Response:
+def geojson_response(body: Any, status_code: int = 200,
+                     media_type: str = "application/geo+json") -> Response:
     """Serialise straight to JSON: the shapes are declared (and checked by the tests) through
     each route's response_model, so FastAPI's second validation pass is skipped on the hot path."""
-    return Response(to_json(body), status_code=status_code, media_type="application/geo+json")
+    return Response(to_json(body), status_code=status_code, media_type=media_type)
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    return geojson_response(body, status_code, "application/json")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from geo.crs import Crs
-from geo.vocab import Amenity, StationStatus
+from geo.vocab import Amenity, StationStatus, UnionLevel
 
 
 class PointGeometry(BaseModel):
@@ -64,6 +64,13 @@ class NearStationFeature(StationFeature):
     properties: NearStationProperties
 
 
+class NearestQueryPoint(BaseModel):
+    lat: float
+    lon: float
+    crs: Crs
+    wgs84: CrsPoint
+
+
 class NearestQuery(BaseModel):
     lat: float
     lon: float
@@ -89,3 +96,89 @@ class StationPage(BaseModel):
     limit: int
     offset: int
     features: list[StationFeature]
+
+
+class UnionOut(BaseModel):
+    id: int
+    code: str
+    name: str
+    level: UnionLevel
+    parent_id: int | None
+    path: str = Field(description="Ids from the root down to this union, dot-separated")
+    area_m2: float | None = Field(description="Geodesic area, square metres")
+    coverage_res: int | None = Field(description="H3 resolution of the area's border cells")
+    repaired: bool = Field(description="The area was invalid and was repaired on import")
+    has_area: bool
+    contact_address: str | None
+    contact_phone: str | None
+    area_effective_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class UnionFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    id: int
+    geometry: dict[str, Any] | None = Field(description="GeoJSON MultiPolygon, WGS84")
+    properties: UnionOut
+
+
+class UnionList(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    unions: list[UnionOut]
+
+
+class UnionBrief(BaseModel):
+    id: int
+    code: str
+    name: str
+    level: UnionLevel
+
+
+class CoveringUnion(UnionBrief):
+    method: Literal["h3_interior", "exact"]
+    on_border: bool
+
+
+class MatchOut(BaseModel):
+    query: NearestQueryPoint
+    status: Literal["matched", "gap_fallback", "nearest_fallback", "not_covered"]
+    union: UnionOut | None
+    method: Literal["h3_interior", "exact", "nearest"] | None = Field(
+        description="h3_interior: the point lies in an H3 cell wholly inside the area; exact: "
+                    "ST_Covers on the area; nearest: no area covers the point")
+    on_border: bool
+    distance_m: float
+    ancestors: list[UnionBrief]
+    levels: dict[UnionLevel, list[CoveringUnion]]
+    tie: list[CoveringUnion] = Field(description="All unions of the matched level that cover the "
+                                                 "point, when there is more than one")
+    tie_rule: str
+    fallback_limit_m: float
+
+
+class BatchPointIn(BaseModel):
+    id: str | int
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+
+
+class BatchMatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    crs: Crs = Crs.WGS84
+    points: list[BatchPointIn] = Field(min_length=1, max_length=10_000)
+
+
+class BatchMatchOut(BaseModel):
+    id: str | int
+    status: Literal["matched", "gap_fallback", "nearest_fallback", "not_covered"]
+    union: UnionBrief | None
+    method: Literal["h3_interior", "exact", "nearest"] | None
+    on_border: bool
+    distance_m: float
+
+
+class BatchMatchResult(BaseModel):
+    results: list[BatchMatchOut]

@@ -77,33 +77,36 @@ def _polygons(geometry: BaseGeometry) -> list[Polygon]:
     return [p for part in getattr(geometry, "geoms", []) for p in _polygons(part)]
 
 
-def clean_area(geometry: BaseGeometry, crs: Crs | int = Crs.WGS84) -> CleanArea:
-    if geometry is None or geometry.is_empty:
+def clean_area(geometry: BaseGeometry | list[BaseGeometry],
+               crs: Crs | int = Crs.WGS84) -> CleanArea:
+    """A valid WGS84 MultiPolygon from one geometry or several parts of one area (merged)."""
+    parts = geometry if isinstance(geometry, list) else [geometry]
+    if not parts or all(p is None or p.is_empty for p in parts):
         raise AreaError("the area is empty")
-    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
-        raise AreaError(f"the area must be a Polygon or MultiPolygon, not a {geometry.geom_type}")
-    vertices = shapely.get_num_coordinates(geometry)
+    for part in parts:
+        if part.geom_type not in ("Polygon", "MultiPolygon"):
+            raise AreaError(f"the area must be a Polygon or MultiPolygon, not a {part.geom_type}")
+    vertices = sum(shapely.get_num_coordinates(p) for p in parts)
     if vertices > MAX_VERTICES:
         raise AreaError(f"the area has {vertices} vertices; at most {MAX_VERTICES} are allowed")
-    coords = shapely.get_coordinates(geometry)
-    if not np.isfinite(coords).all():
-        raise AreaError("the area has non-finite coordinates")
-    geometry = to_wgs84_geometry(geometry, crs)
-    coords = shapely.get_coordinates(geometry)
-    if (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
-        raise AreaError("the area has coordinates outside lon -180..180, lat -90..90 "
-                        "(is the CRS right, or are lon and lat swapped?)")
-    repaired, note = False, None
-    if not geometry.is_valid:
-        note = shapely.is_valid_reason(geometry)
-        geometry = shapely.make_valid(geometry)
-        repaired = True
-    polygons = _polygons(shapely.unary_union(_polygons(geometry))) if repaired else _polygons(
-        geometry)
+    wgs84 = []
+    for part in parts:
+        if not np.isfinite(shapely.get_coordinates(part)).all():
+            raise AreaError("the area has non-finite coordinates")
+        converted = to_wgs84_geometry(part, crs)
+        coords = shapely.get_coordinates(converted)
+        if (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():
+            raise AreaError("the area has coordinates outside lon -180..180, lat -90..90 "
+                            "(is the CRS right, or are lon and lat swapped?)")
+        wgs84.append(converted)
+    notes = [shapely.is_valid_reason(p) for p in wgs84 if not p.is_valid]
+    fixed = [shapely.make_valid(p) if not p.is_valid else p for p in wgs84]
+    polygons = _polygons(fixed[0]) if len(fixed) == 1 and not notes else _polygons(
+        shapely.unary_union([poly for p in fixed for poly in _polygons(p)]))
     if not polygons:
         raise AreaError("nothing polygonal is left after repairing the area")
     clean = MultiPolygon(polygons)
-    if not clean.is_valid:  # parts of a valid Polygon list may still touch along an edge
+    if not clean.is_valid:  # valid polygons may still overlap or share an edge
         clean = MultiPolygon(_polygons(shapely.unary_union(polygons)))
     area_m2 = abs(GEOD.geometry_area_perimeter(clean)[0])
     if area_m2 < MIN_AREA_M2:
@@ -111,4 +114,4 @@ def clean_area(geometry: BaseGeometry, crs: Crs | int = Crs.WGS84) -> CleanArea:
     if area_m2 > MAX_AREA_M2:
         raise AreaError(f"the area is absurdly large ({area_m2 / 1e6:,.0f} km²; at most "
                         f"{MAX_AREA_M2 / 1e6:,.0f} km²)")
-    return CleanArea(clean, area_m2, repaired, note)
+    return CleanArea(clean, area_m2, bool(notes), "; ".join(notes) or None)

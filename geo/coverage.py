@@ -41,11 +41,11 @@ def resolution_for(area_m2: float) -> int:
 
 
 def cell_polygons(cells: list[str]) -> np.ndarray:
-    rings = []
-    for cell in cells:
-        boundary = [(lng, lat) for lat, lng in h3.cell_to_boundary(cell)]
-        rings.append(boundary + boundary[:1])
-    return shapely.polygons(rings) if rings else np.array([], dtype=object)
+    """Lon/lat polygons of cells (some have more than six vertices near icosahedron edges)."""
+    polygons = np.empty(len(cells), dtype=object)
+    for i, cell in enumerate(cells):
+        polygons[i] = shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)])
+    return polygons
 
 
 def coverage(area: MultiPolygon, res: int | None = None, area_m2: float | None = None) -> Coverage:

@@ -77,6 +77,19 @@ def by_code(conn: Connection, code: str) -> UnionRecord | None:
     return _record(row) if row else None
 
 
+def search(conn: Connection, *, level: UnionLevel | None = None, parent_id: int | None = None,
+           limit: int = 100, offset: int = 0) -> tuple[int, list[UnionRecord]]:
+    conditions = []
+    if level is not None:
+        conditions.append(U.c.level == level.value)
+    if parent_id is not None:
+        conditions.append(U.c.parent_id == parent_id)
+    total = conn.execute(select(func.count()).select_from(U).where(*conditions)).scalar_one()
+    rows = conn.execute(select(*RECORD).where(*conditions).order_by(U.c.code)
+                        .limit(limit).offset(offset))
+    return total, [_record(r) for r in rows]
+
+
 def children(conn: Connection, union_id: int) -> list[UnionRecord]:
     rows = conn.execute(select(*RECORD).where(U.c.parent_id == union_id).order_by(U.c.code))
     return [_record(r) for r in rows]
@@ -276,6 +289,8 @@ def _choose(rows: list[Any]) -> Match:
 
 
 def _nearest(conn: Connection, lon: float, lat: float, fallback_m: float) -> Match:
+    if fallback_m <= 0:
+        return Match("not_covered")
     near = conn.execute(_NEAREST, {"lon": lon, "lat": lat, "limit": fallback_m}).all()
     if not near:
         return Match("not_covered")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from geo.crs import Crs
+from geo.vocab import UnionLevel
 from yizhan.cluster import ClusterError, LocalCluster
 from yizhan.settings import Settings
 
@@ -19,7 +20,9 @@ seed_app = typer.Typer(help="Demo data.", no_args_is_help=True)
 import_app = typer.Typer(help="Import data files.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
+unions_app = typer.Typer(help="Area unions.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+app.add_typer(unions_app, name="unions")
 
 
 def _cluster(settings: Settings) -> LocalCluster | None:
@@ -125,6 +128,56 @@ def import_stations(
     typer.echo(result.summary())
     if result.problems:
         raise typer.Exit(2)
+
+
+@import_app.command("unions")
+def import_unions(
+    file: Annotated[Path, typer.Argument(help="GeoJSON, Shapefile or GeoPackage.")],
+    code_field: Annotated[str, typer.Option(help="Field with the union's unique code.")],
+    name_field: Annotated[str, typer.Option(help="Field with the union's name.")],
+    crs: Annotated[str, typer.Option(help="wgs84, gcj02, bd09 or EPSG:<code>.")] = "wgs84",
+    level: Annotated[UnionLevel | None, typer.Option(help="Level of every feature.")] = None,
+    level_field: Annotated[str | None, typer.Option(help="Field with each feature's level.")]
+    = None,
+    parent_field: Annotated[str | None, typer.Option(help="Field with the parent's code.")] = None,
+    where: Annotated[str | None, typer.Option(help="Only features matching this OGR SQL "
+                                                   "condition, e.g. \"level = 'street'\".")]
+    = None,
+) -> None:
+    """Upsert area unions by code, building their H3 coverage; bad areas are reported."""
+    from geo.areas import AreaError, parse_crs
+    from geo.db import make_engine
+    from seed.station_import import ImportFormatError
+    from seed.union_import import FieldMap
+    from seed.union_import import import_unions as run
+
+    try:
+        source_crs = parse_crs(crs)
+        engine = make_engine(Settings().resolved_database_url(), pool_size=1)
+        result = run(engine, file, source_crs,
+                     FieldMap(code_field, name_field, parent_field, level_field), level, where)
+    except (AreaError, ImportFormatError) as exc:
+        _fail(str(exc))
+        return
+    for note in result.repaired:
+        typer.secho(f"{file.name}:{note.where}: {note.reason}", fg=typer.colors.BLUE)
+    for problem in result.problems:
+        typer.secho(f"{file.name}:{problem.where}: {problem.reason}", fg=typer.colors.YELLOW)
+    typer.echo(result.summary())
+    if result.problems:
+        raise typer.Exit(2)
+
+
+@unions_app.command("rebuild-coverage")
+def rebuild_coverage() -> None:
+    """Recompute every area's H3 coverage from the stored areas, in one transaction."""
+    from geo.db import make_engine
+    from geo.unions import rebuild_all
+
+    engine = make_engine(Settings().resolved_database_url(), pool_size=1)
+    with engine.begin() as conn:
+        count = rebuild_all(conn)
+    typer.echo(f"coverage rebuilt for {count} areas")
 
 
 @app.command("serve")

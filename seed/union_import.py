@@ -1,0 +1,110 @@
+"""Import union areas from GeoJSON, Shapefile or GeoPackage (read by pyogrio/GDAL).
+
+Features sharing a code are one union (their areas are merged). Parents load before children,
+everything in one transaction: a failure while writing leaves nothing behind. Bad features are
+reported with the reason and skipped; repaired areas are reported too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import shapely
+from pyogrio.errors import DataSourceError
+from pyogrio.raw import read
+from sqlalchemy import Engine
+
+from geo import unions
+from geo.areas import AreaError, clean_area
+from geo.crs import Crs
+from geo.unions import UnionData, UnionTreeError
+from geo.vocab import UnionLevel
+from seed.station_import import ImportFormatError, Problem
+
+
+@dataclass
+class UnionImportResult:
+    features: int = 0
+    created: int = 0
+    updated: int = 0
+    repaired: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (f"{self.features} features: {self.created} unions new, {self.updated} updated, "
+                f"{len(self.repaired)} areas repaired, {len(self.problems)} rejected")
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    code: str
+    name: str
+    parent: str | None = None
+    level: str | None = None  # a field holding the level; else `default_level` for all
+
+
+def _read(path: Path, where: str | None) -> tuple[list[str], list[Any], Any]:
+    if not path.exists():
+        raise ImportFormatError(f"{path} does not exist")
+    try:
+        meta, _, geometries, columns = read(path, where=where)
+    except DataSourceError as exc:
+        raise ImportFormatError(f"cannot read {path.name} as GeoJSON, Shapefile or GeoPackage: "
+                                f"{exc}") from None
+    return list(meta["fields"]), columns, geometries
+
+
+def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
+                  default_level: UnionLevel | None, where: str | None = None) -> UnionImportResult:
+    names, columns, geometries = _read(path, where)
+    missing = [f for f in (fields.code, fields.name, fields.parent, fields.level)
+               if f and f not in names]
+    if missing:
+        raise ImportFormatError(f"no field {', '.join(missing)}; the file has {', '.join(names)}")
+    if fields.level is None and default_level is None:
+        raise ImportFormatError("say the level with --level, or name a --level-field")
+    value = {name: column for name, column in zip(names, columns, strict=True)}
+    result = UnionImportResult(features=len(geometries))
+    grouped: dict[str, dict[str, Any]] = defaultdict(lambda: {"parts": [], "where": []})
+    for i, wkb in enumerate(geometries):
+        where = f"feature {i + 1}"
+        code = value[fields.code][i]
+        if code is None or str(code).strip() == "":
+            result.problems.append(Problem(where, f"no {fields.code}"))
+            continue
+        code = str(code).strip()
+        level_text = str(value[fields.level][i]) if fields.level else str(default_level)
+        try:
+            level = UnionLevel(level_text.strip().lower())
+        except ValueError:
+            result.problems.append(Problem(where, f"level {level_text!r} is not one of "
+                                                  f"{', '.join(lv.value for lv in UnionLevel)}"))
+            continue
+        group = grouped[code]
+        group["where"].append(where)
+        group |= {"name": str(value[fields.name][i] or code).strip()[:200], "level": level,
+                  "parent": (str(value[fields.parent][i]).strip()
+                             if fields.parent and value[fields.parent][i] else None)}
+        if wkb is not None:
+            group["parts"].append(shapely.from_wkb(wkb))
+    with engine.begin() as conn:
+        for code, group in sorted(grouped.items(), key=lambda kv: (kv[1]["level"].rank, kv[0])):
+            where = ", ".join(group["where"][:3]) + (" …" if len(group["where"]) > 3 else "")
+            try:
+                area = clean_area(group["parts"], crs) if group["parts"] else None
+                with conn.begin_nested():
+                    _, created = unions.save(conn, UnionData(
+                        code, group["name"], group["level"], group["parent"], area))
+            except (AreaError, UnionTreeError) as exc:
+                result.problems.append(Problem(f"{where} ({code})", str(exc)))
+                continue
+            if area and area.repaired:
+                result.repaired.append(Problem(f"{where} ({code})", f"repaired: {area.note}"))
+            if created:
+                result.created += 1
+            else:
+                result.updated += 1
+    return result
