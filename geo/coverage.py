@@ -26,10 +26,13 @@ SEGMENT_DEG = 0.005
 CANDIDATE_PAD_DEG = 1e-4
 
 
+COMPACT_LEVELS = 3  # interior cells are compacted at most this many resolutions up
+
+
 @dataclass(frozen=True)
 class Coverage:
     res: int
-    interior: list[int]  # compacted: cells of resolution res or coarser
+    interior: list[int]  # compacted: cells of resolution res down to res - COMPACT_LEVELS
     border: list[int]  # resolution res
 
 
@@ -54,8 +57,8 @@ def coverage(area: MultiPolygon, res: int | None = None, area_m2: float | None =
             raise ValueError("give res or area_m2")
         res = resolution_for(area_m2)
     widened = shapely.segmentize(area, SEGMENT_DEG).buffer(CANDIDATE_PAD_DEG, quad_segs=2)
-    candidates = sorted(h3.h3shape_to_cells_experimental(
-        h3.geo_to_h3shape(widened), res, contain="overlap"))
+    candidates = sorted(set(h3.h3shape_to_cells_experimental(  # parts of a MultiPolygon may
+        h3.geo_to_h3shape(widened), res, contain="overlap")))    # share a cell
     hexagons = cell_polygons(candidates)
     grown = shapely.buffer(hexagons, MARGIN_DEG, quad_segs=2)
     shapely.prepare(area)
@@ -68,12 +71,32 @@ def coverage(area: MultiPolygon, res: int | None = None, area_m2: float | None =
               if (t and not i) or w]
     return Coverage(
         res,
-        [int(h3.str_to_int(c)) for c in h3.compact_cells(interior)],
+        [int(h3.str_to_int(c)) for c in _compact(interior, res - COMPACT_LEVELS)],
         [int(h3.str_to_int(c)) for c in border],
     )
 
 
-def point_cells(lon: float, lat: float) -> list[int]:
-    """The point's cell at every resolution a coverage can hold (compaction goes down to 0)."""
-    finest = h3.latlng_to_cell(lat, lon, MAX_RES)
-    return [int(h3.str_to_int(h3.cell_to_parent(finest, r))) for r in range(MAX_RES + 1)]
+def _compact(cells: list[str], coarsest: int) -> list[str]:
+    out: list[str] = []
+    for cell in h3.compact_cells(cells):
+        if h3.get_resolution(cell) < coarsest:
+            out += h3.cell_to_children(cell, coarsest)
+        else:
+            out.append(cell)
+    return out
+
+
+def point_cells(lon: float, lat: float) -> list[tuple[int, int]]:
+    """(coverage resolution, cell) pairs to look the point up with.
+
+    H3 parents do not nest geometrically: the parent of the point's fine cell need not contain
+    the point. So for each coverage resolution r the point's own cell at r is found, then its
+    ancestors up to COMPACT_LEVELS coarser, which is where a compacted interior cell would be.
+    """
+    pairs = []
+    for res in range(MIN_RES, MAX_RES + 1):
+        cell = h3.latlng_to_cell(lat, lon, res)
+        pairs.append((res, int(h3.str_to_int(cell))))
+        for coarser in range(res - 1, res - COMPACT_LEVELS - 1, -1):
+            pairs.append((res, int(h3.str_to_int(h3.cell_to_parent(cell, coarser)))))
+    return pairs

@@ -139,11 +139,13 @@ class Union(Base):
 
 class UnionCell(Base):
     """One H3 cell of an area union's coverage: interior cells lie wholly inside the area (so a
-    point in them is covered without touching geometry); border cells need the exact test."""
+    point in them is covered without touching geometry); border cells need the exact test.
+    `res` is the coverage's resolution; a compacted interior cell is coarser than that."""
 
     __tablename__ = "union_cells"
 
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    res: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     union_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("unions.id", ondelete="CASCADE"), primary_key=True)
     interior: Mapped[bool] = mapped_column(Boolean)

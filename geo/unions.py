@@ -166,10 +166,10 @@ def rebuild_coverage(conn: Connection, union_id: int, area: CleanArea) -> None:
     cells = coverage(area.geometry, area_m2=area.area_m2)
     conn.execute(text("DELETE FROM union_cells WHERE union_id = :id"), {"id": union_id})
     conn.execute(
-        text("INSERT INTO union_cells (cell, union_id, interior) "
-             "SELECT c, :id, i FROM unnest(CAST(:cells AS bigint[]), CAST(:interior AS boolean[])) "
-             "AS t(c, i) ON CONFLICT DO NOTHING"),
-        {"id": union_id, "cells": cells.interior + cells.border,
+        text("INSERT INTO union_cells (res, cell, union_id, interior) "
+             "SELECT :res, c, :id, i FROM unnest(CAST(:cells AS bigint[]), "
+             "CAST(:interior AS boolean[])) AS t(c, i)"),
+        {"id": union_id, "res": cells.res, "cells": cells.interior + cells.border,
          "interior": [True] * len(cells.interior) + [False] * len(cells.border)})
     conn.execute(U.update().where(U.c.id == union_id).values(coverage_res=cells.res))
 
@@ -204,10 +204,11 @@ WITH p AS (
     SELECT * FROM unnest(CAST(:idx AS int[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]))
         AS t(i, lon, lat)
 ), c AS (
-    SELECT * FROM unnest(CAST(:cell_idx AS int[]), CAST(:cells AS bigint[])) AS t(i, cell)
+    SELECT * FROM unnest(CAST(:cell_idx AS int[]), CAST(:res AS smallint[]),
+                         CAST(:cells AS bigint[])) AS t(i, res, cell)
 ), hits AS (
     SELECT c.i, uc.union_id, bool_or(uc.interior) AS interior
-    FROM c JOIN union_cells uc ON uc.cell = c.cell GROUP BY c.i, uc.union_id
+    FROM c JOIN union_cells uc ON uc.cell = c.cell AND uc.res = c.res GROUP BY c.i, uc.union_id
 )
 SELECT h.i, {_COLUMNS}, ltree2text(u.path) AS path, true AS has_area, h.interior,
        NOT h.interior AND ST_Intersects(ST_Boundary(u.area), pt.g) AS on_border,
@@ -260,14 +261,17 @@ def match_many(conn: Connection, points: list[tuple[float, float]],
     """Match WGS84 (lon, lat) points, in order: the most specific covering union (ties broken
     by `tie_key`), a gap's covering ancestor, or the nearest union within `fallback_m`."""
     cell_idx: list[int] = []
+    resolutions: list[int] = []
     cells: list[int] = []
     for i, (lon, lat) in enumerate(points):
-        point = point_cells(lon, lat)
-        cells += point
-        cell_idx += [i] * len(point)
+        for res, cell in point_cells(lon, lat):
+            cell_idx.append(i)
+            resolutions.append(res)
+            cells.append(cell)
     rows = conn.execute(_HITS, {
         "idx": list(range(len(points))), "lon": [p[0] for p in points],
-        "lat": [p[1] for p in points], "cell_idx": cell_idx, "cells": cells}).all()
+        "lat": [p[1] for p in points], "cell_idx": cell_idx, "res": resolutions,
+        "cells": cells}).all()
     by_point: dict[int, list[Any]] = {}
     for row in rows:
         by_point.setdefault(row.i, []).append(row)

@@ -59,9 +59,10 @@ def upgrade() -> None:
     op.create_table(
         "union_cells",
         sa.Column("cell", sa.BigInteger, nullable=False),
+        sa.Column("res", sa.SmallInteger, nullable=False),
         sa.Column("union_id", sa.BigInteger, nullable=False),
         sa.Column("interior", sa.Boolean, nullable=False),
-        sa.PrimaryKeyConstraint("cell", "union_id", name=op.f("pk_union_cells")),
+        sa.PrimaryKeyConstraint("cell", "res", "union_id", name=op.f("pk_union_cells")),
         sa.ForeignKeyConstraint(["union_id"], ["unions.id"], ondelete="CASCADE",
                                 name=op.f("fk_union_cells_union_id_unions")),
     )

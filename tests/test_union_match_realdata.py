@@ -1,0 +1,106 @@
+"""Matching on real, messy areas equals shapely's `covers`, for random points and for points
+exactly on vertices, on shared edges and inside enclave holes. Zero disagreements."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+from sqlalchemy import Engine
+
+from geo.unions import match_many
+from geo.vocab import UnionLevel
+from tests.union_data import clear, load_districts, load_hangzhou, stored_areas
+
+RANDOM_POINTS = 100_000
+
+
+def oracle(areas: dict[str, shapely.Geometry], points: list[tuple[float, float]]) -> list[set[str]]:
+    codes = list(areas)
+    tree = shapely.STRtree([areas[c] for c in codes])
+    pairs = tree.query(shapely.points(np.array(points)), predicate="covered_by")
+    expected: list[set[str]] = [set() for _ in points]
+    for p, a in zip(*pairs, strict=True):
+        expected[p].add(codes[a])
+    return expected
+
+
+def special_points(areas: dict[str, shapely.Geometry]) -> list[tuple[float, float]]:
+    """Every vertex, the midpoints of axis-parallel edges (exactly on the edge), and points
+    inside every hole."""
+    points: set[tuple[float, float]] = set()
+    for area in areas.values():
+        coords = shapely.get_coordinates(shapely.boundary(area))
+        points.update((float(x), float(y)) for x, y in coords)
+        for polygon in getattr(area, "geoms", [area]):
+            for ring in polygon.interiors:
+                inner = shapely.Polygon(ring)
+                points.add(tuple(inner.representative_point().coords[0]))
+    for area in areas.values():  # edges shared by neighbours: sample vertex pairs along them
+        coords = shapely.get_coordinates(shapely.boundary(area))
+        for (x1, y1), (x2, y2) in itertools.pairwise(coords):
+            if x1 == x2 or y1 == y2:
+                points.add(((x1 + x2) / 2, (y1 + y2) / 2))
+    return sorted(points)
+
+
+def check(engine: Engine, points: list[tuple[float, float]]) -> None:
+    areas = stored_areas(engine)
+    expected = oracle(areas, points)
+    with engine.connect() as conn:
+        found = []
+        for start in range(0, len(points), 10_000):
+            found += match_many(conn, points[start:start + 10_000], fallback_m=0)
+    wrong = [(p, {c.union.code for c in m.covering}, e)
+             for p, m, e in zip(points, found, expected, strict=True)
+             if {c.union.code for c in m.covering} != e]
+    assert wrong == [], f"{len(wrong)} disagreements, e.g. {wrong[:3]}"
+    for m, e in zip(found, expected, strict=True):
+        if e:  # the answer is at the deepest level that covers the point
+            assert m.union is not None and m.union.code in e
+            deepest = max(UnionLevel(c.union.level).rank for c in m.covering)
+            assert m.union.rank == deepest
+
+
+@pytest.fixture(scope="module")
+def hangzhou(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    clear(engine)
+    load_hangzhou(engine, tmp_path_factory.mktemp("hz"))
+    yield
+    clear(engine)
+
+
+def test_hangzhou_random_points(engine: Engine, hangzhou: None) -> None:
+    areas = stored_areas(engine)
+    minx, miny, maxx, maxy = shapely.total_bounds(list(areas.values()))
+    rng = random.Random(5)
+    points = [(rng.uniform(minx, maxx), rng.uniform(miny, maxy)) for _ in range(RANDOM_POINTS)]
+    check(engine, points)
+
+
+def test_hangzhou_vertices_edges_and_holes(engine: Engine, hangzhou: None) -> None:
+    points = special_points(stored_areas(engine))
+    assert len(points) > 2_500
+    check(engine, points)
+
+
+def test_gcj02_districts_with_overlaps(engine: Engine, tmp_path: Path) -> None:
+    clear(engine)
+    try:
+        load_districts(engine)
+        areas = stored_areas(engine)
+        rng = random.Random(8)
+        points = []
+        bounds = [shapely.bounds(a) for a in areas.values()]
+        for _ in range(RANDOM_POINTS // 2):  # spread over all four cities
+            minx, miny, maxx, maxy = rng.choice(bounds)
+            points.append((rng.uniform(minx, maxx), rng.uniform(miny, maxy)))
+        vertices = special_points(areas)
+        check(engine, points + rng.sample(vertices, min(len(vertices), 20_000)))
+    finally:
+        clear(engine)

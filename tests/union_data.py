@@ -1,0 +1,59 @@
+"""Loading the real union areas of ../shared/realdata through the importer, as an operator would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import shapely
+from sqlalchemy import Engine, text
+
+from geo.areas import parse_crs
+from geo.vocab import UnionLevel
+from seed.union_import import FieldMap, import_unions
+from tests.conftest import realdata
+
+
+def clear(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE stations SET union_id = NULL"))
+        conn.execute(text("DELETE FROM union_cells"))
+        conn.execute(text("DELETE FROM unions"))
+
+
+def load_hangzhou(engine: Engine, tmp: Path) -> None:
+    """8 streets, 75 communities (90 polygons, enclave holes), 297 grids (332 polygons, one
+    self-intersecting ring). Grids name no parent; their code's prefix is the community's."""
+    street_community = realdata("hz_xiacheng_street_community.geojson")
+    grids = realdata("hz_xiacheng_grids.geojson")
+    wgs84 = parse_crs("wgs84")
+    for fields, level, where in (
+        (FieldMap("街道编码", "街道"), UnionLevel.STREET, "level = 'street'"),
+        (FieldMap("社区编码", "社区", "街道编码"), UnionLevel.COMMUNITY, "level = 'community'"),
+    ):
+        result = import_unions(engine, street_community, wgs84, fields, level, where)
+        assert result.problems == [], result.problems
+    # Give the grids their parent community, derived from the grid code (SQ-3-2 -> SQ-3).
+    import json
+
+    doc = json.loads(grids.read_text("utf-8"))
+    for feature in doc["features"]:
+        feature["properties"]["parent"] = feature["properties"]["网格编号"].rsplit("-", 1)[0]
+    with_parents = tmp / "grids.geojson"
+    with_parents.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")
+    result = import_unions(engine, with_parents, wgs84, FieldMap("网格编号", "所属组织", "parent"),
+                           UnionLevel.GRID)
+    assert result.problems == [] and len(result.repaired) == 1, result
+
+
+def load_districts(engine: Engine) -> None:
+    """50 districts of four cities in GCJ-02, with thin overlaps across a city border."""
+    result = import_unions(engine, realdata("datav_districts_sh_xy_sz_gz_gcj02.geojson"),
+                           parse_crs("gcj02"), FieldMap("adcode", "name"), UnionLevel.DISTRICT)
+    assert result.problems == [] and result.created == 50, result
+
+
+def stored_areas(engine: Engine) -> dict[str, shapely.Geometry]:
+    """The areas exactly as stored (the oracle judges what the database holds)."""
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT code, ST_AsBinary(area) FROM unions WHERE area IS NOT NULL"))
+        return {code: shapely.from_wkb(bytes(wkb)) for code, wkb in rows}
