@@ -104,7 +104,7 @@ def clean_area(geometry: BaseGeometry | list[BaseGeometry],
     polygons = _polygons(fixed[0]) if len(fixed) == 1 and not notes else _polygons(
         shapely.unary_union([poly for p in fixed for poly in _polygons(p)]))
     if not polygons:
-        raise AreaError("nothing polygonal is left after repairing the area")
+        raise AreaError("the area is degenerate: nothing polygonal is left after repairing it")
     clean = MultiPolygon(polygons)
     if not clean.is_valid:  # valid polygons may still overlap or share an edge
         clean = MultiPolygon(_polygons(shapely.unary_union(polygons)))

@@ -156,7 +156,8 @@ def _set_path(conn: Connection, union_id: int, parent: UnionRecord | None,
     new_path = f"{parent.path}.{union_id}" if parent else str(union_id)
     if before and before.path != "0" and before.path != new_path:
         conn.execute(text(  # move the whole subtree along
-            "UPDATE unions SET path = text2ltree(:new) || subpath(path, nlevel(text2ltree(:old))) "
+            "UPDATE unions SET path = CASE WHEN path = text2ltree(:old) THEN text2ltree(:new) "
+            "ELSE text2ltree(:new) || subpath(path, nlevel(text2ltree(:old))) END "
             "WHERE path <@ text2ltree(:old)"), {"new": new_path, "old": before.path})
     else:
         conn.execute(U.update().where(U.c.id == union_id).values(path=func.text2ltree(new_path)))

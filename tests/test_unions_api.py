@@ -1,0 +1,210 @@
+"""The unions API as a client sees it: the tree, areas, matching with every kind of fallback,
+batches, and bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.schemas import BatchMatchResult, MatchOut, UnionFeature
+from geo.crs import Crs, from_wgs84
+from tests.union_data import clear
+
+
+def box(x1: float, y1: float, x2: float, y2: float,
+        hole: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+    rings = [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]]
+    if hole:
+        hx1, hy1, hx2, hy2 = hole
+        rings.append([[hx1, hy1], [hx1, hy2], [hx2, hy2], [hx2, hy1], [hx1, hy1]])
+    return {"type": "Polygon", "coordinates": rings}
+
+
+TREE = [  # code, level, parent, area
+    ("C", "city", None, box(121.0, 31.0, 121.4, 31.4)),
+    ("D1", "district", "C", box(121.0, 31.0, 121.2, 31.4)),
+    ("D2", "district", "C", box(121.2, 31.0, 121.4, 31.4)),
+    ("S1", "street", "D1", box(121.0, 31.0, 121.2, 31.2, hole=(121.05, 31.05, 121.08, 31.08))),
+    ("K1", "community", "S1", box(121.1, 31.0, 121.2, 31.2)),
+]
+
+
+@pytest.fixture
+def tree(client: TestClient, admin: dict[str, str], engine: Engine) -> Iterator[dict[str, int]]:
+    clear(engine)
+    ids = {}
+    for code, level, parent, area in TREE:
+        response = client.post("/unions", headers=admin, json={
+            "code": code, "name": f"{code} 工会", "level": level, "parent_code": parent,
+            "area": area, "contact_phone": "12351"})
+        assert response.status_code == 201, response.text
+        UnionFeature.model_validate(response.json())
+        ids[code] = response.json()["id"]
+    yield ids
+    clear(engine)
+
+
+def match(client: TestClient, lat: float, lon: float, **params: Any) -> dict[str, Any]:
+    response = client.get("/unions/match", params={"lat": lat, "lon": lon, **params})
+    assert response.status_code == 200, response.text
+    MatchOut.model_validate(response.json())
+    return response.json()
+
+
+def test_match_inside_the_deepest_area(client: TestClient, tree: dict[str, int]) -> None:
+    body = match(client, 31.15, 121.15)
+    assert body["status"] == "matched" and body["union"]["code"] == "K1"
+    assert [a["code"] for a in body["ancestors"]] == ["C", "D1", "S1"]
+    assert {level: [u["code"] for u in us] for level, us in body["levels"].items()} == {
+        "city": ["C"], "district": ["D1"], "street": ["S1"], "community": ["K1"]}
+    assert body["method"] in ("h3_interior", "exact") and body["on_border"] is False
+
+
+def test_shared_border_is_a_documented_tie(client: TestClient, tree: dict[str, int]) -> None:
+    body = match(client, 31.3, 121.2)  # exactly on the D1/D2 edge
+    assert body["union"]["code"] == "D1"  # equal areas, both on the border: the lower code
+    assert {u["code"] for u in body["tie"]} == {"D1", "D2"}
+    assert body["on_border"] is True and all(u["on_border"] for u in body["tie"])
+    assert "lower code" in body["tie_rule"]
+
+
+def test_gap_and_hole_fall_back_to_the_covering_ancestor(
+    client: TestClient, tree: dict[str, int]
+) -> None:
+    gap = match(client, 31.15, 121.03)  # in S1, in none of its communities
+    assert gap["status"] == "gap_fallback" and gap["union"]["code"] == "S1"
+    hole = match(client, 31.06, 121.06)  # inside S1's hole
+    assert hole["status"] == "gap_fallback" and hole["union"]["code"] == "D1"
+    assert "street" not in hole["levels"]
+    edge_of_hole = match(client, 31.05, 121.06)  # on the hole's ring: S1 covers it
+    assert edge_of_hole["union"]["code"] == "S1" and edge_of_hole["on_border"] is True
+
+
+def test_nearest_fallback_and_not_covered(client: TestClient, tree: dict[str, int]) -> None:
+    near = match(client, 31.2, 121.41)  # about 950 m east of C and D2
+    assert near["status"] == "nearest_fallback" and near["method"] == "nearest"
+    assert near["union"]["code"] == "D2"  # as near as C, and more specific
+    assert 900 < near["distance_m"] < 1000
+    far = match(client, 31.2, 121.6)
+    assert far["status"] == "not_covered" and far["union"] is None
+    assert far["fallback_limit_m"] == 2000
+
+
+def test_match_takes_gcj02_and_bd09(client: TestClient, tree: dict[str, int]) -> None:
+    for crs in (Crs.GCJ02, Crs.BD09):
+        lon, lat = from_wgs84(121.15, 31.15, crs)
+        assert match(client, lat, lon, crs=crs.value)["union"]["code"] == "K1"
+
+
+def test_batch_answers_in_order(client: TestClient, tree: dict[str, int]) -> None:
+    points = [{"id": "a", "lat": 31.15, "lon": 121.15}, {"id": 7, "lat": 31.2, "lon": 121.6},
+              {"id": "c", "lat": 31.3, "lon": 121.3}]
+    response = client.post("/unions/match", json={"points": points})
+    assert response.status_code == 200, response.text
+    results = BatchMatchResult.model_validate(response.json()).results
+    assert [(r.id, r.status, r.union.code if r.union else None) for r in results] == [
+        ("a", "matched", "K1"), (7, "not_covered", None), ("c", "matched", "D2")]
+
+
+@pytest.mark.parametrize(("body", "hint"), [
+    ({"points": []}, "at least 1"),
+    ({"points": [{"id": 1, "lat": 0, "lon": 0}] * 10_001}, "at most 10000"),
+    ({"points": [{"id": 1, "lat": 95, "lon": 0}]}, "lat"),
+    ({"points": [{"id": 1, "lat": 1}]}, "lon"),
+    ({"points": [{"id": 1, "lat": 1, "lon": 1}], "crs": "utm"}, "crs"),
+])
+def test_bad_batches(client: TestClient, body: dict[str, Any], hint: str) -> None:
+    response = client.post("/unions/match", json=body)
+    assert response.status_code == 422 and hint in response.json()["message"], response.text
+
+
+def test_tree_endpoints(client: TestClient, tree: dict[str, int]) -> None:
+    children = client.get(f"/unions/{tree['C']}/children").json()
+    assert [u["code"] for u in children] == ["D1", "D2"]
+    ancestors = client.get(f"/unions/{tree['K1']}/ancestors").json()
+    assert [u["code"] for u in ancestors] == ["C", "D1", "S1"]
+    listed = client.get("/unions", params={"level": "district"}).json()
+    assert listed["total"] == 2
+    feature = client.get(f"/unions/{tree['S1']}").json()
+    assert feature["geometry"]["type"] == "MultiPolygon"
+    assert len(feature["geometry"]["coordinates"][0]) == 2  # the hole survived
+    assert feature["properties"]["path"] == f"{tree['C']}.{tree['D1']}.{tree['S1']}"
+    assert client.get("/unions/999999").status_code == 404
+
+
+def test_changing_an_area_rebuilds_its_coverage(
+    client: TestClient, admin: dict[str, str], tree: dict[str, int]
+) -> None:
+    assert match(client, 31.15, 121.15)["union"]["code"] == "K1"
+    response = client.patch(f"/unions/{tree['K1']}", headers=admin,
+                            json={"area": box(121.0, 31.1, 121.05, 31.2)})
+    assert response.status_code == 200, response.text
+    assert match(client, 31.15, 121.15)["union"]["code"] == "S1"
+    assert match(client, 31.15, 121.03)["union"]["code"] == "K1"
+
+
+def test_moving_a_union_moves_its_subtree(
+    client: TestClient, admin: dict[str, str], tree: dict[str, int]
+) -> None:
+    response = client.patch(f"/unions/{tree['S1']}", headers=admin, json={"parent_code": "D2"})
+    assert response.status_code == 200, response.text
+    ancestors = client.get(f"/unions/{tree['K1']}/ancestors").json()
+    assert [u["code"] for u in ancestors] == ["C", "D2", "S1"]
+    cycle = client.patch(f"/unions/{tree['D2']}", headers=admin, json={"parent_code": "K1"})
+    assert cycle.status_code == 409
+
+
+def test_delete_refuses_a_union_with_children(
+    client: TestClient, admin: dict[str, str], tree: dict[str, int]
+) -> None:
+    assert client.delete(f"/unions/{tree['S1']}", headers=admin).status_code == 409
+    assert client.delete(f"/unions/{tree['K1']}", headers=admin).status_code == 204
+    assert client.get(f"/unions/{tree['K1']}").status_code == 404
+    assert match(client, 31.15, 121.15)["union"]["code"] == "S1"
+
+
+BOWTIE = {"type": "Polygon", "coordinates": [[[121, 31], [121.01, 31.01], [121.01, 31],
+                                              [121, 31.01], [121, 31]]]}
+
+
+@pytest.mark.parametrize(("body", "params", "status", "hint"), [
+    ({"code": "X", "name": "x", "level": "grid", "parent_code": "nope"}, {}, 409, "does not exist"),
+    ({"code": "X", "name": "x", "level": "city", "parent_code": "C"}, {}, 409, "cannot sit under"),
+    ({"code": "C", "name": "x", "level": "city"}, {}, 409, "exists"),
+    ({"code": "X", "name": "x", "level": "town"}, {}, 422, "level"),
+    ({"code": "X", "name": "x", "level": "grid", "area": {"type": "Point", "coordinates": [1, 1]}},
+     {}, 422, "Polygon or MultiPolygon"),
+    ({"code": "X", "name": "x", "level": "grid", "area": {"type": "Polygon"}}, {}, 422,
+     "GeoJSON"),
+    ({"code": "X", "name": "x", "level": "grid", "area": box(31, 121, 31.1, 121.1)}, {}, 422,
+     "swapped"),
+    ({"code": "X", "name": "x", "level": "city", "area": box(70, 10, 135, 50)}, {}, 422,
+     "absurdly large"),
+    ({"code": "X", "name": "x", "level": "grid", "area": box(121, 31, 121, 31.1)}, {}, 422,
+     "degenerate"),
+    ({"code": "X", "name": "x", "level": "grid", "area": box(121, 31, 121.1, 31.1)},
+     {"crs": "EPSG:99999"}, 422, "EPSG:99999"),
+])
+def test_bad_unions(client: TestClient, admin: dict[str, str], tree: dict[str, int],
+                    body: dict[str, Any], params: dict[str, str], status: int, hint: str) -> None:
+    response = client.post("/unions", json=body, params=params, headers=admin)
+    assert response.status_code == status and hint in response.json()["message"], response.text
+
+
+def test_invalid_area_is_repaired_and_says_so(
+    client: TestClient, admin: dict[str, str], tree: dict[str, int]
+) -> None:
+    response = client.post("/unions", headers=admin, json={
+        "code": "BT", "name": "bowtie", "level": "grid", "parent_code": "K1", "area": BOWTIE})
+    assert response.status_code == 201, response.text
+    assert response.json()["properties"]["repaired"] is True
+    assert response.json()["geometry"]["type"] == "MultiPolygon"
+
+
+def test_union_writes_need_the_admin_token(client: TestClient, tree: dict[str, int]) -> None:
+    assert client.post("/unions", json={"code": "X", "name": "x", "level": "grid"}).status_code == 401
+    assert client.delete(f"/unions/{tree['K1']}").status_code == 401
