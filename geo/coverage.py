@@ -86,6 +86,13 @@ def _compact(cells: list[str], coarsest: int) -> list[str]:
     return out
 
 
+def own_cells(lon: float, lat: float) -> list[int]:
+    """The point's own cell at each coverage resolution, MIN_RES first (stored with workplaces,
+    whose bulk re-match derives the ancestors in SQL with h3_parent)."""
+    return [int(h3.str_to_int(h3.latlng_to_cell(lat, lon, res)))
+            for res in range(MIN_RES, MAX_RES + 1)]
+
+
 def point_cells(lon: float, lat: float) -> list[tuple[int, int]]:
     """(coverage resolution, cell) pairs to look the point up with.
 
@@ -94,9 +101,9 @@ def point_cells(lon: float, lat: float) -> list[tuple[int, int]]:
     ancestors up to COMPACT_LEVELS coarser, which is where a compacted interior cell would be.
     """
     pairs = []
-    for res in range(MIN_RES, MAX_RES + 1):
-        cell = h3.latlng_to_cell(lat, lon, res)
-        pairs.append((res, int(h3.str_to_int(cell))))
+    for res, cell in zip(range(MIN_RES, MAX_RES + 1), own_cells(lon, lat), strict=True):
+        pairs.append((res, cell))
+        hex_cell = h3.int_to_str(cell)
         for coarser in range(res - 1, res - COMPACT_LEVELS - 1, -1):
-            pairs.append((res, int(h3.str_to_int(h3.cell_to_parent(cell, coarser)))))
+            pairs.append((res, int(h3.str_to_int(h3.cell_to_parent(hex_cell, coarser)))))
     return pairs

@@ -151,3 +151,36 @@ class UnionCell(Base):
     interior: Mapped[bool] = mapped_column(Boolean)
 
     __table_args__ = (Index("ix_union_cells_union_id", "union_id"),)
+
+
+class Workplace(Base):
+    """An employer's site, or where a gig worker mostly works; kept matched to its area union."""
+
+    __tablename__ = "workplaces"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    external_id: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    uscc: Mapped[str | None] = mapped_column(Text)
+    address: Mapped[str | None] = mapped_column(Text)
+    location: Mapped[WKBElement] = mapped_column(
+        Geometry("POINT", srid=4326, spatial_index=False, nullable=False))
+    h3_cells: Mapped[list[int]] = mapped_column(ARRAY(BigInteger))
+    own_union_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("unions.id", ondelete="SET NULL"))
+    matched_union_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("unions.id", ondelete="SET NULL"))
+    match_status: Mapped[str | None] = mapped_column(Text)
+    match_method: Mapped[str | None] = mapped_column(Text)
+    match_distance_m: Mapped[float | None] = mapped_column(Double)
+    matched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (
+        CheckConstraint("length(btrim(name)) BETWEEN 1 AND 200", name="name"),
+        CheckConstraint("length(external_id) BETWEEN 1 AND 200", name="external_id"),
+        Index("ix_workplaces_location", "location", postgresql_using="gist"),
+        Index("ix_workplaces_matched_union_id", "matched_union_id"),
+        Index("ix_workplaces_own_union_id", "own_union_id"),
+    )

@@ -122,6 +122,8 @@ def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
             raise UnionTreeError(f"a {data.level.value} union cannot sit under a {parent.level} "
                                  f"union ({parent.code})")
     existing = by_code(conn, data.code)
+    old_area = conn.execute(select(func.encode(func.ST_AsEWKB(U.c.area), "hex")).where(
+        U.c.code == data.code)).scalar() if existing else None
     if existing and parent and (parent.path + ".").startswith(existing.path + "."):
         raise UnionTreeError(f"{parent.code} lies under {data.code}; that would make a cycle")
     values: dict[str, Any] = {
@@ -145,7 +147,10 @@ def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
     ).one()
     _set_path(conn, union_id, parent, existing)
     if data.area is not None:
+        from geo import workplaces  # the workplaces module builds on this one
+
         rebuild_coverage(conn, union_id, data.area)
+        workplaces.rematch_around(conn, union_id, old_area)
     saved = get(conn, union_id)
     assert saved is not None
     return saved, bool(created)
@@ -184,11 +189,20 @@ def rebuild_all(conn: Connection) -> int:
 
 
 def delete(conn: Connection, union_id: int) -> bool:
+    """Delete a union without children; workplaces it covered are re-matched."""
+    from geo import workplaces  # the workplaces module builds on this one
+
+    old_area = conn.execute(select(func.encode(func.ST_AsEWKB(U.c.area), "hex")).where(
+        U.c.id == union_id)).scalar()
     try:
         with conn.begin_nested():
-            return conn.execute(U.delete().where(U.c.id == union_id)).rowcount > 0
+            if conn.execute(U.delete().where(U.c.id == union_id)).rowcount == 0:
+                return False
     except IntegrityError:
         raise UnionTreeError("the union has child unions; move or delete them first") from None
+    if old_area:
+        workplaces.rematch_around(conn, union_id, old_area)
+    return True
 
 
 # Matching -----------------------------------------------------------------------------------

@@ -104,3 +104,44 @@ def test_gcj02_districts_with_overlaps(engine: Engine, tmp_path: Path) -> None:
         check(engine, points + rng.sample(vertices, min(len(vertices), 20_000)))
     finally:
         clear(engine)
+
+
+def test_bulk_rematch_in_sql_agrees_with_matching(engine: Engine, hangzhou: None) -> None:
+    """The set-based SQL re-match gives every stored workplace the answer /unions/match gives."""
+    from sqlalchemy import text
+
+    from geo import workplaces
+    from geo.crs import Crs
+
+    areas = stored_areas(engine)
+    minx, miny, maxx, maxy = shapely.total_bounds(list(areas.values()))
+    rng = random.Random(9)
+    pad = 0.03  # some points outside every area: nearest fallback or not covered
+    points = [(rng.uniform(minx - pad, maxx + pad), rng.uniform(miny - pad, maxy + pad))
+              for _ in range(3_000)]
+    points += special_points(areas)[::5]
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM workplaces"))
+        rows = [{"external_id": f"w{i}", "name": f"w{i}",
+                 **workplaces.location_columns(x, y, Crs.WGS84)}
+                for i, (x, y) in enumerate(points)]
+        ids = []
+        for start in range(0, len(rows), 1000):
+            ids += workplaces.upsert(conn, rows[start:start + 1000])
+        assert workplaces.rematch_all(conn) == len(points)
+        stored = conn.execute(text(
+            "SELECT w.id, u.code, w.match_status, w.match_method, w.match_distance_m "
+            "FROM workplaces w LEFT JOIN unions u ON u.id = w.matched_union_id")).all()
+        expected = match_many(conn, points)
+        conn.execute(text("DELETE FROM workplaces"))
+    by_id = {r.id: r for r in stored}
+    statuses = set()
+    for workplace_id, m in zip(ids, expected, strict=True):
+        row = by_id[workplace_id]
+        got = (row.code, row.match_status, row.match_method)
+        want = (m.union.code if m.union else None, m.status, m.method)
+        assert got == want
+        if m.status == "nearest_fallback":
+            assert abs(row.match_distance_m - m.distance_m) < 1e-6
+        statuses.add(m.status)
+    assert statuses == {"matched", "gap_fallback", "nearest_fallback", "not_covered"}

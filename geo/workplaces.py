@@ -1,0 +1,213 @@
+"""Workplaces and their matched area union, kept current by set-based re-matching in SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from stdnum.cn import uscc as uscc_number
+from stdnum.exceptions import ValidationError as NumberError
+
+from geo.coverage import COMPACT_LEVELS, MAX_RES, MIN_RES, own_cells
+from geo.crs import Crs, to_wgs84
+from geo.models import Workplace
+from geo.unions import FALLBACK_M
+
+W = Workplace.__table__
+# Degrees that surely exceed FALLBACK_M in any direction below latitude 66°.
+REACH_DEG = 0.05
+Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+def _valid_uscc(value: str) -> str:
+    try:
+        return str(uscc_number.validate(value))
+    except NumberError as exc:
+        raise ValueError(f"not a valid unified social credit code: {exc}") from None
+
+
+class WorkplaceFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: Text200 | None = None
+    name: Text200 | None = None
+    uscc: Annotated[str, AfterValidator(_valid_uscc)] | None = Field(
+        default=None, description="统一社会信用代码, checked by its check digit")
+    address: Text500 | None = None
+    lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
+    lat: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
+    own_union_code: Text200 | None = Field(
+        default=None, description="The employer's own union, if it has one: it is then the "
+                                  "workplace's union, whatever area covers it")
+
+
+class NewWorkplace(WorkplaceFields):
+    name: Text200
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkplaceRecord:
+    id: int
+    external_id: str
+    name: str
+    uscc: str | None
+    address: str | None
+    lon: float
+    lat: float
+    own_union_id: int | None
+    matched_union_id: int | None
+    match_status: str | None
+    match_method: str | None
+    match_distance_m: float | None
+    matched_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+COLUMNS = [W.c.id, W.c.external_id, W.c.name, W.c.uscc, W.c.address,
+           func.ST_X(W.c.location).label("lon"), func.ST_Y(W.c.location).label("lat"),
+           W.c.own_union_id, W.c.matched_union_id, W.c.match_status, W.c.match_method,
+           W.c.match_distance_m, W.c.matched_at, W.c.created_at, W.c.updated_at]
+
+
+def _record(row: Any) -> WorkplaceRecord:
+    return WorkplaceRecord(**{n: row._mapping[n] for n in WorkplaceRecord.__slots__})
+
+
+def location_columns(lon: float, lat: float, crs: Crs) -> dict[str, Any]:
+    lon, lat = (float(v) for v in to_wgs84(lon, lat, crs))
+    return {"location": f"SRID=4326;POINT({lon!r} {lat!r})", "h3_cells": own_cells(lon, lat)}
+
+
+def get(conn: Connection, workplace_id: int) -> WorkplaceRecord | None:
+    row = conn.execute(select(*COLUMNS).where(W.c.id == workplace_id)).first()
+    return _record(row) if row else None
+
+
+def search(conn: Connection, *, union_id: int | None = None,
+           bbox: tuple[float, float, float, float] | None = None, limit: int = 100,
+           offset: int = 0) -> tuple[int, list[WorkplaceRecord]]:
+    conditions = []
+    if union_id is not None:
+        conditions.append((W.c.matched_union_id == union_id) | (W.c.own_union_id == union_id))
+    if bbox is not None:
+        conditions.append(func.ST_Covers(func.ST_MakeEnvelope(*bbox, 4326), W.c.location))
+    total = conn.execute(select(func.count()).select_from(W).where(*conditions)).scalar_one()
+    rows = conn.execute(select(*COLUMNS).where(*conditions).order_by(W.c.id).limit(limit)
+                        .offset(offset))
+    return total, [_record(r) for r in rows]
+
+
+def upsert(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert or update by external id; returns the ids, which the caller re-matches."""
+    statement = pg_insert(W).values(rows)
+    given = [c for c in rows[0] if c != "external_id"]
+    statement = statement.on_conflict_do_update(
+        index_elements=[W.c.external_id],
+        set_={**{c: statement.excluded[c] for c in given}, "updated_at": func.now()},
+    ).returning(W.c.id)
+    return [r.id for r in conn.execute(statement)]
+
+
+def update(conn: Connection, workplace_id: int, columns: dict[str, Any]) -> bool:
+    return conn.execute(W.update().where(W.c.id == workplace_id)
+                        .values(**columns, updated_at=func.now())).rowcount > 0
+
+
+def delete(conn: Connection, workplace_id: int) -> bool:
+    return conn.execute(W.delete().where(W.c.id == workplace_id)).rowcount > 0
+
+
+# Set-based re-matching ---------------------------------------------------------------------
+# The same rules as geo.unions.match_many, in one statement over many workplaces: each
+# workplace's stored cells give (coverage resolution, cell or ancestor) pairs; interior hits
+# answer at once, border hits get ST_Covers; the deepest level wins, ties by tie_key's order.
+
+_REMATCH = f"""
+WITH target AS ({{target}}),
+pairs AS (
+    SELECT t.id, r.res, h3_parent(t.h3_cells[r.res - {MIN_RES - 1}], a.res) AS cell
+    FROM target t,
+         generate_series({MIN_RES}, {MAX_RES}) AS r(res),
+         LATERAL generate_series(r.res - {COMPACT_LEVELS}, r.res) AS a(res)
+),
+hits AS (
+    SELECT p.id, uc.union_id, bool_or(uc.interior) AS interior
+    FROM pairs p JOIN union_cells uc ON uc.res = p.res AND uc.cell = p.cell
+    GROUP BY p.id, uc.union_id
+),
+covering AS (
+    SELECT h.id, u.id AS union_id, h.interior, union_level_rank(u.level) AS rank, u.area_m2,
+           u.code, NOT h.interior AND ST_Intersects(ST_Boundary(u.area), w.location) AS on_border
+    FROM hits h JOIN unions u ON u.id = h.union_id JOIN workplaces w ON w.id = h.id
+    WHERE h.interior OR ST_Covers(u.area, w.location)
+),
+best AS (
+    SELECT DISTINCT ON (id) id, union_id, interior
+    FROM covering ORDER BY id, rank DESC, on_border, area_m2, code
+)
+UPDATE workplaces w
+SET matched_union_id = b.union_id,
+    match_status = CASE
+        WHEN b.union_id IS NULL THEN NULL
+        WHEN EXISTS (SELECT 1 FROM unions k WHERE k.parent_id = b.union_id AND k.area IS NOT NULL)
+            THEN 'gap_fallback' ELSE 'matched' END,
+    match_method = CASE WHEN b.union_id IS NULL THEN NULL
+                        WHEN b.interior THEN 'h3_interior' ELSE 'exact' END,
+    match_distance_m = CASE WHEN b.union_id IS NULL THEN NULL ELSE 0 END,
+    matched_at = now()
+FROM target t LEFT JOIN best b ON b.id = t.id
+WHERE w.id = t.id
+"""
+
+# Workplaces no area covers: the nearest union within the fallback distance, else not covered.
+_FALLBACK = f"""
+UPDATE workplaces w
+SET matched_union_id = n.id,
+    match_status = CASE WHEN n.id IS NULL THEN 'not_covered' ELSE 'nearest_fallback' END,
+    match_method = CASE WHEN n.id IS NULL THEN NULL ELSE 'nearest' END,
+    match_distance_m = n.d
+FROM ({{target}}) t
+LEFT JOIN LATERAL (
+    SELECT u.id, ST_Distance(u.area::geography, t.location::geography) AS d
+    FROM unions u
+    WHERE u.area IS NOT NULL
+      AND ST_DWithin(u.area::geography, t.location::geography, {FALLBACK_M})
+    ORDER BY d, union_level_rank(u.level) DESC, u.code
+    LIMIT 1
+) n ON true
+WHERE w.id = t.id AND w.match_status IS NULL
+"""
+
+
+def _rematch(conn: Connection, target_sql: str, params: dict[str, Any]) -> int:
+    target = f"SELECT id, location, h3_cells FROM workplaces {target_sql}"
+    count = conn.execute(text(_REMATCH.format(target=target)), params).rowcount
+    conn.execute(text(_FALLBACK.format(target=target)), params)
+    return count
+
+
+def rematch_ids(conn: Connection, ids: list[int]) -> int:
+    return _rematch(conn, "WHERE id = ANY(CAST(:ids AS bigint[]))", {"ids": ids})
+
+
+def rematch_all(conn: Connection) -> int:
+    return _rematch(conn, "", {})
+
+
+def rematch_around(conn: Connection, union_id: int, old_area_wkb: str | None) -> int:
+    """After a union's area changed or went: every workplace matched to it, and every workplace
+    near enough to the old or the new area to be covered by it or fall back to it (a bbox grown
+    by REACH_DEG, index-backed; a superset is harmless)."""
+    return _rematch(conn, f"""
+        WHERE matched_union_id = :union_id
+           OR location && ST_Expand((SELECT area FROM unions WHERE id = :union_id), {REACH_DEG})
+           OR location && ST_Expand(ST_GeomFromEWKB(decode(CAST(:old AS text), 'hex')),
+                                    {REACH_DEG})""", {"union_id": union_id, "old": old_area_wkb})
