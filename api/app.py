@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routers import docs, health, maps, stations, unions
+from api.routers import docs, health, maps, stations, unions, workplaces
 from geo.db import make_engine
 from maps.assets import STATIC_DIR
 from yizhan.settings import Settings
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.include_router(stations.router)
     app.include_router(unions.router)
+    app.include_router(workplaces.router)
     app.include_router(maps.router)
     app.include_router(health.router)
     app.include_router(docs.router)

@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.crs import Crs, to_wgs84
 
 GEOD = Geod(ellps="WGS84")
-MIN_AREA_M2 = 1.0
+MIN_AREA_M2 = 10.0  # smaller is no area a union could cover: a sliver of rounding
 MAX_AREA_M2 = 500_000e6  # larger than any Chinese prefecture-level city
 MAX_VERTICES = 200_000
 
@@ -109,7 +109,7 @@ def clean_area(geometry: BaseGeometry | list[BaseGeometry],
     if not clean.is_valid:  # valid polygons may still overlap or share an edge
         clean = MultiPolygon(_polygons(shapely.unary_union(polygons)))
     area_m2 = abs(GEOD.geometry_area_perimeter(clean)[0])
-    if area_m2 < MIN_AREA_M2:
+    if area_m2 < MIN_AREA_M2 or clean.buffer(0).is_empty:  # collinear rings have no inside
         raise AreaError(f"the area is degenerate ({area_m2:.3g} m²)")
     if area_m2 > MAX_AREA_M2:
         raise AreaError(f"the area is absurdly large ({area_m2 / 1e6:,.0f} km²; at most "

@@ -6,8 +6,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import Connection, func, select, text
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from sqlalchemy import Connection, func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError as NumberError
@@ -44,6 +51,16 @@ class WorkplaceFields(BaseModel):
     own_union_code: Text200 | None = Field(
         default=None, description="The employer's own union, if it has one: it is then the "
                                   "workplace's union, whatever area covers it")
+
+
+    @model_validator(mode="after")
+    def _together(self) -> WorkplaceFields:
+        if (self.lon is None) != (self.lat is None):
+            raise ValueError("lon and lat go together: give both or neither")
+        for name in ("name", "external_id", "lon", "lat"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
 
 
 class NewWorkplace(WorkplaceFields):
@@ -91,6 +108,10 @@ def get(conn: Connection, workplace_id: int) -> WorkplaceRecord | None:
     return _record(row) if row else None
 
 
+def search_external(conn: Connection, external_id: str) -> bool:
+    return conn.execute(select(W.c.id).where(W.c.external_id == external_id)).first() is not None
+
+
 def search(conn: Connection, *, union_id: int | None = None,
            bbox: tuple[float, float, float, float] | None = None, limit: int = 100,
            offset: int = 0) -> tuple[int, list[WorkplaceRecord]]:
@@ -105,15 +126,36 @@ def search(conn: Connection, *, union_id: int | None = None,
     return total, [_record(r) for r in rows]
 
 
-def upsert(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert or update by external id; returns the ids, which the caller re-matches."""
+def upsert(conn: Connection, rows: list[dict[str, Any]]) -> list[tuple[int, bool]]:
+    """Insert or update by external id; returns (id, inserted) pairs. The caller re-matches."""
     statement = pg_insert(W).values(rows)
     given = [c for c in rows[0] if c != "external_id"]
     statement = statement.on_conflict_do_update(
         index_elements=[W.c.external_id],
         set_={**{c: statement.excluded[c] for c in given}, "updated_at": func.now()},
-    ).returning(W.c.id)
-    return [r.id for r in conn.execute(statement)]
+        where=or_(*(W.c[c].is_distinct_from(statement.excluded[c]) for c in given)),
+    ).returning(W.c.id, text("xmax = 0"))
+    return [(r[0], bool(r[1])) for r in conn.execute(statement)]
+
+
+def columns_for(data: WorkplaceFields, crs: Crs, union_ids: dict[str, int],
+                *, only_set: bool = True) -> dict[str, Any]:
+    """Database columns; `own_union_code` becomes `own_union_id` through `union_ids`."""
+    values = data.model_dump(exclude_unset=only_set, exclude={"lon", "lat", "own_union_code"})
+    if "own_union_code" in data.model_fields_set or not only_set:
+        code = data.own_union_code
+        if code is not None and code not in union_ids:
+            raise ValueError(f"own_union_code {code!r} is not a known union")
+        values["own_union_id"] = union_ids[code] if code is not None else None
+    if data.lon is not None and data.lat is not None:
+        values |= location_columns(data.lon, data.lat, crs)
+    return values
+
+
+def union_ids_for(conn: Connection, codes: set[str]) -> dict[str, int]:
+    rows = conn.execute(text("SELECT code, id FROM unions WHERE code = ANY(:codes)"),
+                        {"codes": sorted(codes)})
+    return dict(rows.all())
 
 
 def update(conn: Connection, workplace_id: int, columns: dict[str, Any]) -> bool:

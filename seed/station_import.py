@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from geo.station_data import NewStation
 
 BATCH = 1000
 MAX_FILE_BYTES = 512 * 1024 * 1024
-FIELDS = set(NewStation.model_fields) - {"lon", "lat"}
+FIELDS = frozenset(NewStation.model_fields) - {"lon", "lat"}
 LON_NAMES = ("lon", "lng", "longitude", "x")
 LAT_NAMES = ("lat", "latitude", "y")
 
@@ -66,7 +66,8 @@ def explain(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def geojson_records(text: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def geojson_records(text: str, fields: frozenset[str] = FIELDS
+                    ) -> Iterator[tuple[str, dict[str, Any]]]:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -91,13 +92,14 @@ def geojson_records(text: str) -> Iterator[tuple[str, dict[str, Any]]]:
         if not isinstance(props, dict):
             yield where, {"_error": "properties must be an object"}
             continue
-        record = {k: v for k, v in props.items() if k in FIELDS}
+        record = {k: v for k, v in props.items() if k in fields}
         if "external_id" not in record and feature.get("id") is not None:
             record["external_id"] = str(feature["id"])
         yield where, {**record, "lon": coords[0], "lat": coords[1]}
 
 
-def csv_records(text: str) -> Iterator[tuple[str, dict[str, Any]]]:
+def csv_records(text: str, fields: frozenset[str] = FIELDS
+                ) -> Iterator[tuple[str, dict[str, Any]]]:
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     lon_col = next((h for h in LON_NAMES if h in header), None)
@@ -107,7 +109,7 @@ def csv_records(text: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if missing:
         raise ImportFormatError(
             f"CSV header lacks {', '.join(missing)}; it needs external_id, name, lon, lat and may "
-            f"have {', '.join(sorted(FIELDS - {'external_id', 'name'}))}"
+            f"have {', '.join(sorted(fields - {'external_id', 'name'}))}"
         )
     reader.fieldnames = header
     for row in reader:
@@ -115,15 +117,22 @@ def csv_records(text: str) -> Iterator[tuple[str, dict[str, Any]]]:
         if None in row:
             yield where, {"_error": "more values than header columns"}
             continue
-        record: dict[str, Any] = {k: v for k, v in row.items() if k in FIELDS and v not in ("", None)}
+        record: dict[str, Any] = {k: v for k, v in row.items() if k in fields and v not in ("", None)}
         record["lon"], record["lat"] = row[lon_col], row[lat_col]
         yield where, record
 
 
+def station_columns(crs: Crs) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    return lambda record: NewStation.model_validate(record).columns(crs, only_set=False)
+
+
 def prepare(
-    records: Iterable[tuple[str, dict[str, Any]]], crs: Crs, result: ImportResult
+    records: Iterable[tuple[str, dict[str, Any]]],
+    to_columns: Callable[[dict[str, Any]], dict[str, Any]],
+    result: ImportResult,
 ) -> list[dict[str, Any]]:
-    """Validate records into database rows; problems go into `result`, duplicates included."""
+    """Validate records into database rows with `to_columns` (which raises ValidationError or
+    ValueError); problems go into `result`, repeated external ids included."""
     rows: list[dict[str, Any]] = []
     first_seen: dict[str, str] = {}
     for where, record in records:
@@ -132,35 +141,43 @@ def prepare(
             result.problems.append(Problem(where, record["_error"]))
             continue
         try:
-            station = NewStation.model_validate(record)
+            columns = to_columns(record)
         except ValidationError as exc:
             result.problems.append(Problem(where, explain(exc)))
             continue
-        if not station.external_id:
+        except ValueError as exc:
+            result.problems.append(Problem(where, str(exc)))
+            continue
+        external_id = columns.get("external_id")
+        if not external_id:
             result.problems.append(Problem(where, "external_id is required for imports"))
             continue
-        if station.external_id in first_seen:
+        if external_id in first_seen:
             result.problems.append(Problem(
-                where, f"external_id {station.external_id!r} repeats {first_seen[station.external_id]}"))
+                where, f"external_id {external_id!r} repeats {first_seen[external_id]}"))
             continue
-        first_seen[station.external_id] = where
-        rows.append(station.columns(crs, only_set=False))
+        first_seen[external_id] = where
+        rows.append(columns)
     return rows
 
 
+Upsert = Callable[[Connection, list[dict[str, Any]]], tuple[int, int]]
+
+
 def write(conn: Connection, rows: list[dict[str, Any]], result: ImportResult,
-          progress: Progress | None = None) -> None:
+          progress: Progress | None = None, upsert: Upsert | None = None) -> None:
     task = progress.add_task("writing", total=len(rows)) if progress else None
     for start in range(0, len(rows), BATCH):
         batch = rows[start:start + BATCH]
-        inserted, updated = stations.upsert(conn, batch)
+        inserted, updated = (upsert or stations.upsert)(conn, batch)
         result.inserted += inserted
         result.updated += updated
         if progress and task is not None:
             progress.advance(task, len(batch))
 
 
-def read_records(path: Path, fmt: str | None) -> Iterator[tuple[str, dict[str, Any]]]:
+def read_records(path: Path, fmt: str | None, fields: frozenset[str] = FIELDS
+                 ) -> Iterator[tuple[str, dict[str, Any]]]:
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if not path.is_file():
         raise ImportFormatError(f"{path} is not a file" if path.exists() else f"{path} does not exist")
@@ -173,15 +190,15 @@ def read_records(path: Path, fmt: str | None) -> Iterator[tuple[str, dict[str, A
     except UnicodeDecodeError as exc:
         raise ImportFormatError(f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
     if fmt in ("geojson", "json"):
-        return geojson_records(text)
+        return geojson_records(text, fields)
     if fmt == "csv":
-        return csv_records(text)
+        return csv_records(text, fields)
     raise ImportFormatError(f"unknown format {fmt!r}; use geojson or csv (--format)")
 
 
 def import_file(engine: Engine, path: Path, crs: Crs, fmt: str | None = None) -> ImportResult:
     result = ImportResult()
-    rows = prepare(read_records(path, fmt), crs, result)
+    rows = prepare(read_records(path, fmt), station_columns(crs), result)
     with Progress(transient=True, disable=len(rows) < 5 * BATCH) as progress, engine.begin() as conn:
         write(conn, rows, result, progress)
     return result

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, make_url, text
 
 from api.app import create_app
+from api.schemas import UnionFeature
 from geo.db import make_engine, migrate
 from yizhan.cluster import LocalCluster
 from yizhan.settings import Settings
@@ -80,3 +81,24 @@ def realdata(name: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not here (shared/realdata is optional)")
     return path
+
+
+@pytest.fixture
+def tree(client: TestClient, admin: dict[str, str], engine: Engine) -> Iterator[dict[str, int]]:
+    """A small tree of area unions made through the API: city C; districts D1 and D2 sharing an
+    edge; street S1 in D1 with a hole; community K1 in the east half of S1."""
+    from tests.union_data import TREE, clear
+
+    clear(engine)
+    ids = {}
+    for code, level, parent, area in TREE:
+        response = client.post("/unions", headers=admin, json={
+            "code": code, "name": f"{code} 工会", "level": level, "parent_code": parent,
+            "area": area, "contact_phone": "12351"})
+        assert response.status_code == 201, response.text
+        UnionFeature.model_validate(response.json())
+        ids[code] = response.json()["id"]
+    yield ids
+    clear(engine)
+
+

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 from sqlalchemy import Engine
 
-from geo.areas import clean_area
+from geo.areas import AreaError, clean_area
 from geo.unions import UnionData, match_many, save
 from geo.vocab import UnionLevel
 from tests.union_data import clear
@@ -57,7 +57,10 @@ def test_match_equals_shapely_covers(engine: Engine, shapes: list[shapely.Geomet
     with engine.connect() as conn, conn.begin() as transaction:
         stored = {}
         for n, shape in enumerate(shapes):
-            area = clean_area(shape)
+            try:
+                area = clean_area(shape)
+            except AreaError:  # a degenerate polygon (collinear points) is refused, not stored
+                continue
             save(conn, UnionData(f"g{n}", f"grid {n}", UnionLevel.GRID, None, area))
             stored[f"g{n}"] = area.geometry
         found = match_many(conn, probes, fallback_m=0)

@@ -3,49 +3,14 @@ batches, and bad input."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
 
-from api.schemas import BatchMatchResult, MatchOut, UnionFeature
+from api.schemas import BatchMatchResult, MatchOut
 from geo.crs import Crs, from_wgs84
-from tests.union_data import clear
-
-
-def box(x1: float, y1: float, x2: float, y2: float,
-        hole: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
-    rings = [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]]
-    if hole:
-        hx1, hy1, hx2, hy2 = hole
-        rings.append([[hx1, hy1], [hx1, hy2], [hx2, hy2], [hx2, hy1], [hx1, hy1]])
-    return {"type": "Polygon", "coordinates": rings}
-
-
-TREE = [  # code, level, parent, area
-    ("C", "city", None, box(121.0, 31.0, 121.4, 31.4)),
-    ("D1", "district", "C", box(121.0, 31.0, 121.2, 31.4)),
-    ("D2", "district", "C", box(121.2, 31.0, 121.4, 31.4)),
-    ("S1", "street", "D1", box(121.0, 31.0, 121.2, 31.2, hole=(121.05, 31.05, 121.08, 31.08))),
-    ("K1", "community", "S1", box(121.1, 31.0, 121.2, 31.2)),
-]
-
-
-@pytest.fixture
-def tree(client: TestClient, admin: dict[str, str], engine: Engine) -> Iterator[dict[str, int]]:
-    clear(engine)
-    ids = {}
-    for code, level, parent, area in TREE:
-        response = client.post("/unions", headers=admin, json={
-            "code": code, "name": f"{code} 工会", "level": level, "parent_code": parent,
-            "area": area, "contact_phone": "12351"})
-        assert response.status_code == 201, response.text
-        UnionFeature.model_validate(response.json())
-        ids[code] = response.json()["id"]
-    yield ids
-    clear(engine)
+from tests.union_data import box
 
 
 def match(client: TestClient, lat: float, lon: float, **params: Any) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import shapely
 from sqlalchemy import Engine, text
@@ -16,6 +17,7 @@ from tests.conftest import realdata
 def clear(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("UPDATE stations SET union_id = NULL"))
+        conn.execute(text("DELETE FROM workplaces"))
         conn.execute(text("DELETE FROM union_cells"))
         conn.execute(text("DELETE FROM unions"))
 
@@ -57,3 +59,21 @@ def stored_areas(engine: Engine) -> dict[str, shapely.Geometry]:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT code, ST_AsBinary(area) FROM unions WHERE area IS NOT NULL"))
         return {code: shapely.from_wkb(bytes(wkb)) for code, wkb in rows}
+
+
+def box(x1: float, y1: float, x2: float, y2: float,
+        hole: tuple[float, float, float, float] | None = None) -> dict[str, Any]:
+    rings = [[[x1, y1], [x2, y1], [x2, y2], [x1, y2], [x1, y1]]]
+    if hole:
+        hx1, hy1, hx2, hy2 = hole
+        rings.append([[hx1, hy1], [hx1, hy2], [hx2, hy2], [hx2, hy1], [hx1, hy1]])
+    return {"type": "Polygon", "coordinates": rings}
+
+
+TREE = [  # code, level, parent, area
+    ("C", "city", None, box(121.0, 31.0, 121.4, 31.4)),
+    ("D1", "district", "C", box(121.0, 31.0, 121.2, 31.4)),
+    ("D2", "district", "C", box(121.2, 31.0, 121.4, 31.4)),
+    ("S1", "street", "D1", box(121.0, 31.0, 121.2, 31.2, hole=(121.05, 31.05, 121.08, 31.08))),
+    ("K1", "community", "S1", box(121.1, 31.0, 121.2, 31.2)),
+]

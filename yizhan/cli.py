@@ -130,6 +130,31 @@ def import_stations(
         raise typer.Exit(2)
 
 
+@import_app.command("workplaces")
+def import_workplaces(
+    file: Annotated[Path, typer.Argument(help="A .geojson or .csv file.")],
+    crs: Annotated[Crs, typer.Option(help="Coordinate system of the file's points.")] = Crs.WGS84,
+    fmt: Annotated[str | None, typer.Option("--format", help="geojson or csv; default: by suffix.")]
+    = None,
+) -> None:
+    """Upsert workplaces by external id and match them to their area unions."""
+    from geo.db import make_engine
+    from seed.station_import import ImportFormatError
+    from seed.workplace_import import import_workplaces as run
+
+    engine = make_engine(Settings().resolved_database_url(), pool_size=1)
+    try:
+        result = run(engine, file, crs, fmt)
+    except ImportFormatError as exc:
+        _fail(str(exc))
+        return
+    for problem in result.problems:
+        typer.secho(f"{file.name}:{problem.where}: {problem.reason}", fg=typer.colors.YELLOW)
+    typer.echo(result.summary())
+    if result.problems:
+        raise typer.Exit(2)
+
+
 @import_app.command("unions")
 def import_unions(
     file: Annotated[Path, typer.Argument(help="GeoJSON, Shapefile or GeoPackage.")],

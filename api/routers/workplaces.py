@@ -1,0 +1,143 @@
+"""Workplaces (admin token until officer accounts exist): each kept matched to the area union
+that covers it; an employer's own union takes precedence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import Connection
+
+from api.deps import EngineDep, ReadEngineDep, parse_bbox, require_admin
+from api.errors import ApiError, NotFound
+from api.geojson import json_response
+from api.schemas import UnionBrief
+from geo import unions, workplaces
+from geo.crs import Crs
+from geo.workplaces import NewWorkplace, WorkplaceFields, WorkplaceRecord
+
+router = APIRouter(prefix="/workplaces", tags=["workplaces"], dependencies=[Depends(require_admin)])
+WorkplaceId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Workplace id")]
+PointCrs = Annotated[Crs, Query(description="Coordinate system of lon/lat in the body.")]
+
+
+class MatchState(BaseModel):
+    status: str | None = Field(description="matched, gap_fallback, nearest_fallback, not_covered")
+    method: str | None
+    distance_m: float | None
+    at: Any
+
+
+class WorkplaceOut(BaseModel):
+    id: int
+    external_id: str
+    name: str
+    uscc: str | None
+    address: str | None
+    lon: float
+    lat: float
+    own_union: UnionBrief | None
+    matched_union: UnionBrief | None
+    union: UnionBrief | None = Field(description="The employer's own union if it has one, "
+                                                  "else the matched area union")
+    match: MatchState
+
+
+class WorkplaceList(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    workplaces: list[WorkplaceOut]
+
+
+def _out(conn: Connection, w: WorkplaceRecord) -> dict[str, Any]:
+    def brief(union_id: int | None) -> dict[str, Any] | None:
+        u = unions.get(conn, union_id) if union_id else None
+        return {"id": u.id, "code": u.code, "name": u.name, "level": u.level} if u else None
+
+    own, matched = brief(w.own_union_id), brief(w.matched_union_id)
+    data = asdict(w)
+    return {
+        **{k: data[k] for k in ("id", "external_id", "name", "uscc", "address", "lon", "lat")},
+        "own_union": own, "matched_union": matched, "union": own or matched,
+        "match": {"status": w.match_status, "method": w.match_method,
+                  "distance_m": w.match_distance_m, "at": w.matched_at},
+    }
+
+
+@router.get("", response_model=WorkplaceList)
+def list_workplaces(
+    engine: ReadEngineDep,
+    bbox: Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)],
+    union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1,
+                                          description="Matched to, or owned by, this union")]
+    = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> Response:
+    with engine.connect() as conn:
+        total, rows = workplaces.search(conn, union_id=union_id, bbox=bbox, limit=limit,
+                                        offset=offset)
+        return json_response({"total": total, "limit": limit, "offset": offset,
+                              "workplaces": [_out(conn, w) for w in rows]})
+
+
+@router.get("/{workplace_id}", response_model=WorkplaceOut)
+def get_workplace(engine: ReadEngineDep, workplace_id: WorkplaceId) -> Response:
+    with engine.connect() as conn:
+        w = workplaces.get(conn, workplace_id)
+        if w is None:
+            raise NotFound("workplace", workplace_id)
+        return json_response(_out(conn, w))
+
+
+def _write(engine: Any, workplace_id: int | None, data: WorkplaceFields, crs: Crs,
+           status_code: int) -> Response:
+    with engine.begin() as conn:
+        codes = {data.own_union_code} if data.own_union_code else set()
+        try:
+            columns = workplaces.columns_for(data, crs, workplaces.union_ids_for(conn, codes),
+                                             only_set=workplace_id is not None)
+        except ValueError as exc:
+            raise ApiError(422, f"body field 'own_union_code': {exc}") from None
+        if workplace_id is None:
+            columns["external_id"] = columns.get("external_id") or f"api-{_suffix()}"
+            if workplaces.search_external(conn, columns["external_id"]):
+                raise ApiError(409, "a workplace with this external_id already exists")
+            ((workplace_id, _),) = workplaces.upsert(conn, [columns])
+        elif not workplaces.update(conn, workplace_id, columns):
+            raise NotFound("workplace", workplace_id)
+        workplaces.rematch_ids(conn, [workplace_id])
+        w = workplaces.get(conn, workplace_id)
+        assert w is not None
+        return json_response(_out(conn, w), status_code)
+
+
+def _suffix() -> str:
+    import uuid
+
+    return uuid.uuid4().hex[:12]
+
+
+@router.post("", response_model=WorkplaceOut, status_code=201)
+def create_workplace(engine: EngineDep, body: NewWorkplace,
+                     crs: PointCrs = Crs.WGS84) -> Response:
+    """Create a workplace; it is matched to its area union at once."""
+    return _write(engine, None, body, crs, 201)
+
+
+@router.patch("/{workplace_id}", response_model=WorkplaceOut)
+def update_workplace(engine: EngineDep, workplace_id: WorkplaceId, body: WorkplaceFields,
+                     crs: PointCrs = Crs.WGS84) -> Response:
+    """Change some fields; a new location re-matches the workplace."""
+    return _write(engine, workplace_id, body, crs, 200)
+
+
+@router.delete("/{workplace_id}", status_code=204)
+def delete_workplace(engine: EngineDep, workplace_id: WorkplaceId) -> Response:
+    with engine.begin() as conn:
+        if not workplaces.delete(conn, workplace_id):
+            raise NotFound("workplace", workplace_id)
+    return Response(status_code=204)
