@@ -182,3 +182,23 @@ class BatchMatchOut(BaseModel):
 
 class BatchMatchResult(BaseModel):
     results: list[BatchMatchOut]
+
+
+class QaProperties(BaseModel):
+    kind: Literal["overlap", "gap", "outside_parent", "repaired"]
+    unions: list[str] = Field(description="Codes of the unions involved")
+    parent: str | None
+    area_m2: float
+    sliver: bool = Field(description="Thin: 4πA/P² under 0.05")
+
+
+class QaFeature(BaseModel):
+    type: Literal["Feature"] = "Feature"
+    geometry: dict[str, Any]
+    properties: QaProperties
+
+
+class QaReport(BaseModel):
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    counts: dict[str, int]
+    features: list[QaFeature]

@@ -193,6 +193,29 @@ def import_unions(
         raise typer.Exit(2)
 
 
+@unions_app.command("qa")
+def unions_qa(
+    output: Annotated[Path | None, typer.Option(help="Write the GeoJSON report here.")] = None,
+) -> None:
+    """Overlaps, gaps, parts outside the parent, slivers and repaired areas."""
+    import json
+
+    from geo.db import make_engine
+    from geo.union_qa import report
+
+    engine = make_engine(Settings().resolved_database_url(), pool_size=1)
+    with engine.connect() as conn:
+        found = report(conn)
+    for feature in found["features"]:
+        p = feature["properties"]
+        typer.echo(f"{p['kind']:15} {','.join(p['unions']):30} {p['area_m2']:>14,.1f} m²"
+                   + ("  sliver" if p["sliver"] else ""))
+    typer.echo(", ".join(f"{n} {kind}" for kind, n in found["counts"].items()) or "no problems")
+    if output:
+        output.write_text(json.dumps(found, ensure_ascii=False), encoding="utf-8")
+        typer.echo(f"GeoJSON written to {output}")
+
+
 @unions_app.command("rebuild-coverage")
 def rebuild_coverage() -> None:
     """Recompute every area's H3 coverage from the stored areas, in one transaction."""

@@ -22,11 +22,12 @@ from api.schemas import (
     BatchMatchIn,
     BatchMatchResult,
     MatchOut,
+    QaReport,
     UnionFeature,
     UnionList,
     UnionOut,
 )
-from geo import unions
+from geo import union_qa, unions
 from geo.areas import AreaError, CleanArea, clean_area, parse_crs
 from geo.crs import Crs, to_wgs84
 from geo.unions import FALLBACK_M, Match, UnionData, UnionRecord, UnionTreeError
@@ -165,6 +166,22 @@ def match_batch(engine: ReadEngineDep, body: BatchMatchIn) -> Response:
          "method": m.method, "on_border": m.on_border, "distance_m": round(m.distance_m, 3)}
         for p, m in zip(body.points, found, strict=True)
     ]})
+
+
+@router.get("/qa", response_model=QaReport)
+def quality_report(
+    engine: ReadEngineDep,
+    union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1,
+                                          description="Only this union's subtree")] = None,
+) -> Response:
+    """Data errors to look at on a map, as GeoJSON: overlaps between sibling areas (same level,
+    same parent), gaps between a parent's area and its children's, parts of children outside
+    their parent, and areas repaired on import. Pieces under 1 m² are left out; thin pieces are
+    marked `sliver`."""
+    with engine.connect() as conn:
+        if union_id is not None and unions.get(conn, union_id) is None:
+            raise NotFound("union", union_id)
+        return json_response(union_qa.report(conn, union_id))
 
 
 @router.get("/{union_id}", response_model=UnionFeature)
