@@ -56,12 +56,12 @@ async def require_admin(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> None:
     if not settings.admin_token:
-        raise ApiError(403, "station writes are disabled: no admin token is configured "
+        raise ApiError(403, "admin endpoints are disabled: no admin token is configured "
                             "(set YIZHAN_ADMIN_TOKEN)")
     if credentials is None or not secrets.compare_digest(
         credentials.credentials.encode(), settings.admin_token.encode()
     ):
-        raise ApiError(401, "station writes need 'Authorization: Bearer <admin token>'",
+        raise ApiError(401, "this needs the admin token: 'Authorization: Bearer <admin token>'",
                        {"WWW-Authenticate": "Bearer"})
 
 

@@ -56,7 +56,8 @@ def _describe(error: dict[str, Any], query: dict[str, str]) -> str:
     # A repeated query parameter's position is noise to the reader: 'amenity', not 'amenity.0'.
     name = loc[1] if place in ("query", "path", "header") and len(loc) > 1 else ".".join(loc[1:])
     if kind != "missing" and "input" in error:
-        message += f" (got {error['input']!r})"
+        shown = repr(error["input"])
+        message += f" (got {shown if len(shown) <= 120 else shown[:117] + '...'})"
     if place == "query" and name == "lat" and kind.endswith("_equal"):
         lon = query.get("lon", "")
         try:

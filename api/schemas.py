@@ -150,7 +150,8 @@ class MatchOut(BaseModel):
         description="h3_interior: the point lies in an H3 cell wholly inside the area; exact: "
                     "ST_Covers on the area; nearest: no area covers the point")
     on_border: bool
-    distance_m: float
+    distance_m: float | None = Field(description="0 when covered; to the nearest union on a "
+                                                 "nearest_fallback; null when not covered")
     ancestors: list[UnionBrief]
     levels: dict[UnionLevel, list[CoveringUnion]]
     tie: list[CoveringUnion] = Field(description="All unions of the matched level that cover the "
@@ -177,7 +178,7 @@ class BatchMatchOut(BaseModel):
     union: UnionBrief | None
     method: Literal["h3_interior", "exact", "nearest"] | None
     on_border: bool
-    distance_m: float
+    distance_m: float | None
 
 
 class BatchMatchResult(BaseModel):

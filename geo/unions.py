@@ -122,6 +122,13 @@ def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
             raise UnionTreeError(f"a {data.level.value} union cannot sit under a {parent.level} "
                                  f"union ({parent.code})")
     existing = by_code(conn, data.code)
+    if existing and existing.level != data.level.value:
+        deepest_child = conn.execute(
+            select(func.min(func.union_level_rank(U.c.level))).where(U.c.parent_id == existing.id)
+        ).scalar()
+        if deepest_child is not None and deepest_child - 1 <= data.level.rank:
+            raise UnionTreeError(f"{data.code} is a {existing.level} union with children; "
+                                 f"it cannot become a {data.level.value} union")
     old_area = conn.execute(select(func.encode(func.ST_AsEWKB(U.c.area), "hex")).where(
         U.c.code == data.code)).scalar() if existing else None
     if existing and parent and (parent.path + ".").startswith(existing.path + "."):
@@ -226,7 +233,7 @@ WITH p AS (
     FROM c JOIN union_cells uc ON uc.cell = c.cell AND uc.res = c.res GROUP BY c.i, uc.union_id
 )
 SELECT h.i, {_COLUMNS}, ltree2text(u.path) AS path, true AS has_area, h.interior,
-       NOT h.interior AND ST_Intersects(ST_Boundary(u.area), pt.g) AS on_border,
+       NOT h.interior AND NOT ST_Contains(u.area, pt.g) AS on_border,  -- covered, not inside
        EXISTS (SELECT 1 FROM unions k WHERE k.parent_id = u.id AND k.area IS NOT NULL)
            AS has_area_children
 FROM hits h JOIN unions u ON u.id = h.union_id JOIN p ON p.i = h.i,
@@ -256,7 +263,7 @@ class Match:
     union: UnionRecord | None = None
     method: str | None = None
     on_border: bool = False
-    distance_m: float = 0.0
+    distance_m: float | None = 0.0
     covering: list[Candidate] = field(default_factory=list)
     tied: list[Candidate] = field(default_factory=list)
 
@@ -309,10 +316,10 @@ def _choose(rows: list[Any]) -> Match:
 
 def _nearest(conn: Connection, lon: float, lat: float, fallback_m: float) -> Match:
     if fallback_m <= 0:
-        return Match("not_covered")
+        return Match("not_covered", distance_m=None)
     near = conn.execute(_NEAREST, {"lon": lon, "lat": lat, "limit": fallback_m}).all()
     if not near:
-        return Match("not_covered")
+        return Match("not_covered", distance_m=None)
     unions = _records(conn, [r.id for r in near])
     closest = min(near, key=lambda r: (r.d, -unions[r.id].rank, unions[r.id].code))
     return Match("nearest_fallback", unions[closest.id], "nearest", False, float(closest.d))

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError as NumberError
 
-from geo.coverage import COMPACT_LEVELS, MAX_RES, MIN_RES, own_cells
+from geo.coverage import COMPACT_LEVELS, MIN_RES, own_cells
 from geo.crs import Crs, to_wgs84
 from geo.models import Workplace
 from geo.unions import FALLBACK_M
@@ -177,7 +177,7 @@ WITH target AS ({{target}}),
 pairs AS (
     SELECT t.id, r.res, h3_parent(t.h3_cells[r.res - {MIN_RES - 1}], a.res) AS cell
     FROM target t,
-         generate_series({MIN_RES}, {MAX_RES}) AS r(res),
+         (SELECT DISTINCT coverage_res AS res FROM unions WHERE coverage_res IS NOT NULL) r,
          LATERAL generate_series(r.res - {COMPACT_LEVELS}, r.res) AS a(res)
 ),
 hits AS (
@@ -185,11 +185,16 @@ hits AS (
     FROM pairs p JOIN union_cells uc ON uc.res = p.res AND uc.cell = p.cell
     GROUP BY p.id, uc.union_id
 ),
+ordered AS (  -- by union, so that PostGIS reuses each area's prepared geometry row after row
+    SELECT h.id, h.union_id, h.interior, w.location
+    FROM hits h JOIN workplaces w ON w.id = h.id
+    ORDER BY h.union_id OFFSET 0
+),
 covering AS (
-    SELECT h.id, u.id AS union_id, h.interior, union_level_rank(u.level) AS rank, u.area_m2,
-           u.code, NOT h.interior AND ST_Intersects(ST_Boundary(u.area), w.location) AS on_border
-    FROM hits h JOIN unions u ON u.id = h.union_id JOIN workplaces w ON w.id = h.id
-    WHERE h.interior OR ST_Covers(u.area, w.location)
+    SELECT o.id, u.id AS union_id, o.interior, union_level_rank(u.level) AS rank, u.area_m2,
+           u.code, NOT o.interior AND NOT ST_Contains(u.area, o.location) AS on_border
+    FROM ordered o JOIN unions u ON u.id = o.union_id
+    WHERE o.interior OR ST_Covers(u.area, o.location)
 ),
 best AS (
     SELECT DISTINCT ON (id) id, union_id, interior
@@ -229,10 +234,12 @@ WHERE w.id = t.id AND w.match_status IS NULL
 """
 
 
-def _rematch(conn: Connection, target_sql: str, params: dict[str, Any]) -> int:
+def _rematch(conn: Connection, target_sql: str, params: dict[str, Any],
+             fallback: bool = True) -> int:
     target = f"SELECT id, location, h3_cells FROM workplaces {target_sql}"
     count = conn.execute(text(_REMATCH.format(target=target)), params).rowcount
-    conn.execute(text(_FALLBACK.format(target=target)), params)
+    if fallback:
+        conn.execute(text(_FALLBACK.format(target=target)), params)
     return count
 
 
@@ -240,8 +247,9 @@ def rematch_ids(conn: Connection, ids: list[int]) -> int:
     return _rematch(conn, "WHERE id = ANY(CAST(:ids AS bigint[]))", {"ids": ids})
 
 
-def rematch_all(conn: Connection) -> int:
-    return _rematch(conn, "", {})
+def rematch_all(conn: Connection, *, fallback: bool = True) -> int:
+    """Every workplace; `fallback=False` leaves uncovered ones unmatched (for measuring)."""
+    return _rematch(conn, "", {}, fallback)
 
 
 def rematch_around(conn: Connection, union_id: int, old_area_wkb: str | None) -> int:

@@ -32,9 +32,11 @@ class UnionImportResult:
     updated: int = 0
     repaired: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    merged: int = 0
 
     def summary(self) -> str:
         return (f"{self.features} features: {self.created} unions new, {self.updated} updated, "
+                f"{self.merged} features merged into a union of the same code, "
                 f"{len(self.repaired)} areas repaired, {len(self.problems)} rejected")
 
 
@@ -54,6 +56,8 @@ def _read(path: Path, where: str | None) -> tuple[list[str], list[Any], Any]:
     except DataSourceError as exc:
         raise ImportFormatError(f"cannot read {path.name} as GeoJSON, Shapefile or GeoPackage: "
                                 f"{exc}") from None
+    except ValueError as exc:  # pyogrio's word for a bad --where
+        raise ImportFormatError(str(exc).split(" for layer")[0]) from None
     return list(meta["fields"]), columns, geometries
 
 
@@ -90,6 +94,7 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
                              if fields.parent and value[fields.parent][i] else None)}
         if wkb is not None:
             group["parts"].append(shapely.from_wkb(wkb))
+    result.merged = sum(len(g["where"]) - 1 for g in grouped.values())
     with engine.begin() as conn:
         for code, group in sorted(grouped.items(), key=lambda kv: (kv[1]["level"].rank, kv[0])):
             where = ", ".join(group["where"][:3]) + (" …" if len(group["where"]) > 3 else "")

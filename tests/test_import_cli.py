@@ -156,3 +156,32 @@ def test_db_commands_with_an_external_database_start_nothing(database_url: str) 
     assert code == 0 and "starting nothing" in out
     code, out = invoke(database_url, "db", "migrate")
     assert code == 0 and "schema is current" in out
+
+
+def test_import_unions_cli(database_url: str, engine: Engine, tmp_path: Path) -> None:
+    from tests.union_data import clear
+
+    clear(engine)
+    square = [[[121.0, 31.0], [121.1, 31.0], [121.1, 31.1], [121.0, 31.1], [121.0, 31.0]]]
+    other = [[[121.2, 31.0], [121.3, 31.0], [121.3, 31.1], [121.2, 31.1], [121.2, 31.0]]]
+    doc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "A", "name": "甲"},
+         "geometry": {"type": "Polygon", "coordinates": square}},
+        {"type": "Feature", "properties": {"code": "A", "name": "甲"},
+         "geometry": {"type": "Polygon", "coordinates": other}},
+        {"type": "Feature", "properties": {"code": None, "name": "无"},
+         "geometry": {"type": "Polygon", "coordinates": square}},
+    ]}
+    path = tmp_path / "unions.geojson"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    args = ["import", "unions", str(path), "--code-field", "code", "--name-field", "name",
+            "--level", "grid"]
+    code, out = invoke(database_url, *args)
+    assert code == 2 and "feature 3: no code" in out, out
+    assert "1 unions new" in out and "1 features merged" in out
+    code, out = invoke(database_url, *args, "--where", "bogus =")
+    assert code == 1 and "Traceback" not in out and "Invalid SQL" in out, out
+    code, out = invoke(database_url, *args[:3], "--code-field", "nope", "--name-field", "name",
+                       "--level", "grid")
+    assert code == 1 and "no field nope" in out
+    clear(engine)

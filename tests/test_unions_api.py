@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from api.schemas import BatchMatchResult, MatchOut
 from geo.crs import Crs, from_wgs84
@@ -55,7 +56,7 @@ def test_nearest_fallback_and_not_covered(client: TestClient, tree: dict[str, in
     assert near["union"]["code"] == "D2"  # as near as C, and more specific
     assert 900 < near["distance_m"] < 1000
     far = match(client, 31.2, 121.6)
-    assert far["status"] == "not_covered" and far["union"] is None
+    assert far["status"] == "not_covered" and far["union"] is None and far["distance_m"] is None
     assert far["fallback_limit_m"] == 2000
 
 
@@ -77,7 +78,7 @@ def test_batch_answers_in_order(client: TestClient, tree: dict[str, int]) -> Non
 
 @pytest.mark.parametrize(("body", "hint"), [
     ({"points": []}, "at least 1"),
-    ({"points": [{"id": 1, "lat": 0, "lon": 0}] * 10_001}, "at most 10000"),
+    ({"points": [{"id": 1, "lat": 0, "lon": 0}] * 10_001}, "at most 10000"),  # short message
     ({"points": [{"id": 1, "lat": 95, "lon": 0}]}, "lat"),
     ({"points": [{"id": 1, "lat": 1}]}, "lon"),
     ({"points": [{"id": 1, "lat": 1, "lon": 1}], "crs": "utm"}, "crs"),
@@ -85,6 +86,7 @@ def test_batch_answers_in_order(client: TestClient, tree: dict[str, int]) -> Non
 def test_bad_batches(client: TestClient, body: dict[str, Any], hint: str) -> None:
     response = client.post("/unions/match", json=body)
     assert response.status_code == 422 and hint in response.json()["message"], response.text
+    assert len(response.json()["message"]) < 1000  # the input is not echoed whole
 
 
 def test_tree_endpoints(client: TestClient, tree: dict[str, int]) -> None:
@@ -173,3 +175,14 @@ def test_invalid_area_is_repaired_and_says_so(
 def test_union_writes_need_the_admin_token(client: TestClient, tree: dict[str, int]) -> None:
     assert client.post("/unions", json={"code": "X", "name": "x", "level": "grid"}).status_code == 401
     assert client.delete(f"/unions/{tree['K1']}").status_code == 401
+
+
+def test_level_change_that_breaks_the_tree_is_refused(tree: dict[str, int], engine: Engine) -> None:
+    from geo.unions import UnionData, UnionTreeError, save
+    from geo.vocab import UnionLevel
+
+    with engine.connect() as conn, conn.begin() as transaction:
+        with pytest.raises(UnionTreeError, match="cannot become a grid"):
+            save(conn, UnionData("S1", "S1", UnionLevel.GRID, "D1"))
+        save(conn, UnionData("K1", "K1", UnionLevel.GRID, "S1"))  # a leaf may change level
+        transaction.rollback()

@@ -244,7 +244,7 @@ def serve(
             token_file.touch(mode=0o600)
             token_file.write_text(secrets.token_urlsafe(24))
         os.environ["YIZHAN_ADMIN_TOKEN"] = token_file.read_text().strip()
-        typer.echo(f"Admin token for station writes: in {token_file}")
+        typer.echo(f"Admin token (writes, workplaces): in {token_file}")
     host = host or settings.host
     port = port or settings.port
     base = settings.public_url or f"http://{host}:{port}"

@@ -31,4 +31,7 @@ def index() -> dict[str, Any]:
         "openapi": "/openapi.json",
         "nearest": "/stations/nearest?lat=31.2335&lon=121.4751&k=3",
         "map": "/maps/nearest?lat=31.2335&lon=121.4751&k=3",
+        "unions": "/unions",
+        "match": "/unions/match?lat=30.28&lon=120.17",
+        "workplaces": "/workplaces (admin token)",
     }

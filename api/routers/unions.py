@@ -145,7 +145,7 @@ def _match_body(found: Match, chain: list[UnionRecord], point: QueryPoint) -> di
         "status": found.status,
         "union": union_out(found.union) if found.union else None,
         "method": found.method, "on_border": found.on_border,
-        "distance_m": round(found.distance_m, 3),
+        "distance_m": None if found.distance_m is None else round(found.distance_m, 3),
         "ancestors": [brief(a) for a in chain],
         "levels": levels,
         "tie": [{**brief(c.union), "method": c.method, "on_border": c.on_border}
@@ -163,7 +163,8 @@ def match_batch(engine: ReadEngineDep, body: BatchMatchIn) -> Response:
         found = unions.match_many(conn, points)
     return json_response({"results": [
         {"id": p.id, "status": m.status, "union": brief(m.union) if m.union else None,
-         "method": m.method, "on_border": m.on_border, "distance_m": round(m.distance_m, 3)}
+         "method": m.method, "on_border": m.on_border,
+         "distance_m": None if m.distance_m is None else round(m.distance_m, 3)}
         for p, m in zip(body.points, found, strict=True)
     ]})
 
