@@ -185,3 +185,33 @@ def test_import_unions_cli(database_url: str, engine: Engine, tmp_path: Path) ->
                        "--level", "grid")
     assert code == 1 and "no field nope" in out
     clear(engine)
+
+
+def test_import_unions_from_a_geopackage_and_rebuild(database_url: str, engine: Engine,
+                                                     tmp_path: Path) -> None:
+    import numpy as np
+    import shapely
+    from pyogrio.raw import write
+
+    from tests.union_data import clear
+
+    clear(engine)
+    areas = [shapely.box(121.0, 31.0, 121.1, 31.1), shapely.box(121.0, 31.0, 121.05, 31.05)]
+    path = tmp_path / "unions.gpkg"
+    write(path, geometry=np.array([shapely.to_wkb(a) for a in areas], dtype=object),
+          field_data=[np.array(["S", "G"]), np.array(["street", "grid"]),
+                      np.array(["", "S"])],
+          fields=["code", "level", "parent"], driver="GPKG", geometry_type="Polygon",
+          crs="EPSG:4326")
+    code, out = invoke(database_url, "import", "unions", str(path), "--code-field", "code",
+                       "--name-field", "code", "--level-field", "level", "--parent-field", "parent")
+    assert code == 0 and "2 unions new" in out, out
+    code, out = invoke(database_url, "unions", "rebuild-coverage")
+    assert code == 0 and "coverage rebuilt for 2 areas" in out
+    with engine.connect() as conn:
+        path_of_g = conn.execute(text(
+            "SELECT ltree2text(g.path) = ltree2text(s.path) || '.' || g.id FROM unions g, "
+            "unions s WHERE g.code = 'G' AND s.code = 'S'")).scalar_one()
+        cells = conn.execute(text("SELECT count(*) FROM union_cells")).scalar_one()
+    assert path_of_g and cells > 0
+    clear(engine)
