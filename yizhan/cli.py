@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -31,6 +31,15 @@ def _cluster(settings: Settings) -> LocalCluster | None:
         typer.echo("YIZHAN_DATABASE_URL is set: using that database, starting nothing.")
         return None
     return LocalCluster.from_settings(settings)
+
+
+def _finish(file: Path, result: Any) -> None:
+    """Print an import's rejected rows and summary; exit 2 when rows were rejected."""
+    for problem in result.problems:
+        typer.secho(f"{file.name}:{problem.where}: {problem.reason}", fg=typer.colors.YELLOW)
+    typer.echo(result.summary())
+    if result.problems:
+        raise typer.Exit(2)
 
 
 def _fail(message: str) -> None:
@@ -123,11 +132,7 @@ def import_stations(
     except ImportFormatError as exc:
         _fail(str(exc))
         return
-    for problem in result.problems:
-        typer.secho(f"{file.name}:{problem.where}: {problem.reason}", fg=typer.colors.YELLOW)
-    typer.echo(result.summary())
-    if result.problems:
-        raise typer.Exit(2)
+    _finish(file, result)
 
 
 @import_app.command("workplaces")
@@ -148,11 +153,7 @@ def import_workplaces(
     except ImportFormatError as exc:
         _fail(str(exc))
         return
-    for problem in result.problems:
-        typer.secho(f"{file.name}:{problem.where}: {problem.reason}", fg=typer.colors.YELLOW)
-    typer.echo(result.summary())
-    if result.problems:
-        raise typer.Exit(2)
+    _finish(file, result)
 
 
 @import_app.command("unions")
@@ -186,11 +187,7 @@ def import_unions(
         return
     for note in result.repaired:
         typer.secho(f"{file.name}:{note.where}: {note.reason}", fg=typer.colors.BLUE)
-    for problem in result.problems:
-        typer.secho(f"{file.name}:{problem.where}: {problem.reason}", fg=typer.colors.YELLOW)
-    typer.echo(result.summary())
-    if result.problems:
-        raise typer.Exit(2)
+    _finish(file, result)
 
 
 @unions_app.command("qa")
