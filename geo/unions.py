@@ -241,11 +241,20 @@ FROM hits h JOIN unions u ON u.id = h.union_id JOIN p ON p.i = h.i,
 WHERE h.interior OR ST_Covers(u.area, pt.g)
 """)
 
+# The nearest areas within :limit metres. As for stations: a few planar-KNN candidates bound
+# the geodesic answer, so only areas within that bound get the costly geography distance.
 _NEAREST = text("""
-WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326)::geography AS g)
-SELECT u.id, ST_Distance(u.area::geography, pt.g) AS d
+WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
+knn AS (
+    SELECT ST_Distance(u.area::geography, pt.g::geography) AS d
+    FROM unions u, pt WHERE u.area IS NOT NULL ORDER BY u.area <-> pt.g LIMIT 5
+)
+SELECT u.id, ST_Distance(u.area::geography, pt.g::geography) AS d
 FROM unions u, pt
-WHERE u.area IS NOT NULL AND ST_DWithin(u.area::geography, pt.g, :limit)
+WHERE u.area IS NOT NULL
+  AND ST_DWithin(u.area::geography, pt.g::geography,
+                 (SELECT least(min(d), :limit) FROM knn) + 0.001)
+  AND ST_Distance(u.area::geography, pt.g::geography) <= :limit
 ORDER BY d, u.id LIMIT 20
 """)
 

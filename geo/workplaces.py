@@ -222,11 +222,17 @@ SET matched_union_id = n.id,
     match_method = CASE WHEN n.id IS NULL THEN NULL ELSE 'nearest' END,
     match_distance_m = n.d
 FROM ({{target}}) t
-LEFT JOIN LATERAL (
+LEFT JOIN LATERAL (  -- planar-KNN candidates bound the geodesic search, as in geo.unions
+    WITH knn AS (
+        SELECT ST_Distance(u.area::geography, t.location::geography) AS d
+        FROM unions u WHERE u.area IS NOT NULL ORDER BY u.area <-> t.location LIMIT 5
+    )
     SELECT u.id, ST_Distance(u.area::geography, t.location::geography) AS d
     FROM unions u
     WHERE u.area IS NOT NULL
-      AND ST_DWithin(u.area::geography, t.location::geography, {FALLBACK_M})
+      AND ST_DWithin(u.area::geography, t.location::geography,
+                     (SELECT least(min(d), {FALLBACK_M}) FROM knn) + 0.001)
+      AND ST_Distance(u.area::geography, t.location::geography) <= {FALLBACK_M}
     ORDER BY d, union_level_rank(u.level) DESC, u.code
     LIMIT 1
 ) n ON true
