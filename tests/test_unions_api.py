@@ -186,3 +186,11 @@ def test_level_change_that_breaks_the_tree_is_refused(tree: dict[str, int], engi
             save(conn, UnionData("S1", "S1", UnionLevel.GRID, "D1"))
         save(conn, UnionData("K1", "K1", UnionLevel.GRID, "S1"))  # a leaf may change level
         transaction.rollback()
+
+
+@pytest.mark.parametrize("body", [{"name": None}, {"area": None}, {"parent_code": ""}])
+def test_patch_refuses_nulls_and_blanks(client: TestClient, admin: dict[str, str],
+                                        tree: dict[str, int], body: dict[str, Any]) -> None:
+    response = client.patch(f"/unions/{tree['K1']}", headers=admin, json=body)
+    assert response.status_code == 422, response.text
+    assert client.get(f"/unions/{tree['K1']}").json()["geometry"] is not None

@@ -6,7 +6,7 @@ from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from shapely.geometry import shape
 
 from api.deps import (
@@ -56,11 +56,19 @@ class UnionIn(BaseModel):
 class UnionPatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    parent_code: str | None = Field(default=None, max_length=100)
+    parent_code: str | None = Field(default=None, min_length=1, max_length=100,
+                                    description="null detaches the union from its parent")
     area: dict[str, Any] | None = None
     contact_address: str | None = Field(default=None, max_length=500)
     contact_phone: str | None = Field(default=None, max_length=40)
     area_effective_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _no_null(self) -> UnionPatch:
+        for name in ("name", "area"):
+            if name in self.model_fields_set and getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null; leave it out to keep the current one")
+        return self
 
 
 def union_out(u: UnionRecord) -> dict[str, Any]:
