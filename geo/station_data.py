@@ -43,6 +43,16 @@ Phone = Annotated[str, AfterValidator(_valid_phone)]
 TimeZoneName = Annotated[str, AfterValidator(_valid_timezone)]
 
 
+def check_point_and_nulls(model: BaseModel, required: set[str]) -> None:
+    """lon and lat come as a pair, and a required field set explicitly to null is an error
+    (an update leaves out what it keeps)."""
+    if (getattr(model, "lon", None) is None) != (getattr(model, "lat", None) is None):
+        raise ValueError("lon and lat go together: give both or neither")
+    for name in required & model.model_fields_set:
+        if getattr(model, name) is None:
+            raise ValueError(f"{name} cannot be null")
+
+
 def parse_amenities(value: Any) -> Any:
     """Lists pass through; a string may separate amenities with `;`, `,` or `|`."""
     if isinstance(value, str):
@@ -83,11 +93,7 @@ class StationFields(BaseModel):
 
     @model_validator(mode="after")
     def _together(self) -> StationFields:
-        if (self.lon is None) != (self.lat is None):
-            raise ValueError("lon and lat go together: give both or neither")
-        for name in REQUIRED & self.model_fields_set:
-            if getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+        check_point_and_nulls(self, REQUIRED)
         return self
 
     def columns(self, crs: Crs, *, only_set: bool = True) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     model_validator,
 )
 from sqlalchemy import Connection, func, or_, select, text
@@ -22,13 +21,12 @@ from stdnum.exceptions import ValidationError as NumberError
 from geo.coverage import COMPACT_LEVELS, MIN_RES, own_cells
 from geo.crs import Crs, to_wgs84
 from geo.models import Workplace
+from geo.station_data import Text200, Text500, check_point_and_nulls
 from geo.unions import FALLBACK_M
 
 W = Workplace.__table__
 # Degrees that surely exceed FALLBACK_M in any direction below latitude 66°.
 REACH_DEG = 0.05
-Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Text500 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 
 
 def _valid_uscc(value: str) -> str:
@@ -55,11 +53,7 @@ class WorkplaceFields(BaseModel):
 
     @model_validator(mode="after")
     def _together(self) -> WorkplaceFields:
-        if (self.lon is None) != (self.lat is None):
-            raise ValueError("lon and lat go together: give both or neither")
-        for name in ("name", "external_id", "lon", "lat"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"{name} cannot be null")
+        check_point_and_nulls(self, {"name", "external_id", "lon", "lat"})
         return self
 
 
