@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import secrets
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
@@ -25,6 +26,11 @@ MAX_K = 50
 MAX_RADIUS_M = 50_000
 MAX_PAGE = 1000
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2199
+
+
+def generated_external_id() -> str:
+    """For rows created through the API without an external id of their own."""
+    return f"api-{uuid.uuid4().hex[:12]}"
 
 
 async def get_settings(request: Request) -> Settings:

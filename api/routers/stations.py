@@ -5,7 +5,6 @@ generator dependency: that saves two thread-pool hops per request."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,6 +17,7 @@ from api.deps import (
     NearestParams,
     ReadEngineDep,
     SettingsDep,
+    generated_external_id,
     nearest_params,
     parse_bbox,
     require_admin,
@@ -115,7 +115,7 @@ def create_station(
 ) -> Response:
     """Create a station (admin). Without an external_id one is generated."""
     columns = body.columns(crs, only_set=False)
-    columns["external_id"] = columns["external_id"] or f"api-{uuid.uuid4().hex[:12]}"
+    columns["external_id"] = columns["external_id"] or generated_external_id()
     with engine.begin() as conn:
         station = stations.create(conn, columns)
     return _station_response(station, station.id, settings, status_code=201)

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
-from api.deps import EngineDep, ReadEngineDep, parse_bbox, require_admin
+from api.deps import (
+    EngineDep,
+    ReadEngineDep,
+    generated_external_id,
+    parse_bbox,
+    require_admin,
+)
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
 from api.schemas import UnionBrief
@@ -103,7 +109,7 @@ def _write(engine: Any, workplace_id: int | None, data: WorkplaceFields, crs: Cr
         except ValueError as exc:
             raise ApiError(422, f"body field 'own_union_code': {exc}") from None
         if workplace_id is None:
-            columns["external_id"] = columns.get("external_id") or f"api-{_suffix()}"
+            columns["external_id"] = columns.get("external_id") or generated_external_id()
             if workplaces.search_external(conn, columns["external_id"]):
                 raise ApiError(409, "a workplace with this external_id already exists")
             ((workplace_id, _),) = workplaces.upsert(conn, [columns])
@@ -113,12 +119,6 @@ def _write(engine: Any, workplace_id: int | None, data: WorkplaceFields, crs: Cr
         w = workplaces.get(conn, workplace_id)
         assert w is not None
         return json_response(_out(conn, w), status_code)
-
-
-def _suffix() -> str:
-    import uuid
-
-    return uuid.uuid4().hex[:12]
 
 
 @router.post("", response_model=WorkplaceOut, status_code=201)
