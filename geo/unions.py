@@ -329,12 +329,12 @@ def _nearest(conn: Connection, lon: float, lat: float, fallback_m: float) -> Mat
     near = conn.execute(_NEAREST, {"lon": lon, "lat": lat, "limit": fallback_m}).all()
     if not near:
         return Match("not_covered", distance_m=None)
-    unions = _records(conn, [r.id for r in near])
+    unions = records(conn, [r.id for r in near])
     closest = min(near, key=lambda r: (r.d, -unions[r.id].rank, unions[r.id].code))
     return Match("nearest_fallback", unions[closest.id], "nearest", False, float(closest.d))
 
 
-def _records(conn: Connection, ids: list[int]) -> dict[int, UnionRecord]:
+def records(conn: Connection, ids: list[int]) -> dict[int, UnionRecord]:
     rows = conn.execute(select(*RECORD).where(U.c.id.in_(bindparam("ids", expanding=True))),
                         {"ids": ids})
     return {r.id: _record(r) for r in rows}

@@ -19,6 +19,7 @@ from api.deps import (
 )
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
+from api.routers.unions import brief
 from api.schemas import UnionBrief
 from geo import unions, workplaces
 from geo.crs import Crs
@@ -58,19 +59,25 @@ class WorkplaceList(BaseModel):
     workplaces: list[WorkplaceOut]
 
 
-def _out(conn: Connection, w: WorkplaceRecord) -> dict[str, Any]:
-    def brief(union_id: int | None) -> dict[str, Any] | None:
-        u = unions.get(conn, union_id) if union_id else None
-        return {"id": u.id, "code": u.code, "name": u.name, "level": u.level} if u else None
+def _out_all(conn: Connection, rows: list[WorkplaceRecord]) -> list[dict[str, Any]]:
+    """Workplaces with their unions, which are read in one query for the whole page."""
+    ids = {i for w in rows for i in (w.own_union_id, w.matched_union_id) if i is not None}
+    known = unions.records(conn, sorted(ids)) if ids else {}
 
-    own, matched = brief(w.own_union_id), brief(w.matched_union_id)
-    data = asdict(w)
-    return {
-        **{k: data[k] for k in ("id", "external_id", "name", "uscc", "address", "lon", "lat")},
-        "own_union": own, "matched_union": matched, "union": own or matched,
-        "match": {"status": w.match_status, "method": w.match_method,
-                  "distance_m": w.match_distance_m, "at": w.matched_at},
-    }
+    def union_brief(union_id: int | None) -> dict[str, Any] | None:
+        return brief(known[union_id]) if union_id in known else None
+
+    out = []
+    for w in rows:
+        own, matched = union_brief(w.own_union_id), union_brief(w.matched_union_id)
+        data = asdict(w)
+        out.append({
+            **{k: data[k] for k in ("id", "external_id", "name", "uscc", "address", "lon", "lat")},
+            "own_union": own, "matched_union": matched, "union": own or matched,
+            "match": {"status": w.match_status, "method": w.match_method,
+                      "distance_m": w.match_distance_m, "at": w.matched_at},
+        })
+    return out
 
 
 @router.get("", response_model=WorkplaceList)
@@ -87,7 +94,7 @@ def list_workplaces(
         total, rows = workplaces.search(conn, union_id=union_id, bbox=bbox, limit=limit,
                                         offset=offset)
         return json_response({"total": total, "limit": limit, "offset": offset,
-                              "workplaces": [_out(conn, w) for w in rows]})
+                              "workplaces": _out_all(conn, rows)})
 
 
 @router.get("/{workplace_id}", response_model=WorkplaceOut)
@@ -96,7 +103,7 @@ def get_workplace(engine: ReadEngineDep, workplace_id: WorkplaceId) -> Response:
         w = workplaces.get(conn, workplace_id)
         if w is None:
             raise NotFound("workplace", workplace_id)
-        return json_response(_out(conn, w))
+        return json_response(_out_all(conn, [w])[0])
 
 
 def _write(engine: Any, workplace_id: int | None, data: WorkplaceFields, crs: Crs,
@@ -118,7 +125,7 @@ def _write(engine: Any, workplace_id: int | None, data: WorkplaceFields, crs: Cr
         workplaces.rematch_ids(conn, [workplace_id])
         w = workplaces.get(conn, workplace_id)
         assert w is not None
-        return json_response(_out(conn, w), status_code)
+        return json_response(_out_all(conn, [w])[0], status_code)
 
 
 @router.post("", response_model=WorkplaceOut, status_code=201)
