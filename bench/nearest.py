@@ -22,7 +22,7 @@ import httpx
 import psycopg
 from sqlalchemy import make_url
 
-from geo.db import make_engine, migrate
+from geo.db import libpq_url, make_engine, migrate
 from geo.h3index import point_cell
 from geo.nearest import nearest
 from geo.vocab import Amenity
@@ -36,10 +36,6 @@ AMENITIES = [a.value for a in Amenity]
 HOURS = [None, None, "24/7", "Mo-Su 07:00-22:00", "Mo-Fr 09:00-17:00; PH off"]
 
 
-def libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def random_point(rng: random.Random, spread: float) -> tuple[float, float]:
     lon, lat = rng.choice(CITIES)
     return lon + rng.gauss(0, spread), lat + rng.gauss(0, spread * 0.8)
@@ -47,7 +43,7 @@ def random_point(rng: random.Random, spread: float) -> tuple[float, float]:
 
 def load_stations(url: str, n: int, rng: random.Random) -> float:
     start = time.perf_counter()
-    with psycopg.connect(libpq(url)) as conn, conn.cursor() as cur, cur.copy(
+    with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cur, cur.copy(
         "COPY stations (external_id, name, location, h3_r10, amenities, opening_hours, status) "
         "FROM STDIN"
     ) as copy:
@@ -57,7 +53,7 @@ def load_stations(url: str, n: int, rng: random.Random) -> float:
             status = "operational" if rng.random() < 0.9 else "temporarily_closed"
             copy.write_row((f"bench-{i}", f"station {i}", f"SRID=4326;POINT({lon} {lat})",
                             point_cell(lon, lat), amenities, rng.choice(HOURS), status))
-    with psycopg.connect(libpq(url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE stations")
     return n / (time.perf_counter() - start)
 
@@ -108,7 +104,7 @@ def main() -> None:
         LocalCluster.from_settings(settings).up()
     server_url = make_url(settings.resolved_database_url())
     name = f"yizhan_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(libpq(server_url.render_as_string(False)), autocommit=True) as admin:
+    with psycopg.connect(libpq_url(server_url.render_as_string(False)), autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = server_url.set(database=name).render_as_string(hide_password=False)
     try:
@@ -118,7 +114,7 @@ def main() -> None:
         queries = [random_point(rng, 0.1) for _ in range(args.queries)]
         results = run_all(url, queries, args.k)
     finally:
-        with psycopg.connect(libpq(server_url.render_as_string(False)), autocommit=True) as admin:
+        with psycopg.connect(libpq_url(server_url.render_as_string(False)), autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     print(f"\n{args.stations:,} stations loaded by COPY at {rate:,.0f} rows/s; "
@@ -136,7 +132,7 @@ def run_all(url: str, queries: list[tuple[float, float]], k: int) -> list[tuple[
     raw_sql = ("SELECT id FROM stations ORDER BY location <-> "
                "ST_SetSRID(ST_MakePoint(%s, %s), 4326) LIMIT %s")
     results = []
-    with psycopg.connect(libpq(url), prepare_threshold=0) as raw:
+    with psycopg.connect(libpq_url(url), prepare_threshold=0) as raw:
         results.append(timed("raw PostGIS KNN (psycopg, planar, no filter)", queries,
                              lambda lon, lat: raw.execute(raw_sql, (lon, lat, k)).fetchall()))
     engine = make_engine(url, pool_size=2)

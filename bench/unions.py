@@ -23,10 +23,10 @@ import psycopg
 from shapely.geometry import Polygon
 from sqlalchemy import make_url
 
-from bench.nearest import libpq, serve
+from bench.nearest import serve
 from geo.areas import clean_area, parse_crs
 from geo.coverage import own_cells
-from geo.db import make_engine, migrate
+from geo.db import libpq_url, make_engine, migrate
 from geo.unions import UnionData, save
 from geo.vocab import UnionLevel
 from seed.union_import import FieldMap, import_unions
@@ -103,7 +103,7 @@ def scenario(url: str, name: str, points: list[tuple[float, float]], requests: i
              ) -> list[tuple[str, float]]:
     results = []
     sample = points[:requests]
-    with psycopg.connect(libpq(url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         def plain_single() -> None:
             for lon, lat in sample:
                 conn.execute("SELECT id FROM unions WHERE ST_Covers(area, "
@@ -130,7 +130,7 @@ def scenario(url: str, name: str, points: list[tuple[float, float]], requests: i
     finally:
         server.terminate()
         server.wait(10)
-    with psycopg.connect(libpq(url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         def plain_batch() -> None:
             for start in range(0, len(batch), 10_000):
                 chunk = batch[start:start + 10_000]
@@ -196,7 +196,7 @@ def main() -> None:
             print(f"{args.districts} is not here; skipping the real districts")
             continue
         db = f"yizhan_bench_{os.getpid()}_{secrets.token_hex(3)}"
-        admin = libpq(server_url.render_as_string(False))
+        admin = libpq_url(server_url.render_as_string(False))
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{db}"')
         url = server_url.set(database=db).render_as_string(hide_password=False)

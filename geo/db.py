@@ -19,6 +19,11 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def libpq_url(url: str) -> str:
+    """The same database as a plain libpq URL, for psycopg.connect."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False) -> Engine:
     """An engine with its own pool. `autocommit` suits read-only work: no BEGIN, and no ROLLBACK
     round trip when a connection goes back to the pool; `engine.begin()` is then not atomic."""

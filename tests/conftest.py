@@ -15,16 +15,12 @@ from sqlalchemy import Engine, make_url, text
 
 from api.app import create_app
 from api.schemas import UnionFeature
-from geo.db import make_engine, migrate
+from geo.db import libpq_url, make_engine, migrate
 from yizhan.cluster import LocalCluster
 from yizhan.settings import Settings
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 ADMIN_TOKEN = "test-admin-token"
-
-
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
@@ -34,14 +30,14 @@ def database_url() -> Iterator[str]:
         LocalCluster.from_settings(settings).up()
     server_url = make_url(settings.resolved_database_url())
     name = f"yizhan_test_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(_libpq(str(server_url.render_as_string(False))), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(str(server_url.render_as_string(False))), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = server_url.set(database=name).render_as_string(hide_password=False)
     try:
         migrate(url)
         yield url
     finally:
-        with psycopg.connect(_libpq(server_url.render_as_string(False)), autocommit=True) as conn:
+        with psycopg.connect(libpq_url(server_url.render_as_string(False)), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -11,6 +11,7 @@ import psycopg
 import pytest
 from typer.testing import CliRunner
 
+from geo.db import libpq_url
 from yizhan.cli import app
 from yizhan.cluster import LocalCluster
 
@@ -32,7 +33,7 @@ def test_cluster_lifecycle(tmp_path: Path) -> None:
         return result.exit_code, result.output
 
     def libpq() -> str:
-        return cluster.url().replace("postgresql+psycopg://", "postgresql://")
+        return libpq_url(cluster.url())
 
     try:
         code, out = yizhan("db", "status")

@@ -11,7 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, make_url
 
-from geo.db import alembic_config, make_engine, migrate
+from geo.db import alembic_config, libpq_url, make_engine, migrate
 from geo.models import Base
 
 
@@ -22,7 +22,7 @@ def _postgis_own(obj: Any, name: str | None, type_: str, reflected: bool, compar
 def test_migrations_match_models_and_round_trip(database_url: str) -> None:
     server = make_url(database_url)
     name = f"yizhan_migrations_{secrets.token_hex(3)}"
-    admin = server.set(drivername="postgresql").render_as_string(hide_password=False)
+    admin = libpq_url(database_url)
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = server.set(database=name).render_as_string(hide_password=False)

@@ -214,8 +214,9 @@ class LocalCluster:
     def ensure_database(self, name: str) -> None:
         import psycopg
 
-        dsn = self.url("postgres").replace("postgresql+psycopg://", "postgresql://")
-        with psycopg.connect(dsn, autocommit=True) as conn:
+        from geo.db import libpq_url
+
+        with psycopg.connect(libpq_url(self.url("postgres")), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
