@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,6 +14,9 @@ from geo.crs import Crs
 from geo.vocab import UnionLevel
 from yizhan.cluster import ClusterError, LocalCluster
 from yizhan.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 app = typer.Typer(help="yizhan: rest stations for outdoor workers, on PostGIS.", no_args_is_help=True)
 db_app = typer.Typer(help="The project-local PostgreSQL cluster and migrations.", no_args_is_help=True)
@@ -33,8 +37,20 @@ def _cluster(settings: Settings) -> LocalCluster | None:
     return LocalCluster.from_settings(settings)
 
 
-def _finish(file: Path, result: Any) -> None:
-    """Print an import's rejected rows and summary; exit 2 when rows were rejected."""
+def _import(file: Path, run: Callable[[Engine], Any]) -> None:
+    """Run an import against the configured database, print its repaired areas, rejected rows
+    and summary; exit 1 when the file cannot be read, 2 when rows were rejected."""
+    from geo.db import make_engine
+    from seed.station_import import ImportFormatError
+
+    engine = make_engine(Settings().resolved_database_url(), pool_size=1)
+    try:
+        result = run(engine)
+    except ImportFormatError as exc:
+        _fail(str(exc))
+        return
+    for note in getattr(result, "repaired", []):
+        typer.secho(f"{file.name}:{note.where}: {note.reason}", fg=typer.colors.BLUE)
     for problem in result.problems:
         typer.secho(f"{file.name}:{problem.where}: {problem.reason}", fg=typer.colors.YELLOW)
     typer.echo(result.summary())
@@ -123,16 +139,9 @@ def import_stations(
     = None,
 ) -> None:
     """Upsert stations from GeoJSON or CSV by external id; bad rows are reported, good ones load."""
-    from geo.db import make_engine
-    from seed.station_import import ImportFormatError, import_file
+    from seed.station_import import import_file
 
-    engine = make_engine(Settings().resolved_database_url(), pool_size=1)
-    try:
-        result = import_file(engine, file, crs, fmt)
-    except ImportFormatError as exc:
-        _fail(str(exc))
-        return
-    _finish(file, result)
+    _import(file, lambda engine: import_file(engine, file, crs, fmt))
 
 
 @import_app.command("workplaces")
@@ -143,17 +152,9 @@ def import_workplaces(
     = None,
 ) -> None:
     """Upsert workplaces by external id and match them to their area unions."""
-    from geo.db import make_engine
-    from seed.station_import import ImportFormatError
     from seed.workplace_import import import_workplaces as run
 
-    engine = make_engine(Settings().resolved_database_url(), pool_size=1)
-    try:
-        result = run(engine, file, crs, fmt)
-    except ImportFormatError as exc:
-        _fail(str(exc))
-        return
-    _finish(file, result)
+    _import(file, lambda engine: run(engine, file, crs, fmt))
 
 
 @import_app.command("unions")
@@ -172,22 +173,16 @@ def import_unions(
 ) -> None:
     """Upsert area unions by code, building their H3 coverage; bad areas are reported."""
     from geo.areas import AreaError, parse_crs
-    from geo.db import make_engine
-    from seed.station_import import ImportFormatError
     from seed.union_import import FieldMap
     from seed.union_import import import_unions as run
 
     try:
         source_crs = parse_crs(crs)
-        engine = make_engine(Settings().resolved_database_url(), pool_size=1)
-        result = run(engine, file, source_crs,
-                     FieldMap(code_field, name_field, parent_field, level_field), level, where)
-    except (AreaError, ImportFormatError) as exc:
+    except AreaError as exc:
         _fail(str(exc))
         return
-    for note in result.repaired:
-        typer.secho(f"{file.name}:{note.where}: {note.reason}", fg=typer.colors.BLUE)
-    _finish(file, result)
+    fields = FieldMap(code_field, name_field, parent_field, level_field)
+    _import(file, lambda engine: run(engine, file, source_crs, fields, level, where))
 
 
 @unions_app.command("qa")
