@@ -214,9 +214,8 @@ def delete(conn: Connection, union_id: int) -> bool:
 
 # Matching -----------------------------------------------------------------------------------
 
-_COLUMNS = ", ".join(f"u.{c}" for c in (
-    "id", "code", "name", "level", "parent_id", "area_m2", "coverage_res", "repaired",
-    "contact_address", "contact_phone", "area_effective_at", "created_at", "updated_at"))
+# The UnionRecord fields that are plain columns (path and has_area are computed below).
+_COLUMNS = ", ".join(f"u.{c}" for c in UnionRecord.__slots__ if c not in ("path", "has_area"))
 
 # One round trip for any number of points: each point's cells find candidate unions; interior
 # cells answer at once, border cells get the exact ST_Covers. Each covering union comes with its
