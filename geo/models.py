@@ -9,6 +9,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
+    Computed,
     DateTime,
     Double,
     ForeignKey,
@@ -111,6 +112,9 @@ class Union(Base):
     code: Mapped[str] = mapped_column(Text, unique=True)
     name: Mapped[str] = mapped_column(Text)
     level: Mapped[str] = mapped_column(Text)
+    # 1 for a city down to 5 for a grid: the depth that matching compares, kept by the database.
+    level_rank: Mapped[int] = mapped_column(
+        SmallInteger, Computed("union_level_rank(level)", persisted=True))
     parent_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("unions.id", ondelete="RESTRICT"))
     path: Mapped[str] = mapped_column(Ltree)
@@ -140,7 +144,7 @@ class Union(Base):
 class UnionCell(Base):
     """One H3 cell of an area union's coverage: interior cells lie wholly inside the area (so a
     point in them is covered without touching geometry); border cells need the exact test.
-    `res` is the coverage's resolution; a compacted interior cell is coarser than that."""
+    `res` is the coverage's resolution, which is also the cell's own."""
 
     __tablename__ = "union_cells"
 

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from geo.areas import CleanArea
-from geo.coverage import coverage, point_cells
+from geo.coverage import MAX_RES, MIN_RES, coverage, own_cells
 from geo.models import Union
 from geo.vocab import UnionLevel
 
@@ -124,7 +124,7 @@ def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
     existing = by_code(conn, data.code)
     if existing and existing.level != data.level.value:
         deepest_child = conn.execute(
-            select(func.min(func.union_level_rank(U.c.level))).where(U.c.parent_id == existing.id)
+            select(func.min(U.c.level_rank)).where(U.c.parent_id == existing.id)
         ).scalar()
         if deepest_child is not None and deepest_child - 1 <= data.level.rank:
             raise UnionTreeError(f"{data.code} is a {existing.level} union with children; "
@@ -217,28 +217,87 @@ def delete(conn: Connection, union_id: int) -> bool:
 # The UnionRecord fields that are plain columns (path and has_area are computed below).
 _COLUMNS = ", ".join(f"u.{c}" for c in UnionRecord.__slots__ if c not in ("path", "has_area"))
 
-# One round trip for any number of points: each point's cells find candidate unions; interior
-# cells answer at once, border cells get the exact ST_Covers. Each covering union comes with its
-# record and whether it has area children (if it is the answer, the point fell in a gap).
+# The points to match as rows (id, location, h3_cells), from one array parameter per column:
+# :lon, :lat and :cells_<res> for each coverage resolution. Ids count from 1, in input order.
+_RESOLUTIONS = range(MIN_RES, MAX_RES + 1)
+_POINTS = f"""
+SELECT id, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS location,
+       ARRAY[{", ".join(f"c{r}" for r in _RESOLUTIONS)}] AS h3_cells
+FROM unnest(CAST(:lon AS float8[]), CAST(:lat AS float8[]),
+            {", ".join(f"CAST(:cells_{r} AS bigint[])" for r in _RESOLUTIONS)})
+     WITH ORDINALITY AS p(lon, lat, {", ".join(f"c{r}" for r in _RESOLUTIONS)}, id)
+"""
+
+
+def _point_params(points: list[tuple[float, float]]) -> dict[str, list[Any]]:
+    cells = [own_cells(lon, lat) for lon, lat in points]
+    return {"lon": [p[0] for p in points], "lat": [p[1] for p in points],
+            **{f"cells_{r}": [c[k] for c in cells] for k, r in enumerate(_RESOLUTIONS)}}
+
+
+# Every union covering each point, in one round trip: a point's own cells find candidate
+# unions; interior cells answer at once, border cells get the exact ST_Covers. Each covering
+# union comes with its record and whether it has area children (if it is the answer, the point
+# fell in a gap).
 _HITS = text(f"""
-WITH p AS (
-    SELECT * FROM unnest(CAST(:idx AS int[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]))
-        AS t(i, lon, lat)
-), c AS (
-    SELECT * FROM unnest(CAST(:cell_idx AS int[]), CAST(:res AS smallint[]),
-                         CAST(:cells AS bigint[])) AS t(i, res, cell)
-), hits AS (
-    SELECT c.i, uc.union_id, bool_or(uc.interior) AS interior
-    FROM c JOIN union_cells uc ON uc.cell = c.cell AND uc.res = c.res GROUP BY c.i, uc.union_id
+WITH p AS ({_POINTS}),
+hits AS (
+    SELECT p.id AS i, p.location, uc.union_id, uc.interior
+    FROM p, unnest(p.h3_cells) AS c(cell) JOIN union_cells uc ON uc.cell = c.cell
 )
 SELECT h.i, {_COLUMNS}, ltree2text(u.path) AS path, true AS has_area, h.interior,
-       NOT h.interior AND NOT ST_Contains(u.area, pt.g) AS on_border,  -- covered, not inside
+       NOT h.interior AND NOT ST_Contains(u.area, h.location) AS on_border,  -- covered, not inside
        EXISTS (SELECT 1 FROM unions k WHERE k.parent_id = u.id AND k.area IS NOT NULL)
            AS has_area_children
-FROM hits h JOIN unions u ON u.id = h.union_id JOIN p ON p.i = h.i,
-     LATERAL (SELECT ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326) AS g) pt
-WHERE h.interior OR ST_Covers(u.area, pt.g)
+FROM hits h JOIN unions u ON u.id = h.union_id
+WHERE h.interior OR ST_Covers(u.area, h.location)
 """)
+
+_COVERING = """
+    SELECT h.id, h.union_id, h.interior, h.rank, u.area_m2, u.code,
+           NOT h.interior AND NOT ST_Contains(u.area, h.location) AS on_border
+    FROM {source} h JOIN unions u ON u.id = h.union_id
+    WHERE h.interior OR ST_Covers(u.area, h.location)"""
+
+
+def best_match_ctes(target: str) -> str:
+    """Common table expressions ending in `best (id, union_id, interior, on_border, gap)`: the
+    union each row of `target` (id, location, h3_cells) is matched to by the rules of
+    `match_many`, without listing every covering union.
+
+    Only the deepest level a point's cells reach is tested first; the levels above are tested
+    only for points in a gap of that level. Border candidates are tested in the order of their
+    union, so that PostGIS reuses each area's prepared geometry row after row.
+    """
+    return f"""
+target AS MATERIALIZED ({target}),
+hits AS MATERIALIZED (
+    SELECT t.id, t.location, uc.union_id, uc.interior, u.level_rank AS rank
+    FROM target t, unnest(t.h3_cells) AS c(cell)
+    JOIN union_cells uc ON uc.cell = c.cell JOIN unions u ON u.id = uc.union_id
+),
+deepest AS MATERIALIZED (
+    SELECT h.* FROM hits h JOIN (SELECT id, max(rank) AS rank FROM hits GROUP BY id) d
+        USING (id, rank)
+    ORDER BY h.union_id
+),
+covering_deepest AS MATERIALIZED ({_COVERING.format(source="deepest")}
+),
+in_gap AS MATERIALIZED (  -- points in a gap of the deepest level their cells reach
+    SELECT * FROM hits h WHERE NOT EXISTS (SELECT FROM covering_deepest c WHERE c.id = h.id)
+),
+best AS (
+    SELECT DISTINCT ON (c.id) c.id, c.union_id, c.interior, c.on_border,
+           EXISTS (SELECT 1 FROM unions k WHERE k.parent_id = c.union_id AND k.area IS NOT NULL)
+               AS gap
+    FROM (SELECT * FROM covering_deepest
+          UNION ALL {_COVERING.format(source="in_gap")}) c
+    ORDER BY c.id, c.rank DESC, c.on_border, c.area_m2, c.code
+)"""
+
+
+_BEST = text(f"WITH {best_match_ctes(_POINTS)}\nSELECT id, union_id, interior, on_border, gap "
+             "FROM best")
 
 # The nearest areas within :limit metres. As for stations: a few planar-KNN candidates bound
 # the geodesic answer, so only areas within that bound get the costly geography distance.
@@ -290,23 +349,24 @@ def match_many(conn: Connection, points: list[tuple[float, float]],
                fallback_m: float = FALLBACK_M) -> list[Match]:
     """Match WGS84 (lon, lat) points, in order: the most specific covering union (ties broken
     by `tie_key`), a gap's covering ancestor, or the nearest union within `fallback_m`."""
-    cell_idx: list[int] = []
-    resolutions: list[int] = []
-    cells: list[int] = []
-    for i, (lon, lat) in enumerate(points):
-        for res, cell in point_cells(lon, lat):
-            cell_idx.append(i)
-            resolutions.append(res)
-            cells.append(cell)
-    rows = conn.execute(_HITS, {
-        "idx": list(range(len(points))), "lon": [p[0] for p in points],
-        "lat": [p[1] for p in points], "cell_idx": cell_idx, "res": resolutions,
-        "cells": cells}).all()
+    rows = conn.execute(_HITS, _point_params(points)).all()
     by_point: dict[int, list[Any]] = {}
     for row in rows:
         by_point.setdefault(row.i, []).append(row)
     return [_choose(by_point[i]) if i in by_point else _nearest(conn, lon, lat, fallback_m)
-            for i, (lon, lat) in enumerate(points)]
+            for i, (lon, lat) in enumerate(points, start=1)]
+
+
+def match_best(conn: Connection, points: list[tuple[float, float]],
+               fallback_m: float = FALLBACK_M) -> list[Match]:
+    """As `match_many`, but each Match carries only the chosen union, not every covering one:
+    the deepest level is tested first, the levels above only for points in its gaps."""
+    rows = {r.id: r for r in conn.execute(_BEST, _point_params(points))}
+    unions = records(conn, sorted({r.union_id for r in rows.values()}))
+    return [_nearest(conn, lon, lat, fallback_m) if i not in rows else Match(
+        "gap_fallback" if rows[i].gap else "matched", unions[rows[i].union_id],
+        "h3_interior" if rows[i].interior else "exact", rows[i].on_border)
+        for i, (lon, lat) in enumerate(points, start=1)]
 
 
 def _choose(rows: list[Any]) -> Match:

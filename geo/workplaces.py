@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -18,11 +20,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError as NumberError
 
-from geo.coverage import COMPACT_LEVELS, MIN_RES, own_cells
+from geo.coverage import own_cells
 from geo.crs import Crs, to_wgs84
 from geo.models import Workplace
 from geo.station_data import Text200, Text500, check_point_and_nulls
-from geo.unions import FALLBACK_M
+from geo.unions import FALLBACK_M, best_match_ctes
 
 W = Workplace.__table__
 # Degrees that surely exceed FALLBACK_M in any direction below latitude 66°.
@@ -162,60 +164,11 @@ def delete(conn: Connection, workplace_id: int) -> bool:
 
 
 # Set-based re-matching ---------------------------------------------------------------------
-# The same rules as geo.unions.match_many, in one statement over many workplaces: each
-# workplace's stored cells give (coverage resolution, cell or ancestor) pairs; interior hits
-# answer at once, border hits get ST_Covers; the deepest level wins, ties by tie_key's order.
+# The rules of geo.unions.match_many in one statement over many workplaces (best_match_ctes),
+# then, for workplaces no area covers, the nearest union within the fallback distance. Only
+# rows whose match changed are written.
 
-_REMATCH = f"""
-WITH target AS ({{target}}),
-pairs AS (
-    SELECT t.id, r.res, h3_parent(t.h3_cells[r.res - {MIN_RES - 1}], a.res) AS cell
-    FROM target t,
-         (SELECT DISTINCT coverage_res AS res FROM unions WHERE coverage_res IS NOT NULL) r,
-         LATERAL generate_series(r.res - {COMPACT_LEVELS}, r.res) AS a(res)
-),
-hits AS (
-    SELECT p.id, uc.union_id, bool_or(uc.interior) AS interior
-    FROM pairs p JOIN union_cells uc ON uc.res = p.res AND uc.cell = p.cell
-    GROUP BY p.id, uc.union_id
-),
-ordered AS (  -- by union, so that PostGIS reuses each area's prepared geometry row after row
-    SELECT h.id, h.union_id, h.interior, w.location
-    FROM hits h JOIN workplaces w ON w.id = h.id
-    ORDER BY h.union_id OFFSET 0
-),
-covering AS (
-    SELECT o.id, u.id AS union_id, o.interior, union_level_rank(u.level) AS rank, u.area_m2,
-           u.code, NOT o.interior AND NOT ST_Contains(u.area, o.location) AS on_border
-    FROM ordered o JOIN unions u ON u.id = o.union_id
-    WHERE o.interior OR ST_Covers(u.area, o.location)
-),
-best AS (
-    SELECT DISTINCT ON (id) id, union_id, interior
-    FROM covering ORDER BY id, rank DESC, on_border, area_m2, code
-)
-UPDATE workplaces w
-SET matched_union_id = b.union_id,
-    match_status = CASE
-        WHEN b.union_id IS NULL THEN NULL
-        WHEN EXISTS (SELECT 1 FROM unions k WHERE k.parent_id = b.union_id AND k.area IS NOT NULL)
-            THEN 'gap_fallback' ELSE 'matched' END,
-    match_method = CASE WHEN b.union_id IS NULL THEN NULL
-                        WHEN b.interior THEN 'h3_interior' ELSE 'exact' END,
-    match_distance_m = CASE WHEN b.union_id IS NULL THEN NULL ELSE 0 END,
-    matched_at = now()
-FROM target t LEFT JOIN best b ON b.id = t.id
-WHERE w.id = t.id
-"""
-
-# Workplaces no area covers: the nearest union within the fallback distance, else not covered.
-_FALLBACK = f"""
-UPDATE workplaces w
-SET matched_union_id = n.id,
-    match_status = CASE WHEN n.id IS NULL THEN 'not_covered' ELSE 'nearest_fallback' END,
-    match_method = CASE WHEN n.id IS NULL THEN NULL ELSE 'nearest' END,
-    match_distance_m = n.d
-FROM ({{target}}) t
+_NEAREST = f"""
 LEFT JOIN LATERAL (  -- planar-KNN candidates bound the geodesic search, as in geo.unions
     WITH knn AS (
         SELECT ST_Distance(u.area::geography, t.location::geography) AS d
@@ -223,24 +176,67 @@ LEFT JOIN LATERAL (  -- planar-KNN candidates bound the geodesic search, as in g
     )
     SELECT u.id, ST_Distance(u.area::geography, t.location::geography) AS d
     FROM unions u
-    WHERE u.area IS NOT NULL
+    WHERE b.id IS NULL AND u.area IS NOT NULL
       AND ST_DWithin(u.area::geography, t.location::geography,
                      (SELECT least(min(d), {FALLBACK_M}) FROM knn) + 0.001)
       AND ST_Distance(u.area::geography, t.location::geography) <= {FALLBACK_M}
-    ORDER BY d, union_level_rank(u.level) DESC, u.code
+    ORDER BY d, u.level_rank DESC, u.code
     LIMIT 1
-) n ON true
-WHERE w.id = t.id AND w.match_status IS NULL
+) n ON true"""
+_NO_NEAREST = "LEFT JOIN (SELECT NULL::bigint AS id, NULL::float8 AS d) n ON false"
+
+_REMATCH = """
+WITH {ctes},
+result AS (
+    SELECT t.id, coalesce(b.union_id, n.id) AS union_id,
+           CASE WHEN b.gap THEN 'gap_fallback' WHEN b.id IS NOT NULL THEN 'matched'
+                WHEN n.id IS NOT NULL THEN 'nearest_fallback' ELSE 'not_covered' END AS status,
+           CASE WHEN b.interior THEN 'h3_interior' WHEN b.id IS NOT NULL THEN 'exact'
+                WHEN n.id IS NOT NULL THEN 'nearest' END AS method,
+           CASE WHEN b.id IS NOT NULL THEN 0 ELSE n.d END AS distance_m
+    FROM target t LEFT JOIN best b ON b.id = t.id {nearest}
+)
+UPDATE workplaces w
+SET matched_union_id = r.union_id, match_status = r.status, match_method = r.method,
+    match_distance_m = r.distance_m, matched_at = now()
+FROM result r
+WHERE w.id = r.id AND (w.matched_union_id, w.match_status, w.match_method, w.match_distance_m)
+    IS DISTINCT FROM (r.union_id, r.status, r.method, r.distance_m)
 """
+
+
+# For a run over every workplace: sorts and hashes in memory, and the cell lookups as one hash
+# join (the planner cannot see the sizes of the statement's CTEs and would probe the index once
+# per cell, four times slower).
+_WHOLE_TABLE = {"work_mem": "256MB", "enable_nestloop": "off"}
+
+
+_SET = text("SELECT set_config(name, value, true) FROM unnest(CAST(:names AS text[]), "
+             "CAST(:values AS text[])) AS s(name, value)")
+
+
+@contextmanager
+def _settings(conn: Connection, settings: dict[str, str]) -> Iterator[None]:
+    """Planner settings for the statements inside, then the earlier ones again."""
+    if not settings:
+        yield
+        return
+    before = dict(conn.execute(text("SELECT name, current_setting(name) FROM unnest("
+                                    "CAST(:names AS text[])) AS name"),
+                               {"names": list(settings)}).tuples().all())
+    conn.execute(_SET, {"names": list(settings), "values": list(settings.values())})
+    yield  # on an error the transaction is rolled back, and the settings with it
+    conn.execute(_SET, {"names": list(before), "values": list(before.values())})
 
 
 def _rematch(conn: Connection, target_sql: str, params: dict[str, Any],
              fallback: bool = True) -> int:
+    """Returns how many workplaces' matches changed."""
     target = f"SELECT id, location, h3_cells FROM workplaces {target_sql}"
-    count = conn.execute(text(_REMATCH.format(target=target)), params).rowcount
-    if fallback:
-        conn.execute(text(_FALLBACK.format(target=target)), params)
-    return count
+    with _settings(conn, _WHOLE_TABLE if not target_sql else {}):
+        return conn.execute(text(_REMATCH.format(
+            ctes=best_match_ctes(target), nearest=_NEAREST if fallback else _NO_NEAREST)),
+            params).rowcount
 
 
 def rematch_ids(conn: Connection, ids: list[int]) -> int:

@@ -10,7 +10,7 @@ from shapely.geometry import Polygon, box
 from sqlalchemy import Engine
 
 from geo.areas import AreaError, clean_area
-from geo.unions import UnionData, match_many, save
+from geo.unions import Match, UnionData, match_best, match_many, save
 from geo.vocab import UnionLevel
 from tests.union_data import clear
 
@@ -47,6 +47,10 @@ points = st.one_of(
 )
 
 
+def answer(m: Match) -> tuple[str | None, str, str | None, bool]:
+    return m.union.code if m.union else None, m.status, m.method, m.on_border
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(shapes=st.lists(areas(), min_size=1, max_size=6),
@@ -64,8 +68,10 @@ def test_match_equals_shapely_covers(engine: Engine, shapes: list[shapely.Geomet
             save(conn, UnionData(f"g{n}", f"grid {n}", UnionLevel.GRID, None, area))
             stored[f"g{n}"] = area.geometry
         found = match_many(conn, probes, fallback_m=0)
+        best = match_best(conn, probes, fallback_m=0)
         transaction.rollback()
-    for (x, y), m in zip(probes, found, strict=True):
+    for (x, y), m, b in zip(probes, found, best, strict=True):
+        assert answer(b) == answer(m), (x, y)  # the batch path chooses as the full match does
         expected = {code for code, geometry in stored.items()
                     if geometry.covers(shapely.Point(x, y))}
         assert {c.union.code for c in m.covering} == expected, (x, y)

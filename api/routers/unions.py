@@ -168,7 +168,7 @@ def match_batch(engine: ReadEngineDep, body: BatchMatchIn) -> Response:
     """Match up to 10,000 points at once; answers come in input order, each with its id."""
     points = [to_wgs84(p.lon, p.lat, body.crs) for p in body.points]
     with engine.connect() as conn:
-        found = unions.match_many(conn, points)
+        found = unions.match_best(conn, points)
     return json_response({"results": [
         {"id": p.id, "status": m.status, "union": brief(m.union) if m.union else None,
          "method": m.method, "on_border": m.on_border,
