@@ -25,6 +25,8 @@ from yizhan.settings import Settings
 MAX_K = 50
 MAX_RADIUS_M = 50_000
 MAX_PAGE = 1000
+PageLimit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size, 1 to {MAX_PAGE}.")]
+PageOffset = Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")]
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2199
 
 

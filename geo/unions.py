@@ -28,6 +28,10 @@ class UnionTreeError(ValueError):
     """The tree would be wrong: unknown parent, a parent at the same or a lower level, a cycle."""
 
 
+class UnionInUseError(UnionTreeError):
+    """Workplaces still name the union as their employer's own union."""
+
+
 @dataclass(frozen=True, slots=True)
 class UnionRecord:
     id: int
@@ -78,21 +82,20 @@ def by_code(conn: Connection, code: str) -> UnionRecord | None:
 
 
 def search(conn: Connection, *, level: UnionLevel | None = None, parent_id: int | None = None,
-           limit: int = 100, offset: int = 0) -> tuple[int, list[UnionRecord]]:
+           under: UnionRecord | None = None, limit: int = 100,
+           offset: int = 0) -> tuple[int, list[UnionRecord]]:
+    """Unions by code; `under` is every union below that one, at any depth (ltree index)."""
     conditions = []
     if level is not None:
         conditions.append(U.c.level == level.value)
     if parent_id is not None:
         conditions.append(U.c.parent_id == parent_id)
+    if under is not None:
+        conditions += [U.c.path.op("<@")(func.text2ltree(under.path)), U.c.id != under.id]
     total = conn.execute(select(func.count()).select_from(U).where(*conditions)).scalar_one()
     rows = conn.execute(select(*RECORD).where(*conditions).order_by(U.c.code)
                         .limit(limit).offset(offset))
     return total, [_record(r) for r in rows]
-
-
-def children(conn: Connection, union_id: int) -> list[UnionRecord]:
-    rows = conn.execute(select(*RECORD).where(U.c.parent_id == union_id).order_by(U.c.code))
-    return [_record(r) for r in rows]
 
 
 def ancestors(conn: Connection, union: UnionRecord) -> list[UnionRecord]:
@@ -196,9 +199,15 @@ def rebuild_all(conn: Connection) -> int:
 
 
 def delete(conn: Connection, union_id: int) -> bool:
-    """Delete a union without children; workplaces it covered are re-matched."""
+    """Delete a union without children that no workplace has as its own union; workplaces it
+    covered are re-matched."""
     from geo import workplaces  # the workplaces module builds on this one
 
+    own = conn.execute(text("SELECT count(*) FROM workplaces WHERE own_union_id = :id"),
+                       {"id": union_id}).scalar_one()
+    if own:
+        raise UnionInUseError(f"{own} workplaces have this union as their employer's own union; "
+                              "give them another own_union_code (or none) first")
     old_area = conn.execute(select(func.encode(func.ST_AsEWKB(U.c.area), "hex")).where(
         U.c.id == union_id)).scalar()
     try:

@@ -46,6 +46,17 @@ class FieldMap:
     name: str
     parent: str | None = None
     level: str | None = None  # a field holding the level; else `default_level` for all
+    parent_prefix: int | None = None  # or the parent's code is the code's first N characters
+
+    def parent_of(self, code: str, row: dict[str, Any]) -> str | None:
+        if self.parent_prefix is not None:
+            if len(code) <= self.parent_prefix:
+                raise ValueError(f"code {code!r} has no parent prefix of {self.parent_prefix} "
+                                 "characters")
+            return code[:self.parent_prefix]
+        if self.parent and row[self.parent]:
+            return str(row[self.parent]).strip()
+        return None
 
 
 def _read(path: Path, where: str | None) -> tuple[list[str], list[Any], Any]:
@@ -68,6 +79,8 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
                if f and f not in names]
     if missing:
         raise ImportFormatError(f"no field {', '.join(missing)}; the file has {', '.join(names)}")
+    if fields.parent and fields.parent_prefix is not None:
+        raise ImportFormatError("give --parent-field or --parent-code-prefix, not both")
     if fields.level is None and default_level is None:
         raise ImportFormatError("say the level with --level, or name a --level-field")
     value = {name: column for name, column in zip(names, columns, strict=True)}
@@ -87,11 +100,16 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
             result.problems.append(Problem(where, f"level {level_text!r} is not one of "
                                                   f"{', '.join(lv.value for lv in UnionLevel)}"))
             continue
+        try:
+            parent = fields.parent_of(code, {f: value[f][i] for f in ([fields.parent]
+                                                                      if fields.parent else [])})
+        except ValueError as exc:
+            result.problems.append(Problem(where, str(exc)))
+            continue
         group = grouped[code]
         group["where"].append(where)
         group |= {"name": str(value[fields.name][i] or code).strip()[:200], "level": level,
-                  "parent": (str(value[fields.parent][i]).strip()
-                             if fields.parent and value[fields.parent][i] else None)}
+                  "parent": parent}
         if wkb is not None:
             group["parts"].append(shapely.from_wkb(wkb))
     result.merged = sum(len(g["where"]) - 1 for g in grouped.values())

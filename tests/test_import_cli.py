@@ -215,3 +215,39 @@ def test_import_unions_from_a_geopackage_and_rebuild(database_url: str, engine: 
         cells = conn.execute(text("SELECT count(*) FROM union_cells")).scalar_one()
     assert path_of_g and cells > 0
     clear(engine)
+
+
+def test_import_grids_under_communities_by_code_prefix(database_url: str, engine: Engine,
+                                                       tmp_path: Path) -> None:
+    from tests.union_data import clear
+
+    clear(engine)
+
+    def features(*rows: tuple[str, float]) -> Path:
+        path = tmp_path / f"{rows[0][0]}.geojson"
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"code": code},
+             "geometry": {"type": "Polygon", "coordinates": [[[x, 31.0], [x + 0.01, 31.0],
+                                                              [x + 0.01, 31.01], [x, 31.01],
+                                                              [x, 31.0]]]}}
+            for code, x in rows]}), encoding="utf-8")
+        return path
+
+    communities = features(("310101001001", 121.0))
+    grids = features(("310101001001001", 121.0), ("310101001001002", 121.005), ("31", 121.0))
+    base = ["--code-field", "code", "--name-field", "code"]
+    code, out = invoke(database_url, "import", "unions", str(communities), *base,
+                       "--level", "community")
+    assert code == 0, out
+    code, out = invoke(database_url, "import", "unions", str(grids), *base, "--level", "grid",
+                       "--parent-code-prefix", "12")
+    assert code == 2 and "2 unions new" in out, out
+    assert "feature 3: code '31' has no parent prefix of 12 characters" in out, out
+    with engine.connect() as conn:
+        parents = dict(conn.execute(text(
+            "SELECT g.code, p.code FROM unions g JOIN unions p ON p.id = g.parent_id")).all())
+    assert parents == {"310101001001001": "310101001001", "310101001001002": "310101001001"}
+    code, out = invoke(database_url, "import", "unions", str(grids), *base, "--level", "grid",
+                       "--parent-code-prefix", "12", "--parent-field", "code")
+    assert code == 1 and "not both" in out, out
+    clear(engine)

@@ -91,7 +91,13 @@ def test_bad_batches(client: TestClient, body: dict[str, Any], hint: str) -> Non
 
 def test_tree_endpoints(client: TestClient, tree: dict[str, int]) -> None:
     children = client.get(f"/unions/{tree['C']}/children").json()
-    assert [u["code"] for u in children] == ["D1", "D2"]
+    assert [u["code"] for u in children["unions"]] == ["D1", "D2"] and children["total"] == 2
+    page = client.get(f"/unions/{tree['C']}/children", params={"limit": 1, "offset": 1}).json()
+    assert [u["code"] for u in page["unions"]] == ["D2"] and page["total"] == 2
+    below = client.get(f"/unions/{tree['C']}/children",
+                       params={"descendants": "true", "level": "community"}).json()
+    assert below["total"] > 0 and {u["level"] for u in below["unions"]} == {"community"}
+    assert client.get(f"/unions/{tree['C']}/children", params={"limit": 1001}).status_code == 422
     ancestors = client.get(f"/unions/{tree['K1']}/ancestors").json()
     assert [u["code"] for u in ancestors] == ["C", "D1", "S1"]
     listed = client.get("/unions", params={"level": "district"}).json()

@@ -38,6 +38,19 @@ def test_matched_on_create_and_own_union_wins(
     assert union_code(own) == "D2" and own["matched_union"]["code"] == "K1"
 
 
+def test_a_union_some_employer_has_as_its_own_is_not_deleted(
+    client: TestClient, admin: dict[str, str], tree: dict[str, int]
+) -> None:
+    w = make(client, admin, own_union_code="K1")
+    refused = client.delete(f"/unions/{tree['K1']}", headers=admin)
+    assert refused.status_code == 409 and "1 workplaces" in refused.json()["message"]
+    assert union_code(client.get(f"/workplaces/{w['id']}", headers=admin).json()) == "K1"
+    patched = client.patch(f"/workplaces/{w['id']}", headers=admin, json={"own_union_code": None})
+    assert patched.status_code == 200 and union_code(patched.json()) == "K1"  # now by area
+    assert client.delete(f"/unions/{tree['K1']}", headers=admin).status_code == 204
+    assert union_code(client.get(f"/workplaces/{w['id']}", headers=admin).json()) == "S1"
+
+
 def test_moving_a_workplace_rematches_it(
     client: TestClient, admin: dict[str, str], tree: dict[str, int]
 ) -> None:

@@ -167,6 +167,9 @@ def import_unions(
     level_field: Annotated[str | None, typer.Option(help="Field with each feature's level.")]
     = None,
     parent_field: Annotated[str | None, typer.Option(help="Field with the parent's code.")] = None,
+    parent_code_prefix: Annotated[int | None, typer.Option(
+        min=1, help="The parent's code is the first N characters of the code (administrative "
+                    "codes: a grid's code starts with its community's).")] = None,
     where: Annotated[str | None, typer.Option(help="Only features matching this OGR SQL "
                                                    "condition, e.g. \"level = 'street'\".")]
     = None,
@@ -181,7 +184,7 @@ def import_unions(
     except AreaError as exc:
         _fail(str(exc))
         return
-    fields = FieldMap(code_field, name_field, parent_field, level_field)
+    fields = FieldMap(code_field, name_field, parent_field, level_field, parent_code_prefix)
     _import(file, lambda engine: run(engine, file, source_crs, fields, level, where))
 
 

@@ -12,9 +12,10 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from sqlalchemy import Connection
 
 from api.deps import (
-    MAX_PAGE,
     EngineDep,
     NearestParams,
+    PageLimit,
+    PageOffset,
     ReadEngineDep,
     SettingsDep,
     generated_external_id,
@@ -82,9 +83,8 @@ def list_stations(
     = None,
     status: Annotated[list[StationStatus] | None, Query(
         description="Statuses to list; repeatable. Default: all but removed.")] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Page size, 1 to {MAX_PAGE}.")]
-    = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Rows to skip.")] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> Response:
     """A page of stations ordered by id, with the total count of matches."""
     statuses = status or [s for s in StationStatus if s is not StationStatus.REMOVED]

@@ -11,6 +11,8 @@ from shapely.geometry import shape
 
 from api.deps import (
     EngineDep,
+    PageLimit,
+    PageOffset,
     QueryPoint,
     ReadEngineDep,
     query_point,
@@ -116,8 +118,8 @@ def list_unions(
     engine: ReadEngineDep,
     level: Annotated[UnionLevel | None, Query(description="Only this level.")] = None,
     parent_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> Response:
     """Unions ordered by code, without their areas (see `/unions/{id}`)."""
     with engine.connect() as conn:
@@ -203,12 +205,22 @@ def get_union(engine: ReadEngineDep, union_id: UnionId) -> Response:
         return json_response(_feature(conn, u))
 
 
-@router.get("/{union_id}/children", response_model=list[UnionOut])
-def get_children(engine: ReadEngineDep, union_id: UnionId) -> Response:
+@router.get("/{union_id}/children", response_model=UnionList)
+def get_children(
+    engine: ReadEngineDep, union_id: UnionId, limit: PageLimit = 100, offset: PageOffset = 0,
+    descendants: Annotated[bool, Query(description="Every union below, at any depth, instead "
+                                                   "of the direct children.")] = False,
+    level: Annotated[UnionLevel | None, Query(description="Only this level.")] = None,
+) -> Response:
+    """The union's children by code, paged; or all its descendants."""
     with engine.connect() as conn:
-        if unions.get(conn, union_id) is None:
+        u = unions.get(conn, union_id)
+        if u is None:
             raise NotFound("union", union_id)
-        return json_response([union_out(u) for u in unions.children(conn, union_id)])
+        total, rows = unions.search(conn, level=level, limit=limit, offset=offset,
+                                    **({"under": u} if descendants else {"parent_id": u.id}))
+    return json_response({"total": total, "limit": limit, "offset": offset,
+                          "unions": [union_out(c) for c in rows]})
 
 
 @router.get("/{union_id}/ancestors", response_model=list[UnionOut])

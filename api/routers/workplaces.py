@@ -12,6 +12,8 @@ from sqlalchemy import Connection
 
 from api.deps import (
     EngineDep,
+    PageLimit,
+    PageOffset,
     ReadEngineDep,
     generated_external_id,
     parse_bbox,
@@ -87,8 +89,8 @@ def list_workplaces(
     union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1,
                                           description="Matched to, or owned by, this union")]
     = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: PageLimit = 100,
+    offset: PageOffset = 0,
 ) -> Response:
     with engine.connect() as conn:
         total, rows = workplaces.search(conn, union_id=union_id, bbox=bbox, limit=limit,
