@@ -9,7 +9,17 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
-from api.routers import docs, health, maps, stations, unions, workplaces
+from api.routers import (
+    applications,
+    docs,
+    health,
+    join,
+    maps,
+    members,
+    stations,
+    unions,
+    workplaces,
+)
 from geo.db import make_engine
 from maps.assets import STATIC_DIR
 from yizhan.settings import Settings
@@ -41,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(stations.router)
     app.include_router(unions.router)
     app.include_router(workplaces.router)
+    app.include_router(applications.router)
+    app.include_router(members.router)
+    app.include_router(join.router)
     app.include_router(maps.router)
     app.include_router(health.router)
     app.include_router(docs.router)

@@ -53,10 +53,29 @@ async def get_read_engine(request: Request) -> Engine:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+async def get_secret_key(settings: SettingsDep) -> str:
+    if not settings.secret_key:
+        raise ApiError(503, "applications are disabled: no secret key is configured "
+                            "(set YIZHAN_SECRET_KEY)")
+    return settings.secret_key
+
+
+SecretKeyDep = Annotated[str, Depends(get_secret_key)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ReadEngineDep = Annotated[Engine, Depends(get_read_engine)]
 
 _bearer = HTTPBearer(auto_error=False, description="The admin token (YIZHAN_ADMIN_TOKEN).")
+
+
+async def is_admin(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> bool:
+    """Whether the request carries the admin token (for endpoints that also serve others)."""
+    return bool(settings.admin_token and credentials and secrets.compare_digest(
+        credentials.credentials.encode(), settings.admin_token.encode()))
 
 
 async def require_admin(

@@ -210,12 +210,15 @@ def delete(conn: Connection, union_id: int) -> bool:
                               "give them another own_union_code (or none) first")
     old_area = conn.execute(select(func.encode(func.ST_AsEWKB(U.c.area), "hex")).where(
         U.c.id == union_id)).scalar()
+    if conn.execute(select(U.c.id).where(U.c.parent_id == union_id).limit(1)).first():
+        raise UnionTreeError("the union has child unions; move or delete them first")
     try:
         with conn.begin_nested():
             if conn.execute(U.delete().where(U.c.id == union_id)).rowcount == 0:
                 return False
     except IntegrityError:
-        raise UnionTreeError("the union has child unions; move or delete them first") from None
+        raise UnionInUseError("the union still has applications or members; forward or "
+                              "transfer them first") from None
     if old_area:
         workplaces.rematch_around(conn, union_id, old_area)
     return True

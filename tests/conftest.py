@@ -20,6 +20,7 @@ from yizhan.cluster import LocalCluster
 from yizhan.settings import Settings
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+SECRET_KEY = "test-secret-key"
 ADMIN_TOKEN = "test-admin-token"
 
 
@@ -52,13 +53,13 @@ def engine(database_url: str) -> Iterator[Engine]:
 def empty_db(engine: Engine) -> Engine:
     """The test database with no stations (ids start again at 1)."""
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE stations RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE stations RESTART IDENTITY CASCADE"))  # and applications
     return engine
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN)
+    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN, secret_key=SECRET_KEY)
 
 
 @pytest.fixture

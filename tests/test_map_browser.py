@@ -1,8 +1,10 @@
-"""/maps/nearest in a real headless Chromium with no internet: the map, markers and popups work
-and every script and style comes from yizhan itself."""
+"""Pages in a real headless Chromium with no internet: /maps/nearest (the map, markers and
+popups work and every script and style comes from yizhan itself), the API docs, and the join form
+a station's QR code opens."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import socket
 import threading
@@ -18,6 +20,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from seed.demo import load_demo
+from tests.conftest import SECRET_KEY
 from yizhan.settings import Settings
 
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -35,10 +38,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def live_server(database_url: str, engine: Engine) -> Iterator[str]:
     with engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE stations RESTART IDENTITY")
+        conn.exec_driver_sql("TRUNCATE stations RESTART IDENTITY CASCADE")
         load_demo(conn)
     port = _free_port()
-    app = create_app(Settings(database_url=database_url))
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -141,3 +144,50 @@ def test_api_docs_render_offline(
     assert "yizhan" in page.locator(".swagger-ui .info .title").inner_text()
     assert page.locator(".opblock-summary-path", has_text="/stations/nearest").count() == 1
     assert blocked == [] and errors == []
+
+
+def test_a_station_qr_code_opens_the_join_form_and_applying_works(
+    offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine
+) -> None:
+    import httpx
+    import segno
+    import shapely
+
+    from geo.areas import clean_area
+    from geo.unions import UnionData, save
+    from geo.vocab import UnionLevel
+    from tests.union_data import clear
+
+    page, blocked, errors = offline_page
+    with engine.begin() as conn:
+        save(conn, UnionData("SH-T", "测试街道工会", UnionLevel.STREET, None,
+                             clean_area(shapely.box(121.0, 30.8, 121.9, 31.6))))
+        station_id, station_name = conn.exec_driver_sql(
+            "SELECT id, name FROM stations ORDER BY id LIMIT 1").one()
+    try:
+        qr = httpx.get(f"{live_server}/stations/{station_id}/join-qr.png")
+        assert qr.status_code == 200 and qr.headers["content-type"] == "image/png"
+        expected = io.BytesIO()
+        segno.make(f"{live_server}/join?station={station_id}", error="m").save(
+            expected, kind="png", scale=8, border=2)
+        assert qr.content == expected.getvalue()  # the code holds the form's address
+        assert httpx.get(f"{live_server}/stations/999999/join-qr.png").status_code == 404
+
+        page.goto(f"{live_server}/join?station={station_id}")
+        page.wait_for_function("document.querySelector('#station').textContent.length > 0")
+        assert station_name in page.inner_text("#station")
+        assert page.input_value("input[name=lon]") != ""
+        page.fill("input[name=name]", "张骑手")
+        page.fill("input[name=phone]", "13700001111")
+        page.fill("input[name=workplace_name]", "饿了么站点")
+        page.check("input[name=consent]")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#result", state="visible")
+        assert "测试街道工会" in page.inner_text("#result")
+        with engine.connect() as conn:
+            stored = conn.exec_driver_sql(
+                "SELECT station_id, name FROM applications").all()
+        assert stored == [(station_id, "张骑手")]
+        assert blocked == [] and errors == []
+    finally:
+        clear(engine)

@@ -11,6 +11,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, make_url
 
+import membership.tables  # noqa: F401  (the whole schema)
 from geo.db import alembic_config, libpq_url, make_engine, migrate
 from geo.models import Base
 

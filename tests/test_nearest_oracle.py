@@ -112,7 +112,7 @@ def test_query_uses_the_spatial_indexes(empty_db: Engine) -> None:
         event.remove(conn, "before_cursor_execute", capture)
         statement, parameters = captured[-1]
         plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
-        conn.execute(text("TRUNCATE stations RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE stations RESTART IDENTITY CASCADE"))
     assert "Index Scan using ix_stations_location on" in plan, plan  # KNN candidates
     assert "Index Scan using ix_stations_location_geog" in plan, plan  # ST_DWithin
     assert "Seq Scan" not in plan, plan

@@ -50,12 +50,12 @@ def hospitals(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Itera
                              "address": row["address"][:500] or None, "lon": row["lon"],
                              "lat": row["lat"]})
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE stations RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE stations RESTART IDENTITY CASCADE"))
     result = import_file(engine, converted, Crs.WGS84)
     assert result.problems == [] and result.inserted == 7513, result.summary()
     yield _oracle(engine)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE stations RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE stations RESTART IDENTITY CASCADE"))
 
 
 def _facility_hours(raw: str | None) -> str | None:
@@ -96,7 +96,7 @@ def test_hangzhou_facilities_with_amenities_and_hours(engine: Engine, tmp_path: 
     path = tmp_path / "facilities.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), "utf-8")
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE stations RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE stations RESTART IDENTITY CASCADE"))
     result = import_file(engine, path, Crs.WGS84)
     assert result.problems == [] and result.inserted == len(features)
     rng = random.Random(11)
@@ -105,7 +105,7 @@ def test_hangzhou_facilities_with_amenities_and_hours(engine: Engine, tmp_path: 
         assert sum(1 for s in oracle if s.open_now) == open_toilets
         _compare_facilities(engine, oracle, at, rng)
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE stations RESTART IDENTITY"))
+        conn.execute(text("TRUNCATE stations RESTART IDENTITY CASCADE"))
 
 
 def _compare_facilities(engine: Engine, oracle: list[OracleStation], at: datetime,

@@ -223,6 +223,15 @@ def rebuild_coverage() -> None:
     typer.echo(f"coverage rebuilt for {count} areas")
 
 
+def _local_secret(settings: Settings, name: str, variable: str) -> Path:
+    path = settings.data_dir / name
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(32))
+    os.environ[variable] = path.read_text().strip()
+    return path
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
@@ -233,13 +242,12 @@ def serve(
     import uvicorn
 
     settings = Settings()
-    if not settings.admin_token and not settings.database_url:
-        token_file = settings.data_dir / "admin-token"
-        if not token_file.exists():
-            token_file.touch(mode=0o600)
-            token_file.write_text(secrets.token_urlsafe(24))
-        os.environ["YIZHAN_ADMIN_TOKEN"] = token_file.read_text().strip()
-        typer.echo(f"Admin token (writes, workplaces): in {token_file}")
+    if not settings.database_url:  # the local set-up keeps its secrets beside its cluster
+        if not settings.admin_token:
+            token_file = _local_secret(settings, "admin-token", "YIZHAN_ADMIN_TOKEN")
+            typer.echo(f"Admin token (writes, workplaces): in {token_file}")
+        if not settings.secret_key:
+            _local_secret(settings, "secret-key", "YIZHAN_SECRET_KEY")
     host = host or settings.host
     port = port or settings.port
     base = settings.public_url or f"http://{host}:{port}"

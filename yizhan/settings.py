@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=PROJECT_ROOT / ".yizhan", description="Local cluster and state.")
     pg_port: int | None = Field(default=None, description="Port of the project-local cluster.")
     admin_token: str | None = Field(default=None, description="Bearer token for station writes.")
+    secret_key: str | None = Field(
+        default=None, description="Keys the hashes of ID numbers and the applicants' status "
+                                  "links; must stay the same for the life of the data.")
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = Field(default=None, description="How clients reach the API.")

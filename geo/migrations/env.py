@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import membership.tables  # noqa: F401  (their tables belong to the same schema)
 from geo.models import Base
 
 config = context.config

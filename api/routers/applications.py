@@ -1,0 +1,222 @@
+"""Join applications: a worker applies (public); the applicant follows it with the secret status
+link; the routed union works it (admin token until officer accounts exist)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
+
+from api.deps import (
+    EngineDep,
+    PageLimit,
+    PageOffset,
+    ReadEngineDep,
+    SecretKeyDep,
+    SettingsDep,
+    is_admin,
+    require_admin,
+)
+from api.errors import ApiError, NotFound
+from api.geojson import json_response
+from api.routers.unions import brief
+from geo import unions
+from geo.station_data import Text500
+from membership import applications, identity
+from membership.applications import (
+    ApplicationRecord,
+    ApplicationRefused,
+    DuplicateApplication,
+    IdempotencyConflict,
+    NewApplication,
+    WrongState,
+)
+from membership.routing import NotRoutable
+from membership.vocab import ApplicationStatus, OccupationGroup
+from yizhan.settings import Settings
+
+router = APIRouter(prefix="/applications", tags=["applications"])
+Admin = [Depends(require_admin)]
+ApplicationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Application id")]
+IdempotencyKeyHeader = Annotated[str | None, Header(
+    alias="Idempotency-Key", min_length=8, max_length=200,
+    description="Any unique string per application (a UUID); a retry with the same key and "
+                "body returns the first answer instead of applying twice")]
+
+
+def today(settings: Settings) -> date:
+    return datetime.now(ZoneInfo(settings.timezone)).date()
+
+
+def _union_contact(conn: Connection, union_id: int) -> dict[str, Any]:
+    u = unions.get(conn, union_id)
+    assert u is not None
+    return {**brief(u), "contact_address": u.contact_address, "contact_phone": u.contact_phone}
+
+
+def _common(conn: Connection, app: ApplicationRecord, day: date) -> dict[str, Any]:
+    return {"id": app.id, "status": app.status, "union": _union_contact(conn, app.union_id),
+            "route": {"reason": app.route_reason, "distance_m": app.route_distance_m},
+            "deadline": app.deadline.isoformat(), "deadline_estimated": app.deadline_estimated,
+            "overdue": app.overdue(day), "submitted_at": app.created_at.isoformat()}
+
+
+def _status_url(request: Request, settings: Settings, app: ApplicationRecord) -> str:
+    base = settings.public_url or str(request.base_url).rstrip("/")
+    token = identity.status_token(settings.secret_key or "", app.id, app.token_salt)
+    return f"{base}/applications/{app.id}?token={token}"
+
+
+@router.post("", status_code=201)
+def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: SecretKeyDep,
+          body: NewApplication, idempotency_key: IdempotencyKeyHeader = None) -> Response:
+    """Apply to join the union that covers your workplace. Your employer is never told."""
+    day = today(settings)
+    try:
+        with engine.begin() as conn:
+            application_id, replayed = applications.submit(conn, secret, body, day,
+                                                           idempotency_key)
+            app = applications.get(conn, application_id)
+            assert app is not None
+            answer = {**_common(conn, app, day), "status_url": _status_url(request, settings, app)}
+    except (ApplicationRefused, NotRoutable) as exc:
+        raise ApiError(422, str(exc)) from None
+    except (DuplicateApplication, IdempotencyConflict) as exc:
+        raise ApiError(409, str(exc)) from None
+    response = json_response(answer, 200 if replayed else 201)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@router.get("/{application_id}")
+def read(engine: ReadEngineDep, settings: SettingsDep, application_id: ApplicationId,
+         admin: Annotated[bool, Depends(is_admin)],
+         token: Annotated[str | None, Query(max_length=64, description="From the status link")]
+         = None) -> Response:
+    """With the status link's token: the applicant's own view. With the admin token: the full
+    record for the union that handles it, with its history."""
+    if not admin and token is None:
+        raise ApiError(401, "give the token from your status link (?token=…), or the admin "
+                            "token", {"WWW-Authenticate": "Bearer"})
+    day = today(settings)
+    with engine.connect() as conn:
+        app = applications.get(conn, application_id)
+        if app is None or not (admin or identity.token_matches(
+                settings.secret_key or "", app.id, app.token_salt, token or "")):
+            raise NotFound("application", application_id)  # a wrong token learns nothing
+        history = applications.events(conn, app.id)
+        body = _common(conn, app, day)
+        if admin:
+            body |= _details(app, masked=False) | {"events": history}
+        else:
+            body |= {"name": app.name, "phone": identity.mask_phone(app.phone),
+                     "workplace": {"name": app.workplace_name},
+                     "events": [{"at": e["at"].isoformat(), "action": e["action"],
+                                 "status": e["status"],
+                                 "reason": e["reason"] if e["action"] == "rejected" else None}
+                                for e in history]}
+    return json_response(body)
+
+
+def _details(app: ApplicationRecord, *, masked: bool) -> dict[str, Any]:
+    return {"name": app.name,
+            "phone": identity.mask_phone(app.phone) if masked else app.phone,
+            "id_number": app.id_masked, "occupation_group": app.occupation_group,
+            "workplace": {"id": app.workplace_id, "name": app.workplace_name,
+                          "address": app.workplace_address, "lon": app.lon, "lat": app.lat},
+            "station_id": app.station_id, "member_id": app.member_id}
+
+
+@router.get("", dependencies=Admin)
+def list_applications(
+    engine: ReadEngineDep, settings: SettingsDep,
+    union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    status: ApplicationStatus | None = None,
+    overdue: Annotated[bool | None, Query(description="Open and past the contact deadline")]
+    = None,
+    group: OccupationGroup | None = None,
+    limit: PageLimit = 100, offset: PageOffset = 0,
+) -> Response:
+    """A union's queue (admin): phone numbers masked; the full record is on the detail view."""
+    day = today(settings)
+    with engine.connect() as conn:
+        total, rows = applications.search(conn, day, union_id=union_id, status=status,
+                                          overdue=overdue, group=group, limit=limit,
+                                          offset=offset)
+        items = [_common(conn, a, day) | _details(a, masked=True) for a in rows]
+    return json_response({"total": total, "limit": limit, "offset": offset,
+                          "applications": items})
+
+
+class Note(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    note: Text500 | None = None
+
+
+class Reason(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Text500 = Field(description="Why; the applicant sees it on a rejection")
+
+
+class Forward(Reason):
+    to_union_code: Annotated[str, Field(min_length=1, max_length=100)]
+
+
+def _act(engine: Any, settings: Settings, application_id: int, change: Any) -> Response:
+    day = today(settings)
+    try:
+        with engine.begin() as conn:
+            app = applications.locked(conn, application_id)
+            if app is None:
+                raise NotFound("application", application_id)
+            change(conn, app)
+            app = applications.get(conn, application_id)
+            assert app is not None
+            body = _common(conn, app, day) | _details(app, masked=False) | {
+                "events": applications.events(conn, app.id)}
+    except WrongState as exc:
+        raise ApiError(409, str(exc)) from None
+    return json_response(body)
+
+
+ACTOR = "admin"  # officer accounts (the next issue) will name the person
+
+
+@router.post("/{application_id}/contact", dependencies=Admin)
+def mark_contacted(engine: EngineDep, settings: SettingsDep,
+                   application_id: ApplicationId, body: Note) -> Response:
+    """The union has contacted the applicant."""
+    return _act(engine, settings, application_id,
+                lambda conn, app: applications.contact(conn, app, ACTOR, body.note))
+
+
+@router.post("/{application_id}/approve", dependencies=Admin)
+def approve(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId,
+            body: Note) -> Response:
+    """Approve: the applicant becomes a member with a member number."""
+    return _act(engine, settings, application_id,
+                lambda conn, app: applications.approve(conn, app, ACTOR, body.note))
+
+
+@router.post("/{application_id}/reject", dependencies=Admin)
+def reject(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId,
+           body: Reason) -> Response:
+    return _act(engine, settings, application_id,
+                lambda conn, app: applications.reject(conn, app, ACTOR, body.reason))
+
+
+@router.post("/{application_id}/forward", dependencies=Admin)
+def forward(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId,
+            body: Forward) -> Response:
+    """Send to another union, with a reason; the contact deadline does not change."""
+    def change(conn: Connection, app: ApplicationRecord) -> None:
+        target = unions.by_code(conn, body.to_union_code)
+        if target is None:
+            raise ApiError(422, f"to_union_code {body.to_union_code!r}: no such union")
+        applications.forward(conn, app, ACTOR, target.id, body.reason)
+    return _act(engine, settings, application_id, change)

@@ -1,0 +1,40 @@
+"""The join form a station's QR code opens; it posts to /applications (the API is the product)."""
+
+from __future__ import annotations
+
+import io
+from importlib.resources import files
+from typing import Annotated
+
+import segno
+from fastapi import APIRouter, Path, Request, Response
+from fastapi.responses import HTMLResponse
+
+from api.deps import ReadEngineDep, SettingsDep
+from api.errors import NotFound
+from geo import stations
+
+router = APIRouter(tags=["applications"])
+PAGE = files("api") / "pages" / "join.html"
+
+
+@router.get("/join", response_class=HTMLResponse)
+def join_form() -> HTMLResponse:
+    """A small form to apply from a phone; `?station=<id>` fills in the station."""
+    return HTMLResponse(PAGE.read_text("utf-8"))
+
+
+@router.get("/stations/{station_id}/join-qr.png", response_class=Response,
+            responses={200: {"content": {"image/png": {}}}})
+def join_qr(request: Request, engine: ReadEngineDep, settings: SettingsDep,
+            station_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> Response:
+    """A QR code to print at the station: it opens the join form with the station filled in."""
+    with engine.connect() as conn:
+        if stations.get(conn, station_id) is None:
+            raise NotFound("station", station_id)
+    base = settings.public_url or str(request.base_url).rstrip("/")
+    image = io.BytesIO()
+    segno.make(f"{base}/join?station={station_id}", error="m").save(image, kind="png", scale=8,
+                                                                    border=2)
+    return Response(image.getvalue(), media_type="image/png",
+                    headers={"Cache-Control": "public, max-age=86400"})

@@ -1,0 +1,107 @@
+"""Members and membership transfers (admin token until officer accounts exist)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Response
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Connection, select, text
+
+from api.deps import EngineDep, ReadEngineDep, require_admin
+from api.errors import ApiError, NotFound
+from api.geojson import json_response
+from api.routers.unions import brief
+from geo import unions
+from geo.crs import Crs, to_wgs84
+from geo.workplaces import W
+from membership import identity, members
+from membership.applications import WorkplaceGiven
+from membership.members import MemberRecord
+from membership.routing import NotRoutable, route_point, route_workplace
+
+router = APIRouter(prefix="/members", tags=["members"], dependencies=[Depends(require_admin)])
+MemberId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Member id")]
+
+
+class Transfer(BaseModel):
+    """Exactly one of: a new workplace (by id, or by name and point), or `left_job`."""
+
+    model_config = ConfigDict(extra="forbid")
+    workplace_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    workplace: WorkplaceGiven | None = None
+    crs: Crs = Crs.WGS84
+    left_job: bool = Field(default=False, description="Left the job with no new one yet: the "
+                                                      "union one level up holds the membership")
+
+    @model_validator(mode="after")
+    def _one(self) -> Transfer:
+        if sum((self.workplace_id is not None, self.workplace is not None, self.left_job)) != 1:
+            raise ValueError("give exactly one of workplace_id, workplace {name, address, lon, "
+                             "lat} or left_job: true")
+        return self
+
+
+def _out(conn: Connection, m: MemberRecord) -> dict[str, Any]:
+    u = unions.get(conn, m.union_id)
+    assert u is not None
+    history = members.history(conn, m.id)
+    chain = unions.records(conn, sorted({h["union_id"] for h in history}))
+    return {"id": m.id, "member_no": m.member_no, "name": m.name,
+            "phone": identity.mask_phone(m.phone), "id_number": m.id_masked,
+            "occupation_group": m.occupation_group, "status": m.status, "union": brief(u),
+            "workplace": {"id": m.workplace_id, "name": m.workplace_name},
+            "joined_at": m.joined_at.isoformat(),
+            "memberships": [{"union": brief(chain[h["union_id"]]), "reason": h["reason"],
+                             "started_at": h["started_at"].isoformat(),
+                             "ended_at": h["ended_at"].isoformat() if h["ended_at"] else None}
+                            for h in history]}
+
+
+@router.get("/{member_id}")
+def read_member(engine: ReadEngineDep, member_id: MemberId) -> Response:
+    """A member with the history of their memberships."""
+    with engine.connect() as conn:
+        m = members.get(conn, member_id)
+        if m is None:
+            raise NotFound("member", member_id)
+        return json_response(_out(conn, m))
+
+
+@router.post("/{member_id}/transfer")
+def transfer(engine: EngineDep, member_id: MemberId, body: Transfer) -> Response:
+    """Move a membership to the union covering a new workplace, or, between jobs, to the union
+    one level above the old one. The history keeps every move."""
+    with engine.begin() as conn:
+        m = members.get(conn, member_id, lock=True)
+        if m is None:
+            raise NotFound("member", member_id)
+        if body.left_job:
+            members.left_job(conn, m)
+        else:
+            try:
+                route, workplace = _new_workplace(conn, body)
+            except NotRoutable as exc:
+                raise ApiError(422, str(exc)) from None
+            members.transfer(conn, m, route, workplace)
+        moved = members.get(conn, member_id)
+        assert moved is not None
+        return json_response(_out(conn, moved))
+
+
+def _new_workplace(conn: Connection, body: Transfer) -> tuple[Any, dict[str, Any]]:
+    if body.workplace_id is not None:
+        name = conn.execute(text("SELECT name FROM workplaces WHERE id = :id"),
+                            {"id": body.workplace_id}).scalar()
+        if name is None:
+            raise ApiError(422, f"workplace_id {body.workplace_id}: no such workplace")
+        return route_workplace(conn, body.workplace_id), {
+            "workplace_id": body.workplace_id, "workplace_name": name,
+            "workplace_location": select(W.c.location).where(W.c.id == body.workplace_id)
+            .scalar_subquery()}
+    given = body.workplace
+    assert given is not None
+    lon, lat = (float(v) for v in to_wgs84(given.lon, given.lat, body.crs))
+    return route_point(conn, lon, lat), {
+        "workplace_id": None, "workplace_name": given.name,
+        "workplace_location": f"SRID=4326;POINT({lon!r} {lat!r})"}

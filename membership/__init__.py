@@ -1,0 +1,1 @@
+"""Join applications, members and membership transfers: routed by where people work."""

@@ -1,0 +1,289 @@
+"""Join applications: submitted by a worker, routed to a union, worked by its officers. Every
+change is an ApplicationEvent; the status link's token is derived from the secret key."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from sqlalchemy import Connection, func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from geo.crs import Crs, to_wgs84
+from geo.station_data import Text200, Text500
+from membership import identity
+from membership.deadline import contact_deadline, is_overdue
+from membership.routing import Route, route_point, route_workplace
+from membership.tables import Application, ApplicationEvent, IdempotencyKey
+from membership.vocab import ApplicationStatus, OccupationGroup, RouteReason
+
+A = Application.__table__
+E = ApplicationEvent.__table__
+K = IdempotencyKey.__table__
+PRIVACY_NOTICE = "2026-11"  # the version of the privacy notice an applicant consents to
+
+
+class ApplicationRefused(ValueError):
+    """The application cannot be taken as sent (unknown workplace or station, no union)."""
+
+
+class DuplicateApplication(Exception):
+    """The same person already has an open application."""
+
+
+class IdempotencyConflict(Exception):
+    """An Idempotency-Key came back with a different request."""
+
+
+class WrongState(Exception):
+    """The action does not apply to the application's status."""
+
+
+def _phone(value: str) -> str:
+    return identity.mobile_number(value)
+
+
+def _id_number(value: str) -> str:
+    return identity.id_number(value)
+
+
+class WorkplaceGiven(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Text200
+    address: Text500 | None = None
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
+
+
+class NewApplication(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
+    phone: Annotated[str, Field(max_length=32), AfterValidator(_phone)] = Field(
+        description="Mainland China mobile number, e.g. 13812345678 or +86 138 1234 5678")
+    id_number: Annotated[str, Field(max_length=32), AfterValidator(_id_number)] | None = Field(
+        default=None, description="Resident ID card number (optional); only a keyed hash and a "
+                                  "masked form are kept")
+    occupation_group: OccupationGroup
+    workplace_id: int | None = Field(default=None, ge=1, le=2**63 - 1,
+                                     description="An existing workplace; or give `workplace`")
+    workplace: WorkplaceGiven | None = Field(
+        default=None, description="Name, address and point of the workplace, in `crs`")
+    crs: Crs = Crs.WGS84
+    station_id: int | None = Field(default=None, ge=1, le=2**63 - 1,
+                                   description="The station whose join code was scanned")
+    consent: bool = Field(description="The applicant agrees to the privacy notice; must be true")
+
+    @model_validator(mode="after")
+    def _complete(self) -> NewApplication:
+        if not self.consent:
+            raise ValueError("consent must be true: an application is taken only with the "
+                             "applicant's consent to the privacy notice")
+        if (self.workplace_id is None) == (self.workplace is None):
+            raise ValueError("give the workplace either as workplace_id or as workplace "
+                             "{name, address, lon, lat}, not both")
+        return self
+
+
+@dataclass(frozen=True)
+class ApplicationRecord:
+    id: int
+    name: str
+    phone: str
+    id_masked: str | None
+    occupation_group: str
+    workplace_id: int | None
+    workplace_name: str
+    workplace_address: str | None
+    lon: float
+    lat: float
+    station_id: int | None
+    union_id: int
+    route_reason: str
+    route_distance_m: float | None
+    status: str
+    deadline: date
+    deadline_estimated: bool
+    member_id: int | None
+    created_at: datetime
+    updated_at: datetime
+    token_salt: bytes
+
+    def overdue(self, today: date) -> bool:
+        return ApplicationStatus(self.status).is_open and is_overdue(self.deadline, today)
+
+
+_COLUMNS = [A.c[n] for n in ApplicationRecord.__dataclass_fields__ if n not in ("lon", "lat")]
+_COLUMNS += [func.ST_X(A.c.workplace_location).label("lon"),
+             func.ST_Y(A.c.workplace_location).label("lat")]
+
+
+def _record(row: Any) -> ApplicationRecord:
+    return ApplicationRecord(**{n: row._mapping[n] for n in ApplicationRecord.__dataclass_fields__})
+
+
+def get(conn: Connection, application_id: int) -> ApplicationRecord | None:
+    row = conn.execute(select(*_COLUMNS).where(A.c.id == application_id)).first()
+    return _record(row) if row else None
+
+
+def request_hash(data: NewApplication) -> bytes:
+    return hashlib.sha256(json.dumps(data.model_dump(mode="json"), sort_keys=True).encode()).digest()
+
+
+def submit(conn: Connection, secret: str, data: NewApplication, today: date,
+           idempotency_key: str | None = None) -> tuple[int, bool]:
+    """Store and route an application; returns (id, replayed). With an Idempotency-Key, a retry
+    of the same request returns the first application instead of a second one."""
+    if idempotency_key is not None:
+        conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 7))"),
+                     {"k": idempotency_key})  # retries of one key wait for each other
+        seen = conn.execute(select(K.c.request_hash, K.c.application_id)
+                            .where(K.c.key == idempotency_key)).first()
+        if seen is not None:
+            if seen.request_hash != request_hash(data):
+                raise IdempotencyConflict("this Idempotency-Key was used for a different "
+                                          "request; use a new key for a new application")
+            return seen.application_id, True
+    route, workplace = _workplace(conn, data)
+    if data.station_id is not None and conn.execute(
+            text("SELECT 1 FROM stations WHERE id = :id"), {"id": data.station_id}).first() is None:
+        raise ApplicationRefused(f"station_id {data.station_id}: no such station")
+    deadline, estimated = contact_deadline(today)
+    values = {
+        "name": data.name.strip(), "phone": data.phone,
+        "id_hash": identity.keyed_hash(secret, "id-number", data.id_number)
+        if data.id_number else None,
+        "id_masked": identity.mask_id(data.id_number) if data.id_number else None,
+        "occupation_group": data.occupation_group.value, **workplace,
+        "station_id": data.station_id, "union_id": route.union_id,
+        "route_reason": route.reason.value, "route_distance_m": route.distance_m,
+        "deadline": deadline, "deadline_estimated": estimated, "consent_notice": PRIVACY_NOTICE,
+        "token_salt": secrets.token_bytes(16),
+    }
+    try:
+        with conn.begin_nested():
+            application_id = conn.execute(A.insert().values(values).returning(A.c.id)).scalar_one()
+    except IntegrityError as exc:
+        by = "ID number" if "id_hash" in str(exc.orig) else "phone number"
+        raise DuplicateApplication(
+            f"an open application with this {by} exists; follow it with the status link you "
+            "were given, or wait until it is decided") from None
+    _event(conn, application_id, "applicant", "submitted", ApplicationStatus.SUBMITTED,
+           to_union=route.union_id, reason=route.reason.value)
+    if idempotency_key is not None:
+        conn.execute(K.insert().values(key=idempotency_key, request_hash=request_hash(data),
+                                       application_id=application_id))
+    return application_id, False
+
+
+def _workplace(conn: Connection, data: NewApplication) -> tuple[Route, dict[str, Any]]:
+    if data.workplace_id is not None:
+        row = conn.execute(text(
+            "SELECT name, address, location FROM workplaces WHERE id = :id"),
+            {"id": data.workplace_id}).first()
+        if row is None:
+            raise ApplicationRefused(f"workplace_id {data.workplace_id}: no such workplace")
+        return route_workplace(conn, data.workplace_id), {
+            "workplace_id": data.workplace_id, "workplace_name": row.name,
+            "workplace_address": row.address, "workplace_location": row.location}
+    given = data.workplace
+    assert given is not None
+    lon, lat = (float(v) for v in to_wgs84(given.lon, given.lat, data.crs))
+    return route_point(conn, lon, lat), {
+        "workplace_name": given.name.strip(), "workplace_address": given.address,
+        "workplace_location": f"SRID=4326;POINT({lon!r} {lat!r})"}
+
+
+def _event(conn: Connection, application_id: int, actor: str, action: str,
+           status: ApplicationStatus, *, from_union: int | None = None,
+           to_union: int | None = None, reason: str | None = None) -> None:
+    conn.execute(E.insert().values(application_id=application_id, actor=actor, action=action,
+                                   status=status.value, from_union_id=from_union,
+                                   to_union_id=to_union, reason=reason))
+
+
+def events(conn: Connection, application_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(select(E.c.at, E.c.actor, E.c.action, E.c.status, E.c.from_union_id,
+                               E.c.to_union_id, E.c.reason)
+                        .where(E.c.application_id == application_id).order_by(E.c.id))
+    return [dict(r._mapping) for r in rows]
+
+
+def search(conn: Connection, today: date, *, union_id: int | None = None,
+           status: ApplicationStatus | None = None, overdue: bool | None = None,
+           group: OccupationGroup | None = None, limit: int = 100,
+           offset: int = 0) -> tuple[int, list[ApplicationRecord]]:
+    conditions = []
+    if union_id is not None:
+        conditions.append(A.c.union_id == union_id)
+    if status is not None:
+        conditions.append(A.c.status == status.value)
+    if group is not None:
+        conditions.append(A.c.occupation_group == group.value)
+    if overdue is not None:
+        late = A.c.status.in_([s.value for s in ApplicationStatus if s.is_open]) & (
+            A.c.deadline < today)
+        conditions.append(late if overdue else ~late)
+    total = conn.execute(select(func.count()).select_from(A).where(*conditions)).scalar_one()
+    rows = conn.execute(select(*_COLUMNS).where(*conditions).order_by(A.c.id)
+                        .limit(limit).offset(offset))
+    return total, [_record(r) for r in rows]
+
+
+# Handling --------------------------------------------------------------------------------------
+
+def locked(conn: Connection, application_id: int) -> ApplicationRecord | None:
+    """The application, locked for a change in this transaction."""
+    row = conn.execute(select(*_COLUMNS).where(A.c.id == application_id).with_for_update()).first()
+    return _record(row) if row else None
+
+
+def _must_be_open(app: ApplicationRecord, action: str) -> None:
+    if not ApplicationStatus(app.status).is_open:
+        raise WrongState(f"the application is {app.status}; it can no longer be {action}")
+
+
+def _set(conn: Connection, application_id: int, **values: Any) -> None:
+    conn.execute(A.update().where(A.c.id == application_id).values(**values, updated_at=func.now()))
+
+
+def contact(conn: Connection, app: ApplicationRecord, actor: str, note: str | None) -> None:
+    _must_be_open(app, "marked contacted")
+    _set(conn, app.id, status=ApplicationStatus.CONTACTED.value)
+    _event(conn, app.id, actor, "contacted", ApplicationStatus.CONTACTED, reason=note)
+
+
+def reject(conn: Connection, app: ApplicationRecord, actor: str, reason: str) -> None:
+    _must_be_open(app, "rejected")
+    _set(conn, app.id, status=ApplicationStatus.REJECTED.value)
+    _event(conn, app.id, actor, "rejected", ApplicationStatus.REJECTED, reason=reason)
+
+
+def forward(conn: Connection, app: ApplicationRecord, actor: str, to_union_id: int,
+            reason: str) -> None:
+    """Send the application to another union; the deadline stays what it was."""
+    _must_be_open(app, "forwarded")
+    if to_union_id == app.union_id:
+        raise WrongState("the application is already with that union")
+    _set(conn, app.id, union_id=to_union_id, route_reason=RouteReason.FORWARDED.value,
+         route_distance_m=None)
+    _event(conn, app.id, actor, "forwarded", ApplicationStatus(app.status),
+           from_union=app.union_id, to_union=to_union_id, reason=reason)
+
+
+def approve(conn: Connection, app: ApplicationRecord, actor: str, note: str | None) -> int:
+    """Approve and enrol: returns the new member's id."""
+    from membership import members
+
+    _must_be_open(app, "approved")
+    member_id = members.enrol(conn, app)
+    _set(conn, app.id, status=ApplicationStatus.APPROVED.value, member_id=member_id)
+    _event(conn, app.id, actor, "approved", ApplicationStatus.APPROVED, reason=note)
+    return member_id
+

@@ -1,0 +1,35 @@
+"""The union must contact an applicant within 15 working days: China's statutory holidays and
+the weekend days made working days (调休) count as the State Council announces them, through the
+`holidays` package."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+import holidays
+from holidays.countries.china import ChinaStaticHolidays
+
+CONTACT_WORKING_DAYS = 15
+
+
+@cache
+def _calendar() -> holidays.HolidayBase:
+    return holidays.China()
+
+
+def last_announced_year() -> int:
+    """The last year whose holiday schedule the State Council has announced, as the package
+    knows it; later years count statutory holidays by rule, without make-up working days."""
+    return max(ChinaStaticHolidays.special_public_holidays)
+
+
+def contact_deadline(submitted: date, working_days: int = CONTACT_WORKING_DAYS) -> tuple[date, bool]:
+    """The last day to contact the applicant, and whether it is estimated (it falls in a year
+    whose schedule is not announced yet)."""
+    deadline = _calendar().get_nth_working_day(submitted, working_days)
+    return deadline, deadline.year > last_announced_year()
+
+
+def is_overdue(deadline: date, today: date) -> bool:
+    return today > deadline

@@ -1,0 +1,98 @@
+"""Members and the history of their memberships: enrolled on approval, moved by transfers, held
+one level up between jobs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, func, select
+
+from membership.routing import Route, parent_or_self
+from membership.tables import Member, Membership
+from membership.vocab import MemberStatus, RouteReason
+
+if TYPE_CHECKING:
+    from membership.applications import ApplicationRecord
+
+M = Member.__table__
+H = Membership.__table__
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    id: int
+    member_no: str
+    name: str
+    phone: str
+    id_masked: str | None
+    occupation_group: str
+    union_id: int
+    status: str
+    workplace_id: int | None
+    workplace_name: str | None
+    joined_at: datetime
+    updated_at: datetime
+
+
+def get(conn: Connection, member_id: int, *, lock: bool = False) -> MemberRecord | None:
+    query = select(*(M.c[n] for n in MemberRecord.__dataclass_fields__)).where(M.c.id == member_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    return MemberRecord(**row._mapping) if row else None
+
+
+def history(conn: Connection, member_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(select(H.c.union_id, H.c.reason, H.c.started_at, H.c.ended_at)
+                        .where(H.c.member_id == member_id).order_by(H.c.id))
+    return [dict(r._mapping) for r in rows]
+
+
+def enrol(conn: Connection, app: ApplicationRecord) -> int:
+    member_id = conn.execute(M.insert().values(
+        member_no=f"pending-{app.id}", name=app.name, phone=app.phone,
+        id_hash=_id_hash_of(app.id),
+        id_masked=app.id_masked, occupation_group=app.occupation_group, union_id=app.union_id,
+        workplace_id=app.workplace_id, workplace_name=app.workplace_name,
+        workplace_location=f"SRID=4326;POINT({app.lon!r} {app.lat!r})",
+    ).returning(M.c.id)).scalar_one()
+    conn.execute(M.update().where(M.c.id == member_id).values(member_no=f"M{member_id:010d}"))
+    _open(conn, member_id, app.union_id, "joined")
+    return member_id
+
+
+def _id_hash_of(application_id: int) -> Any:
+    from membership.applications import A
+
+    return select(A.c.id_hash).where(A.c.id == application_id).scalar_subquery()
+
+
+def _open(conn: Connection, member_id: int, union_id: int, reason: str) -> None:
+    conn.execute(H.update().where(H.c.member_id == member_id, H.c.ended_at.is_(None))
+                 .values(ended_at=func.now()))
+    conn.execute(H.insert().values(member_id=member_id, union_id=union_id, reason=reason))
+
+
+def transfer(conn: Connection, member: MemberRecord, route: Route,
+             workplace: dict[str, Any]) -> bool:
+    """Move a member to the union of a new workplace; returns whether the union changed."""
+    moved = route.union_id != member.union_id
+    conn.execute(M.update().where(M.c.id == member.id).values(
+        union_id=route.union_id, status=MemberStatus.ACTIVE.value, updated_at=func.now(),
+        **workplace))
+    if moved or member.status != MemberStatus.ACTIVE.value:
+        _open(conn, member.id, route.union_id, f"transfer:{route.reason.value}")
+    return moved
+
+
+def left_job(conn: Connection, member: MemberRecord) -> int:
+    """A member without a new job is held by the union one level above their old one (once:
+    leaving again while between jobs changes nothing)."""
+    if member.status == MemberStatus.BETWEEN_JOBS.value:
+        return member.union_id
+    holder = parent_or_self(conn, member.union_id)
+    conn.execute(M.update().where(M.c.id == member.id).values(
+        union_id=holder, status=MemberStatus.BETWEEN_JOBS.value, workplace_id=None,
+        workplace_name=None, workplace_location=None, updated_at=func.now()))
+    _open(conn, member.id, holder, RouteReason.HELD_BY_PARENT.value)
+    return holder

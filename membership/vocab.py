@@ -1,0 +1,49 @@
+"""Words of the membership domain, as stored."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OccupationGroup(StrEnum):
+    """The eight groups of new-form workers (八大群体), and everyone else."""
+
+    TRUCK_DRIVER = "truck_driver"
+    COURIER = "courier"
+    CARE_WORKER = "care_worker"
+    DOMESTIC_WORKER = "domestic_worker"
+    MALL_STAFF = "mall_staff"
+    FOOD_DELIVERY_RIDER = "food_delivery_rider"
+    ESTATE_AGENT = "estate_agent"
+    SECURITY_GUARD = "security_guard"
+    OTHER = "other"
+
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    CONTACTED = "contacted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    @property
+    def is_open(self) -> bool:
+        return self in (ApplicationStatus.SUBMITTED, ApplicationStatus.CONTACTED)
+
+
+OPEN_STATUSES = [s.value for s in ApplicationStatus if s.is_open]
+
+
+class RouteReason(StrEnum):
+    """Why an application or a membership went to its union."""
+
+    OWN_UNION = "own_union"  # the employer has its own union
+    AREA = "area"  # the most specific area union covering the workplace
+    GAP_FALLBACK = "gap_fallback"  # in a gap of the lowest level: the covering ancestor
+    NEAREST_FALLBACK = "nearest_fallback"  # covered by no area: the nearest union within 2 km
+    FORWARDED = "forwarded"  # an officer sent it on
+    HELD_BY_PARENT = "held_by_parent"  # a member between jobs, held one level up
+
+
+class MemberStatus(StrEnum):
+    ACTIVE = "active"
+    BETWEEN_JOBS = "between_jobs"
