@@ -308,8 +308,28 @@ best AS (
 )"""
 
 
-_BEST = text(f"WITH {best_match_ctes(_POINTS)}\nSELECT id, union_id, interior, on_border, gap "
-             "FROM best")
+# For each target row `t` that `best` left without a union (`b.id IS NULL`), the nearest union
+# within :fallback_m metres as `n (id, d)`: planar-KNN candidates bound the geodesic search.
+NEAREST_LATERAL = """
+LEFT JOIN LATERAL (
+    WITH knn AS (
+        SELECT ST_Distance(u.area::geography, t.location::geography) AS d
+        FROM unions u WHERE u.area IS NOT NULL ORDER BY u.area <-> t.location LIMIT 5
+    )
+    SELECT u.id, ST_Distance(u.area::geography, t.location::geography) AS d
+    FROM unions u
+    WHERE b.id IS NULL AND u.area IS NOT NULL
+      AND ST_DWithin(u.area::geography, t.location::geography,
+                     (SELECT least(min(d), :fallback_m) FROM knn) + 0.001)
+      AND ST_Distance(u.area::geography, t.location::geography) <= :fallback_m
+    ORDER BY d, u.level_rank DESC, u.code
+    LIMIT 1
+) n ON true"""
+
+_BEST = text(f"""WITH {best_match_ctes(_POINTS)}
+SELECT t.id, b.id IS NOT NULL AS covered, coalesce(b.union_id, n.id) AS union_id, b.interior,
+       b.on_border, b.gap, n.d
+FROM target t LEFT JOIN best b ON b.id = t.id {NEAREST_LATERAL}""")
 
 # The nearest areas within :limit metres. As for stations: a few planar-KNN candidates bound
 # the geodesic answer, so only areas within that bound get the costly geography distance.
@@ -373,12 +393,17 @@ def match_best(conn: Connection, points: list[tuple[float, float]],
                fallback_m: float = FALLBACK_M) -> list[Match]:
     """As `match_many`, but each Match carries only the chosen union, not every covering one:
     the deepest level is tested first, the levels above only for points in its gaps."""
-    rows = {r.id: r for r in conn.execute(_BEST, _point_params(points))}
-    unions = records(conn, sorted({r.union_id for r in rows.values()}))
-    return [_nearest(conn, lon, lat, fallback_m) if i not in rows else Match(
-        "gap_fallback" if rows[i].gap else "matched", unions[rows[i].union_id],
-        "h3_interior" if rows[i].interior else "exact", rows[i].on_border)
-        for i, (lon, lat) in enumerate(points, start=1)]
+    rows = conn.execute(_BEST, {**_point_params(points), "fallback_m": fallback_m}).all()
+    unions = records(conn, sorted({r.union_id for r in rows if r.union_id is not None}))
+
+    def answer(r: Any) -> Match:
+        if r.covered:
+            return Match("gap_fallback" if r.gap else "matched", unions[r.union_id],
+                         "h3_interior" if r.interior else "exact", r.on_border)
+        if r.union_id is not None:
+            return Match("nearest_fallback", unions[r.union_id], "nearest", False, float(r.d))
+        return Match("not_covered", distance_m=None)
+    return [answer(r) for r in sorted(rows, key=lambda r: r.id)]
 
 
 def _choose(rows: list[Any]) -> Match:

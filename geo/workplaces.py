@@ -24,7 +24,7 @@ from geo.coverage import own_cells
 from geo.crs import Crs, to_wgs84
 from geo.models import Workplace
 from geo.station_data import Text200, Text500, check_point_and_nulls
-from geo.unions import FALLBACK_M, best_match_ctes
+from geo.unions import FALLBACK_M, NEAREST_LATERAL, best_match_ctes
 
 W = Workplace.__table__
 # Degrees that surely exceed FALLBACK_M in any direction below latitude 66°.
@@ -168,22 +168,6 @@ def delete(conn: Connection, workplace_id: int) -> bool:
 # then, for workplaces no area covers, the nearest union within the fallback distance. Only
 # rows whose match changed are written.
 
-_NEAREST = f"""
-LEFT JOIN LATERAL (  -- planar-KNN candidates bound the geodesic search, as in geo.unions
-    WITH knn AS (
-        SELECT ST_Distance(u.area::geography, t.location::geography) AS d
-        FROM unions u WHERE u.area IS NOT NULL ORDER BY u.area <-> t.location LIMIT 5
-    )
-    SELECT u.id, ST_Distance(u.area::geography, t.location::geography) AS d
-    FROM unions u
-    WHERE b.id IS NULL AND u.area IS NOT NULL
-      AND ST_DWithin(u.area::geography, t.location::geography,
-                     (SELECT least(min(d), {FALLBACK_M}) FROM knn) + 0.001)
-      AND ST_Distance(u.area::geography, t.location::geography) <= {FALLBACK_M}
-    ORDER BY d, u.level_rank DESC, u.code
-    LIMIT 1
-) n ON true"""
-_NO_NEAREST = "LEFT JOIN (SELECT NULL::bigint AS id, NULL::float8 AS d) n ON false"
 
 _REMATCH = """
 WITH {ctes},
@@ -235,8 +219,8 @@ def _rematch(conn: Connection, target_sql: str, params: dict[str, Any],
     target = f"SELECT id, location, h3_cells FROM workplaces {target_sql}"
     with _settings(conn, _WHOLE_TABLE if not target_sql else {}):
         return conn.execute(text(_REMATCH.format(
-            ctes=best_match_ctes(target), nearest=_NEAREST if fallback else _NO_NEAREST)),
-            params).rowcount
+            ctes=best_match_ctes(target), nearest=NEAREST_LATERAL)),
+            {**params, "fallback_m": FALLBACK_M if fallback else 0.0}).rowcount
 
 
 def rematch_ids(conn: Connection, ids: list[int]) -> int:

@@ -44,14 +44,6 @@ class WrongState(Exception):
     """The action does not apply to the application's status."""
 
 
-def _phone(value: str) -> str:
-    return identity.mobile_number(value)
-
-
-def _id_number(value: str) -> str:
-    return identity.id_number(value)
-
-
 class WorkplaceGiven(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Text200
@@ -64,9 +56,9 @@ class NewApplication(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=100, pattern=r"\S")]
-    phone: Annotated[str, Field(max_length=32), AfterValidator(_phone)] = Field(
+    phone: Annotated[str, Field(max_length=32), AfterValidator(identity.mobile_number)] = Field(
         description="Mainland China mobile number, e.g. 13812345678 or +86 138 1234 5678")
-    id_number: Annotated[str, Field(max_length=32), AfterValidator(_id_number)] | None = Field(
+    id_number: Annotated[str, Field(max_length=32), AfterValidator(identity.id_number)] | None = Field(
         default=None, description="Resident ID card number (optional); only a keyed hash and a "
                                   "masked form are kept")
     occupation_group: OccupationGroup

@@ -1,16 +1,31 @@
-"""`yizhan seed demo`: the Shanghai demo stations, loaded through the importer's own path."""
+"""`yizhan seed demo`: the Shanghai demo stations, loaded through the importer's own path, and
+demo area unions over them."""
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
+from geo import unions
 from geo.crs import Crs
 from geo.stations import T
+from geo.unions import U
 from seed.demo_data import DEMO_CRS, demo_stations
+from seed.demo_unions import demo_unions
 from seed.station_import import ImportResult, prepare, station_columns, write
 
 
 def load_demo(conn: Connection, *, if_empty: bool = False) -> str:
+    return f"{_stations(conn, if_empty)}; {_unions(conn, if_empty)}"
+
+
+def _unions(conn: Connection, if_empty: bool) -> str:
+    if if_empty and conn.execute(select(func.count()).select_from(U)).scalar_one():
+        return "unions already present; demo unions not loaded"
+    created = sum(unions.save(conn, data)[1] for data in demo_unions())
+    return f"demo unions: {created} new"
+
+
+def _stations(conn: Connection, if_empty: bool) -> str:
     if if_empty and conn.execute(select(func.count()).select_from(T)).scalar_one():
         return "stations already present; demo data not loaded"
     result = ImportResult()

@@ -134,11 +134,14 @@ def test_a_crash_while_writing_leaves_nothing_behind(
 
 
 def test_seed_demo_is_deterministic_and_idempotent(database_url: str, empty_db: Engine) -> None:
+    from tests.union_data import clear
+
+    clear(empty_db)
     code, out = invoke(database_url, "seed", "demo", "--if-empty")
-    assert code == 0 and "300 new" in out, out
+    assert code == 0 and "300 new" in out and "demo unions: 85 new" in out, out
     first = stored(empty_db)
     code, out = invoke(database_url, "seed", "demo")
-    assert "0 new, 0 updated, 300 unchanged" in out
+    assert "0 new, 0 updated, 300 unchanged" in out and "demo unions: 0 new" in out
     code, out = invoke(database_url, "seed", "demo", "--if-empty")
     assert "already present" in out
     assert stored(empty_db) == first
@@ -149,6 +152,15 @@ def test_seed_demo_is_deterministic_and_idempotent(database_url: str, empty_db: 
     assert statuses["operational"] > 200
     xmin, ymin, xmax, ymax = map(float, box[4:-1].replace(",", " ").split())
     assert 121.3 < xmin < xmax < 121.7 and 31.1 < ymin < ymax < 31.4  # central Shanghai
+    with empty_db.connect() as conn:  # a worker applying at any demo station finds a community
+        levels = conn.execute(text(
+            "SELECT DISTINCT u.level FROM stations s JOIN unions u ON ST_Covers(u.area, s.location) "
+            "AND u.level = 'community'")).scalars().all()
+        uncovered = conn.execute(text(
+            "SELECT count(*) FROM stations s WHERE NOT EXISTS (SELECT 1 FROM unions u WHERE "
+            "u.level = 'community' AND ST_Covers(u.area, s.location))")).scalar_one()
+    assert levels == ["community"] and uncovered == 0
+    clear(empty_db)
 
 
 def test_db_commands_with_an_external_database_start_nothing(database_url: str) -> None:

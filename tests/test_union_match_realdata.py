@@ -13,7 +13,7 @@ import pytest
 import shapely
 from sqlalchemy import Engine
 
-from geo.unions import match_many
+from geo.unions import match_best, match_many
 from geo.vocab import UnionLevel
 from tests.union_data import clear, load_districts, load_hangzhou, stored_areas
 
@@ -90,7 +90,8 @@ def test_hangzhou_vertices_edges_and_holes(engine: Engine, hangzhou: None) -> No
 
 
 def test_bulk_rematch_in_sql_agrees_with_matching(engine: Engine, hangzhou: None) -> None:
-    """The set-based SQL re-match gives every stored workplace the answer /unions/match gives."""
+    """The set-based SQL re-match and the batch endpoint's matching give every point the answer
+    /unions/match gives."""
     from sqlalchemy import text
 
     from geo import workplaces
@@ -116,10 +117,15 @@ def test_bulk_rematch_in_sql_agrees_with_matching(engine: Engine, hangzhou: None
             "SELECT w.id, u.code, w.match_status, w.match_method, w.match_distance_m "
             "FROM workplaces w LEFT JOIN unions u ON u.id = w.matched_union_id")).all()
         expected = match_many(conn, points)
+        batch = match_best(conn, points)  # what POST /unions/match answers
         conn.execute(text("DELETE FROM workplaces"))
     by_id = {r.id: r for r in stored}
     statuses = set()
-    for workplace_id, m in zip(ids, expected, strict=True):
+    for workplace_id, m, b in zip(ids, expected, batch, strict=True):
+        assert (b.union and b.union.code, b.status, b.method, b.on_border) == (
+            m.union and m.union.code, m.status, m.method, m.on_border)
+        if m.status == "nearest_fallback":
+            assert abs((b.distance_m or 0) - (m.distance_m or 0)) < 1e-6
         row = by_id[workplace_id]
         got = (row.code, row.match_status, row.match_method)
         want = (m.union.code if m.union else None, m.status, m.method)

@@ -3,13 +3,14 @@ link; the routed union works it (admin token until officer accounts exist)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from api.deps import (
     EngineDep,
@@ -167,7 +168,8 @@ class Forward(Reason):
     to_union_code: Annotated[str, Field(min_length=1, max_length=100)]
 
 
-def _act(engine: Any, settings: Settings, application_id: int, change: Any) -> Response:
+def _act(engine: Engine, settings: Settings, application_id: int,
+         change: Callable[[Connection, ApplicationRecord], object]) -> Response:
     day = today(settings)
     try:
         with engine.begin() as conn:

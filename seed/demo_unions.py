@@ -1,0 +1,43 @@
+"""Deterministic demo area unions over the demo stations: a city, four districts, four streets
+in each and four communities in each street, cut from one box so that neighbours share edges.
+Synthetic, so that applications and matching can be tried on `make run` (real boundaries are
+not ours to ship)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import shapely
+
+from geo.areas import clean_area, parse_crs
+from geo.unions import UnionData
+from geo.vocab import UnionLevel
+from seed.demo_data import BOUNDS, DEMO_CRS
+
+HOTLINE = "12351"  # the trade unions' national hotline
+PAD = 0.01  # degrees around the stations' box
+SPLITS = [(UnionLevel.DISTRICT, "区"), (UnionLevel.STREET, "街道"), (UnionLevel.COMMUNITY, "社区")]
+
+
+def demo_unions() -> Iterator[UnionData]:
+    x1, y1, x2, y2 = BOUNDS
+    city = (x1 - PAD, y1 - PAD, x2 + PAD, y2 + PAD)
+    yield _union("DEMO", "演示市总工会", UnionLevel.CITY, None, city)
+    parents = [("DEMO", "演示市", city)]
+    for level, word in SPLITS:
+        children = []
+        for code, name, (a, b, c, d) in parents:
+            mx, my = (a + c) / 2, (b + d) / 2
+            quarters = [(a, my, mx, d), (mx, my, c, d), (a, b, mx, my), (mx, b, c, my)]
+            for n, box in enumerate(quarters, start=1):
+                child_code, child_name = f"{code}-{n}", f"{name}第{n}{word}"
+                kind = "总工会" if level is UnionLevel.DISTRICT else "联合工会"
+                yield _union(child_code, f"{child_name}{kind}", level, code, box)
+                children.append((child_code, child_name, box))
+        parents = children
+
+
+def _union(code: str, name: str, level: UnionLevel, parent: str | None,
+           box: tuple[float, float, float, float]) -> UnionData:
+    area = clean_area(shapely.box(*box), parse_crs(DEMO_CRS))  # the box is read off the same maps
+    return UnionData(code, name, level, parent, area, contact_phone=HOTLINE)
