@@ -318,7 +318,7 @@ LEFT JOIN LATERAL (
     )
     SELECT u.id, ST_Distance(u.area::geography, t.location::geography) AS d
     FROM unions u
-    WHERE b.id IS NULL AND u.area IS NOT NULL
+    WHERE b.id IS NULL AND :fallback_m > 0 AND u.area IS NOT NULL
       AND ST_DWithin(u.area::geography, t.location::geography,
                      (SELECT least(min(d), :fallback_m) FROM knn) + 0.001)
       AND ST_Distance(u.area::geography, t.location::geography) <= :fallback_m

@@ -77,8 +77,8 @@ class NewApplication(BaseModel):
             raise ValueError("consent must be true: an application is taken only with the "
                              "applicant's consent to the privacy notice")
         if (self.workplace_id is None) == (self.workplace is None):
-            raise ValueError("give the workplace either as workplace_id or as workplace "
-                             "{name, address, lon, lat}, not both")
+            raise ValueError("give the workplace exactly once: as workplace_id, or as workplace "
+                             "{name, address, lon, lat}")
         return self
 
 
@@ -132,6 +132,7 @@ def submit(conn: Connection, secret: str, data: NewApplication, today: date,
            idempotency_key: str | None = None) -> tuple[int, bool]:
     """Store and route an application; returns (id, replayed). With an Idempotency-Key, a retry
     of the same request returns the first application instead of a second one."""
+    id_hash = identity.keyed_hash(secret, "id-number", data.id_number) if data.id_number else None
     if idempotency_key is not None:
         conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 7))"),
                      {"k": idempotency_key})  # retries of one key wait for each other
@@ -142,15 +143,14 @@ def submit(conn: Connection, secret: str, data: NewApplication, today: date,
                 raise IdempotencyConflict("this Idempotency-Key was used for a different "
                                           "request; use a new key for a new application")
             return seen.application_id, True
+    _refuse_members(conn, data.phone, id_hash)
     route, workplace = _workplace(conn, data)
     if data.station_id is not None and conn.execute(
             text("SELECT 1 FROM stations WHERE id = :id"), {"id": data.station_id}).first() is None:
         raise ApplicationRefused(f"station_id {data.station_id}: no such station")
     deadline, estimated = contact_deadline(today)
     values = {
-        "name": data.name.strip(), "phone": data.phone,
-        "id_hash": identity.keyed_hash(secret, "id-number", data.id_number)
-        if data.id_number else None,
+        "name": data.name.strip(), "phone": data.phone, "id_hash": id_hash,
         "id_masked": identity.mask_id(data.id_number) if data.id_number else None,
         "occupation_group": data.occupation_group.value, **workplace,
         "station_id": data.station_id, "union_id": route.union_id,
@@ -172,6 +172,15 @@ def submit(conn: Connection, secret: str, data: NewApplication, today: date,
         conn.execute(K.insert().values(key=idempotency_key, request_hash=request_hash(data),
                                        application_id=application_id))
     return application_id, False
+
+
+def _refuse_members(conn: Connection, phone: str, id_hash: bytes | None) -> None:
+    """Members do not apply again: a new job is a transfer of their membership."""
+    if conn.execute(text("SELECT 1 FROM members WHERE phone = :phone OR id_hash = :id_hash"),
+                    {"phone": phone, "id_hash": id_hash}).first():
+        raise DuplicateApplication(
+            "this phone or ID number belongs to a member already; a member who changes jobs "
+            "asks their union to transfer the membership instead of applying again")
 
 
 def _workplace(conn: Connection, data: NewApplication) -> tuple[Route, dict[str, Any]]:

@@ -129,6 +129,8 @@ class Member(Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({sql_list([s.value for s in MemberStatus])})", name="status"),
         Index("ix_members_union_id", "union_id"),
+        Index("ix_members_phone", "phone"),
+        Index("ix_members_id_hash", "id_hash"),
     )
 
 

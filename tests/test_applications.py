@@ -107,6 +107,8 @@ def test_handling_keeps_history_and_the_deadline(client: TestClient, admin: dict
     member = client.get(f"/members/{approved['member_id']}", headers=admin).json()
     assert member["member_no"].startswith("M") and member["union"]["code"] == "D2"
     assert member["phone"] == "138****5678"
+    member_again = apply(client)  # a member changing jobs transfers; they do not apply again
+    assert member_again.status_code == 409 and "transfer" in member_again.json()["message"]
 
 
 def test_overdue_applications_are_listed_as_overdue(
@@ -166,7 +168,8 @@ def test_employers_never_see_applicants(client: TestClient, admin: dict[str, str
     ({"id_number": "110105194912310021"}, 422, "ID card"),
     ({"consent": False}, 422, "consent"),
     ({"occupation_group": "astronaut"}, 422, "occupation_group"),
-    ({"workplace_id": 1}, 422, "not both"),
+    ({"workplace_id": 1}, 422, "exactly once"),
+    ({"workplace": None}, 422, "exactly once"),
     ({"workplace": None, "workplace_id": 999999}, 422, "no such workplace"),
     ({"station_id": 999999}, 422, "no such station"),
     ({"workplace": {"name": "x", "lon": 100.0, "lat": 40.0}}, 422, "no union covers"),

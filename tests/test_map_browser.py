@@ -151,19 +151,17 @@ def test_a_station_qr_code_opens_the_join_form_and_applying_works(
 ) -> None:
     import httpx
     import segno
-    import shapely
 
-    from geo.areas import clean_area
-    from geo.unions import UnionData, save
-    from geo.vocab import UnionLevel
+    from geo.unions import match
     from tests.union_data import clear
 
     page, blocked, errors = offline_page
-    with engine.begin() as conn:
-        save(conn, UnionData("SH-T", "测试街道工会", UnionLevel.STREET, None,
-                             clean_area(shapely.box(121.0, 30.8, 121.9, 31.6))))
-        station_id, station_name = conn.exec_driver_sql(
-            "SELECT id, name FROM stations ORDER BY id LIMIT 1").one()
+    with engine.begin() as conn:  # the demo data has area unions over the stations
+        station_id, station_name, lon, lat = conn.exec_driver_sql(
+            "SELECT id, name, ST_X(location), ST_Y(location) FROM stations "
+            "ORDER BY id LIMIT 1").one()
+        expected_union = match(conn, lon, lat).union
+    assert expected_union is not None
     try:
         qr = httpx.get(f"{live_server}/stations/{station_id}/join-qr.png")
         assert qr.status_code == 200 and qr.headers["content-type"] == "image/png"
@@ -183,7 +181,7 @@ def test_a_station_qr_code_opens_the_join_form_and_applying_works(
         page.check("input[name=consent]")
         page.click("button[type=submit]")
         page.wait_for_selector("#result", state="visible")
-        assert "测试街道工会" in page.inner_text("#result")
+        assert expected_union.name in page.inner_text("#result")
         with engine.connect() as conn:
             stored = conn.exec_driver_sql(
                 "SELECT station_id, name FROM applications").all()

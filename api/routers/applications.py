@@ -62,8 +62,8 @@ def _union_contact(conn: Connection, union_id: int) -> dict[str, Any]:
 def _common(conn: Connection, app: ApplicationRecord, day: date) -> dict[str, Any]:
     return {"id": app.id, "status": app.status, "union": _union_contact(conn, app.union_id),
             "route": {"reason": app.route_reason, "distance_m": app.route_distance_m},
-            "deadline": app.deadline.isoformat(), "deadline_estimated": app.deadline_estimated,
-            "overdue": app.overdue(day), "submitted_at": app.created_at.isoformat()}
+            "deadline": app.deadline, "deadline_estimated": app.deadline_estimated,
+            "overdue": app.overdue(day), "submitted_at": app.created_at}
 
 
 def _status_url(request: Request, settings: Settings, app: ApplicationRecord) -> str:
@@ -117,7 +117,7 @@ def read(engine: ReadEngineDep, settings: SettingsDep, application_id: Applicati
         else:
             body |= {"name": app.name, "phone": identity.mask_phone(app.phone),
                      "workplace": {"name": app.workplace_name},
-                     "events": [{"at": e["at"].isoformat(), "action": e["action"],
+                     "events": [{"at": e["at"], "action": e["action"],
                                  "status": e["status"],
                                  "reason": e["reason"] if e["action"] == "rejected" else None}
                                 for e in history]}
@@ -164,8 +164,11 @@ class Reason(BaseModel):
     reason: Text500 = Field(description="Why; the applicant sees it on a rejection")
 
 
-class Forward(Reason):
-    to_union_code: Annotated[str, Field(min_length=1, max_length=100)]
+class Forward(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to_union_code: Annotated[str, Field(min_length=1, max_length=100,
+                                        description="The union that should handle it")]
+    reason: Text500 = Field(description="Why it goes there; kept in the history")
 
 
 def _act(engine: Engine, settings: Settings, application_id: int,

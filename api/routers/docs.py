@@ -32,6 +32,9 @@ def index() -> dict[str, Any]:
         "nearest": "/stations/nearest?lat=31.2335&lon=121.4751&k=3",
         "map": "/maps/nearest?lat=31.2335&lon=121.4751&k=3",
         "unions": "/unions",
-        "match": "/unions/match?lat=30.28&lon=120.17",
+        "match": "/unions/match?lat=31.2335&lon=121.4751",
+        "join_form": "/join?station=1",
+        "apply": "POST /applications",
         "workplaces": "/workplaces (admin token)",
+        "applications": "/applications (admin token)",
     }

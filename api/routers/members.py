@@ -51,10 +51,10 @@ def _out(conn: Connection, m: MemberRecord) -> dict[str, Any]:
             "phone": identity.mask_phone(m.phone), "id_number": m.id_masked,
             "occupation_group": m.occupation_group, "status": m.status, "union": brief(u),
             "workplace": {"id": m.workplace_id, "name": m.workplace_name},
-            "joined_at": m.joined_at.isoformat(),
+            "joined_at": m.joined_at,
             "memberships": [{"union": brief(chain[h["union_id"]]), "reason": h["reason"],
-                             "started_at": h["started_at"].isoformat(),
-                             "ended_at": h["ended_at"].isoformat() if h["ended_at"] else None}
+                             "started_at": h["started_at"],
+                             "ended_at": h["ended_at"]}
                             for h in history]}
 
 

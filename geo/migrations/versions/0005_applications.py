@@ -46,6 +46,8 @@ def upgrade() -> None:
         sa.UniqueConstraint("member_no", name=op.f("uq_members_member_no")),
     )
     op.create_index("ix_members_union_id", "members", ["union_id"], unique=False)
+    op.create_index("ix_members_phone", "members", ["phone"], unique=False)
+    op.create_index("ix_members_id_hash", "members", ["id_hash"], unique=False)
     op.create_table(
         "applications",
         sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
