@@ -47,3 +47,8 @@ def from_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
     point = prcoords.Coords(lat, lon)
     out = prcoords.wgs_gcj(point, False) if crs is Crs.GCJ02 else prcoords.wgs_bd(point, False)
     return out.lon, out.lat
+
+
+def wgs84_ewkt(lon: float, lat: float) -> str:
+    """A WGS84 point as EWKT, the form the geometry columns take."""
+    return f"SRID=4326;POINT({float(lon)!r} {float(lat)!r})"

@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from geo import hours
-from geo.crs import Crs, to_wgs84
+from geo.crs import Crs, to_wgs84, wgs84_ewkt
 from geo.h3index import point_cell
 from geo.vocab import Amenity, StationStatus
 
@@ -105,7 +105,7 @@ class StationFields(BaseModel):
             data["status"] = data["status"].value
         if self.lon is not None and self.lat is not None:
             lon, lat = to_wgs84(self.lon, self.lat, crs)
-            data["location"] = f"SRID=4326;POINT({lon!r} {lat!r})"
+            data["location"] = wgs84_ewkt(lon, lat)
             data["h3_r10"] = point_cell(lon, lat)
         return data
 

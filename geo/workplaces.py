@@ -21,7 +21,7 @@ from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError as NumberError
 
 from geo.coverage import own_cells
-from geo.crs import Crs, to_wgs84
+from geo.crs import Crs, to_wgs84, wgs84_ewkt
 from geo.models import Workplace
 from geo.station_data import Text200, Text500, check_point_and_nulls
 from geo.unions import FALLBACK_M, NEAREST_LATERAL, best_match_ctes
@@ -95,8 +95,8 @@ def _record(row: Any) -> WorkplaceRecord:
 
 
 def location_columns(lon: float, lat: float, crs: Crs) -> dict[str, Any]:
-    lon, lat = (float(v) for v in to_wgs84(lon, lat, crs))
-    return {"location": f"SRID=4326;POINT({lon!r} {lat!r})", "h3_cells": own_cells(lon, lat)}
+    lon, lat = to_wgs84(lon, lat, crs)
+    return {"location": wgs84_ewkt(lon, lat), "h3_cells": own_cells(lon, lat)}
 
 
 def get(conn: Connection, workplace_id: int) -> WorkplaceRecord | None:

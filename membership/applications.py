@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from geo.crs import Crs, to_wgs84
+from geo.crs import Crs, to_wgs84, wgs84_ewkt
 from geo.station_data import Text200, Text500
 from membership import identity
 from membership.deadline import contact_deadline, is_overdue
@@ -195,10 +195,10 @@ def _workplace(conn: Connection, data: NewApplication) -> tuple[Route, dict[str,
             "workplace_address": row.address, "workplace_location": row.location}
     given = data.workplace
     assert given is not None
-    lon, lat = (float(v) for v in to_wgs84(given.lon, given.lat, data.crs))
+    lon, lat = to_wgs84(given.lon, given.lat, data.crs)
     return route_point(conn, lon, lat), {
         "workplace_name": given.name.strip(), "workplace_address": given.address,
-        "workplace_location": f"SRID=4326;POINT({lon!r} {lat!r})"}
+        "workplace_location": wgs84_ewkt(lon, lat)}
 
 
 def _event(conn: Connection, application_id: int, actor: str, action: str,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, func, select
 
+from geo.crs import wgs84_ewkt
 from membership.routing import Route, parent_or_self
 from membership.tables import Member, Membership
 from membership.vocab import MemberStatus, RouteReason
@@ -54,7 +55,7 @@ def enrol(conn: Connection, app: ApplicationRecord) -> int:
         id_hash=_id_hash_of(app.id),
         id_masked=app.id_masked, occupation_group=app.occupation_group, union_id=app.union_id,
         workplace_id=app.workplace_id, workplace_name=app.workplace_name,
-        workplace_location=f"SRID=4326;POINT({app.lon!r} {app.lat!r})",
+        workplace_location=wgs84_ewkt(app.lon, app.lat),
     ).returning(M.c.id)).scalar_one()
     conn.execute(M.update().where(M.c.id == member_id).values(member_no=f"M{member_id:010d}"))
     _open(conn, member_id, app.union_id, "joined")

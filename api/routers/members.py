@@ -13,7 +13,7 @@ from api.errors import ApiError, NotFound
 from api.geojson import json_response
 from api.routers.unions import brief
 from geo import unions
-from geo.crs import Crs, to_wgs84
+from geo.crs import Crs, to_wgs84, wgs84_ewkt
 from geo.workplaces import W
 from membership import identity, members
 from membership.applications import WorkplaceGiven
@@ -101,7 +101,7 @@ def _new_workplace(conn: Connection, body: Transfer) -> tuple[Any, dict[str, Any
             .scalar_subquery()}
     given = body.workplace
     assert given is not None
-    lon, lat = (float(v) for v in to_wgs84(given.lon, given.lat, body.crs))
+    lon, lat = to_wgs84(given.lon, given.lat, body.crs)
     return route_point(conn, lon, lat), {
         "workplace_id": None, "workplace_name": given.name,
-        "workplace_location": f"SRID=4326;POINT({lon!r} {lat!r})"}
+        "workplace_location": wgs84_ewkt(lon, lat)}
