@@ -14,11 +14,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import IntegrityError
 
-from geo.crs import Crs, to_wgs84, wgs84_ewkt
-from geo.station_data import Text200, Text500
+from geo.crs import Crs
 from membership import identity
 from membership.deadline import contact_deadline, is_overdue
-from membership.routing import Route, route_point, route_workplace
+from membership.routing import WorkplaceGiven, route_to
 from membership.tables import Application, ApplicationEvent, IdempotencyKey
 from membership.vocab import ApplicationStatus, OccupationGroup, RouteReason
 
@@ -29,7 +28,7 @@ PRIVACY_NOTICE = "2026-11"  # the version of the privacy notice an applicant con
 
 
 class ApplicationRefused(ValueError):
-    """The application cannot be taken as sent (unknown workplace or station, no union)."""
+    """The application cannot be taken as sent (an unknown station)."""
 
 
 class DuplicateApplication(Exception):
@@ -42,14 +41,6 @@ class IdempotencyConflict(Exception):
 
 class WrongState(Exception):
     """The action does not apply to the application's status."""
-
-
-class WorkplaceGiven(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: Text200
-    address: Text500 | None = None
-    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
-    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
 
 
 class NewApplication(BaseModel):
@@ -144,7 +135,7 @@ def submit(conn: Connection, secret: str, data: NewApplication, today: date,
                                           "request; use a new key for a new application")
             return seen.application_id, True
     _refuse_members(conn, data.phone, id_hash)
-    route, workplace = _workplace(conn, data)
+    route, workplace = route_to(conn, data.workplace_id, data.workplace, data.crs)
     if data.station_id is not None and conn.execute(
             text("SELECT 1 FROM stations WHERE id = :id"), {"id": data.station_id}).first() is None:
         raise ApplicationRefused(f"station_id {data.station_id}: no such station")
@@ -181,24 +172,6 @@ def _refuse_members(conn: Connection, phone: str, id_hash: bytes | None) -> None
         raise DuplicateApplication(
             "this phone or ID number belongs to a member already; a member who changes jobs "
             "asks their union to transfer the membership instead of applying again")
-
-
-def _workplace(conn: Connection, data: NewApplication) -> tuple[Route, dict[str, Any]]:
-    if data.workplace_id is not None:
-        row = conn.execute(text(
-            "SELECT name, address, location FROM workplaces WHERE id = :id"),
-            {"id": data.workplace_id}).first()
-        if row is None:
-            raise ApplicationRefused(f"workplace_id {data.workplace_id}: no such workplace")
-        return route_workplace(conn, data.workplace_id), {
-            "workplace_id": data.workplace_id, "workplace_name": row.name,
-            "workplace_address": row.address, "workplace_location": row.location}
-    given = data.workplace
-    assert given is not None
-    lon, lat = to_wgs84(given.lon, given.lat, data.crs)
-    return route_point(conn, lon, lat), {
-        "workplace_name": given.name.strip(), "workplace_address": given.address,
-        "workplace_location": wgs84_ewkt(lon, lat)}
 
 
 def _event(conn: Connection, application_id: int, actor: str, action: str,

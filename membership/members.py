@@ -33,6 +33,7 @@ class MemberRecord:
     status: str
     workplace_id: int | None
     workplace_name: str | None
+    workplace_address: str | None
     joined_at: datetime
     updated_at: datetime
 
@@ -55,7 +56,7 @@ def enrol(conn: Connection, app: ApplicationRecord) -> int:
         id_hash=_id_hash_of(app.id),
         id_masked=app.id_masked, occupation_group=app.occupation_group, union_id=app.union_id,
         workplace_id=app.workplace_id, workplace_name=app.workplace_name,
-        workplace_location=wgs84_ewkt(app.lon, app.lat),
+        workplace_address=app.workplace_address, workplace_location=wgs84_ewkt(app.lon, app.lat),
     ).returning(M.c.id)).scalar_one()
     conn.execute(M.update().where(M.c.id == member_id).values(member_no=f"M{member_id:010d}"))
     _open(conn, member_id, app.union_id, "joined")
@@ -94,6 +95,7 @@ def left_job(conn: Connection, member: MemberRecord) -> int:
     holder = parent_or_self(conn, member.union_id)
     conn.execute(M.update().where(M.c.id == member.id).values(
         union_id=holder, status=MemberStatus.BETWEEN_JOBS.value, workplace_id=None,
-        workplace_name=None, workplace_location=None, updated_at=func.now()))
+        workplace_name=None, workplace_address=None, workplace_location=None,
+        updated_at=func.now()))
     _open(conn, member.id, holder, RouteReason.HELD_BY_PARENT.value)
     return holder

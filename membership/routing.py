@@ -4,15 +4,29 @@ most specific area union covering the workplace (with the fallbacks of geo.union
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, text
 
 from geo import unions
+from geo.crs import Crs, to_wgs84, wgs84_ewkt
+from geo.station_data import Text200, Text500
 from membership.vocab import RouteReason
 
 
 class NotRoutable(ValueError):
-    """The workplace lies outside every union's reach."""
+    """The workplace is unknown, or lies outside every union's reach."""
+
+
+class WorkplaceGiven(BaseModel):
+    """A workplace that is not stored: its name, address and point."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Text200
+    address: Text500 | None = None
+    lon: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
 
 
 @dataclass(frozen=True)
@@ -36,12 +50,29 @@ def route_point(conn: Connection, lon: float, lat: float) -> Route:
                  found.distance_m if found.status == "nearest_fallback" else None)
 
 
-def route_workplace(conn: Connection, workplace_id: int) -> Route:
-    """A stored workplace's union: its own, else the area match kept current in the table."""
+def route_to(conn: Connection, workplace_id: int | None, given: WorkplaceGiven | None,
+             crs: Crs) -> tuple[Route, dict[str, Any]]:
+    """The route for a stored workplace (by id) or a given one (in `crs`), with the columns that
+    record where the person works: workplace_id, _name, _address and _location."""
+    if workplace_id is None:
+        assert given is not None
+        lon, lat = to_wgs84(given.lon, given.lat, crs)
+        return route_point(conn, lon, lat), {
+            "workplace_id": None, "workplace_name": given.name,
+            "workplace_address": given.address, "workplace_location": wgs84_ewkt(lon, lat)}
     row = conn.execute(text(
-        "SELECT own_union_id, matched_union_id, match_status, match_distance_m, "
-        "ST_X(location) AS lon, ST_Y(location) AS lat FROM workplaces WHERE id = :id"),
-        {"id": workplace_id}).one()
+        "SELECT name, address, location, own_union_id, matched_union_id, match_status, "
+        "match_distance_m, ST_X(location) AS lon, ST_Y(location) AS lat "
+        "FROM workplaces WHERE id = :id"), {"id": workplace_id}).first()
+    if row is None:
+        raise NotRoutable(f"workplace_id {workplace_id}: no such workplace")
+    return _stored_route(conn, row), {
+        "workplace_id": workplace_id, "workplace_name": row.name,
+        "workplace_address": row.address, "workplace_location": row.location}
+
+
+def _stored_route(conn: Connection, row: Any) -> Route:
+    """A stored workplace's union: its own, else the area match kept current in the table."""
     if row.own_union_id is not None:
         return Route(row.own_union_id, RouteReason.OWN_UNION)
     if row.matched_union_id is None:

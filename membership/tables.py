@@ -121,6 +121,7 @@ class Member(Base):
     workplace_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("workplaces.id", ondelete="SET NULL"))
     workplace_name: Mapped[str | None] = mapped_column(Text)
+    workplace_address: Mapped[str | None] = mapped_column(Text)
     workplace_location: Mapped[WKBElement | None] = mapped_column(
         Geometry("POINT", srid=4326, spatial_index=False))
     joined_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -6,19 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection
 
 from api.deps import EngineDep, ReadEngineDep, require_admin
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
 from api.routers.unions import brief
 from geo import unions
-from geo.crs import Crs, to_wgs84, wgs84_ewkt
-from geo.workplaces import W
+from geo.crs import Crs
 from membership import identity, members
-from membership.applications import WorkplaceGiven
 from membership.members import MemberRecord
-from membership.routing import NotRoutable, route_point, route_workplace
+from membership.routing import NotRoutable, WorkplaceGiven, route_to
 
 router = APIRouter(prefix="/members", tags=["members"], dependencies=[Depends(require_admin)])
 MemberId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Member id")]
@@ -50,7 +48,8 @@ def _out(conn: Connection, m: MemberRecord) -> dict[str, Any]:
     return {"id": m.id, "member_no": m.member_no, "name": m.name,
             "phone": identity.mask_phone(m.phone), "id_number": m.id_masked,
             "occupation_group": m.occupation_group, "status": m.status, "union": brief(u),
-            "workplace": {"id": m.workplace_id, "name": m.workplace_name},
+            "workplace": {"id": m.workplace_id, "name": m.workplace_name,
+                          "address": m.workplace_address},
             "joined_at": m.joined_at,
             "memberships": [{"union": brief(chain[h["union_id"]]), "reason": h["reason"],
                              "started_at": h["started_at"],
@@ -80,28 +79,10 @@ def transfer(engine: EngineDep, member_id: MemberId, body: Transfer) -> Response
             members.left_job(conn, m)
         else:
             try:
-                route, workplace = _new_workplace(conn, body)
+                route, workplace = route_to(conn, body.workplace_id, body.workplace, body.crs)
             except NotRoutable as exc:
                 raise ApiError(422, str(exc)) from None
             members.transfer(conn, m, route, workplace)
         moved = members.get(conn, member_id)
         assert moved is not None
         return json_response(_out(conn, moved))
-
-
-def _new_workplace(conn: Connection, body: Transfer) -> tuple[Any, dict[str, Any]]:
-    if body.workplace_id is not None:
-        name = conn.execute(text("SELECT name FROM workplaces WHERE id = :id"),
-                            {"id": body.workplace_id}).scalar()
-        if name is None:
-            raise ApiError(422, f"workplace_id {body.workplace_id}: no such workplace")
-        return route_workplace(conn, body.workplace_id), {
-            "workplace_id": body.workplace_id, "workplace_name": name,
-            "workplace_location": select(W.c.location).where(W.c.id == body.workplace_id)
-            .scalar_subquery()}
-    given = body.workplace
-    assert given is not None
-    lon, lat = to_wgs84(given.lon, given.lat, body.crs)
-    return route_point(conn, lon, lat), {
-        "workplace_id": None, "workplace_name": given.name,
-        "workplace_location": wgs84_ewkt(lon, lat)}

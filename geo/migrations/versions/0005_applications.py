@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("status", sa.Text(), server_default="active", nullable=False),
         sa.Column("workplace_id", sa.BigInteger(), nullable=True),
         sa.Column("workplace_name", sa.Text(), nullable=True),
+        sa.Column("workplace_address", sa.Text(), nullable=True),
         sa.Column("workplace_location", Geometry("POINT", srid=4326, spatial_index=False), nullable=True),
         sa.Column("joined_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
