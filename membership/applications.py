@@ -19,7 +19,7 @@ from membership import identity
 from membership.deadline import contact_deadline, is_overdue
 from membership.routing import WorkplaceGiven, route_to
 from membership.tables import Application, ApplicationEvent, IdempotencyKey
-from membership.vocab import ApplicationStatus, OccupationGroup, RouteReason
+from membership.vocab import OPEN_STATUSES, ApplicationStatus, OccupationGroup, RouteReason
 
 A = Application.__table__
 E = ApplicationEvent.__table__
@@ -78,6 +78,7 @@ class ApplicationRecord:
     id: int
     name: str
     phone: str
+    id_hash: bytes | None
     id_masked: str | None
     occupation_group: str
     workplace_id: int | None
@@ -110,8 +111,10 @@ def _record(row: Any) -> ApplicationRecord:
     return ApplicationRecord(**{n: row._mapping[n] for n in ApplicationRecord.__dataclass_fields__})
 
 
-def get(conn: Connection, application_id: int) -> ApplicationRecord | None:
-    row = conn.execute(select(*_COLUMNS).where(A.c.id == application_id)).first()
+def get(conn: Connection, application_id: int, *, lock: bool = False) -> ApplicationRecord | None:
+    """The application; `lock` holds it for a change in this transaction."""
+    query = select(*_COLUMNS).where(A.c.id == application_id)
+    row = conn.execute(query.with_for_update() if lock else query).first()
     return _record(row) if row else None
 
 
@@ -201,8 +204,7 @@ def search(conn: Connection, today: date, *, union_id: int | None = None,
     if group is not None:
         conditions.append(A.c.occupation_group == group.value)
     if overdue is not None:
-        late = A.c.status.in_([s.value for s in ApplicationStatus if s.is_open]) & (
-            A.c.deadline < today)
+        late = A.c.status.in_(OPEN_STATUSES) & (A.c.deadline < today)
         conditions.append(late if overdue else ~late)
     total = conn.execute(select(func.count()).select_from(A).where(*conditions)).scalar_one()
     rows = conn.execute(select(*_COLUMNS).where(*conditions).order_by(A.c.id)
@@ -211,12 +213,6 @@ def search(conn: Connection, today: date, *, union_id: int | None = None,
 
 
 # Handling --------------------------------------------------------------------------------------
-
-def locked(conn: Connection, application_id: int) -> ApplicationRecord | None:
-    """The application, locked for a change in this transaction."""
-    row = conn.execute(select(*_COLUMNS).where(A.c.id == application_id).with_for_update()).first()
-    return _record(row) if row else None
-
 
 def _must_be_open(app: ApplicationRecord, action: str) -> None:
     if not ApplicationStatus(app.status).is_open:

@@ -53,7 +53,7 @@ def history(conn: Connection, member_id: int) -> list[dict[str, Any]]:
 def enrol(conn: Connection, app: ApplicationRecord) -> int:
     member_id = conn.execute(M.insert().values(
         member_no=f"pending-{app.id}", name=app.name, phone=app.phone,
-        id_hash=_id_hash_of(app.id),
+        id_hash=app.id_hash,
         id_masked=app.id_masked, occupation_group=app.occupation_group, union_id=app.union_id,
         workplace_id=app.workplace_id, workplace_name=app.workplace_name,
         workplace_address=app.workplace_address, workplace_location=wgs84_ewkt(app.lon, app.lat),
@@ -61,12 +61,6 @@ def enrol(conn: Connection, app: ApplicationRecord) -> int:
     conn.execute(M.update().where(M.c.id == member_id).values(member_no=f"M{member_id:010d}"))
     _open(conn, member_id, app.union_id, "joined")
     return member_id
-
-
-def _id_hash_of(application_id: int) -> Any:
-    from membership.applications import A
-
-    return select(A.c.id_hash).where(A.c.id == application_id).scalar_subquery()
 
 
 def _open(conn: Connection, member_id: int, union_id: int, reason: str) -> None:

@@ -176,7 +176,7 @@ def _act(engine: Engine, settings: Settings, application_id: int,
     day = today(settings)
     try:
         with engine.begin() as conn:
-            app = applications.locked(conn, application_id)
+            app = applications.get(conn, application_id, lock=True)
             if app is None:
                 raise NotFound("application", application_id)
             change(conn, app)
