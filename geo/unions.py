@@ -331,22 +331,11 @@ SELECT t.id, b.id IS NOT NULL AS covered, coalesce(b.union_id, n.id) AS union_id
        b.on_border, b.gap, n.d
 FROM target t LEFT JOIN best b ON b.id = t.id {NEAREST_LATERAL}""")
 
-# The nearest areas within :limit metres. As for stations: a few planar-KNN candidates bound
-# the geodesic answer, so only areas within that bound get the costly geography distance.
-_NEAREST = text("""
-WITH pt AS (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g),
-knn AS (
-    SELECT ST_Distance(u.area::geography, pt.g::geography) AS d
-    FROM unions u, pt WHERE u.area IS NOT NULL ORDER BY u.area <-> pt.g LIMIT 5
-)
-SELECT u.id, ST_Distance(u.area::geography, pt.g::geography) AS d
-FROM unions u, pt
-WHERE u.area IS NOT NULL
-  AND ST_DWithin(u.area::geography, pt.g::geography,
-                 (SELECT least(min(d), :limit) FROM knn) + 0.001)
-  AND ST_Distance(u.area::geography, pt.g::geography) <= :limit
-ORDER BY d, u.id LIMIT 20
-""")
+# One point covered by no area: the nearest union within :fallback_m, by the rule of the bulk path.
+_NEAREST = text(f"""
+SELECT n.id, n.d
+FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS location) t
+     CROSS JOIN (SELECT NULL::bigint AS id) b {NEAREST_LATERAL}""")
 
 
 @dataclass(frozen=True)
@@ -420,14 +409,11 @@ def _choose(rows: list[Any]) -> Match:
 
 
 def _nearest(conn: Connection, lon: float, lat: float, fallback_m: float) -> Match:
-    if fallback_m <= 0:
+    near = conn.execute(_NEAREST, {"lon": lon, "lat": lat, "fallback_m": fallback_m}).one()
+    if near.id is None:
         return Match("not_covered", distance_m=None)
-    near = conn.execute(_NEAREST, {"lon": lon, "lat": lat, "limit": fallback_m}).all()
-    if not near:
-        return Match("not_covered", distance_m=None)
-    unions = records(conn, [r.id for r in near])
-    closest = min(near, key=lambda r: (r.d, -unions[r.id].rank, unions[r.id].code))
-    return Match("nearest_fallback", unions[closest.id], "nearest", False, float(closest.d))
+    return Match("nearest_fallback", records(conn, [near.id])[near.id], "nearest", False,
+                 float(near.d))
 
 
 def records(conn: Connection, ids: list[int]) -> dict[int, UnionRecord]:
