@@ -9,10 +9,10 @@ from collections.abc import Iterator
 
 import shapely
 
-from geo.areas import clean_area, parse_crs
+from geo.areas import clean_area
 from geo.unions import UnionData
 from geo.vocab import UnionLevel
-from seed.demo_data import BOUNDS, DEMO_CRS
+from seed.demo_data import BOUNDS
 
 HOTLINE = "12351"  # the trade unions' national hotline
 PAD = 0.01  # degrees around the stations' box
@@ -39,5 +39,8 @@ def demo_unions() -> Iterator[UnionData]:
 
 def _union(code: str, name: str, level: UnionLevel, parent: str | None,
            box: tuple[float, float, float, float]) -> UnionData:
-    area = clean_area(shapely.box(*box), parse_crs(DEMO_CRS))  # the box is read off the same maps
-    return UnionData(code, name, level, parent, area, contact_phone=HOTLINE)
+    # Boxes in WGS84, so that children nest in their parents exactly (converting each box from
+    # GCJ-02 would bend their shared edges apart); PAD covers the few hundred metres between the
+    # stations' GCJ-02 bounds and their stored WGS84 points.
+    return UnionData(code, name, level, parent, clean_area(shapely.box(*box)),
+                     contact_phone=HOTLINE)

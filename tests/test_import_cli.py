@@ -159,7 +159,11 @@ def test_seed_demo_is_deterministic_and_idempotent(database_url: str, empty_db: 
         uncovered = conn.execute(text(
             "SELECT count(*) FROM stations s WHERE NOT EXISTS (SELECT 1 FROM unions u WHERE "
             "u.level = 'community' AND ST_Covers(u.area, s.location))")).scalar_one()
+        from geo.union_qa import report
+
+        problems = report(conn)
     assert levels == ["community"] and uncovered == 0
+    assert problems["features"] == [], problems["features"][:2]  # the demo areas nest exactly
     clear(empty_db)
 
 
