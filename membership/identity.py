@@ -19,6 +19,9 @@ def mobile_number(text: str) -> str:
         raise ValueError("not a phone number; give a mainland China mobile number such as "
                          "13812345678") from None
     kind = phonenumbers.number_type(number)
+    if number.extension or any(c.isalpha() for c in text):
+        raise ValueError("a mobile number has digits only (spaces, dashes and a leading +86 are "
+                         "fine); no letters or extensions")
     if (not phonenumbers.is_valid_number(number) or number.country_code != 86
             or kind not in (phonenumbers.PhoneNumberType.MOBILE,
                             phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)):

@@ -165,6 +165,8 @@ def test_employers_never_see_applicants(client: TestClient, admin: dict[str, str
 @pytest.mark.parametrize(("fields", "status", "hint"), [
     ({"phone": "12345"}, 422, "mobile number"),
     ({"phone": "02168881234"}, 422, "mobile number"),
+    ({"phone": "19999999999x"}, 422, "no letters"),
+    ({"phone": "138-1234-5670ext9"}, 422, "no letters"),
     ({"id_number": "110105194912310021"}, 422, "ID card"),
     ({"consent": False}, 422, "consent"),
     ({"occupation_group": "astronaut"}, 422, "occupation_group"),
