@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
@@ -159,6 +159,9 @@ class Note(BaseModel):
     note: Text500 | None = None
 
 
+OptionalNote = Annotated[Note | None, Body(description="An optional note for the history")]
+
+
 class Reason(BaseModel):
     model_config = ConfigDict(extra="forbid")
     reason: Text500 = Field(description="Why; the applicant sees it on a rejection")
@@ -194,18 +197,18 @@ ACTOR = "admin"  # officer accounts (the next issue) will name the person
 
 @router.post("/{application_id}/contact", dependencies=Admin)
 def mark_contacted(engine: EngineDep, settings: SettingsDep,
-                   application_id: ApplicationId, body: Note) -> Response:
+                   application_id: ApplicationId, body: OptionalNote = None) -> Response:
     """The union has contacted the applicant."""
     return _act(engine, settings, application_id,
-                lambda conn, app: applications.contact(conn, app, ACTOR, body.note))
+                lambda conn, app: applications.contact(conn, app, ACTOR, body and body.note))
 
 
 @router.post("/{application_id}/approve", dependencies=Admin)
 def approve(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId,
-            body: Note) -> Response:
+            body: OptionalNote = None) -> Response:
     """Approve: the applicant becomes a member with a member number."""
     return _act(engine, settings, application_id,
-                lambda conn, app: applications.approve(conn, app, ACTOR, body.note))
+                lambda conn, app: applications.approve(conn, app, ACTOR, body and body.note))
 
 
 @router.post("/{application_id}/reject", dependencies=Admin)
