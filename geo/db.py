@@ -51,3 +51,12 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+def analyze(engine: Engine, *tables: str) -> None:
+    """Refresh the planner's statistics after a bulk load. Until autovacuum gets to it, the
+    planner sees the tables as they were (empty, or someone else's data) and can choose plans
+    that are thousands of times slower."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+        conn.commit()

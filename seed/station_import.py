@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from geo import stations
 from geo.crs import Crs
+from geo.db import analyze
 from geo.station_data import NewStation
 
 BATCH = 1000
@@ -201,4 +202,5 @@ def import_file(engine: Engine, path: Path, crs: Crs, fmt: str | None = None) ->
     rows = prepare(read_records(path, fmt), station_columns(crs), result)
     with Progress(transient=True, disable=len(rows) < 5 * BATCH) as progress, engine.begin() as conn:
         write(conn, rows, result, progress)
+    analyze(engine, "stations")
     return result

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from geo import unions
 from geo.areas import AreaError, clean_area
 from geo.crs import Crs
+from geo.db import analyze
 from geo.unions import UnionData, UnionTreeError
 from geo.vocab import UnionLevel
 from seed.station_import import ImportFormatError, Problem
@@ -130,4 +131,5 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
                 result.created += 1
             else:
                 result.updated += 1
+    analyze(engine, "unions", "union_cells")
     return result

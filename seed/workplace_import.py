@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine
 
 from geo import workplaces
 from geo.crs import Crs
+from geo.db import analyze
 from geo.workplaces import NewWorkplace
 from seed.station_import import BATCH, ImportResult, prepare, read_records, write
 
@@ -38,4 +39,5 @@ def import_workplaces(engine: Engine, path: Path, crs: Crs, fmt: str | None = No
             write(conn, rows, result, progress, upsert)
         if touched:
             workplaces.rematch_ids(conn, touched)
+    analyze(engine, "workplaces")
     return result
