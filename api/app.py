@@ -11,11 +11,14 @@ from fastapi.staticfiles import StaticFiles
 from api import errors
 from api.routers import (
     applications,
+    auth,
     docs,
     health,
     join,
     maps,
     members,
+    officer,
+    reports,
     stations,
     unions,
     workplaces,
@@ -48,6 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   max_body_size=MAX_BODY_BYTES, docs_url=None, redoc_url=None)
     app.state.settings = settings
     errors.install(app)
+    app.include_router(auth.router)
+    app.include_router(officer.router)
+    app.include_router(reports.router)
     app.include_router(stations.router)
     app.include_router(unions.router)
     app.include_router(workplaces.router)

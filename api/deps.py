@@ -6,14 +6,12 @@ thread pool (a hop per dependency on every request)."""
 from __future__ import annotations
 
 import math
-import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
 
 from api.errors import ApiError, BadParameter
@@ -57,40 +55,14 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 async def get_secret_key(settings: SettingsDep) -> str:
     if not settings.secret_key:
-        raise ApiError(503, "applications are disabled: no secret key is configured "
-                            "(set YIZHAN_SECRET_KEY)")
+        raise ApiError(503, "applications and officer logins are disabled: no secret key is "
+                            "configured (set YIZHAN_SECRET_KEY)")
     return settings.secret_key
 
 
 SecretKeyDep = Annotated[str, Depends(get_secret_key)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ReadEngineDep = Annotated[Engine, Depends(get_read_engine)]
-
-_bearer = HTTPBearer(auto_error=False, description="The admin token (YIZHAN_ADMIN_TOKEN).")
-
-
-async def is_admin(
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> bool:
-    """Whether the request carries the admin token (for endpoints that also serve others)."""
-    return bool(settings.admin_token and credentials and secrets.compare_digest(
-        credentials.credentials.encode(), settings.admin_token.encode()))
-
-
-async def require_admin(
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    if not settings.admin_token:
-        raise ApiError(403, "admin endpoints are disabled: no admin token is configured "
-                            "(set YIZHAN_ADMIN_TOKEN)")
-    if credentials is None or not secrets.compare_digest(
-        credentials.credentials.encode(), settings.admin_token.encode()
-    ):
-        raise ApiError(401, "this needs the admin token: 'Authorization: Bearer <admin token>'",
-                       {"WWW-Authenticate": "Bearer"})
-
 
 @dataclass(frozen=True)
 class QueryPoint:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, Select, and_, func, literal_column, or_, sele
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from geo import hours
+from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.models import Station
 from geo.vocab import Amenity, StationStatus
 
@@ -85,9 +86,17 @@ def open_state(station: StationRecord, at: datetime, country: str) -> bool | Non
     return hours.open_at(station.opening_hours, at, station.timezone, country)
 
 
-def get(conn: Connection, station_id: int) -> StationRecord | None:
-    row = conn.execute(select(*RECORD_COLUMNS).where(T.c.id == station_id)).first()
+def get(conn: Connection, station_id: int,
+        within: Jurisdiction = EVERYWHERE) -> StationRecord | None:
+    row = conn.execute(select(*RECORD_COLUMNS)
+                       .where(T.c.id == station_id, within.location(T.c.location))).first()
     return record(row) if row else None
+
+
+def is_within(conn: Connection, station_id: int, within: Jurisdiction) -> bool:
+    """Whether the station (as stored now, in this transaction) lies in the jurisdiction."""
+    return conn.execute(select(within.location(T.c.location)).where(T.c.id == station_id)
+                        ).scalar() is True
 
 
 def search(
@@ -96,15 +105,22 @@ def search(
     amenities: list[Amenity] | None = None,
     statuses: list[StationStatus] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
+    within: Jurisdiction = EVERYWHERE,
+    verified_before: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[int, list[StationRecord]]:
-    """One page of stations ordered by id, and how many match in all."""
+    """One page of stations ordered by id, and how many match in all. `verified_before` keeps
+    the stations last verified before then, or never."""
+    conditions = [within.location(T.c.location)]
+    if verified_before is not None:
+        conditions.append(or_(T.c.last_verified_at.is_(None),
+                              T.c.last_verified_at < verified_before))
     total = conn.execute(
-        filtered(select(func.count()).select_from(T), amenities, statuses, bbox)
+        filtered(select(func.count()).select_from(T), amenities, statuses, bbox).where(*conditions)
     ).scalar_one()
     rows = conn.execute(
-        filtered(select(*RECORD_COLUMNS), amenities, statuses, bbox)
+        filtered(select(*RECORD_COLUMNS), amenities, statuses, bbox).where(*conditions)
         .order_by(T.c.id).limit(limit).offset(offset)
     )
     return total, [record(r) for r in rows]
@@ -117,15 +133,18 @@ def create(conn: Connection, columns: dict[str, Any]) -> StationRecord:
     return created
 
 
-def update(conn: Connection, station_id: int, columns: dict[str, Any]) -> StationRecord | None:
+def update(conn: Connection, station_id: int, columns: dict[str, Any],
+           within: Jurisdiction = EVERYWHERE) -> StationRecord | None:
+    """Change a station that lies `within` the jurisdiction (where it stood before the change)."""
     if columns:
         changed = conn.execute(
-            T.update().where(T.c.id == station_id)
+            T.update().where(T.c.id == station_id, within.location(T.c.location))
             .values(**columns, updated_at=func.now()).returning(T.c.id)
         ).first()
         if changed is None:
             return None
-    return get(conn, station_id)
+        return get(conn, station_id)
+    return get(conn, station_id, within)
 
 
 def upsert(conn: Connection, rows: list[dict[str, Any]]) -> tuple[int, int]:

@@ -217,8 +217,9 @@ def delete(conn: Connection, union_id: int) -> bool:
             if conn.execute(U.delete().where(U.c.id == union_id)).rowcount == 0:
                 return False
     except IntegrityError:
-        raise UnionInUseError("the union still has applications or members; forward or "
-                              "transfer them first") from None
+        raise UnionInUseError("the union still has applications, members or officer accounts; "
+                              "forward or transfer them, or move or disable the accounts, "
+                              "first") from None
     if old_area:
         workplaces.rematch_around(conn, union_id, old_area)
     return True

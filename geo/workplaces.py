@@ -15,13 +15,14 @@ from pydantic import (
     Field,
     model_validator,
 )
-from sqlalchemy import Connection, func, or_, select, text
+from sqlalchemy import ColumnElement, Connection, func, or_, select, text, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError as NumberError
 
 from geo.coverage import own_cells
 from geo.crs import Crs, to_wgs84, wgs84_ewkt
+from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.models import Workplace
 from geo.station_data import Text200, Text500, check_point_and_nulls
 from geo.unions import FALLBACK_M, NEAREST_LATERAL, best_match_ctes
@@ -99,8 +100,17 @@ def location_columns(lon: float, lat: float, crs: Crs) -> dict[str, Any]:
     return {"location": wgs84_ewkt(lon, lat), "h3_cells": own_cells(lon, lat)}
 
 
-def get(conn: Connection, workplace_id: int) -> WorkplaceRecord | None:
-    row = conn.execute(select(*COLUMNS).where(W.c.id == workplace_id)).first()
+def in_jurisdiction(within: Jurisdiction) -> ColumnElement[bool]:
+    """A workplace belongs to its employer's own union and to the area union it is matched to."""
+    if within.everything:
+        return true()
+    return within.union(W.c.own_union_id) | within.union(W.c.matched_union_id)
+
+
+def get(conn: Connection, workplace_id: int,
+        within: Jurisdiction = EVERYWHERE) -> WorkplaceRecord | None:
+    row = conn.execute(select(*COLUMNS)
+                       .where(W.c.id == workplace_id, in_jurisdiction(within))).first()
     return _record(row) if row else None
 
 
@@ -109,9 +119,10 @@ def search_external(conn: Connection, external_id: str) -> bool:
 
 
 def search(conn: Connection, *, union_id: int | None = None,
-           bbox: tuple[float, float, float, float] | None = None, limit: int = 100,
+           bbox: tuple[float, float, float, float] | None = None,
+           within: Jurisdiction = EVERYWHERE, limit: int = 100,
            offset: int = 0) -> tuple[int, list[WorkplaceRecord]]:
-    conditions = []
+    conditions = [in_jurisdiction(within)]
     if union_id is not None:
         conditions.append((W.c.matched_union_id == union_id) | (W.c.own_union_id == union_id))
     if bbox is not None:
@@ -154,13 +165,15 @@ def union_ids_for(conn: Connection, codes: set[str]) -> dict[str, int]:
     return dict(rows.all())
 
 
-def update(conn: Connection, workplace_id: int, columns: dict[str, Any]) -> bool:
-    return conn.execute(W.update().where(W.c.id == workplace_id)
+def update(conn: Connection, workplace_id: int, columns: dict[str, Any],
+           within: Jurisdiction = EVERYWHERE) -> bool:
+    return conn.execute(W.update().where(W.c.id == workplace_id, in_jurisdiction(within))
                         .values(**columns, updated_at=func.now())).rowcount > 0
 
 
-def delete(conn: Connection, workplace_id: int) -> bool:
-    return conn.execute(W.delete().where(W.c.id == workplace_id)).rowcount > 0
+def delete(conn: Connection, workplace_id: int, within: Jurisdiction = EVERYWHERE) -> bool:
+    return conn.execute(W.delete().where(W.c.id == workplace_id, in_jurisdiction(within))
+                        ).rowcount > 0
 
 
 # Set-based re-matching ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from geo.crs import Crs
+from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from membership import identity
 from membership.deadline import contact_deadline, is_overdue
 from membership.routing import WorkplaceGiven, route_to
@@ -111,9 +112,11 @@ def _record(row: Any) -> ApplicationRecord:
     return ApplicationRecord(**{n: row._mapping[n] for n in ApplicationRecord.__dataclass_fields__})
 
 
-def get(conn: Connection, application_id: int, *, lock: bool = False) -> ApplicationRecord | None:
-    """The application; `lock` holds it for a change in this transaction."""
-    query = select(*_COLUMNS).where(A.c.id == application_id)
+def get(conn: Connection, application_id: int, *, lock: bool = False,
+        within: Jurisdiction = EVERYWHERE) -> ApplicationRecord | None:
+    """The application, if it is `within` the jurisdiction; `lock` holds it for a change in this
+    transaction."""
+    query = select(*_COLUMNS).where(A.c.id == application_id, within.union(A.c.union_id))
     row = conn.execute(query.with_for_update() if lock else query).first()
     return _record(row) if row else None
 
@@ -192,11 +195,16 @@ def events(conn: Connection, application_id: int) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-def search(conn: Connection, today: date, *, union_id: int | None = None,
-           status: ApplicationStatus | None = None, overdue: bool | None = None,
-           group: OccupationGroup | None = None, limit: int = 100,
-           offset: int = 0) -> tuple[int, list[ApplicationRecord]]:
-    conditions = []
+def search(conn: Connection, today: date, *, within: Jurisdiction = EVERYWHERE,
+           union_id: int | None = None, status: ApplicationStatus | None = None,
+           overdue: bool | None = None, group: OccupationGroup | None = None,
+           submitted_from: datetime | None = None, submitted_to: datetime | None = None,
+           limit: int = 100, offset: int = 0) -> tuple[int, list[ApplicationRecord]]:
+    conditions = [within.union(A.c.union_id)]
+    if submitted_from is not None:
+        conditions.append(A.c.created_at >= submitted_from)
+    if submitted_to is not None:
+        conditions.append(A.c.created_at < submitted_to)
     if union_id is not None:
         conditions.append(A.c.union_id == union_id)
     if status is not None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, func, select
 
 from geo.crs import wgs84_ewkt
+from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from membership.routing import Route, parent_or_self
 from membership.tables import Member, Membership
 from membership.vocab import MemberStatus, RouteReason
@@ -38,10 +39,28 @@ class MemberRecord:
     updated_at: datetime
 
 
-def get(conn: Connection, member_id: int, *, lock: bool = False) -> MemberRecord | None:
-    query = select(*(M.c[n] for n in MemberRecord.__dataclass_fields__)).where(M.c.id == member_id)
+_COLUMNS = [M.c[n] for n in MemberRecord.__dataclass_fields__]
+
+
+def get(conn: Connection, member_id: int, *, lock: bool = False,
+        within: Jurisdiction = EVERYWHERE) -> MemberRecord | None:
+    query = select(*_COLUMNS).where(M.c.id == member_id, within.union(M.c.union_id))
     row = conn.execute(query.with_for_update() if lock else query).first()
     return MemberRecord(**row._mapping) if row else None
+
+
+def search(conn: Connection, within: Jurisdiction, *, union_id: int | None = None,
+           status: MemberStatus | None = None, limit: int = 100,
+           offset: int = 0) -> tuple[int, list[MemberRecord]]:
+    conditions = [within.union(M.c.union_id)]
+    if union_id is not None:
+        conditions.append(M.c.union_id == union_id)
+    if status is not None:
+        conditions.append(M.c.status == status.value)
+    total = conn.execute(select(func.count()).select_from(M).where(*conditions)).scalar_one()
+    rows = conn.execute(select(*_COLUMNS).where(*conditions).order_by(M.c.id).limit(limit)
+                        .offset(offset))
+    return total, [MemberRecord(**r._mapping) for r in rows]
 
 
 def history(conn: Connection, member_id: int) -> list[dict[str, Any]]:

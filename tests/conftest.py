@@ -16,12 +16,13 @@ from sqlalchemy import Engine, make_url, text
 from api.app import create_app
 from api.schemas import UnionFeature
 from geo.db import libpq_url, make_engine, migrate
+from officers import accounts, tokens
 from yizhan.cluster import LocalCluster
 from yizhan.settings import Settings
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 SECRET_KEY = "test-secret-key"
-ADMIN_TOKEN = "test-admin-token"
+ADMIN_PASSWORD = "test-admin-password"
 
 
 @pytest.fixture(scope="session")
@@ -53,13 +54,13 @@ def engine(database_url: str) -> Iterator[Engine]:
 def empty_db(engine: Engine) -> Engine:
     """The test database with no stations (ids start again at 1)."""
     with engine.begin() as conn:
-        conn.execute(text("TRUNCATE stations RESTART IDENTITY CASCADE"))  # and applications
+        conn.execute(text("TRUNCATE stations, rate_limit_hits RESTART IDENTITY CASCADE"))  # and applications
     return engine
 
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, admin_token=ADMIN_TOKEN, secret_key=SECRET_KEY)
+    return Settings(database_url=database_url, secret_key=SECRET_KEY)
 
 
 @pytest.fixture
@@ -68,9 +69,24 @@ def client(settings: Settings, empty_db: Engine) -> Iterator[TestClient]:
         yield client
 
 
+def bearer(engine: Engine, username: str) -> dict[str, str]:
+    """Headers with a fresh token for an existing officer (as POST /auth/token would issue)."""
+    with engine.connect() as conn:
+        officer = accounts.by_username(conn, username)
+    assert officer is not None, username
+    return {"Authorization": "Bearer " + tokens.issue(SECRET_KEY, officer.id, officer.token_version, 30)}
+
+
+@pytest.fixture(scope="session")
+def admin_account(engine: Engine) -> str:
+    with engine.begin() as conn:
+        accounts.ensure_admin(conn, "test-admin", ADMIN_PASSWORD)
+    return "test-admin"
+
+
 @pytest.fixture
-def admin() -> dict[str, str]:
-    return {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+def admin(engine: Engine, admin_account: str) -> dict[str, str]:
+    return bearer(engine, admin_account)
 
 
 def realdata(name: str) -> Path:

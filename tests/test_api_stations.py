@@ -135,11 +135,11 @@ def test_list_pages_bbox_and_total(client: TestClient, admin: dict[str, str]) ->
     assert client.get("/stations", params={"status": "removed"}).json()["total"] == 1
 
 
-def test_writes_need_the_admin_token(client: TestClient, admin: dict[str, str]) -> None:
+def test_writes_need_an_officer_login(client: TestClient, admin: dict[str, str]) -> None:
     body = {"name": "x", "lon": 121.0, "lat": 31.0}
     assert client.post("/stations", json=body).status_code == 401
     bad = client.post("/stations", json=body, headers={"Authorization": "Bearer nope"})
-    assert bad.status_code == 401 and "admin token" in bad.json()["message"]
+    assert bad.status_code == 401 and "POST /auth/token" in bad.json()["message"]
     assert client.get("/stations").json()["total"] == 0
 
 

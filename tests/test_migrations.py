@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, make_url
 
 import membership.tables  # noqa: F401  (the whole schema)
+import officers.tables  # noqa: F401
 from geo.db import alembic_config, libpq_url, make_engine, migrate
 from geo.models import Base
 

@@ -178,7 +178,7 @@ def test_invalid_area_is_repaired_and_says_so(
     assert response.json()["geometry"]["type"] == "MultiPolygon"
 
 
-def test_union_writes_need_the_admin_token(client: TestClient, tree: dict[str, int]) -> None:
+def test_union_writes_need_an_admin_login(client: TestClient, tree: dict[str, int]) -> None:
     assert client.post("/unions", json={"code": "X", "name": "x", "level": "grid"}).status_code == 401
     assert client.delete(f"/unions/{tree['K1']}").status_code == 401
 

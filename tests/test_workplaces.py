@@ -101,7 +101,7 @@ def test_bad_workplaces(client: TestClient, admin: dict[str, str], tree: dict[st
     assert response.status_code == status and hint in response.json()["message"], response.text
 
 
-def test_workplaces_need_the_admin_token(client: TestClient, tree: dict[str, int]) -> None:
+def test_workplaces_need_an_officer_login(client: TestClient, tree: dict[str, int]) -> None:
     assert client.get("/workplaces").status_code == 401
     assert client.get("/workplaces/1").status_code == 401
 

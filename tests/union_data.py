@@ -18,6 +18,7 @@ def clear(engine: Engine) -> None:
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM applications"))
         conn.execute(text("DELETE FROM members"))
+        conn.execute(text("DELETE FROM officers WHERE union_id IS NOT NULL"))
         conn.execute(text("UPDATE stations SET union_id = NULL"))
         conn.execute(text("DELETE FROM workplaces"))
         conn.execute(text("DELETE FROM union_cells"))

@@ -13,6 +13,7 @@ import typer
 from geo.crs import Crs
 from geo.vocab import UnionLevel
 from yizhan.cluster import ClusterError, LocalCluster
+from yizhan.officers_cli import officers_app
 from yizhan.settings import Settings
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ app.add_typer(seed_app, name="seed")
 unions_app = typer.Typer(help="Area unions.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(unions_app, name="unions")
+app.add_typer(officers_app, name="officers")
 
 
 def _cluster(settings: Settings) -> LocalCluster | None:
@@ -232,6 +234,19 @@ def _local_secret(settings: Settings, name: str, variable: str) -> Path:
     return path
 
 
+def _local_admin(settings: Settings) -> Path:
+    """The local set-up's admin account, its password kept beside the cluster."""
+    from geo.db import make_engine
+    from officers import accounts
+
+    path = _local_secret(settings, "admin-password", "YIZHAN_LOCAL_ADMIN_PASSWORD")
+    engine = make_engine(settings.resolved_database_url(), pool_size=1)
+    with engine.begin() as conn:
+        accounts.ensure_admin(conn, "admin", path.read_text().strip())
+    engine.dispose()
+    return path
+
+
 @app.command("serve")
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
@@ -243,11 +258,10 @@ def serve(
 
     settings = Settings()
     if not settings.database_url:  # the local set-up keeps its secrets beside its cluster
-        if not settings.admin_token:
-            token_file = _local_secret(settings, "admin-token", "YIZHAN_ADMIN_TOKEN")
-            typer.echo(f"Admin token (writes, workplaces): in {token_file}")
         if not settings.secret_key:
             _local_secret(settings, "secret-key", "YIZHAN_SECRET_KEY")
+        password_file = _local_admin(settings)
+        typer.echo(f"Admin login: admin, password in {password_file} (POST /auth/token)")
     host = host or settings.host
     port = port or settings.port
     base = settings.public_url or f"http://{host}:{port}"

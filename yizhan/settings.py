@@ -19,7 +19,6 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=PROJECT_ROOT / ".yizhan", description="Local cluster and state.")
     pg_port: int | None = Field(default=None, description="Port of the project-local cluster.")
-    admin_token: str | None = Field(default=None, description="Bearer token for station writes.")
     secret_key: str | None = Field(
         default=None, description="Keys the hashes of ID numbers and the applicants' status "
                                   "links; must stay the same for the life of the data.")
@@ -31,6 +30,10 @@ class Settings(BaseSettings):
     tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tiles_attribution: str = "&copy; OpenStreetMap contributors"
     pool_size: int = 10
+    token_minutes: int = Field(default=30, ge=1, le=24 * 60,
+                               description="Lifetime of an officer's bearer token.")
+    stale_after_days: int = Field(default=90, ge=1, description="A station not verified for "
+                                  "this long is flagged as stale.")
 
     def resolved_database_url(self) -> str:
         """The database to use: the configured one, else the local cluster's (which must be up)."""

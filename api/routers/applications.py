@@ -1,10 +1,11 @@
 """Join applications: a worker applies (public); the applicant follows it with the secret status
-link; the routed union works it (admin token until officer accounts exist)."""
+link; the officers of the routed union's jurisdiction work it. Every read of personal data and
+every change is audited."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -12,15 +13,13 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Resp
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
+from api.auth import ActorDep, OfficerDep, optional_officer, public_actor
 from api.deps import (
     EngineDep,
     PageLimit,
     PageOffset,
-    ReadEngineDep,
     SecretKeyDep,
     SettingsDep,
-    is_admin,
-    require_admin,
 )
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
@@ -38,10 +37,12 @@ from membership.applications import (
 )
 from membership.routing import NotRoutable
 from membership.vocab import ApplicationStatus, OccupationGroup
+from officers import audit
+from officers.accounts import OfficerRecord
+from officers.audit import Actor
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/applications", tags=["applications"])
-Admin = [Depends(require_admin)]
 ApplicationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Application id")]
 IdempotencyKeyHeader = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=8, max_length=200,
@@ -74,7 +75,9 @@ def _status_url(request: Request, settings: Settings, app: ApplicationRecord) ->
 
 @router.post("", status_code=201)
 def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: SecretKeyDep,
-          body: NewApplication, idempotency_key: IdempotencyKeyHeader = None) -> Response:
+          body: NewApplication,
+          applicant: Annotated[Actor, Depends(public_actor("applicant"))],
+          idempotency_key: IdempotencyKeyHeader = None) -> Response:
     """Apply to join the union that covers your workplace. Your employer is never told."""
     day = today(settings)
     try:
@@ -83,6 +86,8 @@ def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: Se
                                                            idempotency_key)
             app = applications.get(conn, application_id)
             assert app is not None
+            if not replayed:
+                audit.record(conn, applicant, "submit", "application", app.id, app.union_id)
             answer = {**_common(conn, app, day), "status_url": _status_url(request, settings, app)}
     except (ApplicationRefused, NotRoutable) as exc:
         raise ApiError(422, str(exc)) from None
@@ -95,24 +100,33 @@ def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: Se
 
 
 @router.get("/{application_id}")
-def read(engine: ReadEngineDep, settings: SettingsDep, application_id: ApplicationId,
-         admin: Annotated[bool, Depends(is_admin)],
+def read(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId,
+         officer: Annotated[OfficerRecord | None, Depends(optional_officer)],
+         applicant: Annotated[Actor, Depends(public_actor("applicant"))],
          token: Annotated[str | None, Query(max_length=64, description="From the status link")]
          = None) -> Response:
-    """With the status link's token: the applicant's own view. With the admin token: the full
-    record for the union that handles it, with its history."""
-    if not admin and token is None:
-        raise ApiError(401, "give the token from your status link (?token=…), or the admin "
-                            "token", {"WWW-Authenticate": "Bearer"})
+    """With the status link's token: the applicant's own view. With an officer's login: the
+    full record, with its history, if the application lies in the officer's jurisdiction."""
+    if officer is None and token is None:
+        raise ApiError(401, "give the token from your status link (?token=…), or log in as an "
+                            "officer", {"WWW-Authenticate": "Bearer"})
     day = today(settings)
-    with engine.connect() as conn:
-        app = applications.get(conn, application_id)
-        if app is None or not (admin or identity.token_matches(
-                settings.secret_key or "", app.id, app.token_salt, token or "")):
-            raise NotFound("application", application_id)  # a wrong token learns nothing
+    with engine.begin() as conn:
+        if officer is not None:
+            app = applications.get(conn, application_id, within=officer.jurisdiction)
+        else:
+            app = applications.get(conn, application_id)
+            if app is not None and not identity.token_matches(
+                    settings.secret_key or "", app.id, app.token_salt, token or ""):
+                app = None  # a wrong token learns nothing
+        if app is None:
+            raise NotFound("application", application_id)
+        who = applicant if officer is None else Actor(officer.username, officer.id, applicant.ip,
+                                                      applicant.user_agent)
+        audit.record(conn, who, "read", "application", app.id, app.union_id)
         history = applications.events(conn, app.id)
         body = _common(conn, app, day)
-        if admin:
+        if officer is not None:
             body |= _details(app, masked=False) | {"events": history}
         else:
             body |= {"name": app.name, "phone": identity.mask_phone(app.phone),
@@ -133,23 +147,39 @@ def _details(app: ApplicationRecord, *, masked: bool) -> dict[str, Any]:
             "station_id": app.station_id, "member_id": app.member_id}
 
 
-@router.get("", dependencies=Admin)
+@router.get("")
 def list_applications(
-    engine: ReadEngineDep, settings: SettingsDep,
+    engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor: ActorDep,
     union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
     status: ApplicationStatus | None = None,
     overdue: Annotated[bool | None, Query(description="Open and past the contact deadline")]
     = None,
     group: OccupationGroup | None = None,
+    submitted_from: Annotated[date | None, Query(description="Submitted on or after this day "
+                                                             "(local time)")] = None,
+    submitted_to: Annotated[date | None, Query(description="Submitted on or before this day "
+                                                           "(local time)")] = None,
     limit: PageLimit = 100, offset: PageOffset = 0,
 ) -> Response:
-    """A union's queue (admin): phone numbers masked; the full record is on the detail view."""
+    """The queue of the officer's jurisdiction: phone numbers masked; the full record is on the
+    detail view."""
+    if submitted_from and submitted_to and submitted_from > submitted_to:
+        raise ApiError(422, "query parameter 'submitted_from' must not be after 'submitted_to'")
     day = today(settings)
-    with engine.connect() as conn:
-        total, rows = applications.search(conn, day, union_id=union_id, status=status,
-                                          overdue=overdue, group=group, limit=limit,
-                                          offset=offset)
+    zone = ZoneInfo(settings.timezone)
+
+    def start(d: date | None) -> datetime | None:
+        return datetime.combine(d, time(), zone) if d else None
+
+    with engine.begin() as conn:
+        total, rows = applications.search(
+            conn, day, within=officer.jurisdiction, union_id=union_id, status=status,
+            overdue=overdue, group=group, submitted_from=start(submitted_from),
+            submitted_to=start(submitted_to + timedelta(days=1) if submitted_to else None),
+            limit=limit, offset=offset)
         items = [_common(conn, a, day) | _details(a, masked=True) for a in rows]
+        audit.record(conn, actor, "list", "application", None, officer.union_id,
+                     {"ids": [a.id for a in rows]})
     return json_response({"total": total, "limit": limit, "offset": offset,
                           "applications": items})
 
@@ -174,15 +204,17 @@ class Forward(BaseModel):
     reason: Text500 = Field(description="Why it goes there; kept in the history")
 
 
-def _act(engine: Engine, settings: Settings, application_id: int,
+def _act(engine: Engine, settings: Settings, officer: OfficerRecord, actor: Actor,
+         application_id: int, action: str,
          change: Callable[[Connection, ApplicationRecord], object]) -> Response:
     day = today(settings)
     try:
         with engine.begin() as conn:
-            app = applications.get(conn, application_id, lock=True)
+            app = applications.get(conn, application_id, lock=True, within=officer.jurisdiction)
             if app is None:
                 raise NotFound("application", application_id)
             change(conn, app)
+            audit.record(conn, actor, action, "application", app.id, app.union_id)
             app = applications.get(conn, application_id)
             assert app is not None
             body = _common(conn, app, day) | _details(app, masked=False) | {
@@ -192,39 +224,40 @@ def _act(engine: Engine, settings: Settings, application_id: int,
     return json_response(body)
 
 
-ACTOR = "admin"  # officer accounts (the next issue) will name the person
-
-
-@router.post("/{application_id}/contact", dependencies=Admin)
-def mark_contacted(engine: EngineDep, settings: SettingsDep,
-                   application_id: ApplicationId, body: OptionalNote = None) -> Response:
+@router.post("/{application_id}/contact")
+def mark_contacted(engine: EngineDep, settings: SettingsDep, officer: OfficerDep,
+                   actor: ActorDep, application_id: ApplicationId,
+                   body: OptionalNote = None) -> Response:
     """The union has contacted the applicant."""
-    return _act(engine, settings, application_id,
-                lambda conn, app: applications.contact(conn, app, ACTOR, body and body.note))
+    return _act(engine, settings, officer, actor, application_id, "contact",
+                lambda conn, app: applications.contact(conn, app, actor.name,
+                                                       body and body.note))
 
 
-@router.post("/{application_id}/approve", dependencies=Admin)
-def approve(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId,
-            body: OptionalNote = None) -> Response:
+@router.post("/{application_id}/approve")
+def approve(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor: ActorDep,
+            application_id: ApplicationId, body: OptionalNote = None) -> Response:
     """Approve: the applicant becomes a member with a member number."""
-    return _act(engine, settings, application_id,
-                lambda conn, app: applications.approve(conn, app, ACTOR, body and body.note))
+    return _act(engine, settings, officer, actor, application_id, "approve",
+                lambda conn, app: applications.approve(conn, app, actor.name,
+                                                       body and body.note))
 
 
-@router.post("/{application_id}/reject", dependencies=Admin)
-def reject(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId,
-           body: Reason) -> Response:
-    return _act(engine, settings, application_id,
-                lambda conn, app: applications.reject(conn, app, ACTOR, body.reason))
+@router.post("/{application_id}/reject")
+def reject(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor: ActorDep,
+           application_id: ApplicationId, body: Reason) -> Response:
+    return _act(engine, settings, officer, actor, application_id, "reject",
+                lambda conn, app: applications.reject(conn, app, actor.name, body.reason))
 
 
-@router.post("/{application_id}/forward", dependencies=Admin)
-def forward(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId,
-            body: Forward) -> Response:
-    """Send to another union, with a reason; the contact deadline does not change."""
+@router.post("/{application_id}/forward")
+def forward(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor: ActorDep,
+            application_id: ApplicationId, body: Forward) -> Response:
+    """Send to another union (anywhere: that is the point), with a reason; the contact deadline
+    does not change. It then leaves this officer's queue unless that union is in it too."""
     def change(conn: Connection, app: ApplicationRecord) -> None:
         target = unions.by_code(conn, body.to_union_code)
         if target is None:
             raise ApiError(422, f"to_union_code {body.to_union_code!r}: no such union")
-        applications.forward(conn, app, ACTOR, target.id, body.reason)
-    return _act(engine, settings, application_id, change)
+        applications.forward(conn, app, actor.name, target.id, body.reason)
+    return _act(engine, settings, officer, actor, application_id, "forward", change)

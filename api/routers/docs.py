@@ -35,6 +35,8 @@ def index() -> dict[str, Any]:
         "match": "/unions/match?lat=31.2335&lon=121.4751",
         "join_form": "/join?station=1",
         "apply": "POST /applications",
-        "workplaces": "/workplaces (admin token)",
-        "applications": "/applications (admin token)",
+        "login": "POST /auth/token (officers)",
+        "dashboard": "/officer/dashboard (officer login)",
+        "applications": "/applications (officer login)",
+        "workplaces": "/workplaces (officer login)",
     }

@@ -1,14 +1,15 @@
-"""Members and membership transfers (admin token until officer accounts exist)."""
+"""Members and membership transfers, for the officers of the member's union's jurisdiction."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import Connection
 
-from api.deps import EngineDep, ReadEngineDep, require_admin
+from api.auth import ActorDep, OfficerDep
+from api.deps import EngineDep, PageLimit, PageOffset
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
 from api.routers.unions import brief
@@ -17,8 +18,10 @@ from geo.crs import Crs
 from membership import identity, members
 from membership.members import MemberRecord
 from membership.routing import NotRoutable, WorkplaceGiven, route_to
+from membership.vocab import MemberStatus
+from officers import audit
 
-router = APIRouter(prefix="/members", tags=["members"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/members", tags=["members"])
 MemberId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Member id")]
 
 
@@ -40,17 +43,37 @@ class Transfer(BaseModel):
         return self
 
 
+def _brief(m: MemberRecord, union: Any) -> dict[str, Any]:
+    return {"id": m.id, "member_no": m.member_no, "name": m.name,
+            "phone": identity.mask_phone(m.phone), "id_number": m.id_masked,
+            "occupation_group": m.occupation_group, "status": m.status, "union": brief(union),
+            "workplace": {"id": m.workplace_id, "name": m.workplace_name,
+                          "address": m.workplace_address},
+            "joined_at": m.joined_at}
+
+
+@router.get("")
+def list_members(engine: EngineDep, officer: OfficerDep, actor: ActorDep,
+                 union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+                 status: MemberStatus | None = None,
+                 limit: PageLimit = 100, offset: PageOffset = 0) -> Response:
+    """The members of the officer's jurisdiction, phone numbers masked."""
+    with engine.begin() as conn:
+        total, rows = members.search(conn, officer.jurisdiction, union_id=union_id,
+                                     status=status, limit=limit, offset=offset)
+        known = unions.records(conn, sorted({m.union_id for m in rows}))
+        audit.record(conn, actor, "list", "member", None, officer.union_id,
+                     {"ids": [m.id for m in rows]})
+        return json_response({"total": total, "limit": limit, "offset": offset,
+                              "members": [_brief(m, known[m.union_id]) for m in rows]})
+
+
 def _out(conn: Connection, m: MemberRecord) -> dict[str, Any]:
     u = unions.get(conn, m.union_id)
     assert u is not None
     history = members.history(conn, m.id)
     chain = unions.records(conn, sorted({h["union_id"] for h in history}))
-    return {"id": m.id, "member_no": m.member_no, "name": m.name,
-            "phone": identity.mask_phone(m.phone), "id_number": m.id_masked,
-            "occupation_group": m.occupation_group, "status": m.status, "union": brief(u),
-            "workplace": {"id": m.workplace_id, "name": m.workplace_name,
-                          "address": m.workplace_address},
-            "joined_at": m.joined_at,
+    return {**_brief(m, u), "phone": m.phone,
             "memberships": [{"union": brief(chain[h["union_id"]]), "reason": h["reason"],
                              "started_at": h["started_at"],
                              "ended_at": h["ended_at"]}
@@ -58,23 +81,28 @@ def _out(conn: Connection, m: MemberRecord) -> dict[str, Any]:
 
 
 @router.get("/{member_id}")
-def read_member(engine: ReadEngineDep, member_id: MemberId) -> Response:
-    """A member with the history of their memberships."""
-    with engine.connect() as conn:
-        m = members.get(conn, member_id)
+def read_member(engine: EngineDep, officer: OfficerDep, actor: ActorDep,
+                member_id: MemberId) -> Response:
+    """A member with the full phone number and the history of their memberships."""
+    with engine.begin() as conn:
+        m = members.get(conn, member_id, within=officer.jurisdiction)
         if m is None:
             raise NotFound("member", member_id)
+        audit.record(conn, actor, "read", "member", m.id, m.union_id)
         return json_response(_out(conn, m))
 
 
 @router.post("/{member_id}/transfer")
-def transfer(engine: EngineDep, member_id: MemberId, body: Transfer) -> Response:
+def transfer(engine: EngineDep, officer: OfficerDep, actor: ActorDep, member_id: MemberId,
+             body: Transfer) -> Response:
     """Move a membership to the union covering a new workplace, or, between jobs, to the union
     one level above the old one. The history keeps every move."""
     with engine.begin() as conn:
-        m = members.get(conn, member_id, lock=True)
+        m = members.get(conn, member_id, lock=True, within=officer.jurisdiction)
         if m is None:
             raise NotFound("member", member_id)
+        audit.record(conn, actor, "transfer", "member", m.id, m.union_id,
+                     {"left_job": body.left_job})
         if body.left_job:
             members.left_job(conn, m)
         else:

@@ -1,4 +1,5 @@
-"""Stations: nearest lookup, listing, and admin writes. Parse, call the core, shape the answer.
+"""Stations: nearest lookup and listing for everyone; writes by the officers whose jurisdiction
+covers the station. Parse, call the core, shape the answer.
 
 Each endpoint opens its own connection (a transaction for writes) rather than taking one from a
 generator dependency: that saves two thread-pool hops per request."""
@@ -9,8 +10,9 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func
 
+from api.auth import ActorDep, OfficerDep
 from api.deps import (
     EngineDep,
     NearestParams,
@@ -21,22 +23,23 @@ from api.deps import (
     generated_external_id,
     nearest_params,
     parse_bbox,
-    require_admin,
 )
-from api.errors import NotFound
+from api.errors import ApiError, NotFound
 from api.geojson import geojson_response, near_feature, station_feature_at
 from api.schemas import NearestCollection, StationFeature, StationPage
-from geo import stations
+from geo import stations, unions
 from geo.crs import Crs
 from geo.nearest import nearest
 from geo.station_data import NewStation, StationFields
 from geo.stations import StationRecord
 from geo.vocab import Amenity, StationStatus
+from officers import audit
+from officers.accounts import OfficerRecord
+from officers.audit import Actor
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/stations", tags=["stations"])
 StationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Station id")]
-Admin = [Depends(require_admin)]
 
 
 def find_nearest(conn: Connection, params: NearestParams, country: str) -> list[Any]:
@@ -105,42 +108,73 @@ def get_station(engine: ReadEngineDep, settings: SettingsDep, station_id: Statio
     return _station_response(station, station_id, settings)
 
 
-@router.post("", response_model=StationFeature, status_code=201, dependencies=Admin)
-def create_station(
-    engine: EngineDep,
-    settings: SettingsDep,
-    body: NewStation,
-    crs: Annotated[Crs, Query(description="Coordinate system of lon/lat in the body.")]
-    = Crs.WGS84,
-) -> Response:
-    """Create a station (admin). Without an external_id one is generated."""
+BodyCrs = Annotated[Crs, Query(description="Coordinate system of lon/lat in the body.")]
+OUTSIDE = ("the station would lie outside your jurisdiction (no area of your union or of a union "
+           "below it covers the point); an officer whose area covers it, or an admin, can")
+
+
+def station_union(conn: Connection, station: StationRecord) -> int | None:
+    """The most specific area union covering the station: whose officers see its audit trail."""
+    match = unions.match_best(conn, [(station.lon, station.lat)], fallback_m=0)[0]
+    return match.union.id if match.union else None
+
+
+def _write(conn: Connection, officer: OfficerRecord, actor: Actor, action: str,
+           station_id: int, columns: dict[str, Any]) -> StationRecord:
+    """Change a station of the officer's jurisdiction; it must stay inside it. An error raised
+    here rolls the whole transaction back."""
+    station = stations.update(conn, station_id, columns, officer.jurisdiction)
+    if station is None:
+        raise NotFound("station", station_id)
+    if "location" in columns and not stations.is_within(conn, station_id, officer.jurisdiction):
+        raise ApiError(422, f"{OUTSIDE} move it there")
+    audit.record(conn, actor, action, "station", station_id, station_union(conn, station),
+                 {"fields": sorted(k for k in columns if k != "h3_r10")})
+    return station
+
+
+@router.post("", response_model=StationFeature, status_code=201)
+def create_station(engine: EngineDep, settings: SettingsDep, officer: OfficerDep,
+                   actor: ActorDep, body: NewStation, crs: BodyCrs = Crs.WGS84) -> Response:
+    """Create a station inside your jurisdiction. Without an external_id one is generated."""
     columns = body.columns(crs, only_set=False)
     columns["external_id"] = columns["external_id"] or generated_external_id()
     with engine.begin() as conn:
         station = stations.create(conn, columns)
+        if not stations.is_within(conn, station.id, officer.jurisdiction):
+            raise ApiError(422, f"{OUTSIDE} create it")
+        audit.record(conn, actor, "create", "station", station.id, station_union(conn, station))
     return _station_response(station, station.id, settings, status_code=201)
 
 
-@router.patch("/{station_id}", response_model=StationFeature, dependencies=Admin)
-def update_station(
-    engine: EngineDep,
-    settings: SettingsDep,
-    station_id: StationId,
-    body: StationFields,
-    crs: Annotated[Crs, Query(description="Coordinate system of lon/lat in the body.")]
-    = Crs.WGS84,
-) -> Response:
-    """Change some fields of a station (admin); fields left out keep their values."""
+@router.patch("/{station_id}", response_model=StationFeature)
+def update_station(engine: EngineDep, settings: SettingsDep, officer: OfficerDep,
+                   actor: ActorDep, station_id: StationId, body: StationFields,
+                   crs: BodyCrs = Crs.WGS84) -> Response:
+    """Change some fields (status, hours, amenities…) of a station in your jurisdiction; fields
+    left out keep their values."""
     with engine.begin() as conn:
-        station = stations.update(conn, station_id, body.columns(crs))
+        station = _write(conn, officer, actor, "update", station_id, body.columns(crs))
     return _station_response(station, station_id, settings)
 
 
-@router.delete("/{station_id}", response_model=StationFeature, dependencies=Admin)
-def retire_station(engine: EngineDep, settings: SettingsDep, station_id: StationId) -> Response:
-    """Retire a station (admin): its status becomes `removed`; the record is kept."""
+@router.post("/{station_id}/verify", response_model=StationFeature)
+def verify_station(engine: EngineDep, settings: SettingsDep, officer: OfficerDep,
+                   actor: ActorDep, station_id: StationId) -> Response:
+    """Record that an officer checked the station on site just now (it is no longer stale)."""
     with engine.begin() as conn:
-        station = stations.update(conn, station_id, {"status": StationStatus.REMOVED.value})
+        station = _write(conn, officer, actor, "verify", station_id,
+                         {"last_verified_at": func.now()})
+    return _station_response(station, station_id, settings)
+
+
+@router.delete("/{station_id}", response_model=StationFeature)
+def retire_station(engine: EngineDep, settings: SettingsDep, officer: OfficerDep,
+                   actor: ActorDep, station_id: StationId) -> Response:
+    """Retire a station: its status becomes `removed`; the record is kept."""
+    with engine.begin() as conn:
+        station = _write(conn, officer, actor, "retire", station_id,
+                         {"status": StationStatus.REMOVED.value})
     return _station_response(station, station_id, settings)
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from shapely.geometry import shape
 
+from api.auth import AdminActorDep
 from api.deps import (
     EngineDep,
     PageLimit,
@@ -16,7 +17,6 @@ from api.deps import (
     QueryPoint,
     ReadEngineDep,
     query_point,
-    require_admin,
 )
 from api.errors import ApiError, BadParameter, NotFound
 from api.geojson import json_response
@@ -34,10 +34,11 @@ from geo.areas import AreaError, CleanArea, clean_area, parse_crs
 from geo.crs import Crs, to_wgs84
 from geo.unions import FALLBACK_M, Match, UnionData, UnionRecord, UnionTreeError
 from geo.vocab import UnionLevel
+from officers import audit
+from officers.audit import Actor
 
 router = APIRouter(prefix="/unions", tags=["unions"])
 UnionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Union id")]
-Admin = [Depends(require_admin)]
 TIE_RULE = ("among unions of the matched level: a point inside beats a point on the border, "
             "then the smaller area, then the lower code")
 AreaCrs = Annotated[str, Query(description="CRS of the area: wgs84, gcj02, bd09 or EPSG:<code>")]
@@ -98,10 +99,12 @@ def _area(geojson: dict[str, Any] | None, crs_text: str) -> CleanArea | None:
         raise BadParameter("body", "area", str(exc)) from None
 
 
-def _save(engine: Any, data: UnionData, status_code: int) -> Response:
+def _save(engine: Any, actor: Actor, data: UnionData, status_code: int) -> Response:
     try:
         with engine.begin() as conn:
             saved, _ = unions.save(conn, data)
+            audit.record(conn, actor, "create" if status_code == 201 else "update", "union",
+                         saved.id, saved.id, {"code": saved.code})
             feature = _feature(conn, saved)
     except UnionTreeError as exc:
         raise ApiError(409, str(exc)) from None
@@ -233,19 +236,20 @@ def get_ancestors(engine: ReadEngineDep, union_id: UnionId) -> Response:
         return json_response([union_out(a) for a in unions.ancestors(conn, u)])
 
 
-@router.post("", response_model=UnionFeature, status_code=201, dependencies=Admin)
-def create_union(engine: EngineDep, body: UnionIn, crs: AreaCrs = "wgs84") -> Response:
+@router.post("", response_model=UnionFeature, status_code=201)
+def create_union(engine: EngineDep, actor: AdminActorDep, body: UnionIn,
+                 crs: AreaCrs = "wgs84") -> Response:
     """Create a union (admin); with an area, its H3 coverage is built in the same transaction."""
     with engine.connect() as conn:
         if unions.by_code(conn, body.code):
             raise ApiError(409, f"a union with code {body.code!r} exists; PATCH it instead")
     data = UnionData(body.code, body.name, body.level, body.parent_code, _area(body.area, crs),
                      body.contact_address, body.contact_phone, body.area_effective_at)
-    return _save(engine, data, 201)
+    return _save(engine, actor, data, 201)
 
 
-@router.patch("/{union_id}", response_model=UnionFeature, dependencies=Admin)
-def update_union(engine: EngineDep, union_id: UnionId, body: UnionPatch,
+@router.patch("/{union_id}", response_model=UnionFeature)
+def update_union(engine: EngineDep, actor: AdminActorDep, union_id: UnionId, body: UnionPatch,
                  crs: AreaCrs = "wgs84") -> Response:
     """Change some fields (admin). A new area rebuilds the coverage in the same transaction."""
     with engine.connect() as conn:
@@ -262,16 +266,17 @@ def update_union(engine: EngineDep, union_id: UnionId, body: UnionPatch,
         body.contact_phone if "contact_phone" in given else u.contact_phone,
         body.area_effective_at if "area_effective_at" in given else u.area_effective_at,
     )
-    return _save(engine, data, 200)
+    return _save(engine, actor, data, 200)
 
 
-@router.delete("/{union_id}", status_code=204, dependencies=Admin)
-def delete_union(engine: EngineDep, union_id: UnionId) -> Response:
+@router.delete("/{union_id}", status_code=204)
+def delete_union(engine: EngineDep, actor: AdminActorDep, union_id: UnionId) -> Response:
     """Delete a union without children (admin); its coverage goes with it."""
     try:
         with engine.begin() as conn:
             if not unions.delete(conn, union_id):
                 raise NotFound("union", union_id)
+            audit.record(conn, actor, "delete", "union", union_id)
     except UnionTreeError as exc:
         raise ApiError(409, str(exc)) from None
     return Response(status_code=204)

@@ -1,5 +1,5 @@
-"""Workplaces (admin token until officer accounts exist): each kept matched to the area union
-that covers it; an employer's own union takes precedence."""
+"""Workplaces, for the officers of their union's jurisdiction: each kept matched to the area
+union that covers it; an employer's own union takes precedence."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection
 
+from api.auth import ActorDep, OfficerDep
 from api.deps import (
     EngineDep,
     PageLimit,
@@ -17,7 +18,6 @@ from api.deps import (
     ReadEngineDep,
     generated_external_id,
     parse_bbox,
-    require_admin,
 )
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
@@ -26,8 +26,11 @@ from api.schemas import UnionBrief
 from geo import unions, workplaces
 from geo.crs import Crs
 from geo.workplaces import NewWorkplace, WorkplaceFields, WorkplaceRecord
+from officers import audit
+from officers.accounts import OfficerRecord
+from officers.audit import Actor
 
-router = APIRouter(prefix="/workplaces", tags=["workplaces"], dependencies=[Depends(require_admin)])
+router = APIRouter(prefix="/workplaces", tags=["workplaces"])
 WorkplaceId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Workplace id")]
 PointCrs = Annotated[Crs, Query(description="Coordinate system of lon/lat in the body.")]
 
@@ -85,6 +88,7 @@ def _out_all(conn: Connection, rows: list[WorkplaceRecord]) -> list[dict[str, An
 @router.get("", response_model=WorkplaceList)
 def list_workplaces(
     engine: ReadEngineDep,
+    officer: OfficerDep,
     bbox: Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)],
     union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1,
                                           description="Matched to, or owned by, this union")]
@@ -94,22 +98,24 @@ def list_workplaces(
 ) -> Response:
     with engine.connect() as conn:
         total, rows = workplaces.search(conn, union_id=union_id, bbox=bbox, limit=limit,
-                                        offset=offset)
+                                        offset=offset, within=officer.jurisdiction)
         return json_response({"total": total, "limit": limit, "offset": offset,
                               "workplaces": _out_all(conn, rows)})
 
 
 @router.get("/{workplace_id}", response_model=WorkplaceOut)
-def get_workplace(engine: ReadEngineDep, workplace_id: WorkplaceId) -> Response:
+def get_workplace(engine: ReadEngineDep, officer: OfficerDep,
+                  workplace_id: WorkplaceId) -> Response:
     with engine.connect() as conn:
-        w = workplaces.get(conn, workplace_id)
+        w = workplaces.get(conn, workplace_id, officer.jurisdiction)
         if w is None:
             raise NotFound("workplace", workplace_id)
         return json_response(_out_all(conn, [w])[0])
 
 
-def _write(engine: Any, workplace_id: int | None, data: WorkplaceFields, crs: Crs,
-           status_code: int) -> Response:
+def _write(engine: Any, officer: OfficerRecord, actor: Actor, workplace_id: int | None,
+           data: WorkplaceFields, crs: Crs, status_code: int) -> Response:
+    within = officer.jurisdiction
     with engine.begin() as conn:
         codes = {data.own_union_code} if data.own_union_code else set()
         try:
@@ -122,31 +128,41 @@ def _write(engine: Any, workplace_id: int | None, data: WorkplaceFields, crs: Cr
             if workplaces.search_external(conn, columns["external_id"]):
                 raise ApiError(409, "a workplace with this external_id already exists")
             ((workplace_id, _),) = workplaces.upsert(conn, [columns])
-        elif not workplaces.update(conn, workplace_id, columns):
+        elif not workplaces.update(conn, workplace_id, columns, within):
             raise NotFound("workplace", workplace_id)
         workplaces.rematch_ids(conn, [workplace_id])
-        w = workplaces.get(conn, workplace_id)
-        assert w is not None
+        w = workplaces.get(conn, workplace_id, within)
+        if w is None:  # raised inside the transaction: nothing is written
+            raise ApiError(422, "the workplace would lie outside your jurisdiction (its union "
+                                "would be neither your union nor one below it); an officer of "
+                                "a union covering both places, or an admin, can make this change")
+        audit.record(conn, actor, "create" if status_code == 201 else "update", "workplace",
+                     w.id, w.own_union_id or w.matched_union_id,
+                     {"fields": sorted(data.model_fields_set)})
         return json_response(_out_all(conn, [w])[0], status_code)
 
 
 @router.post("", response_model=WorkplaceOut, status_code=201)
-def create_workplace(engine: EngineDep, body: NewWorkplace,
+def create_workplace(engine: EngineDep, officer: OfficerDep, actor: ActorDep, body: NewWorkplace,
                      crs: PointCrs = Crs.WGS84) -> Response:
     """Create a workplace; it is matched to its area union at once."""
-    return _write(engine, None, body, crs, 201)
+    return _write(engine, officer, actor, None, body, crs, 201)
 
 
 @router.patch("/{workplace_id}", response_model=WorkplaceOut)
-def update_workplace(engine: EngineDep, workplace_id: WorkplaceId, body: WorkplaceFields,
+def update_workplace(engine: EngineDep, officer: OfficerDep, actor: ActorDep,
+                     workplace_id: WorkplaceId, body: WorkplaceFields,
                      crs: PointCrs = Crs.WGS84) -> Response:
-    """Change some fields; a new location re-matches the workplace."""
-    return _write(engine, workplace_id, body, crs, 200)
+    """Change some fields; a corrected location re-matches the workplace."""
+    return _write(engine, officer, actor, workplace_id, body, crs, 200)
 
 
 @router.delete("/{workplace_id}", status_code=204)
-def delete_workplace(engine: EngineDep, workplace_id: WorkplaceId) -> Response:
+def delete_workplace(engine: EngineDep, officer: OfficerDep, actor: ActorDep,
+                     workplace_id: WorkplaceId) -> Response:
     with engine.begin() as conn:
-        if not workplaces.delete(conn, workplace_id):
+        w = workplaces.get(conn, workplace_id, officer.jurisdiction)
+        if w is None or not workplaces.delete(conn, workplace_id, officer.jurisdiction):
             raise NotFound("workplace", workplace_id)
+        audit.record(conn, actor, "delete", "workplace", w.id, w.own_union_id or w.matched_union_id)
     return Response(status_code=204)

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import membership.tables  # noqa: F401  (their tables belong to the same schema)
+import officers.tables  # noqa: F401
 from geo.models import Base
 
 config = context.config

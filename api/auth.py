@@ -1,0 +1,91 @@
+"""Officer authentication (OAuth2 password flow, bearer tokens) and who is acting, for the
+audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from api.deps import ReadEngineDep, SecretKeyDep
+from api.errors import ApiError
+from officers import accounts, tokens
+from officers.accounts import OfficerRecord
+from officers.audit import Actor
+from officers.vocab import Role
+
+_oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False,
+                               description="An officer's token from POST /auth/token")
+_LOGIN = "log in as an officer: POST /auth/token (username, password), then send " \
+         "'Authorization: Bearer <access_token>'"
+
+
+def _unauthorised(message: str) -> ApiError:
+    return ApiError(401, message, {"WWW-Authenticate": "Bearer"})
+
+
+def optional_officer(engine: ReadEngineDep, secret: SecretKeyDep,
+                     token: Annotated[str | None, Depends(_oauth2)]) -> OfficerRecord | None:
+    """The officer of the bearer token; None without one; 401 for a bad or revoked one."""
+    if token is None:
+        return None
+    try:
+        claims = tokens.read(secret, token)
+    except tokens.BadToken as exc:
+        raise _unauthorised(f"{exc}; {_LOGIN}") from None
+    with engine.connect() as conn:
+        officer = accounts.active(conn, claims.officer_id, claims.version)
+    if officer is None:
+        raise _unauthorised(f"this token no longer works (the account was disabled or its "
+                            f"password reset); {_LOGIN}")
+    return officer
+
+
+def current_officer(officer: Annotated[OfficerRecord | None, Depends(optional_officer)]
+                    ) -> OfficerRecord:
+    if officer is None:
+        raise _unauthorised(f"this needs an officer's login; {_LOGIN}")
+    return officer
+
+
+OfficerDep = Annotated[OfficerRecord, Depends(current_officer)]
+
+
+def admin_officer(officer: OfficerDep) -> OfficerRecord:
+    if officer.role != Role.ADMIN:
+        raise ApiError(403, "this needs an admin account; officers manage their own union's "
+                            "area through the /officer, /stations, /applications, /members and "
+                            "/workplaces endpoints")
+    return officer
+
+
+AdminDep = Annotated[OfficerRecord, Depends(admin_officer)]
+
+
+def _client(request: Request) -> tuple[str | None, str | None]:
+    return (request.client.host if request.client else None), request.headers.get("user-agent")
+
+
+def officer_actor(request: Request, officer: OfficerDep) -> Actor:
+    ip, agent = _client(request)
+    return Actor(officer.username, officer.id, ip, agent)
+
+
+def public_actor(name: str) -> Callable[[Request], Actor]:
+    """A dependency naming an anonymous actor ("applicant", "public") with the client's address."""
+    def actor(request: Request) -> Actor:
+        ip, agent = _client(request)
+        return Actor(name, None, ip, agent)
+    return actor
+
+
+ActorDep = Annotated[Actor, Depends(officer_actor)]
+
+
+def admin_actor(request: Request, officer: AdminDep) -> Actor:
+    return officer_actor(request, officer)
+
+
+AdminActorDep = Annotated[Actor, Depends(admin_actor)]

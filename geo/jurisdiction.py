@@ -1,0 +1,46 @@
+"""What an officer may see: their union's subtree, as a condition inside every query.
+
+Rows that belong to a union (applications, members, workplaces) are in the jurisdiction when
+their union is in the subtree. Stations belong to no union's queue: they are in it when an area
+of the subtree covers them (borders included, so a station on a shared border is in both)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, exists, func, select, true
+
+from geo.models import Union
+
+U = Union.__table__
+
+
+@dataclass(frozen=True)
+class Jurisdiction:
+    """`path` is the root union's ltree path; None means everything (an admin)."""
+
+    path: str | None
+
+    @property
+    def everything(self) -> bool:
+        return self.path is None
+
+    def _in_subtree(self, table: Any) -> ColumnElement[bool]:
+        return table.c.path.op("<@")(func.text2ltree(self.path))
+
+    def union(self, union_id: Any) -> ColumnElement[bool]:
+        """`union_id` (a column) names a union of the subtree."""
+        if self.path is None:
+            return true()
+        return union_id.in_(select(U.c.id).where(self._in_subtree(U)))
+
+    def location(self, point: Any) -> ColumnElement[bool]:
+        """`point` (a WGS84 geometry column or expression) lies in an area of the subtree."""
+        if self.path is None:
+            return true()
+        return exists(select(1).select_from(U).where(
+            self._in_subtree(U), U.c.area.is_not(None), func.ST_Covers(U.c.area, point)))
+
+
+EVERYWHERE = Jurisdiction(None)

@@ -1,0 +1,1 @@
+"""Officer accounts, their jurisdiction, the audit log and the officers' dashboard."""

@@ -1,0 +1,105 @@
+"""The officers' dashboard: what is in a jurisdiction, and where workers are out of reach of an
+operational station (the gap map)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import h3
+from sqlalchemy import Connection, and_, exists, func, select
+
+from geo.coverage import MIN_RES
+from geo.h3index import to_hex
+from geo.jurisdiction import Jurisdiction
+from geo.models import Station, Workplace
+from geo.vocab import StationStatus
+from geo.workplaces import in_jurisdiction
+from membership.tables import Application, Member
+from membership.vocab import OPEN_STATUSES
+from officers.tables import StationReport
+
+S, W = Station.__table__, Workplace.__table__
+A, M, R = Application.__table__, Member.__table__, StationReport.__table__
+GAP_RESOLUTIONS = range(MIN_RES, 11)  # 7 (5 km²) to 10 (0.015 km²); stored for every workplace
+
+
+def counts(conn: Connection, within: Jurisdiction, today: date,
+           stale_before: datetime) -> dict[str, Any]:
+    members = dict(conn.execute(select(M.c.status, func.count()).where(
+        within.union(M.c.union_id)).group_by(M.c.status)).all())
+    is_open = A.c.status.in_(OPEN_STATUSES)
+    open_, overdue = conn.execute(select(
+        func.count().filter(is_open), func.count().filter(is_open & (A.c.deadline < today))
+    ).select_from(A).where(within.union(A.c.union_id))).one()
+    in_area = within.location(S.c.location)
+    by_status = dict(conn.execute(select(S.c.status, func.count()).where(in_area)
+                                  .group_by(S.c.status)).all())
+    stale = conn.execute(select(func.count()).select_from(S).where(
+        in_area, S.c.status == StationStatus.OPERATIONAL.value,
+        (S.c.last_verified_at.is_(None)) | (S.c.last_verified_at < stale_before))).scalar_one()
+    reports = conn.execute(select(func.count()).select_from(R.join(S, S.c.id == R.c.station_id))
+                           .where(in_area, R.c.resolved_at.is_(None))).scalar_one()
+    return {
+        "members": {"total": sum(members.values()), **members},
+        "applications": {"open": open_, "overdue": overdue},
+        "stations": {"by_status": {s.value: by_status.get(s.value, 0) for s in StationStatus},
+                     "stale": stale},
+        "reports_unresolved": reports,
+    }
+
+
+def _beyond(point: Any, walk_m: float) -> Any:
+    """No operational station within `walk_m` geodesic metres of `point` (borders included)."""
+    return ~exists(select(1).where(
+        S.c.status == StationStatus.OPERATIONAL.value,
+        func.ST_DWithin(func.geography(S.c.location), func.geography(point), walk_m)))
+
+
+@dataclass(frozen=True)
+class GapCell:
+    cell: str
+    workplaces: int
+    members: int
+
+
+def gaps(conn: Connection, within: Jurisdiction, walk_m: float, res: int
+         ) -> tuple[dict[str, int], list[GapCell]]:
+    """Workplaces and members (by their workplace's location) of the jurisdiction with no
+    operational station within `walk_m`, counted by the H3 cell at `res` they lie in; the
+    cells with the most people first."""
+    cell = W.c.h3_cells[res - MIN_RES + 1]
+    in_scope = in_jurisdiction(within)
+    workplaces_total, workplaces_beyond = conn.execute(select(
+        func.count(), func.count().filter(_beyond(W.c.location, walk_m))).select_from(W)
+        .where(in_scope)).one()
+    by_cell = Counter(dict(conn.execute(
+        select(cell, func.count()).where(in_scope, _beyond(W.c.location, walk_m))
+        .group_by(cell)).all()))
+    located = and_(within.union(M.c.union_id), M.c.workplace_location.is_not(None))
+    members_total = conn.execute(select(func.count()).select_from(M).where(located)).scalar_one()
+    member_points = conn.execute(select(func.ST_X(M.c.workplace_location),
+                                        func.ST_Y(M.c.workplace_location))
+                                 .where(located, _beyond(M.c.workplace_location, walk_m))).all()
+    members_by_cell = Counter(int(h3.str_to_int(h3.latlng_to_cell(lat, lon, res)))
+                              for lon, lat in member_points)
+    cells = [GapCell(to_hex(c), by_cell[c], members_by_cell[c])
+             for c in set(by_cell) | set(members_by_cell)]
+    cells.sort(key=lambda g: (-(g.workplaces + g.members), g.cell))
+    totals = {"workplaces": workplaces_total, "workplaces_beyond": workplaces_beyond,
+              "members_located": members_total, "members_beyond": len(member_points)}
+    return totals, cells
+
+
+def gap_geojson(cells: list[GapCell], walk_m: float, res: int) -> dict[str, Any]:
+    """The gap cells as GeoJSON polygons (lon/lat), for the coverage map."""
+    features = []
+    for g in cells:
+        ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(g.cell)]
+        features.append({"type": "Feature", "id": g.cell,
+                         "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+                         "properties": {"cell": g.cell, "workplaces_beyond": g.workplaces,
+                                        "members_beyond": g.members}})
+    return {"type": "FeatureCollection", "walk_m": walk_m, "res": res, "features": features}

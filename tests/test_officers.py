@@ -1,0 +1,347 @@
+"""Officer accounts and their jurisdiction: login, lock-out and revocation; every officer
+endpoint tried across jurisdictions (another area's rows are 404, never listed); reports,
+stale stations, the dashboard and the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+
+from officers import accounts, tokens
+from officers.vocab import Role
+from tests.conftest import SECRET_KEY, bearer
+
+PASSWORD = "grid-officer-pass"
+IN_K1 = (121.15, 31.15)  # community K1, in street S1, in district D1
+IN_D1_ONLY = (121.05, 31.3)  # D1 outside its street S1: the district itself handles it
+IN_D2 = (121.3, 31.3)
+
+
+def login(client: TestClient, username: str, password: str = PASSWORD) -> Any:
+    return client.post("/auth/token", data={"username": username, "password": password})
+
+
+def make_officer(engine: Engine, username: str, union_code: str | None,
+                 role: Role = Role.OFFICER) -> None:
+    with engine.begin() as conn:
+        accounts.create(conn, username, username, role, union_code, PASSWORD)
+
+
+@dataclass
+class Area:
+    """One application, member, station, workplace and report in an area."""
+
+    application: int
+    member: int  # enrolled from a second application, approved
+    approved: int
+    station: int
+    workplace: int
+    report: int
+
+
+def populate(client: TestClient, admin: dict[str, str], point: tuple[float, float],
+             tag: str) -> Area:
+    lon, lat = point
+
+    def apply(phone: str) -> int:
+        response = client.post("/applications", json={
+            "name": f"工人{tag}", "phone": phone, "occupation_group": "courier",
+            "workplace": {"name": f"快递站{tag}", "address": "路 1 号", "lon": lon, "lat": lat},
+            "consent": True})
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    digits = {"k1": "1", "d1": "2", "d2": "3"}[tag]
+    application = apply(f"1390000000{digits}")
+    second = apply(f"1370000000{digits}")
+    approved = client.post(f"/applications/{second}/approve", headers=admin)
+    station = client.post("/stations", headers=admin,
+                          json={"name": f"驿站{tag}", "lon": lon, "lat": lat})
+    workplace = client.post("/workplaces", headers=admin,
+                            json={"name": f"单位{tag}", "lon": lon + 0.001, "lat": lat})
+    report = client.post(f"/stations/{station.json()['id']}/reports", json={"kind": "no_water"})
+    assert {approved.status_code, station.status_code, workplace.status_code,
+            report.status_code} <= {200, 201}, (approved.text, station.text, workplace.text)
+    return Area(application, approved.json()["member_id"], second, station.json()["id"],
+                workplace.json()["id"], report.json()["id"])
+
+
+@pytest.fixture
+def world(client: TestClient, admin: dict[str, str], tree: dict[str, int],
+          engine: Engine) -> Iterator[dict[str, Area]]:
+    for username, code in (("off-d1", "D1"), ("off-d2", "D2"), ("off-k1", "K1")):
+        make_officer(engine, username, code)
+    yield {"k1": populate(client, admin, IN_K1, "k1"),
+           "d1": populate(client, admin, IN_D1_ONLY, "d1"),
+           "d2": populate(client, admin, IN_D2, "d2")}
+
+
+# Every endpoint that takes an officer's login, and how to call it on one area's rows. The test
+# below fails when an endpoint is added without being listed here.
+def by_id(a: Area) -> list[tuple[str, str, dict[str, Any] | None]]:
+    return [
+        ("GET", f"/applications/{a.application}", None),
+        ("POST", f"/applications/{a.application}/contact", None),
+        ("POST", f"/applications/{a.application}/approve", None),
+        ("POST", f"/applications/{a.application}/reject", {"reason": "x"}),
+        ("POST", f"/applications/{a.application}/forward", {"to_union_code": "C", "reason": "x"}),
+        ("GET", f"/members/{a.member}", None),
+        ("POST", f"/members/{a.member}/transfer", {"left_job": True}),
+        ("GET", f"/workplaces/{a.workplace}", None),
+        ("PATCH", f"/workplaces/{a.workplace}", {"name": "改名"}),
+        ("DELETE", f"/workplaces/{a.workplace}", None),
+        ("PATCH", f"/stations/{a.station}", {"opening_hours": "24/7"}),
+        ("POST", f"/stations/{a.station}/verify", None),
+        ("DELETE", f"/stations/{a.station}", None),
+        ("POST", f"/reports/{a.report}/resolve", {"resolution": "x"}),
+    ]
+
+
+LISTS = {  # list endpoint -> how its items name their ids, and which Area field they are
+    "/applications": ("applications", "application"),
+    "/members": ("members", "member"),
+    "/workplaces": ("workplaces", "workplace"),
+    "/officer/stations": ("features", "station"),
+    "/reports": ("reports", "report"),
+}
+OWN = {("GET", "/auth/me"), ("POST", "/auth/password"), ("GET", "/officer/dashboard"),
+       ("GET", "/officer/coverage.geojson"), ("GET", "/officer/audit")}
+ADMIN_ONLY = {("POST", "/unions"), ("PATCH", "/unions/{union_id}"),
+              ("DELETE", "/unions/{union_id}")}
+CREATES = {("POST", "/stations"), ("POST", "/workplaces")}
+
+
+def template(path: str) -> str:
+    """/applications/7/contact -> /applications/{application_id}/contact"""
+    names = {"applications": "application_id", "members": "member_id",
+             "workplaces": "workplace_id", "stations": "station_id", "reports": "report_id"}
+    parts = path.strip("/").split("/")
+    return "/" + "/".join(f"{{{names[parts[0]]}}}" if p.isdigit() else p for p in parts)
+
+
+def test_every_officer_endpoint_is_tried_across_jurisdictions(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    secured = {(method.upper(), path) for path, ops in spec["paths"].items()
+               for method, op in ops.items() if "security" in op}
+    tried = {(m, template(p)) for m, p, _ in by_id(Area(1, 1, 1, 1, 1, 1))}
+    tried |= {("GET", p) for p in LISTS} | OWN | ADMIN_ONLY | CREATES
+    assert secured == tried
+
+
+def test_another_areas_rows_are_404_and_never_listed(
+        client: TestClient, engine: Engine, world: dict[str, Area]) -> None:
+    d2 = bearer(engine, "off-d2")
+    for method, path, body in by_id(world["k1"]) + by_id(world["d1"]):
+        response = client.request(method, path, headers=d2, json=body)
+        assert response.status_code == 404, (method, path, response.text)
+        assert "no " in response.json()["message"]  # the same answer as for no row at all
+    for path, (key, field) in LISTS.items():
+        listed = {item["id"] for item in client.get(path, headers=d2).json()[key]}
+        expected = {getattr(world["d2"], field)}
+        assert listed == expected | ({world["d2"].approved} if field == "application" else set())
+    # Nothing was changed by the refused calls.
+    admin_view = client.get(f"/applications/{world['k1'].application}",
+                            headers=bearer(engine, "test-admin")).json()
+    assert admin_view["status"] == "submitted" and admin_view["union"]["code"] == "K1"
+
+
+def test_an_officer_sees_the_whole_subtree_and_nothing_above(
+        client: TestClient, engine: Engine, world: dict[str, Area]) -> None:
+    d1, k1 = bearer(engine, "off-d1"), bearer(engine, "off-k1")
+    open_ = {"status": "submitted"}
+    apps = {a["id"] for a in client.get("/applications", headers=d1, params=open_).json()[
+        "applications"]}
+    assert apps == {world["k1"].application, world["d1"].application}
+    apps = {a["id"] for a in client.get("/applications", headers=k1, params=open_).json()[
+        "applications"]}
+    assert apps == {world["k1"].application}
+    assert client.get(f"/applications/{world['d1'].application}", headers=k1).status_code == 404
+    detail = client.get(f"/applications/{world['k1'].application}", headers=k1).json()
+    assert detail["phone"] == "+8613900000001"  # the full number on the detail view only
+    listed = client.get("/applications", headers=k1, params=open_).json()["applications"]
+    assert listed[0]["phone"] == "139****0001"
+    stations = client.get("/officer/stations", headers=d1).json()["features"]
+    assert {s["id"] for s in stations} == {world["k1"].station, world["d1"].station}
+
+
+def test_unions_are_written_by_admins_only(client: TestClient, engine: Engine,
+                                           world: dict[str, Area]) -> None:
+    d1 = bearer(engine, "off-d1")
+    refused = client.post("/unions", headers=d1, json={"code": "G9", "name": "g", "level": "grid",
+                                                       "parent_code": "K1"})
+    assert refused.status_code == 403 and "admin" in refused.json()["message"]
+
+
+def test_writes_must_stay_inside_the_jurisdiction(client: TestClient, engine: Engine,
+                                                  world: dict[str, Area]) -> None:
+    k1 = bearer(engine, "off-k1")
+    with engine.connect() as conn:
+        before = conn.execute(text("SELECT count(*) FROM stations")).scalar_one()
+    outside = client.post("/stations", headers=k1, json={"name": "x", "lon": IN_D2[0],
+                                                         "lat": IN_D2[1]})
+    assert outside.status_code == 422 and "jurisdiction" in outside.json()["message"]
+    inside = client.post("/stations", headers=k1, json={"name": "x", "lon": 121.19, "lat": 31.1})
+    assert inside.status_code == 201
+    moved = client.patch(f"/stations/{inside.json()['id']}", headers=k1,
+                         json={"lon": IN_D2[0], "lat": IN_D2[1]})
+    assert moved.status_code == 422
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM stations")).scalar_one() == before + 1
+        assert conn.execute(text("SELECT ST_X(location) FROM stations WHERE id = :id"),
+                            {"id": inside.json()["id"]}).scalar_one() == 121.19
+    wp = client.patch(f"/workplaces/{world['k1'].workplace}", headers=k1,
+                      json={"lon": IN_D2[0], "lat": IN_D2[1]})
+    assert wp.status_code == 422
+    fixed = client.patch(f"/workplaces/{world['k1'].workplace}", headers=k1,
+                         json={"lon": 121.16, "lat": 31.16})
+    assert fixed.status_code == 200 and fixed.json()["matched_union"]["code"] == "K1"
+
+
+def test_login_slowdown_lockout_and_revocation(client: TestClient, engine: Engine,
+                                               tree: dict[str, int]) -> None:
+    make_officer(engine, "grid-a", "K1")
+    good = login(client, "grid-a")
+    assert good.status_code == 200 and good.json()["token_type"] == "bearer"
+    headers = {"Authorization": f"Bearer {good.json()['access_token']}"}
+    assert client.get("/auth/me", headers=headers).json()["union"]["code"] == "K1"
+    unknown = login(client, "nobody-here")
+    assert unknown.status_code == 401 and unknown.json()["message"] == "wrong username or password"
+    for _ in range(accounts.FREE_FAILURES):
+        assert login(client, "grid-a", "wrong-password").status_code == 401
+    slowed = login(client, "grid-a")  # even the right password waits its turn
+    assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) >= 1
+    for _ in range(accounts.LOCK_AFTER - accounts.FREE_FAILURES):  # each wait over; fail on
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE officers SET last_failed_at = now() - interval '1 hour' "
+                              "WHERE username = 'grid-a'"))
+        assert login(client, "grid-a", "wrong-password").status_code == 401
+    locked = login(client, "grid-a")
+    assert locked.status_code == 429 and "locked" in locked.json()["message"]
+    with engine.begin() as conn:
+        accounts.set_password(conn, "grid-a", "a-new-password-9")  # unlocks, revokes tokens
+    assert client.get("/auth/me", headers=headers).status_code == 401
+    fresh = login(client, "grid-a", "a-new-password-9")
+    assert fresh.status_code == 200
+    headers = {"Authorization": f"Bearer {fresh.json()['access_token']}"}
+    with engine.begin() as conn:
+        accounts.disable(conn, "grid-a")
+    gone = client.get("/auth/me", headers=headers)
+    assert gone.status_code == 401 and "disabled" in gone.json()["message"]
+    assert login(client, "grid-a", "a-new-password-9").status_code == 401
+
+
+def test_expired_forged_and_malformed_tokens_are_refused(client: TestClient, engine: Engine,
+                                                         admin_account: str) -> None:
+    with engine.connect() as conn:
+        officer = accounts.by_username(conn, admin_account)
+    assert officer is not None
+    expired = tokens.issue(SECRET_KEY, officer.id, officer.token_version, minutes=-1)
+    forged = tokens.issue("another-key", officer.id, officer.token_version, minutes=30)
+    for token, words in ((expired, "expired"), (forged, "not valid"), ("x.y.z", "not valid")):
+        response = client.get("/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code == 401 and words in response.json()["message"]
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_change_own_password(client: TestClient, engine: Engine, tree: dict[str, int]) -> None:
+    make_officer(engine, "grid-b", "K1")
+    headers = {"Authorization": f"Bearer {login(client, 'grid-b').json()['access_token']}"}
+    weak = client.post("/auth/password", headers=headers,
+                       json={"current_password": PASSWORD, "new_password": "short"})
+    assert weak.status_code == 422 and "10 to 200" in weak.json()["message"]
+    wrong = client.post("/auth/password", headers=headers,
+                        json={"current_password": "not-it-at-all", "new_password": "x" * 3 + "yz12345"})
+    assert wrong.status_code == 403
+    done = client.post("/auth/password", headers=headers,
+                       json={"current_password": PASSWORD, "new_password": "brand-new-pass-1"})
+    assert done.status_code == 204
+    assert client.get("/auth/me", headers=headers).status_code == 401  # log in again
+    assert login(client, "grid-b", "brand-new-pass-1").status_code == 200
+
+
+def test_reports_stale_stations_and_verification(client: TestClient, engine: Engine,
+                                                 world: dict[str, Area]) -> None:
+    k1 = bearer(engine, "off-k1")
+    stale = client.get("/officer/stations", headers=k1, params={"stale": True}).json()
+    assert [(s["id"], s["properties"]["stale"], s["properties"]["open_reports"])
+            for s in stale["features"]] == [(world["k1"].station, True, 1)]
+    verified = client.post(f"/stations/{world['k1'].station}/verify", headers=k1)
+    assert verified.status_code == 200 and verified.json()["properties"]["last_verified_at"]
+    assert client.get("/officer/stations", headers=k1, params={"stale": True}).json()["total"] == 0
+    reports = client.get("/reports", headers=k1).json()["reports"]
+    assert [(r["id"], r["kind"]) for r in reports] == [(world["k1"].report, "no_water")]
+    done = client.post(f"/reports/{world['k1'].report}/resolve", headers=k1,
+                       json={"resolution": "水已送到"})
+    assert done.status_code == 200 and done.json()["resolved_at"]
+    again = client.post(f"/reports/{world['k1'].report}/resolve", headers=k1,
+                        json={"resolution": "again"})
+    assert again.status_code == 409 and "水已送到" in again.json()["message"]
+    assert client.get("/reports", headers=k1).json()["total"] == 0
+    assert client.get("/reports", headers=k1, params={"resolved": True}).json()["total"] == 1
+
+
+def test_reports_are_checked_and_rate_limited(client: TestClient, world: dict[str, Area]) -> None:
+    path = f"/stations/{world['d2'].station}/reports"
+    bad_kind = client.post(path, json={"kind": "on_fire"})
+    assert bad_kind.status_code == 422 and "no_water" in bad_kind.json()["message"]
+    bad_url = client.post(path, json={"kind": "broken", "photo_url": "javascript:alert(1)"})
+    assert bad_url.status_code == 422
+    assert client.post("/stations/999999/reports", json={"kind": "broken"}).status_code == 404
+    # populate() sent three reports from this address, and the refusals above count too
+    codes = [client.post(path, json={"kind": "crowded"}).status_code for _ in range(10)]
+    assert 201 in codes and codes[-1] == 429
+    limited = client.post(path, json={"kind": "crowded"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+
+
+def test_dashboard_counts_the_jurisdiction(client: TestClient, engine: Engine,
+                                           world: dict[str, Area]) -> None:
+    d1 = client.get("/officer/dashboard", headers=bearer(engine, "off-d1")).json()
+    assert d1["members"]["total"] == 2 and d1["applications"] == {"open": 2, "overdue": 0}
+    assert d1["stations"]["by_status"]["operational"] == 2 and d1["stations"]["stale"] == 2
+    assert d1["reports_unresolved"] == 2
+    coverage = d1["coverage"]
+    # Each workplace is 95 m from its area's station: none is beyond 1 km, all beyond 50 m.
+    assert coverage["workplaces"] == 2 and coverage["workplaces_beyond"] == 0
+    near = client.get("/officer/dashboard", headers=bearer(engine, "off-d1"),
+                      params={"walk_m": 50}).json()["coverage"]
+    assert near["workplaces_beyond"] == 2 and sum(c["workplaces"] for c in near["cells"]) == 2
+    geojson = client.get("/officer/coverage.geojson", headers=bearer(engine, "off-d1"),
+                         params={"walk_m": 50, "res": 9})
+    assert geojson.headers["content-type"].startswith("application/geo+json")
+    features = geojson.json()["features"]
+    assert sum(f["properties"]["workplaces_beyond"] for f in features) == 2
+    assert all(f["geometry"]["type"] == "Polygon" for f in features)
+    bad = client.get("/officer/dashboard", headers=bearer(engine, "off-d1"),
+                     params={"walk_m": "nan"})
+    assert bad.status_code == 422
+
+
+def test_audit_log_records_who_what_and_where_and_is_append_only(
+        client: TestClient, engine: Engine, world: dict[str, Area]) -> None:
+    k1, d2 = bearer(engine, "off-k1"), bearer(engine, "off-d2")
+    client.get(f"/applications/{world['k1'].application}", headers=k1,
+               params={}, )
+    client.post(f"/applications/{world['k1'].application}/contact", headers=k1)
+    entries = client.get("/officer/audit", headers=k1, params={"object_type": "application"}
+                         ).json()["entries"]
+    mine = [(e["actor"], e["action"], e["object_id"]) for e in entries if e["actor"] == "off-k1"]
+    assert mine == [("off-k1", "contact", world["k1"].application),
+                    ("off-k1", "read", world["k1"].application)]
+    assert all(e["ip"] == "testclient" for e in entries if e["actor"] == "off-k1")
+    assert {e["actor"] for e in entries} >= {"applicant", "test-admin"}
+    seen_by_d2 = client.get("/officer/audit", headers=d2).json()["entries"]
+    assert seen_by_d2 and all(e["object_id"] != world["k1"].application or
+                              e["object_type"] != "application" for e in seen_by_d2)
+    with engine.connect() as conn:
+        for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
+                          "TRUNCATE audit_log"):
+            with pytest.raises(DBAPIError, match="append-only"):
+                conn.execute(text(statement))
+            conn.rollback()
