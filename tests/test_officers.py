@@ -223,6 +223,10 @@ def test_login_slowdown_lockout_and_revocation(client: TestClient, engine: Engin
         assert login(client, "grid-a", "wrong-password").status_code == 401
     locked = login(client, "grid-a")
     assert locked.status_code == 429 and "locked" in locked.json()["message"]
+    with engine.connect() as conn:
+        refusals = conn.execute(text("SELECT count(*) FROM audit_log WHERE actor = 'grid-a' "
+                                     "AND action = 'login_refused'")).scalar_one()
+    assert refusals == accounts.LOCK_AFTER + 2  # every wrong password, the early try, the lock
     with engine.begin() as conn:
         accounts.set_password(conn, "grid-a", "a-new-password-9")  # unlocks, revokes tokens
     assert client.get("/auth/me", headers=headers).status_code == 401

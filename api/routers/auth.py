@@ -44,6 +44,11 @@ def login(request: Request, engine: EngineDep, settings: SettingsDep, secret: Se
                          "login", "officer", officer.id, officer.union_id)
         except LoginRefused as exc:
             refused = exc
+            known = accounts.by_username(conn, form.username)
+            if known is not None:  # tries on unknown names are only counted per address
+                audit.record(conn, Actor(known.username, known.id, client.ip, client.user_agent),
+                             "login_refused", "officer", known.id, known.union_id,
+                             {"reason": str(exc)})
     if refused is not None:
         if refused.retry_after_s is not None:
             raise ApiError(429, str(refused), {"Retry-After": str(refused.retry_after_s)})
