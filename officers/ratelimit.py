@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 from sqlalchemy import Connection, text
 
 _HIT = text("""
@@ -14,8 +16,15 @@ RETURNING h.hits, ceil(extract(epoch FROM h.window_start) + :window - extract(ep
 """)
 
 
+_PURGE = text("DELETE FROM rate_limit_hits WHERE window_start < now() - interval '1 day'")
+PURGE_EVERY = 1000  # hits, on average: keys that never come back are swept now and then
+
+
 def hit(conn: Connection, key: str, limit: int, window_s: int) -> int | None:
-    """Count one request for `key`; None if it is within `limit` per `window_s` seconds, else
-    the seconds until the window ends. Commit for the count to hold even if the request fails."""
+    """Count one request for `key`; None if it is within `limit` per `window_s` seconds (at most
+    a day), else the seconds until the window ends. Commit for the count to hold even if the
+    request fails."""
+    if random.randrange(PURGE_EVERY) == 0:
+        conn.execute(_PURGE)
     hits, left = conn.execute(_HIT, {"key": key, "window": window_s}).one()
     return None if hits <= limit else max(1, int(left))
