@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, select, true
+from sqlalchemy import ColumnElement, any_, exists, func, select, true
 
 from geo.models import Union
 
@@ -30,10 +30,13 @@ class Jurisdiction:
         return table.c.path.op("<@")(func.text2ltree(self.path))
 
     def union(self, union_id: Any) -> ColumnElement[bool]:
-        """`union_id` (a column) names a union of the subtree."""
+        """`union_id` (a column) names a union of the subtree. The subtree's ids are gathered
+        once (an InitPlan) into an array, so that the column's own index answers `= ANY`; as
+        `IN (subquery)` the planner scanned every row and tested each."""
         if self.path is None:
             return true()
-        return union_id.in_(select(U.c.id).where(self._in_subtree(U)))
+        return union_id == any_(func.array(select(U.c.id).where(self._in_subtree(U))
+                                           .scalar_subquery()))
 
     def location(self, point: Any) -> ColumnElement[bool]:
         """`point` (a WGS84 geometry column or expression) lies in an area of the subtree."""

@@ -71,25 +71,21 @@ def gaps(conn: Connection, within: Jurisdiction, walk_m: float, res: int
     operational station within `walk_m`, counted by the H3 cell at `res` they lie in; the
     cells with the most people first."""
     cell = W.c.h3_cells[res - MIN_RES + 1]
-    in_scope = in_jurisdiction(within)
-    workplaces_total, workplaces_beyond = conn.execute(select(
-        func.count(), func.count().filter(_beyond(W.c.location, walk_m))).select_from(W)
-        .where(in_scope)).one()
-    by_cell = Counter(dict(conn.execute(
-        select(cell, func.count()).where(in_scope, _beyond(W.c.location, walk_m))
-        .group_by(cell)).all()))
+    beyond = _beyond(W.c.location, walk_m)
+    by_cell = conn.execute(select(cell, func.count(), func.count().filter(beyond))
+                           .where(in_jurisdiction(within)).group_by(cell)).all()
+    workplaces = Counter({c: n for c, _, n in by_cell if n})
     located = and_(within.union(M.c.union_id), M.c.workplace_location.is_not(None))
-    members_total = conn.execute(select(func.count()).select_from(M).where(located)).scalar_one()
-    member_points = conn.execute(select(func.ST_X(M.c.workplace_location),
-                                        func.ST_Y(M.c.workplace_location))
-                                 .where(located, _beyond(M.c.workplace_location, walk_m))).all()
-    members_by_cell = Counter(int(h3.str_to_int(h3.latlng_to_cell(lat, lon, res)))
-                              for lon, lat in member_points)
-    cells = [GapCell(to_hex(c), by_cell[c], members_by_cell[c])
-             for c in set(by_cell) | set(members_by_cell)]
+    member_rows = conn.execute(select(func.ST_X(M.c.workplace_location),
+                                      func.ST_Y(M.c.workplace_location),
+                                      _beyond(M.c.workplace_location, walk_m)).where(located)).all()
+    members = Counter(int(h3.str_to_int(h3.latlng_to_cell(lat, lon, res)))
+                      for lon, lat, far in member_rows if far)
+    cells = [GapCell(to_hex(c), workplaces[c], members[c]) for c in set(workplaces) | set(members)]
     cells.sort(key=lambda g: (-(g.workplaces + g.members), g.cell))
-    totals = {"workplaces": workplaces_total, "workplaces_beyond": workplaces_beyond,
-              "members_located": members_total, "members_beyond": len(member_points)}
+    totals = {"workplaces": sum(n for _, n, _ in by_cell),
+              "workplaces_beyond": workplaces.total(),
+              "members_located": len(member_rows), "members_beyond": members.total()}
     return totals, cells
 
 
