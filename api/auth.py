@@ -18,8 +18,8 @@ from officers.vocab import Role
 
 _oauth2 = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False,
                                description="An officer's token from POST /auth/token")
-_LOGIN = "log in as an officer: POST /auth/token (username, password), then send " \
-         "'Authorization: Bearer <access_token>'"
+_LOGIN = "log in as an officer with POST /auth/token (form fields username and password), " \
+         "then send 'Authorization: Bearer <access_token>'"
 
 
 def _unauthorised(message: str) -> ApiError:
@@ -34,19 +34,19 @@ def optional_officer(engine: ReadEngineDep, secret: SecretKeyDep,
     try:
         claims = tokens.read(secret, token)
     except tokens.BadToken as exc:
-        raise _unauthorised(f"{exc}; {_LOGIN}") from None
+        raise _unauthorised(f"{exc}: {_LOGIN}") from None
     with engine.connect() as conn:
         officer = accounts.active(conn, claims.officer_id, claims.version)
     if officer is None:
-        raise _unauthorised(f"this token no longer works (the account was disabled or its "
-                            f"password reset); {_LOGIN}")
+        raise _unauthorised(f"this token no longer works (the account was disabled, its "
+                            f"password reset, or it no longer exists): {_LOGIN}")
     return officer
 
 
 def current_officer(officer: Annotated[OfficerRecord | None, Depends(optional_officer)]
                     ) -> OfficerRecord:
     if officer is None:
-        raise _unauthorised(f"this needs an officer's login; {_LOGIN}")
+        raise _unauthorised(f"this needs an officer's login: {_LOGIN}")
     return officer
 
 

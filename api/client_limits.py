@@ -10,12 +10,17 @@ from membership import identity
 from officers import ratelimit
 
 
+def client_address(request: Request, secret: str) -> str:
+    """The client's address as a keyed hash: enough to count by, useless to anyone who reads it."""
+    host = request.client.host if request.client else "unknown"
+    return identity.keyed_hash(secret, "client", host).hex()[:32]
+
+
 def limit_client(request: Request, engine: Engine, secret: str, what: str, limit: int,
                  window_s: int, message: str) -> None:
     """Count this request against the client's address (kept only as a keyed hash); 429 with
     Retry-After beyond `limit` per `window_s`. The count is committed on its own."""
-    host = request.client.host if request.client else "unknown"
-    key = f"{what}:{identity.keyed_hash(secret, 'client', host).hex()[:32]}"
+    key = f"{what}:{client_address(request, secret)}"
     with engine.begin() as conn:
         retry = ratelimit.hit(conn, key, limit, window_s)
     if retry is not None:

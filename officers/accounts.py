@@ -7,14 +7,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, func, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.models import Union
 from officers import passwords
-from officers.tables import USERNAME_PATTERN, Officer
+from officers.tables import USERNAME_PATTERN, LoginFailure, Officer
 from officers.vocab import Role
 
 OFF = Officer.__table__
+F = LoginFailure.__table__
 U = Union.__table__
 FREE_FAILURES = 3  # consecutive failed logins before each further try must wait
 MAX_WAIT_S = 60  # the wait doubles from 1 s up to this
@@ -76,7 +78,7 @@ def listing(conn: Connection) -> list[OfficerRecord]:
 def valid_username(username: str) -> str:
     name = username.strip().lower()
     if not re.fullmatch(USERNAME_PATTERN, name):
-        raise AccountError(f"username {username!r}: 3 to 50 of a-z, 0-9, '.', '_', '-', "
+        raise AccountError(f"username {username!r}: 2 to 50 of a-z, 0-9, '.', '_', '-', "
                            "starting with a letter or digit")
     return name
 
@@ -91,6 +93,9 @@ def create(conn: Connection, username: str, display_name: str, role: Role,
             raise AccountError(f"union code {union_code!r}: no such union")
     elif role == Role.OFFICER:
         raise AccountError("an officer is bound to one union: give its code")
+    if role == Role.ADMIN and union_id is not None:
+        raise AccountError("an admin sees everything and is bound to no union: leave out the "
+                           "union code")
     if by_username(conn, name) is not None:
         raise AccountError(f"username {name!r} is taken")
     try:
@@ -105,38 +110,46 @@ def create(conn: Connection, username: str, display_name: str, role: Role,
     return created
 
 
-def authenticate(conn: Connection, username: str, password: str) -> OfficerRecord:
-    """The officer whose password this is; wrong tries are counted, slowed and then locked."""
-    row = conn.execute(
-        select(OFF.c.id, OFF.c.password_hash, OFF.c.disabled_at, OFF.c.failed_logins, OFF.c.last_failed_at,
-               OFF.c.locked_until, func.now().label("now"))
-        .where(OFF.c.username == username.strip().lower()).with_for_update()).first()
-    wrong = LoginRefused("wrong username or password")
-    if row is None:
-        passwords.verify(None, password)  # as slow as a real check
-        raise wrong
-    if row.locked_until is not None and row.locked_until > row.now:
-        raise LoginRefused(
-            f"this account is locked after {LOCK_AFTER} failed logins until "
-            f"{row.locked_until:%Y-%m-%d %H:%M %Z}; an admin can unlock it at once with "
-            "`yizhan officers reset-password`", _seconds(row.locked_until - row.now))
-    if row.failed_logins >= FREE_FAILURES and row.last_failed_at is not None:
-        ready = row.last_failed_at + _wait(row.failed_logins)
-        if ready > row.now:
-            raise LoginRefused(f"{row.failed_logins} failed logins in a row: wait before "
-                               "trying again", _seconds(ready - row.now))
-    if not passwords.verify(row.password_hash, password):
-        failures = row.failed_logins + 1
-        conn.execute(OFF.update().where(OFF.c.id == row.id).values(
-            failed_logins=failures, last_failed_at=func.now(),
-            locked_until=func.now() + LOCK_FOR if failures >= LOCK_AFTER else None))
-        raise wrong
-    if row.disabled_at is not None:
-        raise LoginRefused("this account is disabled")
-    values: dict[str, object] = {"failed_logins": 0, "last_failed_at": None, "locked_until": None}
+def authenticate(conn: Connection, username: str, password: str,
+                 address: str = "") -> OfficerRecord:
+    """The officer whose password this is. Failed tries are counted per username and client
+    `address` (a keyed hash): after FREE_FAILURES each further try waits, after LOCK_AFTER the
+    pair is locked for LOCK_FOR. A name that does not exist, a disabled account and a wrong
+    password answer alike, so the answers tell nobody which names exist."""
+    name = username.strip().lower()
+    key = {"username": name, "address": address}
+    failed = conn.execute(select(F.c.failures, F.c.last_failed_at, F.c.locked_until,
+                                 func.now().label("now"))
+                          .where(F.c.username == name, F.c.address == address)
+                          .with_for_update()).first()
+    if failed is not None:
+        if failed.locked_until is not None and failed.locked_until > failed.now:
+            raise LoginRefused(
+                f"{LOCK_AFTER} failed logins in a row for this username from this address: "
+                f"locked until {failed.locked_until:%Y-%m-%d %H:%M:%S %Z}; an admin can unlock "
+                "it at once with `yizhan officers reset-password`",
+                _seconds(failed.locked_until - failed.now))
+        if failed.failures >= FREE_FAILURES:
+            ready = failed.last_failed_at + _wait(failed.failures)
+            if ready > failed.now:
+                wait = _seconds(ready - failed.now)
+                raise LoginRefused(f"{failed.failures} failed logins in a row: wait {wait} s "
+                                   "before trying again", wait)
+    row = conn.execute(select(OFF.c.id, OFF.c.password_hash, OFF.c.disabled_at)
+                       .where(OFF.c.username == name)).first()
+    if not passwords.verify(row.password_hash if row else None, password) or row is None \
+            or row.disabled_at is not None:
+        failures = (failed.failures if failed else 0) + 1
+        values = {"failures": failures, "last_failed_at": func.now(),
+                  "locked_until": func.now() + LOCK_FOR if failures >= LOCK_AFTER else None}
+        statement = pg_insert(F).values(**key, **values)
+        conn.execute(statement.on_conflict_do_update(index_elements=[F.c.username, F.c.address],
+                                                     set_=values))
+        raise LoginRefused("wrong username or password")
+    conn.execute(F.delete().where(F.c.username == name, F.c.address == address))
     if passwords.needs_rehash(row.password_hash):
-        values["password_hash"] = passwords.hash_password(password)
-    conn.execute(OFF.update().where(OFF.c.id == row.id).values(**values))
+        conn.execute(OFF.update().where(OFF.c.id == row.id)
+                     .values(password_hash=passwords.hash_password(password)))
     officer = get(conn, row.id)
     assert officer is not None
     return officer
@@ -184,8 +197,9 @@ def set_password(conn: Connection, username: str, password: str) -> OfficerRecor
         hashed = passwords.hash_password(password)
     except passwords.WeakPassword as exc:
         raise AccountError(str(exc)) from None
-    return _change(conn, username, password_hash=hashed, password_changed_at=func.now(),
-                   failed_logins=0, last_failed_at=None, locked_until=None)
+    officer = _change(conn, username, password_hash=hashed, password_changed_at=func.now())
+    conn.execute(F.delete().where(F.c.username == officer.username))
+    return officer
 
 
 def ensure_admin(conn: Connection, username: str, password: str) -> bool:

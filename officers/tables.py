@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from geo.models import Base, Ltree, sql_list
 from officers.vocab import ReportKind, Role
 
-USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{2,49}$"
+USERNAME_PATTERN = r"^[a-z0-9][a-z0-9._-]{1,49}$"
 
 
 class Officer(Base):
@@ -42,9 +42,6 @@ class Officer(Base):
     # Bumped on a password reset or when disabled: tokens carrying an older version stop working.
     token_version: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     disabled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    failed_logins: Mapped[int] = mapped_column(Integer, server_default=text("0"))
-    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     password_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True),
                                                           server_default=func.now())
@@ -56,6 +53,20 @@ class Officer(Base):
         CheckConstraint("role = 'admin' OR union_id IS NOT NULL", name="officer_has_union"),
         Index("ix_officers_union_id", "union_id"),
     )
+
+
+class LoginFailure(Base):
+    """Consecutive failed logins for one username from one client address (a keyed hash).
+    Counted per address so that nobody can lock an officer out from elsewhere, and for
+    usernames that do not exist exactly as for those that do."""
+
+    __tablename__ = "login_failures"
+
+    username: Mapped[str] = mapped_column(Text, primary_key=True)
+    address: Mapped[str] = mapped_column(Text, primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Base):

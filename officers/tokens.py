@@ -43,6 +43,6 @@ def read(secret: str, token: str) -> TokenClaims:
                             options={"require": ["sub", "ver", "exp"]})
         return TokenClaims(int(claims["sub"]), int(claims["ver"]))
     except jwt.ExpiredSignatureError:
-        raise BadToken("the token has expired; log in again") from None
+        raise BadToken("the token has expired") from None
     except (jwt.InvalidTokenError, ValueError, TypeError):
         raise BadToken("the token is not valid") from None

@@ -203,6 +203,17 @@ def test_writes_must_stay_inside_the_jurisdiction(client: TestClient, engine: En
     assert fixed.status_code == 200 and fixed.json()["matched_union"]["code"] == "K1"
 
 
+def fail_until_locked(client: TestClient, engine: Engine, username: str) -> list[Any]:
+    """Wrong passwords until the lock, skipping each wait; the answers, in order."""
+    answers = []
+    for _ in range(accounts.LOCK_AFTER):
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE login_failures SET last_failed_at = now() - interval "
+                              "'1 hour' WHERE username = :u"), {"u": username})
+        answers.append(login(client, username, "wrong-password"))
+    return answers
+
+
 def test_login_slowdown_lockout_and_revocation(client: TestClient, engine: Engine,
                                                tree: dict[str, int]) -> None:
     make_officer(engine, "grid-a", "K1")
@@ -210,23 +221,22 @@ def test_login_slowdown_lockout_and_revocation(client: TestClient, engine: Engin
     assert good.status_code == 200 and good.json()["token_type"] == "bearer"
     headers = {"Authorization": f"Bearer {good.json()['access_token']}"}
     assert client.get("/auth/me", headers=headers).json()["union"]["code"] == "K1"
-    unknown = login(client, "nobody-here")
-    assert unknown.status_code == 401 and unknown.json()["message"] == "wrong username or password"
-    for _ in range(accounts.FREE_FAILURES):
-        assert login(client, "grid-a", "wrong-password").status_code == 401
-    slowed = login(client, "grid-a")  # even the right password waits its turn
-    assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) >= 1
-    for _ in range(accounts.LOCK_AFTER - accounts.FREE_FAILURES):  # each wait over; fail on
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE officers SET last_failed_at = now() - interval '1 hour' "
-                              "WHERE username = 'grid-a'"))
-        assert login(client, "grid-a", "wrong-password").status_code == 401
+    for name in ("grid-a", "nobody-here"):  # a name that does not exist answers alike
+        for _ in range(accounts.FREE_FAILURES):
+            wrong = login(client, name, "wrong-password")
+            assert wrong.status_code == 401
+            assert wrong.json()["message"] == "wrong username or password"
+        slowed = login(client, name)  # even the right password waits its turn
+        assert slowed.status_code == 429 and int(slowed.headers["Retry-After"]) >= 1
+        assert f"wait {slowed.headers['Retry-After']} s" in slowed.json()["message"]
+    answers = [r.status_code for r in fail_until_locked(client, engine, "grid-a")]
+    assert answers == [401] * (accounts.LOCK_AFTER - accounts.FREE_FAILURES) + [429] * 3
     locked = login(client, "grid-a")
     assert locked.status_code == 429 and "locked" in locked.json()["message"]
     with engine.connect() as conn:
         refusals = conn.execute(text("SELECT count(*) FROM audit_log WHERE actor = 'grid-a' "
                                      "AND action = 'login_refused'")).scalar_one()
-    assert refusals == accounts.LOCK_AFTER + 2  # every wrong password, the early try, the lock
+    assert refusals == 2 + accounts.LOCK_AFTER + 3  # every refusal of an existing account
     with engine.begin() as conn:
         accounts.set_password(conn, "grid-a", "a-new-password-9")  # unlocks, revokes tokens
     assert client.get("/auth/me", headers=headers).status_code == 401
@@ -237,7 +247,22 @@ def test_login_slowdown_lockout_and_revocation(client: TestClient, engine: Engin
         accounts.disable(conn, "grid-a")
     gone = client.get("/auth/me", headers=headers)
     assert gone.status_code == 401 and "disabled" in gone.json()["message"]
-    assert login(client, "grid-a", "a-new-password-9").status_code == 401
+    refused = login(client, "grid-a", "a-new-password-9")  # the right password tells nothing
+    assert refused.status_code == 401 and refused.json()["message"] == "wrong username or password"
+
+
+def test_a_lock_holds_only_for_the_address_it_came_from(engine: Engine, tree: dict[str, int]
+                                                        ) -> None:
+    make_officer(engine, "grid-c", "K1")
+    with engine.begin() as conn:
+        for _ in range(accounts.LOCK_AFTER):
+            conn.execute(text("UPDATE login_failures SET last_failed_at = now() - interval "
+                              "'1 hour'"))
+            with pytest.raises(accounts.LoginRefused):
+                accounts.authenticate(conn, "grid-c", "wrong-password", "attacker")
+        with pytest.raises(accounts.LoginRefused, match="locked"):
+            accounts.authenticate(conn, "grid-c", PASSWORD, "attacker")
+        assert accounts.authenticate(conn, "grid-c", PASSWORD, "the officer").username == "grid-c"
 
 
 def test_expired_forged_and_malformed_tokens_are_refused(client: TestClient, engine: Engine,
@@ -262,6 +287,9 @@ def test_change_own_password(client: TestClient, engine: Engine, tree: dict[str,
     wrong = client.post("/auth/password", headers=headers,
                         json={"current_password": "not-it-at-all", "new_password": "x" * 3 + "yz12345"})
     assert wrong.status_code == 403
+    same = client.post("/auth/password", headers=headers,
+                       json={"current_password": PASSWORD, "new_password": PASSWORD})
+    assert same.status_code == 422 and "differ" in same.json()["message"]
     done = client.post("/auth/password", headers=headers,
                        json={"current_password": PASSWORD, "new_password": "brand-new-pass-1"})
     assert done.status_code == 204

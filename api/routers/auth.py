@@ -9,7 +9,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ActorDep, OfficerDep, public_actor
-from api.client_limits import limit_client
+from api.client_limits import client_address, limit_client
 from api.deps import EngineDep, ReadEngineDep, SecretKeyDep, SettingsDep
 from api.errors import ApiError
 from api.geojson import json_response
@@ -39,7 +39,8 @@ def login(request: Request, engine: EngineDep, settings: SettingsDep, secret: Se
     refused: LoginRefused | None = None
     with engine.begin() as conn:  # a failed try is counted even though the login is refused
         try:
-            officer = accounts.authenticate(conn, form.username, form.password)
+            officer = accounts.authenticate(conn, form.username, form.password,
+                                            client_address(request, secret))
             audit.record(conn, Actor(officer.username, officer.id, client.ip, client.user_agent),
                          "login", "officer", officer.id, officer.union_id)
         except LoginRefused as exc:
@@ -80,18 +81,22 @@ class PasswordChange(BaseModel):
 
 
 @router.post("/password", status_code=204)
-def change_password(engine: EngineDep, officer: OfficerDep, actor: ActorDep,
-                    body: PasswordChange) -> Response:
+def change_password(request: Request, engine: EngineDep, secret: SecretKeyDep,
+                    officer: OfficerDep, actor: ActorDep, body: PasswordChange) -> Response:
     """Change your own password. Every token issued before stops working: log in again."""
-    with engine.begin() as conn:
+    refused: LoginRefused | None = None
+    with engine.begin() as conn:  # counted as a login: guessing here is slowed just the same
         try:
-            accounts.authenticate(conn, officer.username, body.current_password)
-        except LoginRefused:
-            refused = True
-        else:
-            refused = False
-    if refused:
+            accounts.authenticate(conn, officer.username, body.current_password,
+                                  client_address(request, secret))
+        except LoginRefused as exc:
+            refused = exc
+    if refused is not None and refused.retry_after_s is not None:
+        raise ApiError(429, str(refused), {"Retry-After": str(refused.retry_after_s)})
+    if refused is not None:
         raise ApiError(403, "current_password is wrong")
+    if body.new_password == body.current_password:
+        raise ApiError(422, "body field 'new_password': must differ from the current password")
     with engine.begin() as conn:
         try:
             accounts.set_password(conn, officer.username, body.new_password)

@@ -39,14 +39,11 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.Text(), nullable=False),
         sa.Column("token_version", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("failed_logins", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
                   nullable=False),
         sa.Column("password_changed_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
                   nullable=False),
-        sa.CheckConstraint("username ~ '^[a-z0-9][a-z0-9._-]{2,49}$'", name=op.f("ck_officers_username")),
+        sa.CheckConstraint("username ~ '^[a-z0-9][a-z0-9._-]{1,49}$'", name=op.f("ck_officers_username")),
         sa.CheckConstraint("length(btrim(display_name)) BETWEEN 1 AND 100",
                            name=op.f("ck_officers_display_name")),
         sa.CheckConstraint("role IN ('officer', 'admin')", name=op.f("ck_officers_role")),
@@ -58,6 +55,15 @@ def upgrade() -> None:
         sa.UniqueConstraint("username", name=op.f("uq_officers_username")),
     )
     op.create_index("ix_officers_union_id", "officers", ["union_id"], unique=False)
+    op.create_table(
+        "login_failures",
+        sa.Column("username", sa.Text(), nullable=False),
+        sa.Column("address", sa.Text(), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("username", "address", name=op.f("pk_login_failures")),
+    )
     op.create_table(
         "audit_log",
         sa.Column("id", sa.BigInteger(), sa.Identity(always=False), nullable=False),
@@ -121,5 +127,6 @@ def downgrade() -> None:
     op.drop_table("station_reports")
     op.drop_table("audit_log")
     op.execute("DROP FUNCTION audit_log_append_only()")
+    op.drop_table("login_failures")
     op.drop_index("ix_officers_union_id", table_name="officers")
     op.drop_table("officers")
