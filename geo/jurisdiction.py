@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, any_, exists, func, select, true
+from sqlalchemy import BigInteger, ColumnElement, Connection, any_, exists, func, literal, select, true
 
 from geo.models import Union
 
@@ -37,6 +37,10 @@ class Jurisdiction:
             return true()
         return union_id == any_(func.array(select(U.c.id).where(self._in_subtree(U))
                                            .scalar_subquery()))
+
+    def holds(self, conn: Connection, union_id: int) -> bool:
+        """Whether the union is in the subtree."""
+        return bool(conn.execute(select(self.union(literal(union_id, BigInteger)))).scalar())
 
     def location(self, point: Any) -> ColumnElement[bool]:
         """`point` (a WGS84 geometry column or expression) lies in an area of the subtree."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import (
@@ -21,6 +22,7 @@ from geo.crs import Crs, to_wgs84, wgs84_ewkt
 from geo.h3index import point_cell
 from geo.vocab import Amenity, StationStatus
 
+CLOCK_SKEW = timedelta(minutes=5)  # a client's clock may run a little ahead
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{1,22}[0-9]$")
 REQUIRED = {"external_id", "name", "lon", "lat", "amenities", "timezone", "status"}
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -84,6 +86,14 @@ class StationFields(BaseModel):
     @classmethod
     def _sorted_unique(cls, value: list[Amenity] | None) -> list[Amenity] | None:
         return sorted(set(value)) if value is not None else None
+
+    @field_validator("last_verified_at")
+    @classmethod
+    def _not_in_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(UTC) + CLOCK_SKEW:
+            raise ValueError("must not be in the future (a station is verified when someone "
+                             "has checked it)")
+        return value
 
     @field_validator("opening_hours")
     @classmethod

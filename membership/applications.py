@@ -140,8 +140,10 @@ def submit(conn: Connection, secret: str, data: NewApplication, today: date,
                 raise IdempotencyConflict("this Idempotency-Key was used for a different "
                                           "request; use a new key for a new application")
             return seen.application_id, True
-    _refuse_members(conn, data.phone, id_hash)
+    # Routing first: an application that cannot be taken must not tell whether someone is a
+    # member (an employer could test its staff list against the union's members).
     route, workplace = route_to(conn, data.workplace_id, data.workplace, data.crs)
+    _refuse_members(conn, data.phone, id_hash)
     if data.station_id is not None and conn.execute(
             text("SELECT 1 FROM stations WHERE id = :id"), {"id": data.station_id}).first() is None:
         raise ApplicationRefused(f"station_id {data.station_id}: no such station")

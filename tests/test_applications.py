@@ -111,6 +111,10 @@ def test_handling_keeps_history_and_the_deadline(client: TestClient, admin: dict
     assert [m["phone"] for m in listed] == ["138****5678"]
     member_again = apply(client)  # a member changing jobs transfers; they do not apply again
     assert member_again.status_code == 409 and "transfer" in member_again.json()["message"]
+    nowhere = {"name": "x", "lon": 121.47, "lat": 0.0}  # no union within reach
+    probe = apply(client, workplace=nowhere)  # a probe that cannot apply learns nothing
+    assert probe.status_code == 422 and "member" not in probe.json()["message"]
+    assert apply(client, phone="13500009999", workplace=nowhere).json() == probe.json()
 
 
 def test_overdue_applications_are_listed_as_overdue(
@@ -195,3 +199,10 @@ def test_the_deadline_counts_chinese_working_days() -> None:
     assert contact_deadline(date(2026, 9, 30)) == (date(2026, 10, 27), False)
     deadline, estimated = contact_deadline(date(2027, 3, 1))
     assert estimated and deadline > date(2027, 3, 19)  # no 2027 schedule yet: marked estimated
+
+
+def test_applications_are_limited_per_address(client: TestClient, tree: dict[str, int]) -> None:
+    codes = [apply(client, phone=f"1390000{i:04d}").status_code for i in range(11)]
+    assert codes == [201] * 10 + [429]
+    refused = apply(client, phone="13900009999")
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0

@@ -198,6 +198,13 @@ def test_writes_must_stay_inside_the_jurisdiction(client: TestClient, engine: En
     wp = client.patch(f"/workplaces/{world['k1'].workplace}", headers=k1,
                       json={"lon": IN_D2[0], "lat": IN_D2[1]})
     assert wp.status_code == 422
+    for union in ("D2", "S1"):  # another area, and the officer's own parent: not theirs to name
+        named = client.patch(f"/workplaces/{world['k1'].workplace}", headers=k1,
+                             json={"own_union_code": union})
+        assert named.status_code == 422 and "only an admin" in named.json()["message"]
+        created = client.post("/workplaces", headers=k1, json={
+            "name": "x", "lon": 121.15, "lat": 31.15, "own_union_code": union})
+        assert created.status_code == 422
     fixed = client.patch(f"/workplaces/{world['k1'].workplace}", headers=k1,
                          json={"lon": 121.16, "lat": 31.16})
     assert fixed.status_code == 200 and fixed.json()["matched_union"]["code"] == "K1"
@@ -303,6 +310,14 @@ def test_reports_stale_stations_and_verification(client: TestClient, engine: Eng
     stale = client.get("/officer/stations", headers=k1, params={"stale": True}).json()
     assert [(s["id"], s["properties"]["stale"], s["properties"]["open_reports"])
             for s in stale["features"]] == [(world["k1"].station, True, 1)]
+    future = client.patch(f"/stations/{world['k1'].station}", headers=k1,
+                          json={"last_verified_at": "2999-01-01T00:00:00Z"})
+    assert future.status_code == 422 and "future" in future.json()["message"]
+    closed = client.patch(f"/stations/{world['k1'].station}", headers=k1,
+                          json={"status": "temporarily_closed"})
+    assert closed.json()["properties"]["status"] == "temporarily_closed"
+    assert client.get("/officer/stations", headers=k1, params={"stale": True}).json()["total"] == 0
+    client.patch(f"/stations/{world['k1'].station}", headers=k1, json={"status": "operational"})
     verified = client.post(f"/stations/{world['k1'].station}/verify", headers=k1)
     assert verified.status_code == 200 and verified.json()["properties"]["last_verified_at"]
     assert client.get("/officer/stations", headers=k1, params={"stale": True}).json()["total"] == 0

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
 from api.auth import ActorDep, OfficerDep, optional_officer, public_actor
+from api.client_limits import limit_client
 from api.deps import (
     EngineDep,
     PageLimit,
@@ -43,6 +44,7 @@ from officers.audit import Actor
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/applications", tags=["applications"])
+APPLICATIONS_PER_WINDOW, APPLY_WINDOW_S = 10, 3600
 ApplicationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Application id")]
 IdempotencyKeyHeader = Annotated[str | None, Header(
     alias="Idempotency-Key", min_length=8, max_length=200,
@@ -78,7 +80,10 @@ def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: Se
           body: NewApplication,
           applicant: Annotated[Actor, Depends(public_actor("applicant"))],
           idempotency_key: IdempotencyKeyHeader = None) -> Response:
-    """Apply to join the union that covers your workplace. Your employer is never told."""
+    """Apply to join the union that covers your workplace. Your employer is never told. At most
+    10 applications an hour from one address."""
+    limit_client(request, engine, secret, "apply", APPLICATIONS_PER_WINDOW, APPLY_WINDOW_S,
+                 "too many applications")
     day = today(settings)
     try:
         with engine.begin() as conn:
@@ -91,7 +96,12 @@ def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: Se
             answer = {**_common(conn, app, day), "status_url": _status_url(request, settings, app)}
     except (ApplicationRefused, NotRoutable) as exc:
         raise ApiError(422, str(exc)) from None
-    except (DuplicateApplication, IdempotencyConflict) as exc:
+    except DuplicateApplication as exc:
+        with engine.begin() as conn:  # who keeps hitting known numbers is worth knowing
+            audit.record(conn, applicant, "submit_refused", "application", None,
+                         detail={"reason": "duplicate or member"})
+        raise ApiError(409, str(exc)) from None
+    except IdempotencyConflict as exc:
         raise ApiError(409, str(exc)) from None
     response = json_response(answer, 200 if replayed else 201)
     if replayed:

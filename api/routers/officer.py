@@ -56,25 +56,30 @@ def get_coverage(engine: ReadEngineDep, officer: OfficerDep, walk_m: WalkM = 100
 @router.get("/stations")
 def list_stations(
     engine: ReadEngineDep, settings: SettingsDep, officer: OfficerDep,
-    status: StationStatus | None = None,
-    stale: Annotated[bool, Query(description="Only stations not verified within "
+    status: Annotated[list[StationStatus] | None, Query(
+        description="Statuses to list; repeatable. Default: all but removed.")] = None,
+    stale: Annotated[bool, Query(description="Only operational stations not verified within "
                                              "stale_after_days (or never)")] = False,
     limit: PageLimit = 100, offset: PageOffset = 0,
 ) -> Response:
-    """The stations of your jurisdiction, each with `stale` and its open reports."""
+    """The stations of your jurisdiction, each with `stale` (operational and not verified
+    lately) and its open reports."""
     now = datetime.now(UTC)
     stale_before = now - timedelta(days=settings.stale_after_days)
+    statuses = status or [s for s in StationStatus if s is not StationStatus.REMOVED]
+    if stale:  # only operational stations go stale; with other statuses asked for, none
+        statuses = [s for s in statuses if s is StationStatus.OPERATIONAL]
     with engine.connect() as conn:
-        total, rows = stations.search(conn, statuses=[status] if status else None,
-                                      within=officer.jurisdiction,
-                                      verified_before=stale_before if stale else None,
-                                      limit=limit, offset=offset)
+        total, rows = (0, []) if not statuses else stations.search(
+            conn, statuses=statuses, within=officer.jurisdiction,
+            verified_before=stale_before if stale else None, limit=limit, offset=offset)
         open_reports = reports.open_counts(conn, [s.id for s in rows])
     features = []
     for s in rows:
         feature = station_feature_at(s, now, settings.holiday_country)
         feature["properties"] |= {
-            "stale": s.last_verified_at is None or s.last_verified_at < stale_before,
+            "stale": s.status == StationStatus.OPERATIONAL and (
+                s.last_verified_at is None or s.last_verified_at < stale_before),
             "open_reports": open_reports.get(s.id, 0)}
         features.append(feature)
     return json_response({"type": "FeatureCollection", "total": total, "limit": limit,

@@ -123,6 +123,11 @@ def _write(engine: Any, officer: OfficerRecord, actor: Actor, workplace_id: int 
                                              only_set=workplace_id is not None)
         except ValueError as exc:
             raise ApiError(422, f"body field 'own_union_code': {exc}") from None
+        own = columns.get("own_union_id")
+        if own is not None and not within.holds(conn, own):
+            raise ApiError(422, f"body field 'own_union_code': {data.own_union_code!r} is not "
+                                "your union or one below it; applications from this workplace "
+                                "would go there, so only an admin can name it")
         if workplace_id is None:
             columns["external_id"] = columns.get("external_id") or generated_external_id()
             if workplaces.search_external(conn, columns["external_id"]):
