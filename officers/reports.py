@@ -9,6 +9,7 @@ from sqlalchemy import Connection, func, select
 
 from geo.jurisdiction import Jurisdiction
 from geo.models import Station
+from geo.vocab import StationStatus
 from officers.tables import StationReport
 from officers.vocab import ReportKind
 
@@ -20,6 +21,10 @@ class AlreadyResolved(Exception):
     pass
 
 
+class StationRemoved(Exception):
+    pass
+
+
 _COLUMNS = [R.c.id, R.c.station_id, S.c.name.label("station_name"), R.c.kind, R.c.note,
             R.c.photo_url, R.c.created_at, R.c.resolved_at, R.c.resolved_by, R.c.resolution]
 _FROM = R.join(S, S.c.id == R.c.station_id)
@@ -28,8 +33,11 @@ _FROM = R.join(S, S.c.id == R.c.station_id)
 def create(conn: Connection, station_id: int, kind: ReportKind, note: str | None,
            photo_url: str | None) -> int | None:
     """The new report's id; None if there is no such station."""
-    if conn.execute(select(S.c.id).where(S.c.id == station_id)).first() is None:
+    status = conn.execute(select(S.c.status).where(S.c.id == station_id)).scalar()
+    if status is None:
         return None
+    if status == StationStatus.REMOVED:
+        raise StationRemoved(f"station {station_id} has been removed; there is nothing to report")
     return conn.execute(R.insert().values(station_id=station_id, kind=kind.value, note=note,
                                           photo_url=photo_url).returning(R.c.id)).scalar_one()
 

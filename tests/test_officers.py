@@ -333,14 +333,19 @@ def test_reports_stale_stations_and_verification(client: TestClient, engine: Eng
     assert client.get("/reports", headers=k1, params={"resolved": True}).json()["total"] == 1
 
 
-def test_reports_are_checked_and_rate_limited(client: TestClient, world: dict[str, Area]) -> None:
+def test_reports_are_checked_and_rate_limited(client: TestClient, admin: dict[str, str],
+                                              world: dict[str, Area]) -> None:
+    gone = client.post("/stations", headers=admin, json={"name": "旧站", "lon": 121.3, "lat": 31.3})
+    client.delete(f"/stations/{gone.json()['id']}", headers=admin)
+    removed = client.post(f"/stations/{gone.json()['id']}/reports", json={"kind": "closed"})
+    assert removed.status_code == 409 and "removed" in removed.json()["message"]
     path = f"/stations/{world['d2'].station}/reports"
     bad_kind = client.post(path, json={"kind": "on_fire"})
     assert bad_kind.status_code == 422 and "no_water" in bad_kind.json()["message"]
     bad_url = client.post(path, json={"kind": "broken", "photo_url": "javascript:alert(1)"})
     assert bad_url.status_code == 422
     assert client.post("/stations/999999/reports", json={"kind": "broken"}).status_code == 404
-    # populate() sent three reports from this address, and the refusals above count too
+    # populate() sent three reports from this address; the 409 and the 404 above count too
     codes = [client.post(path, json={"kind": "crowded"}).status_code for _ in range(10)]
     assert 201 in codes and codes[-1] == 429
     limited = client.post(path, json={"kind": "crowded"})
@@ -386,9 +391,45 @@ def test_audit_log_records_who_what_and_where_and_is_append_only(
     seen_by_d2 = client.get("/officer/audit", headers=d2).json()["entries"]
     assert seen_by_d2 and all(e["object_id"] != world["k1"].application or
                               e["object_type"] != "application" for e in seen_by_d2)
+    moved = client.post(f"/members/{world['k1'].member}/transfer", headers=bearer(engine, "off-d1"),
+                        json={"workplace": {"name": "新单位", "lon": IN_D2[0], "lat": IN_D2[1]}})
+    assert moved.status_code == 200 and moved.json()["union"]["code"] == "D2"
+    arrivals = client.get("/officer/audit", headers=d2, params={"action": "transfer_in"}).json()
+    assert [(e["object_id"], e["actor"]) for e in arrivals["entries"]] == [
+        (world["k1"].member, "off-d1")]
     with engine.connect() as conn:
         for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
                           "TRUNCATE audit_log"):
             with pytest.raises(DBAPIError, match="append-only"):
                 conn.execute(text(statement))
             conn.rollback()
+
+
+def test_officers_command_line(database_url: str, client: TestClient, tree: dict[str, int]
+                               ) -> None:
+    from typer.testing import CliRunner
+
+    from yizhan.cli import app
+
+    def run(*args: str, stdin: str | None = None) -> tuple[int, str]:
+        result = CliRunner().invoke(app, ["officers", *args], input=stdin,
+                                    env={"YIZHAN_DATABASE_URL": database_url})
+        return result.exit_code, result.output
+
+    code, out = run("create", "li", "--union-code", "K1", "--name", "李网格员")
+    assert code == 0 and "created officer li for union K1" in out
+    password = out.split("password: ")[1].strip()
+    assert login(client, "li", password).status_code == 200
+    assert run("create", "li", "--union-code", "K1")[1].strip().endswith("username 'li' is taken")
+    assert "no such union" in run("create", "zhao", "--union-code", "NOPE")[1]
+    assert "bound to no union" in run("create", "zhao", "--role", "admin", "--union-code", "K1")[1]
+    assert "10 to 200" in run("reset-password", "li", "--password-stdin", stdin="short\n")[1]
+    assert run("reset-password", "li", "--password-stdin", stdin="li-new-password\n")[0] == 0
+    assert login(client, "li", password).status_code == 401
+    assert login(client, "li", "li-new-password").status_code == 200
+    assert run("disable", "li")[0] == 0
+    assert login(client, "li", "li-new-password").status_code == 401
+    listed = run("list")[1].splitlines()
+    assert listed[0] == "username\trole\tunion\tstate"
+    assert "li\tofficer\tK1 K1 工会\tdisabled" in listed
+    assert run("enable", "nobody")[0] == 1

@@ -90,11 +90,16 @@ def reset_password(username: str, password_stdin: PasswordStdin = False) -> None
 
 @officers_app.command("list")
 def list_officers() -> None:
+    from geo import unions
     from geo.db import make_engine
 
     engine = make_engine(Settings().resolved_database_url(), pool_size=1)
     with engine.connect() as conn:
-        for o in accounts.listing(conn):
-            state = "disabled" if o.disabled_at else "active"
-            typer.echo(f"{o.username}\t{o.role}\t{o.union_path or '-'}\t{state}")
+        officers = accounts.listing(conn)
+        known = unions.records(conn, sorted({o.union_id for o in officers if o.union_id}))
     engine.dispose()
+    typer.echo("username\trole\tunion\tstate")
+    for o in officers:
+        union = known.get(o.union_id) if o.union_id else None
+        where = f"{union.code} {union.name}" if union else "(everything)"
+        typer.echo(f"{o.username}\t{o.role}\t{where}\t{'disabled' if o.disabled_at else 'active'}")

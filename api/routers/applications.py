@@ -188,8 +188,9 @@ def list_applications(
             submitted_to=start(submitted_to + timedelta(days=1) if submitted_to else None),
             limit=limit, offset=offset)
         items = [_common(conn, a, day) | _details(a, masked=True) for a in rows]
-        audit.record(conn, actor, "list", "application", None, officer.union_id,
-                     {"ids": [a.id for a in rows]})
+        if rows:
+            audit.record(conn, actor, "list", "application", None, officer.union_id,
+                         {"ids": [a.id for a in rows]})
     return json_response({"total": total, "limit": limit, "offset": offset,
                           "applications": items})
 

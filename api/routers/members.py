@@ -62,8 +62,9 @@ def list_members(engine: EngineDep, officer: OfficerDep, actor: ActorDep,
         total, rows = members.search(conn, officer.jurisdiction, union_id=union_id,
                                      status=status, limit=limit, offset=offset)
         known = unions.records(conn, sorted({m.union_id for m in rows}))
-        audit.record(conn, actor, "list", "member", None, officer.union_id,
-                     {"ids": [m.id for m in rows]})
+        if rows:
+            audit.record(conn, actor, "list", "member", None, officer.union_id,
+                         {"ids": [m.id for m in rows]})
         return json_response({"total": total, "limit": limit, "offset": offset,
                               "members": [_brief(m, known[m.union_id]) for m in rows]})
 
@@ -113,4 +114,7 @@ def transfer(engine: EngineDep, officer: OfficerDep, actor: ActorDep, member_id:
             members.transfer(conn, m, route, workplace)
         moved = members.get(conn, member_id)
         assert moved is not None
+        if moved.union_id != m.union_id:  # the receiving union's officers see the move too
+            audit.record(conn, actor, "transfer_in", "member", m.id, moved.union_id,
+                         {"from_union_id": m.union_id})
         return json_response(_out(conn, moved))

@@ -18,7 +18,7 @@ from geo import stations
 from geo.station_data import Text500
 from officers import audit, reports
 from officers.audit import Actor
-from officers.reports import AlreadyResolved
+from officers.reports import AlreadyResolved, StationRemoved
 from officers.vocab import ReportKind
 
 router = APIRouter(tags=["station reports"])
@@ -48,8 +48,11 @@ def report(request: Request, engine: EngineDep, secret: SecretKeyDep, station_id
     limit_client(request, engine, secret, "report", REPORTS_PER_WINDOW, REPORT_WINDOW_S,
                  "too many reports")
     with engine.begin() as conn:
-        new_id = reports.create(conn, station_id, body.kind, body.note,
-                                str(body.photo_url) if body.photo_url else None)
+        try:
+            new_id = reports.create(conn, station_id, body.kind, body.note,
+                                    str(body.photo_url) if body.photo_url else None)
+        except StationRemoved as exc:
+            raise ApiError(409, str(exc)) from None
         if new_id is None:
             raise NotFound("station", station_id)
         station = stations.get(conn, station_id)
