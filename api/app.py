@@ -20,6 +20,7 @@ from api.routers import (
     officer,
     reports,
     stations,
+    tiles,
     unions,
     workplaces,
 )
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(members.router)
     app.include_router(join.router)
     app.include_router(maps.router)
+    app.include_router(tiles.router)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,120 @@
+"""Vector tiles: each tile holds exactly the stations inside it (with its buffer), checked against
+a pyproj Web Mercator oracle on generated stations; areas by level; workplaces only for an
+officer's jurisdiction; bad tile numbers are 422."""
+
+from __future__ import annotations
+
+import math
+
+import mapbox_vector_tile
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from pyproj import Transformer
+from sqlalchemy import Engine
+
+from geo.crs import Crs
+from geo.station_data import NewStation
+from geo.stations import T
+from geo.tiles import BUFFER, EXTENT, Layer, tile
+from geo.vocab import StationStatus
+from officers import accounts
+from officers.vocab import Role
+from tests.conftest import bearer
+
+MERCATOR = Transformer.from_crs(4326, 3857, always_xy=True)
+HALF = 20037508.342789244  # half the Web Mercator world, in metres
+CENTRES = [(121.47, 31.23), (113.26, 23.13), (-0.12, 51.5)]
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    x, y = MERCATOR.transform(lon, lat)
+    size = 2 * HALF / 2**z
+    return int((x + HALF) // size), int((HALF - y) // size)
+
+
+def buffered_box(z: int, x: int, y: int) -> tuple[float, float, float, float]:
+    size = 2 * HALF / 2**z
+    pad = size * BUFFER / EXTENT
+    return (-HALF + x * size - pad, HALF - (y + 1) * size - pad,
+            -HALF + (x + 1) * size + pad, HALF - y * size + pad)
+
+
+def decoded(data: bytes, layer: str) -> list[dict]:
+    return mapbox_vector_tile.decode(data).get(layer, {}).get("features", [])
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(centre=st.sampled_from(CENTRES), z=st.integers(8, 17),
+       offsets=st.lists(st.tuples(st.floats(-0.05, 0.05), st.floats(-0.05, 0.05)), max_size=40),
+       statuses=st.lists(st.sampled_from(list(StationStatus)), min_size=40, max_size=40))
+def test_a_tile_holds_exactly_the_stations_inside_it(
+        empty_db: Engine, centre: tuple[float, float], z: int,
+        offsets: list[tuple[float, float]], statuses: list[StationStatus]) -> None:
+    z_tile = tile_of(*centre, z)
+    minx, miny, maxx, maxy = buffered_box(z, *z_tile)
+    expected = set()
+    with empty_db.connect() as conn, conn.begin() as transaction:
+        for i, (dx, dy) in enumerate(offsets):
+            lon, lat = centre[0] + dx, centre[1] + dy
+            columns = NewStation(name=f"s{i}", lon=lon, lat=lat, status=statuses[i]
+                                 ).columns(Crs.WGS84, only_set=False)
+            columns["external_id"] = f"s{i}"
+            new_id = conn.execute(T.insert().values(**columns).returning(T.c.id)).scalar_one()
+            mx, my = MERCATOR.transform(lon, lat)
+            edge = min(abs(mx - minx), abs(mx - maxx), abs(my - miny), abs(my - maxy))
+            assume(edge > 1e-3)  # a knife edge: a millimetre from the buffer's border
+            if minx < mx < maxx and miny < my < maxy and statuses[i] is not StationStatus.REMOVED:
+                expected.add(new_id)
+        features = decoded(tile(conn, Layer.STATIONS, z, *z_tile), "stations")
+        transaction.rollback()
+    assert {f["id"] for f in features} == expected
+    for f in features:  # where each lands in the tile: integer units of 1/4096, y down
+        assert f["geometry"]["type"] == "Point"
+        assert -BUFFER <= min(f["geometry"]["coordinates"]) <= max(
+            f["geometry"]["coordinates"]) <= EXTENT + BUFFER
+
+
+def test_tile_endpoint(client: TestClient, admin: dict[str, str], tree: dict[str, int],
+                       engine: Engine) -> None:
+    for lon, lat, status in ((121.15, 31.15, "operational"), (121.16, 31.15, "planned")):
+        created = client.post("/stations", headers=admin,
+                              json={"name": "x", "lon": lon, "lat": lat, "status": status})
+        assert created.status_code == 201
+    z, (x, y) = 10, tile_of(121.15, 31.15, 10)
+    response = client.get(f"/tiles/stations/{z}/{x}/{y}.mvt")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    assert response.headers["cache-control"] == "public, max-age=60"
+    assert len(decoded(response.content, "stations")) == 2
+    planned = client.get(f"/tiles/stations/{z}/{x}/{y}.mvt", params={"status": "planned"})
+    assert [f["properties"]["status"] for f in decoded(planned.content, "stations")] == ["planned"]
+    areas = decoded(client.get(f"/tiles/unions/{z}/{x}/{y}.mvt").content, "unions")
+    assert {f["properties"]["code"] for f in areas} == {"C", "D1", "D2", "S1", "K1"}  # 120.94..121.29
+    streets = client.get(f"/tiles/unions/{z}/{x}/{y}.mvt", params={"level": "street"})
+    assert [f["properties"]["code"] for f in decoded(streets.content, "unions")] == ["S1"]
+    empty = client.get("/tiles/stations/3/0/0.mvt")  # the Arctic Pacific: no station
+    assert empty.status_code == 200 and empty.content == b""
+    for path, words in (("/tiles/stations/3/8/0.mvt", "0 to 7"),
+                        ("/tiles/stations/23/0/0.mvt", "22"),
+                        ("/tiles/roads/3/0/0.mvt", "stations"),
+                        ("/tiles/stations/3/-1/0.mvt", "0")):
+        bad = client.get(path)
+        assert bad.status_code == 422 and words in bad.json()["message"], (path, bad.text)
+
+
+def test_workplace_tiles_are_for_officers_within_their_jurisdiction(
+        client: TestClient, admin: dict[str, str], tree: dict[str, int], engine: Engine) -> None:
+    with engine.begin() as conn:
+        accounts.create(conn, "tile-k1", "k1", Role.OFFICER, "K1", "tile-officer-pass")
+        accounts.create(conn, "tile-d2", "d2", Role.OFFICER, "D2", "tile-officer-pass")
+    made = client.post("/workplaces", headers=admin, json={"name": "单位", "lon": 121.15, "lat": 31.15})
+    z, (x, y) = 9, tile_of(121.15, 31.15, 9)
+    path = f"/tiles/workplaces/{z}/{x}/{y}.mvt"
+    assert client.get(path).status_code == 401
+    mine = client.get(path, headers=bearer(engine, "tile-k1"))
+    assert [f["id"] for f in decoded(mine.content, "workplaces")] == [made.json()["id"]]
+    assert mine.headers["cache-control"] == "private, no-store"
+    assert client.get(path, headers=bearer(engine, "tile-d2")).content == b""
+    assert math.isclose(len(decoded(client.get(path, headers=admin).content, "workplaces")), 1)
