@@ -88,3 +88,17 @@ def test_other_time_zones() -> None:
 def test_invalid_hours_say_where(bad: str) -> None:
     with pytest.raises(hours.HoursError, match="not valid OpenStreetMap opening_hours"):
         hours.validate(bad)
+
+
+def test_embed_origins_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydantic import ValidationError
+
+    from yizhan.settings import Settings
+
+    monkeypatch.setenv("YIZHAN_EMBED_ORIGINS", "https://app.example.com, http://10.0.0.5:8080")
+    assert Settings().embed_origins == ["https://app.example.com", "http://10.0.0.5:8080"]
+    monkeypatch.setenv("YIZHAN_EMBED_ORIGINS", '["*"]')
+    assert Settings().embed_origins == ["*"]
+    monkeypatch.setenv("YIZHAN_EMBED_ORIGINS", "https://ok.example 'unsafe-inline'")
+    with pytest.raises(ValidationError, match="scheme://host"):
+        Settings()

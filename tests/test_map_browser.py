@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -36,12 +37,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_server(database_url: str, engine: Engine) -> Iterator[str]:
+def site_ports() -> tuple[int, int]:
+    """Ports of two other sites: a partner allowed to embed the maps, and a stranger."""
+    return _free_port(), _free_port()
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url: str, engine: Engine, site_ports: tuple[int, int]) -> Iterator[str]:
     with engine.begin() as conn:
         conn.exec_driver_sql("TRUNCATE stations RESTART IDENTITY CASCADE")
         load_demo(conn)
     port = _free_port()
-    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY))
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
+                              embed_origins=[f"http://127.0.0.1:{site_ports[0]}"]))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -189,3 +197,46 @@ def test_a_station_qr_code_opens_the_join_form_and_applying_works(
         assert blocked == [] and errors == []
     finally:
         clear(engine)
+
+
+def host_page(port: int, body: str) -> ThreadingHTTPServer:
+    """Another site, on another origin: one page with the given HTML."""
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_the_map_embeds_in_an_allowed_origin_and_is_refused_in_another(
+        browser: Browser, live_server: str, site_ports: tuple[int, int]) -> None:
+    partner, stranger = site_ports
+    src = f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&k=3"
+    frame = f'<iframe id="map" src="{src}" width="800" height="500"></iframe>'
+    sites = [host_page(partner, frame), host_page(stranger, frame)]
+    context = browser.new_context()
+    page = context.new_page()
+    refusals: list[str] = []
+    page.on("console", lambda msg: refusals.append(msg.text) if "frame-ancestors" in msg.text
+            else None)
+    try:
+        page.goto(f"http://127.0.0.1:{partner}/")
+        page.frame_locator("#map").locator(".yz-rank-3").wait_for(timeout=15_000)
+        assert refusals == []
+        page.goto(f"http://127.0.0.1:{stranger}/")
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(500)
+        assert len(refusals) == 1 and "has been blocked" in refusals[0], refusals
+        assert page.frame_locator("#map").locator(".leaflet-container").count() == 0
+    finally:
+        context.close()
+        for site in sites:
+            site.shutdown()

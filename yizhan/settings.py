@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ORIGIN = re.compile(r"\*|https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
 
 
 class Settings(BaseSettings):
@@ -30,10 +34,26 @@ class Settings(BaseSettings):
     tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tiles_attribution: str = "&copy; OpenStreetMap contributors"
     pool_size: int = 10
+    embed_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins (scheme://host[:port]) whose pages may embed "
+                                          "the map pages in an iframe, besides yizhan's own.")
     token_minutes: int = Field(default=30, ge=1, le=24 * 60,
                                description="Lifetime of an officer's bearer token.")
     stale_after_days: int = Field(default=90, ge=1, description="A station not verified for "
                                   "this long is flagged as stale.")
+
+    @field_validator("embed_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        if isinstance(value, str):  # a JSON list, or origins separated by commas or spaces
+            value = json.loads(value) if value.lstrip().startswith("[") else \
+                value.replace(",", " ").split()
+        if isinstance(value, list):
+            for origin in value:
+                if not ORIGIN.fullmatch(str(origin)):
+                    raise ValueError(f"embed origin {origin!r}: give scheme://host[:port], e.g. "
+                                     "https://app.example.com, or *")
+        return value
 
     def resolved_database_url(self) -> str:
         """The database to use: the configured one, else the local cluster's (which must be up)."""

@@ -11,6 +11,7 @@ from api.deps import NearestParams, ReadEngineDep, SettingsDep, nearest_params
 from api.routers.stations import find_nearest
 from geo.nearest import nearest
 from maps.nearest_page import MapStyle, nearest_map
+from yizhan.settings import Settings
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 AROUND = 150
@@ -34,4 +35,11 @@ def nearest_page(
         static_base=request.scope.get("root_path", "") + "/static",
         tiles_url=settings.tiles_url, tiles_attribution=settings.tiles_attribution, lang=lang,
     )
-    return HTMLResponse(nearest_map(params.point.lon, params.point.lat, found, around, style))
+    return HTMLResponse(nearest_map(params.point.lon, params.point.lat, found, around, style),
+                        headers=embedding_headers(settings))
+
+
+def embedding_headers(settings: Settings) -> dict[str, str]:
+    """Who may show a map page in an iframe: yizhan itself and YIZHAN_EMBED_ORIGINS."""
+    ancestors = " ".join(["'self'", *settings.embed_origins])
+    return {"Content-Security-Policy": f"frame-ancestors {ancestors}"}
