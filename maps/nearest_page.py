@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
 
 import folium
@@ -11,7 +10,7 @@ import folium
 from geo.navigation import navigation_links
 from geo.nearest import NearStation
 from geo.vocab import AMENITY_LABELS_ZH, Amenity
-from maps.assets import use_local_assets
+from maps.page import MapStyle, base_map, render
 
 TEXT = {
     "zh": {"you": "您的位置", "title": "附近的户外劳动者服务站点", "open": "营业中",
@@ -24,14 +23,6 @@ TEXT = {
            "none": "No matching station nearby", "navigate": "Navigate", "m": "m",
            "temporarily_closed": "Temporarily closed"},
 }
-
-
-@dataclass(frozen=True)
-class MapStyle:
-    static_base: str
-    tiles_url: str
-    tiles_attribution: str
-    lang: str = "zh"
 
 
 def _open_label(open_now: bool | None, t: dict[str, str]) -> str:
@@ -80,10 +71,7 @@ def nearest_map(
 ) -> str:
     """A complete HTML page; WGS84 throughout (the tile source is assumed WGS84/OSM)."""
     t = TEXT[style.lang]
-    fmap = folium.Map(location=[lat, lon], zoom_start=16, tiles=None, control_scale=True,
-                      prefer_canvas=False)
-    use_local_assets(fmap, style.static_base)
-    folium.TileLayer(tiles=style.tiles_url, attr=style.tiles_attribution, max_zoom=19).add_to(fmap)
+    fmap = base_map(lon, lat, 16, style)
 
     highlighted = {n.station.id for n in nearest}
     for near in around:
@@ -122,10 +110,7 @@ def nearest_map(
         points = [[lat, lon]] + [[n.station.lat, n.station.lon] for n in nearest]
         fmap.fit_bounds(points, padding=(30, 30), max_zoom=17)
 
-    root = fmap.get_root()
-    root.header.add_child(folium.Element(f"<title>{t['title']}</title>{_CSS}"))
-    root.html.add_child(folium.Element(_panel(nearest, t)))
-    return root.render()
+    return render(fmap, t["title"], _panel(nearest, t), _CSS)
 
 
 def _panel(nearest: Sequence[NearStation], t: dict[str, str]) -> str:
@@ -140,14 +125,10 @@ def _panel(nearest: Sequence[NearStation], t: dict[str, str]) -> str:
 
 
 _CSS = """<style>
-#yz-panel{position:absolute;z-index:1000;top:10px;right:10px;max-width:280px;background:#fff;
-  padding:8px 12px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);font:13px sans-serif}
-#yz-panel ol{margin:4px 0 0;padding-left:18px}
 #yz-panel .yz-dist{color:#d9534f;font-weight:bold}
 #yz-panel .yz-open{color:#666}
 .yz-rank{width:26px;height:26px;border-radius:13px;background:#d9534f;color:#fff;
   font:bold 14px/26px sans-serif;text-align:center;border:2px solid #fff;
   box-shadow:0 1px 4px rgba(0,0,0,.5)}
 .yz-rank-icon{background:none;border:none}
-.yz-popup{font:13px sans-serif;line-height:1.5}
 </style>"""

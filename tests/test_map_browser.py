@@ -240,3 +240,29 @@ def test_the_map_embeds_in_an_allowed_origin_and_is_refused_in_another(
         context.close()
         for site in sites:
             site.shutdown()
+
+
+def test_match_map_shows_the_areas_and_the_border(
+        offline_page: tuple[Page, list[str], list[str]], live_server: str) -> None:
+    page, _, errors = offline_page
+    answer = page.request.get(f"{live_server}/unions/match", params=PEOPLE_SQUARE).json()
+    page.goto(f"{live_server}/maps/match?lat=31.2335&lon=121.4751&lang=en")
+    page.wait_for_selector("path.yz-area-chosen", timeout=15_000)
+    assert page.locator("#yz-panel").get_attribute("data-status") == answer["status"]
+    listed = page.locator("#yz-panel li").evaluate_all("items => items.map(i => i.dataset.unionCode)")
+    covering = [u["code"] for level in answer["levels"].values() for u in level]
+    assert listed == covering  # widest level first
+    chosen = page.locator("#yz-panel li:has(.yz-chosen)").get_attribute("data-union-code")
+    assert chosen == answer["union"]["code"]
+    assert page.locator("path.yz-area").count() == len(covering)
+    # The chosen area's west edge, half-way up, is shared with its western neighbour.
+    area = page.request.get(f"{live_server}/unions/{answer['union']['id']}").json()["geometry"]
+    ring = area["coordinates"][0][0] if area["type"] == "MultiPolygon" else area["coordinates"][0]
+    xs, ys = [x for x, _ in ring], [y for _, y in ring]
+    edge = {"lon": min(xs), "lat": (min(ys) + max(ys)) / 2}
+    on_edge = page.request.get(f"{live_server}/unions/match", params=edge).json()
+    page.goto(f"{live_server}/maps/match?lat={edge['lat']}&lon={edge['lon']}&lang=en")
+    page.wait_for_selector("path.yz-area-chosen", timeout=15_000)
+    assert "on the border" in page.locator("#yz-panel").inner_text()
+    assert page.locator("path.yz-area").count() == sum(map(len, on_edge["levels"].values()))
+    assert errors == []

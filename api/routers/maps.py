@@ -7,10 +7,20 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from api.deps import NearestParams, ReadEngineDep, SettingsDep, nearest_params
+from api.deps import (
+    NearestParams,
+    QueryPoint,
+    ReadEngineDep,
+    SettingsDep,
+    nearest_params,
+    query_point,
+)
 from api.routers.stations import find_nearest
+from geo import unions
 from geo.nearest import nearest
-from maps.nearest_page import MapStyle, nearest_map
+from maps.match_page import match_map
+from maps.nearest_page import nearest_map
+from maps.page import MapStyle
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/maps", tags=["maps"])
@@ -31,12 +41,33 @@ def nearest_page(
         found = find_nearest(conn, params, settings.holiday_country)
         around = nearest(conn, params.point.lon, params.point.lat, AROUND, at=params.at,
                          include_closed=params.include_closed, country=settings.holiday_country)
-    style = MapStyle(
-        static_base=request.scope.get("root_path", "") + "/static",
-        tiles_url=settings.tiles_url, tiles_attribution=settings.tiles_attribution, lang=lang,
-    )
+    style = _style(request, settings, lang)
     return HTMLResponse(nearest_map(params.point.lon, params.point.lat, found, around, style),
                         headers=embedding_headers(settings))
+
+
+@router.get("/match", response_class=HTMLResponse)
+def match_page(
+    request: Request,
+    engine: ReadEngineDep,
+    settings: SettingsDep,
+    point: Annotated[QueryPoint, Depends(query_point)],
+    lang: Annotated[Literal["zh", "en"], Query(description="Page language.")] = "zh",
+) -> HTMLResponse:
+    """Which union covers a place, and why: the areas of every level around the point, the one
+    that handles it, and whether the point is on a border. Same answer as `/unions/match`."""
+    with engine.connect() as conn:
+        found = unions.match(conn, point.lon, point.lat)
+        ids = {c.union.id for c in found.covering} | ({found.union.id} if found.union else set())
+        areas = {i: unions.area_geojson(conn, i) for i in ids}
+    html = match_map(point.lon, point.lat, found, areas, _style(request, settings, lang))
+    return HTMLResponse(html, headers=embedding_headers(settings))
+
+
+def _style(request: Request, settings: Settings, lang: str) -> MapStyle:
+    return MapStyle(static_base=request.scope.get("root_path", "") + "/static",
+                    tiles_url=settings.tiles_url, tiles_attribution=settings.tiles_attribution,
+                    lang=lang)
 
 
 def embedding_headers(settings: Settings) -> dict[str, str]:

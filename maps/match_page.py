@@ -1,0 +1,102 @@
+"""`/maps/match`: which union covers a place and why: the areas of every level that cover it,
+the one chosen, and whether the point lies on a border."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import folium
+
+from geo.unions import Match
+from geo.vocab import UnionLevel
+from maps.page import MapStyle, base_map, render
+
+LEVEL_COLOURS = {UnionLevel.CITY: "#6c757d", UnionLevel.DISTRICT: "#6f42c1",
+                 UnionLevel.STREET: "#1f6fd1", UnionLevel.COMMUNITY: "#2b7a3d",
+                 UnionLevel.GRID: "#d9534f"}
+TEXT = {
+    "zh": {"title": "这个位置属于哪个工会", "point": "查询位置", "levels": {
+        "city": "市", "district": "区", "street": "街道", "community": "社区", "grid": "网格"},
+        "matched": "由覆盖此处的最具体的区域工会受理", "gap_fallback":
+        "此处位于下级区域之间的空隙，由覆盖它的上级工会受理",
+        "nearest_fallback": "没有区域覆盖此处；由 {d} 米内最近的工会受理",
+        "not_covered": "没有工会覆盖此处", "h3_interior": "H3 内部网格", "exact": "精确判断",
+        "border": "在边界上", "chosen": "受理", "tied": "同级并列，按规则选定"},
+    "en": {"title": "Which union covers this place", "point": "This place", "levels": {
+        "city": "city", "district": "district", "street": "street", "community": "community",
+        "grid": "grid"},
+        "matched": "handled by the most specific area union covering it", "gap_fallback":
+        "in a gap between the areas below: handled by the union covering it one level up",
+        "nearest_fallback": "no area covers it: handled by the nearest union, {d} m away",
+        "not_covered": "no union covers this place", "h3_interior": "H3 interior cell",
+        "exact": "exact test", "border": "on the border", "chosen": "handles it",
+        "tied": "tied at its level, chosen by the rule"},
+}
+
+
+def match_map(lon: float, lat: float, match: Match, areas: dict[int, dict[str, Any] | None],
+              style: MapStyle) -> str:
+    """`areas` holds the GeoJSON area of every union named by the match."""
+    t = TEXT[style.lang]
+    fmap = base_map(lon, lat, 15, style)
+    chosen = match.union.id if match.union else None
+    shown = [(c.union, c.method, c.on_border) for c in match.covering]
+    if match.union is not None and all(u.id != chosen for u, _, _ in shown):
+        shown.append((match.union, "nearest", False))
+    for union, _, _ in shown:
+        area = areas.get(union.id)
+        if area is None:
+            continue
+        colour = LEVEL_COLOURS[UnionLevel(union.level)]
+        folium.GeoJson(
+            area, name=union.name, tooltip=escape(f"{t['levels'][union.level]} {union.name}"),
+            style_function=lambda _, c=colour, main=union.id == chosen: {
+                "color": c, "weight": 4 if main else 2, "fillOpacity": 0.15 if main else 0.04,
+                "dashArray": None if main else "4 4",
+                "className": f"yz-area yz-area-{'chosen' if main else 'covering'}"},
+        ).add_to(fmap)
+    folium.CircleMarker([lat, lon], radius=8, color="#ffffff", weight=3, fill=True,
+                        fill_color="#1f6fd1", fill_opacity=1, tooltip=t["point"],
+                        class_name="yz-point").add_to(fmap)
+    chosen_area = areas.get(chosen) if chosen is not None else None
+    if chosen_area:
+        fmap.fit_bounds(_bounds(chosen_area, lon, lat), padding=(20, 20))
+    return render(fmap, t["title"], _panel(match, shown, t), _CSS)
+
+
+def _bounds(area: dict[str, Any], lon: float, lat: float) -> list[list[float]]:
+    xs, ys = [lon], [lat]
+
+    def walk(coords: Any) -> None:
+        if isinstance(coords[0], (int, float)):
+            xs.append(coords[0])
+            ys.append(coords[1])
+        else:
+            for c in coords:
+                walk(c)
+    walk(area["coordinates"])
+    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+
+def _panel(match: Match, shown: list[tuple[Any, str, bool]], t: dict[str, Any]) -> str:
+    verdict = t[match.status].format(d=f"{match.distance_m or 0:,.0f}")
+    tied = {c.union.id for c in match.tied}
+    rows = []
+    for union, method, on_border in sorted(shown, key=lambda s: UnionLevel(s[0].level).rank):
+        notes = [t.get(method, method)] + ([t["border"]] if on_border else [])
+        if union.id in tied:
+            notes.append(t["tied"])
+        mark = f' <b class="yz-chosen">← {t["chosen"]}</b>' if match.union and \
+            union.id == match.union.id else ""
+        rows.append(f'<li data-union-code="{escape(union.code)}" data-level="{union.level}">'
+                    f'{t["levels"][union.level]}: {escape(union.name)} '
+                    f'<span class="yz-why">({", ".join(notes)})</span>{mark}</li>')
+    return (f'<div id="yz-panel" data-status="{match.status}"><b>{t["title"]}</b>'
+            f'<p class="yz-verdict">{escape(verdict)}</p><ul>{"".join(rows)}</ul></div>')
+
+
+_CSS = """<style>
+#yz-panel .yz-why{color:#666}
+#yz-panel .yz-chosen{color:#d9534f}
+</style>"""
