@@ -113,6 +113,13 @@ def area_geojson(conn: Connection, union_id: int) -> dict[str, Any] | None:
     return json.loads(raw) if raw else None
 
 
+def coverage_cells(conn: Connection, union_id: int) -> list[tuple[int, bool]]:
+    """The union's H3 coverage: (cell, interior) pairs."""
+    rows = conn.execute(text("SELECT cell, interior FROM union_cells WHERE union_id = :id "
+                             "ORDER BY cell"), {"id": union_id})
+    return [(int(c), bool(i)) for c, i in rows]
+
+
 def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
     """Insert or update by code; rebuild the coverage when the area is given. Returns (union,
     created). Everything happens in the caller's transaction."""

@@ -242,8 +242,20 @@ def test_the_map_embeds_in_an_allowed_origin_and_is_refused_in_another(
             site.shutdown()
 
 
+@pytest.fixture
+def demo_areas(engine: Engine, live_server: str) -> Iterator[None]:
+    """The demo area unions (another test here clears them)."""
+    from tests.union_data import clear
+
+    with engine.begin() as conn:
+        load_demo(conn, if_empty=True)
+    yield
+    clear(engine)
+
+
 def test_match_map_shows_the_areas_and_the_border(
-        offline_page: tuple[Page, list[str], list[str]], live_server: str) -> None:
+        offline_page: tuple[Page, list[str], list[str]], live_server: str,
+        demo_areas: None) -> None:
     page, _, errors = offline_page
     answer = page.request.get(f"{live_server}/unions/match", params=PEOPLE_SQUARE).json()
     page.goto(f"{live_server}/maps/match?lat=31.2335&lon=121.4751&lang=en")
@@ -266,3 +278,29 @@ def test_match_map_shows_the_areas_and_the_border(
     assert "on the border" in page.locator("#yz-panel").inner_text()
     assert page.locator("path.yz-area").count() == sum(map(len, on_edge["levels"].values()))
     assert errors == []
+
+
+def test_union_map_shows_children_coverage_and_clustered_stations(
+        offline_page: tuple[Page, list[str], list[str]], live_server: str,
+        demo_areas: None) -> None:
+    page, blocked, errors = offline_page
+    street = page.request.get(f"{live_server}/unions/match",
+                              params=PEOPLE_SQUARE).json()["ancestors"][-1]
+    children = page.request.get(f"{live_server}/unions/{street['id']}/children").json()
+    page.goto(f"{live_server}/maps/unions/{street['id']}?lang=en")
+    page.wait_for_selector("path.yz-union", timeout=15_000)
+    panel = page.locator("#yz-panel")
+    assert panel.get_attribute("data-union-code") == street["code"]
+    assert page.locator("path.yz-child").count() == children["total"] > 0
+    interior = int(panel.locator(".yz-n-interior").inner_text())
+    border = int(panel.locator(".yz-n-border").inner_text())
+    assert page.locator("path.yz-cell-interior").count() == interior > 0
+    assert page.locator("path.yz-cell-border").count() == border > 0
+    stations = int(panel.locator(".yz-n-stations").inner_text())
+    assert stations > 0  # every one shown, in a cluster or alone, once the zoom has settled
+    page.wait_for_function(
+        "n => [...document.querySelectorAll('.marker-cluster span')].reduce("
+        "(sum, s) => sum + Number(s.textContent), 0)"
+        " + document.querySelectorAll('path.yz-station').length === n", arg=stations,
+        timeout=10_000)
+    assert errors == [] and all("/static/" not in url for url in blocked)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import (
@@ -15,16 +15,21 @@ from api.deps import (
     nearest_params,
     query_point,
 )
+from api.errors import NotFound
 from api.routers.stations import find_nearest
-from geo import unions
+from geo import stations, unions
+from geo.jurisdiction import Jurisdiction
 from geo.nearest import nearest
+from geo.vocab import StationStatus
 from maps.match_page import match_map
 from maps.nearest_page import nearest_map
 from maps.page import MapStyle
+from maps.union_page import UnionView, union_map
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 AROUND = 150
+MAX_CHILDREN, MAX_STATIONS = 1000, 5000
 
 
 @router.get("/nearest", response_class=HTMLResponse)
@@ -62,6 +67,31 @@ def match_page(
         areas = {i: unions.area_geojson(conn, i) for i in ids}
     html = match_map(point.lon, point.lat, found, areas, _style(request, settings, lang))
     return HTMLResponse(html, headers=embedding_headers(settings))
+
+
+@router.get("/unions/{union_id}", response_class=HTMLResponse)
+def union_page(
+    request: Request,
+    engine: ReadEngineDep,
+    settings: SettingsDep,
+    union_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="Union id")],
+    lang: Annotated[Literal["zh", "en"], Query(description="Page language.")] = "zh",
+) -> HTMLResponse:
+    """A union's area, its children's areas, its H3 coverage (interior and border cells) and
+    the stations inside."""
+    with engine.connect() as conn:
+        union = unions.get(conn, union_id)
+        if union is None:
+            raise NotFound("union", union_id)
+        _, children = unions.search(conn, parent_id=union.id, limit=MAX_CHILDREN)
+        _, inside = stations.search(conn, within=Jurisdiction(union.path), limit=MAX_STATIONS,
+                                    statuses=[s for s in StationStatus
+                                              if s is not StationStatus.REMOVED])
+        view = UnionView(union, unions.area_geojson(conn, union.id),
+                         [(c, unions.area_geojson(conn, c.id)) for c in children],
+                         unions.coverage_cells(conn, union.id), inside)
+    return HTMLResponse(union_map(view, _style(request, settings, lang)),
+                        headers=embedding_headers(settings))
 
 
 def _style(request: Request, settings: Settings, lang: str) -> MapStyle:

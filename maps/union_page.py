@@ -1,0 +1,94 @@
+"""`/maps/unions/{id}`: a union's area, its children's areas, its H3 coverage (interior cells
+apart from border cells) and the stations inside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import folium
+import h3
+from folium.plugins import MarkerCluster
+
+from geo.h3index import to_hex
+from geo.stations import StationRecord
+from geo.unions import UnionRecord
+from maps.assets import use_local_assets
+from maps.match_page import TEXT as MATCH_TEXT
+from maps.page import MapStyle, base_map, render
+
+TEXT = {
+    "zh": {"title": "工会区域", "children": "下级区域", "cells": "H3 覆盖",
+           "interior": "内部网格（无需几何判断）", "border": "边界网格（精确判断）",
+           "stations": "站点", "no_area": "此工会没有区域"},
+    "en": {"title": "Union area", "children": "Areas below", "cells": "H3 coverage",
+           "interior": "interior cells (no geometry test)", "border": "border cells (exact test)",
+           "stations": "Stations", "no_area": "This union has no area"},
+}
+
+
+@dataclass(frozen=True)
+class UnionView:
+    union: UnionRecord
+    area: dict[str, Any] | None
+    children: list[tuple[UnionRecord, dict[str, Any] | None]]
+    cells: list[tuple[int, bool]]  # (cell, interior)
+    stations: list[StationRecord]
+
+
+def _cell_polygon(cell: int) -> dict[str, Any]:
+    ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(to_hex(cell))]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
+def union_map(view: UnionView, style: MapStyle) -> str:
+    t, levels = TEXT[style.lang], MATCH_TEXT[style.lang]["levels"]
+    u = view.union
+    fmap = base_map(121.47, 31.23, 13, style)
+    if view.cells:
+        cells = folium.FeatureGroup(name=t["cells"]).add_to(fmap)
+        for interior in (True, False):
+            features = [{"type": "Feature", "geometry": _cell_polygon(c), "properties": {}}
+                        for c, inside in view.cells if inside is interior]
+            if features:
+                kind = "interior" if interior else "border"
+                folium.GeoJson(
+                    {"type": "FeatureCollection", "features": features}, tooltip=t[kind],
+                    style_function=lambda _, k=kind: {
+                        "color": "#2b7a3d" if k == "interior" else "#f0ad4e", "weight": 1,
+                        "fillOpacity": 0.15, "className": f"yz-cell yz-cell-{k}"},
+                ).add_to(cells)
+    for child, area in view.children:
+        if area:
+            folium.GeoJson(area, tooltip=escape(f"{levels[child.level]} {child.name}"),
+                           style_function=lambda _: {"color": "#1f6fd1", "weight": 1.5,
+                                                     "fillOpacity": 0, "dashArray": "4 4",
+                                                     "className": "yz-child"}).add_to(fmap)
+    if view.area:
+        layer = folium.GeoJson(view.area, tooltip=escape(u.name), style_function=lambda _: {
+            "color": "#d9534f", "weight": 3, "fillOpacity": 0, "className": "yz-union"})
+        layer.add_to(fmap)
+        fmap.fit_bounds(layer.get_bounds(), padding=(10, 10))
+    cluster = MarkerCluster(name=t["stations"]).add_to(fmap)
+    use_local_assets(cluster, style.static_base)
+    for s in view.stations:
+        folium.CircleMarker([s.lat, s.lon], radius=6, color="#2b7a3d", weight=2, fill=True,
+                            fill_color="#5cb85c", fill_opacity=0.9,
+                            class_name=f"yz-station yz-station-{s.id}",
+                            popup=folium.Popup(f'<div class="yz-popup" data-station-id="{s.id}">'
+                                               f"<b>{escape(s.name)}</b><br>{escape(s.address or '')}"
+                                               "</div>", max_width=300),
+                            tooltip=escape(s.name)).add_to(cluster)
+    interior = sum(1 for _, inside in view.cells if inside)
+    panel = (f'<div id="yz-panel" data-union-code="{escape(u.code)}"><b>{escape(u.name)}</b> '
+             f"({levels[u.level]}, {escape(u.code)})"
+             + (f"<p>{t['no_area']}</p>" if view.area is None else "")
+             + "<ul>"
+             f'<li>{t["children"]}: <span class="yz-n-children">{len(view.children)}</span></li>'
+             f'<li>{t["cells"]}: <span class="yz-n-interior">{interior}</span> '
+             f'{t["interior"]}, <span class="yz-n-border">{len(view.cells) - interior}</span> '
+             f'{t["border"]}</li>'
+             f'<li>{t["stations"]}: <span class="yz-n-stations">{len(view.stations)}</span></li>'
+             "</ul></div>")
+    return render(fmap, f"{t['title']}: {u.name}", panel)
