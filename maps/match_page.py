@@ -7,7 +7,9 @@ from html import escape
 from typing import Any
 
 import folium
+from sqlalchemy import Connection
 
+from geo import unions
 from geo.unions import Match
 from geo.vocab import UnionLevel
 from maps.page import MapStyle, base_map, render
@@ -33,6 +35,14 @@ TEXT = {
         "exact": "exact test", "border": "on the border", "chosen": "handles it",
         "tied": "tied at its level, chosen by the rule"},
 }
+
+
+def match_view(conn: Connection, lon: float, lat: float
+               ) -> tuple[Match, dict[int, dict[str, Any] | None]]:
+    """The match of a WGS84 point and the areas of every union it names."""
+    found = unions.match(conn, lon, lat)
+    ids = {c.union.id for c in found.covering} | ({found.union.id} if found.union else set())
+    return found, {i: unions.area_geojson(conn, i) for i in sorted(ids)}
 
 
 def match_map(lon: float, lat: float, match: Match, areas: dict[int, dict[str, Any] | None],

@@ -12,6 +12,7 @@ from geo.nearest import NearStation
 from geo.vocab import AMENITY_LABELS_ZH, Amenity
 from maps.page import MapStyle, base_map, render
 
+AROUND = 150  # stations drawn around the point, besides the nearest ones
 TEXT = {
     "zh": {"you": "您的位置", "title": "附近的户外劳动者服务站点", "open": "营业中",
            "closed": "休息中", "unknown": "营业时间未知", "hours": "开放时间",

@@ -10,10 +10,14 @@ from typing import Any
 import folium
 import h3
 from folium.plugins import MarkerCluster
+from sqlalchemy import Connection
 
+from geo import stations, unions
 from geo.h3index import to_hex
+from geo.jurisdiction import Jurisdiction
 from geo.stations import StationRecord
 from geo.unions import UnionRecord
+from geo.vocab import StationStatus
 from maps.assets import use_local_assets
 from maps.match_page import TEXT as MATCH_TEXT
 from maps.page import MapStyle, base_map, render
@@ -35,6 +39,19 @@ class UnionView:
     children: list[tuple[UnionRecord, dict[str, Any] | None]]
     cells: list[tuple[int, bool]]  # (cell, interior)
     stations: list[StationRecord]
+
+
+MAX_CHILDREN, MAX_STATIONS = 1000, 5000
+
+
+def union_view(conn: Connection, union: UnionRecord) -> UnionView:
+    """What the page shows, read from the database."""
+    _, children = unions.search(conn, parent_id=union.id, limit=MAX_CHILDREN)
+    _, inside = stations.search(conn, within=Jurisdiction(union.path), limit=MAX_STATIONS,
+                                statuses=[s for s in StationStatus if s is not StationStatus.REMOVED])
+    return UnionView(union, unions.area_geojson(conn, union.id),
+                     [(c, unions.area_geojson(conn, c.id)) for c in children],
+                     unions.coverage_cells(conn, union.id), inside)
 
 
 def _cell_polygon(cell: int) -> dict[str, Any]:

@@ -304,3 +304,36 @@ def test_union_map_shows_children_coverage_and_clustered_stations(
         " + document.querySelectorAll('path.yz-station').length === n", arg=stations,
         timeout=10_000)
     assert errors == [] and all("/static/" not in url for url in blocked)
+
+
+def test_exported_pages_open_from_disk_with_no_server(
+        browser: Browser, database_url: str, demo_areas: None, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from yizhan.cli import app
+
+    env = {"YIZHAN_DATABASE_URL": database_url}
+    exports = {"match.html": (["match", "--lat", "31.2335", "--lon", "121.4751"], "path.yz-area"),
+               "union.html": (["union", "DEMO-3-2"], "path.yz-union"),
+               "nearest.html": (["nearest", "--lat", "31.2335", "--lon", "121.4751"], ".yz-rank-1")}
+    context = browser.new_context()
+    page = context.new_page()
+    asked: list[str] = []
+    page.route("**/*", lambda r: (r.continue_() if r.request.url.startswith("file://")
+                                  else (asked.append(r.request.url), r.abort())))
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        for name, (args, selector) in exports.items():
+            result = CliRunner().invoke(app, ["maps", "export", *args, "-o", str(tmp_path / name)],
+                                        env=env)
+            assert result.exit_code == 0, result.output
+            html = (tmp_path / name).read_text("utf-8")
+            assert "/static/" not in html and "<script src" not in html
+            page.goto((tmp_path / name).as_uri())
+            page.wait_for_selector(selector, timeout=15_000)
+            assert page.evaluate("typeof L") == "object"
+        assert errors == []
+        assert all("tile.openstreetmap.org" in url for url in asked), asked  # only base tiles
+    finally:
+        context.close()

@@ -13,6 +13,7 @@ import typer
 from geo.crs import Crs
 from geo.vocab import UnionLevel
 from yizhan.cluster import ClusterError, LocalCluster
+from yizhan.maps_cli import maps_app
 from yizhan.officers_cli import officers_app
 from yizhan.settings import Settings
 
@@ -29,6 +30,7 @@ unions_app = typer.Typer(help="Area unions.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.add_typer(unions_app, name="unions")
 app.add_typer(officers_app, name="officers")
+app.add_typer(maps_app, name="maps")
 
 
 def _cluster(settings: Settings) -> LocalCluster | None:

@@ -17,19 +17,15 @@ from api.deps import (
 )
 from api.errors import NotFound
 from api.routers.stations import find_nearest
-from geo import stations, unions
-from geo.jurisdiction import Jurisdiction
+from geo import unions
 from geo.nearest import nearest
-from geo.vocab import StationStatus
-from maps.match_page import match_map
-from maps.nearest_page import nearest_map
+from maps.match_page import match_map, match_view
+from maps.nearest_page import AROUND, nearest_map
 from maps.page import MapStyle
-from maps.union_page import UnionView, union_map
+from maps.union_page import union_map, union_view
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/maps", tags=["maps"])
-AROUND = 150
-MAX_CHILDREN, MAX_STATIONS = 1000, 5000
 
 
 @router.get("/nearest", response_class=HTMLResponse)
@@ -62,9 +58,7 @@ def match_page(
     """Which union covers a place, and why: the areas of every level around the point, the one
     that handles it, and whether the point is on a border. Same answer as `/unions/match`."""
     with engine.connect() as conn:
-        found = unions.match(conn, point.lon, point.lat)
-        ids = {c.union.id for c in found.covering} | ({found.union.id} if found.union else set())
-        areas = {i: unions.area_geojson(conn, i) for i in ids}
+        found, areas = match_view(conn, point.lon, point.lat)
     html = match_map(point.lon, point.lat, found, areas, _style(request, settings, lang))
     return HTMLResponse(html, headers=embedding_headers(settings))
 
@@ -83,13 +77,7 @@ def union_page(
         union = unions.get(conn, union_id)
         if union is None:
             raise NotFound("union", union_id)
-        _, children = unions.search(conn, parent_id=union.id, limit=MAX_CHILDREN)
-        _, inside = stations.search(conn, within=Jurisdiction(union.path), limit=MAX_STATIONS,
-                                    statuses=[s for s in StationStatus
-                                              if s is not StationStatus.REMOVED])
-        view = UnionView(union, unions.area_geojson(conn, union.id),
-                         [(c, unions.area_geojson(conn, c.id)) for c in children],
-                         unions.coverage_cells(conn, union.id), inside)
+        view = union_view(conn, union)
     return HTMLResponse(union_map(view, _style(request, settings, lang)),
                         headers=embedding_headers(settings))
 

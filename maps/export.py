@@ -1,0 +1,39 @@
+"""A map page as one self-contained HTML file: every script and style yizhan serves from
+/static is written into the page, so it opens from disk with no server and no internet (only
+the base-map tiles still come from the tile server, when there is one)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from maps.assets import STATIC_DIR
+
+EXPORT_BASE = "/static"  # the static_base pages are rendered with before inlining
+_SCRIPT = re.compile(r'<script src="/static/([^"]+)"></script>')
+_STYLE = re.compile(r'<link rel="stylesheet" href="/static/([^"]+)"\s*/?>')
+
+
+def _asset(name: str) -> str:
+    path = (STATIC_DIR / name).resolve()
+    if STATIC_DIR.resolve() not in path.parents:
+        raise ValueError(f"{name} is not one of yizhan's static assets")
+    return path.read_text("utf-8")
+
+
+def self_contained(html: str) -> str:
+    # `</script` inside an inlined script would end it early; no vendored file has one, but a
+    # future one might.
+    def script(m: re.Match[str]) -> str:
+        return "<script>" + _asset(m.group(1)).replace("</script", "<\\/script") + "</script>"
+
+    def style(m: re.Match[str]) -> str:
+        return "<style>" + _asset(m.group(1)) + "</style>"
+
+    return _STYLE.sub(style, _SCRIPT.sub(script, html))
+
+
+def write(html: str, output: Path) -> int:
+    page = self_contained(html)
+    output.write_text(page, "utf-8")
+    return len(page.encode())
