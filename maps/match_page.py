@@ -60,18 +60,19 @@ def match_map(lon: float, lat: float, match: Match, areas: dict[int, dict[str, A
             continue
         colour = LEVEL_COLOURS[UnionLevel(union.level)]
         folium.GeoJson(
-            area, name=union.name, tooltip=escape(f"{t['levels'][union.level]} {union.name}"),
+            style.geojson(area), name=union.name, tooltip=escape(f"{t['levels'][union.level]} {union.name}"),
             style_function=lambda _, c=colour, main=union.id == chosen: {
                 "color": c, "weight": 4 if main else 2, "fillOpacity": 0.15 if main else 0.04,
                 "dashArray": None if main else "4 4",
                 "className": f"yz-area yz-area-{'chosen' if main else 'covering'}"},
         ).add_to(fmap)
-    folium.CircleMarker([lat, lon], radius=8, color="#ffffff", weight=3, fill=True,
+    folium.CircleMarker(style.at(lon, lat), radius=8, color="#ffffff", weight=3, fill=True,
                         fill_color="#1f6fd1", fill_opacity=1, tooltip=t["point"],
                         class_name="yz-point").add_to(fmap)
     chosen_area = areas.get(chosen) if chosen is not None else None
     if chosen_area:
-        fmap.fit_bounds(_bounds(chosen_area, lon, lat), padding=(20, 20))
+        fmap.fit_bounds(_bounds(style.geojson(chosen_area), *style.at(lon, lat)[::-1]),
+                        padding=(20, 20))
     return render(fmap, t["title"], _panel(match, shown, t), _CSS)
 
 

@@ -79,7 +79,7 @@ def nearest_map(
         if near.station.id in highlighted:
             continue
         folium.CircleMarker(
-            [near.station.lat, near.station.lon], radius=6, color="#2b7a3d", weight=2,
+            style.at(near.station.lon, near.station.lat), radius=6, color="#2b7a3d", weight=2,
             fill=True, fill_color="#5cb85c", fill_opacity=0.8,
             class_name=f"yz-station yz-station-{near.station.id}",
             popup=folium.Popup(popup_html(near, style.lang), max_width=320),
@@ -90,11 +90,11 @@ def nearest_map(
         s = near.station
         label = f"{rank}. {s.name} · {near.distance_m:,.0f} {t['m']}"
         folium.PolyLine(
-            [[lat, lon], [s.lat, s.lon]], color="#d9534f", weight=3, dash_array="6 6",
+            [style.at(lon, lat), style.at(s.lon, s.lat)], color="#d9534f", weight=3, dash_array="6 6",
             tooltip=escape(label), class_name="yz-line",
         ).add_to(fmap)
         folium.Marker(
-            [s.lat, s.lon],
+            style.at(s.lon, s.lat),
             icon=folium.DivIcon(
                 html=f'<div class="yz-rank yz-rank-{rank}" data-station-id="{s.id}">{rank}</div>',
                 icon_size=(26, 26), icon_anchor=(13, 13), class_name="yz-rank-icon",
@@ -104,11 +104,11 @@ def nearest_map(
         ).add_to(fmap)
 
     folium.CircleMarker(
-        [lat, lon], radius=9, color="#ffffff", weight=3, fill=True, fill_color="#1f6fd1",
+        style.at(lon, lat), radius=9, color="#ffffff", weight=3, fill=True, fill_color="#1f6fd1",
         fill_opacity=1, tooltip=t["you"], class_name="yz-you",
     ).add_to(fmap)
     if nearest:
-        points = [[lat, lon]] + [[n.station.lat, n.station.lon] for n in nearest]
+        points = [style.at(lon, lat)] + [style.at(n.station.lon, n.station.lat) for n in nearest]
         fmap.fit_bounds(points, padding=(30, 30), max_zoom=17)
 
     return render(fmap, t["title"], _panel(nearest, t), _CSS)

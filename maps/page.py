@@ -4,9 +4,11 @@ map, a floating panel, and the page's title."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import folium
 
+from geo.crs import Crs, from_wgs84
 from maps.assets import use_local_assets
 
 
@@ -16,6 +18,24 @@ class MapStyle:
     tiles_url: str
     tiles_attribution: str
     lang: str = "zh"
+    tiles_crs: Crs = Crs.WGS84  # Amap's and Tencent's tiles are GCJ-02; Baidu's are not Mercator
+
+    def at(self, lon: float, lat: float) -> list[float]:
+        """A WGS84 point as Leaflet wants it on these tiles: [lat, lon] in the tiles' system,
+        so that it sits on the right street (GCJ-02 is several hundred metres off)."""
+        x, y = from_wgs84(lon, lat, self.tiles_crs)
+        return [y, x]
+
+    def geojson(self, geometry: dict[str, Any]) -> dict[str, Any]:
+        """A WGS84 GeoJSON geometry moved into the tiles' system."""
+        if self.tiles_crs is Crs.WGS84:
+            return geometry
+
+        def move(coords: Any) -> Any:
+            if isinstance(coords[0], (int, float)):
+                return list(from_wgs84(coords[0], coords[1], self.tiles_crs))
+            return [move(c) for c in coords]
+        return {**geometry, "coordinates": move(geometry["coordinates"])}
 
 
 PANEL_CSS = """<style>
@@ -27,7 +47,7 @@ PANEL_CSS = """<style>
 
 
 def base_map(lon: float, lat: float, zoom: int, style: MapStyle) -> folium.Map:
-    fmap = folium.Map(location=[lat, lon], zoom_start=zoom, tiles=None, control_scale=True,
+    fmap = folium.Map(location=style.at(lon, lat), zoom_start=zoom, tiles=None, control_scale=True,
                       prefer_canvas=False)
     use_local_assets(fmap, style.static_base)
     folium.TileLayer(tiles=style.tiles_url, attr=style.tiles_attribution, max_zoom=19).add_to(fmap)

@@ -66,7 +66,8 @@ def union_map(view: UnionView, style: MapStyle) -> str:
     if view.cells:
         cells = folium.FeatureGroup(name=t["cells"]).add_to(fmap)
         for interior in (True, False):
-            features = [{"type": "Feature", "geometry": _cell_polygon(c), "properties": {}}
+            features = [{"type": "Feature", "geometry": style.geojson(_cell_polygon(c)),
+                         "properties": {}}
                         for c, inside in view.cells if inside is interior]
             if features:
                 kind = "interior" if interior else "border"
@@ -78,19 +79,20 @@ def union_map(view: UnionView, style: MapStyle) -> str:
                 ).add_to(cells)
     for child, area in view.children:
         if area:
-            folium.GeoJson(area, tooltip=escape(f"{levels[child.level]} {child.name}"),
+            folium.GeoJson(style.geojson(area),
+                           tooltip=escape(f"{levels[child.level]} {child.name}"),
                            style_function=lambda _: {"color": "#1f6fd1", "weight": 1.5,
                                                      "fillOpacity": 0, "dashArray": "4 4",
                                                      "className": "yz-child"}).add_to(fmap)
     if view.area:
-        layer = folium.GeoJson(view.area, tooltip=escape(u.name), style_function=lambda _: {
+        layer = folium.GeoJson(style.geojson(view.area), tooltip=escape(u.name), style_function=lambda _: {
             "color": "#d9534f", "weight": 3, "fillOpacity": 0, "className": "yz-union"})
         layer.add_to(fmap)
         fmap.fit_bounds(layer.get_bounds(), padding=(10, 10))
     cluster = MarkerCluster(name=t["stations"]).add_to(fmap)
     use_local_assets(cluster, style.static_base)
     for s in view.stations:
-        folium.CircleMarker([s.lat, s.lon], radius=6, color="#2b7a3d", weight=2, fill=True,
+        folium.CircleMarker(style.at(s.lon, s.lat), radius=6, color="#2b7a3d", weight=2, fill=True,
                             fill_color="#5cb85c", fill_opacity=0.9,
                             class_name=f"yz-station yz-station-{s.id}",
                             popup=folium.Popup(f'<div class="yz-popup" data-station-id="{s.id}">'

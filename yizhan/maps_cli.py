@@ -28,6 +28,7 @@ Lon = Annotated[float, typer.Option(min=-180, max=180, help="Longitude, WGS84.")
 
 def _export(output: Path, lang: str, build: Callable[[Connection, MapStyle], str]) -> None:
     """Render a page from the configured database and write it with its assets inlined."""
+    from geo.crs import Crs
     from geo.db import make_engine
     from maps.export import EXPORT_BASE, write
     from maps.page import MapStyle
@@ -36,7 +37,8 @@ def _export(output: Path, lang: str, build: Callable[[Connection, MapStyle], str
         typer.secho(f"error: --lang {lang!r}: use zh or en", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
     settings = Settings()
-    style = MapStyle(EXPORT_BASE, settings.tiles_url, settings.tiles_attribution, lang)
+    style = MapStyle(EXPORT_BASE, settings.tiles_url, settings.tiles_attribution, lang,
+                     Crs(settings.tiles_crs))
     engine = make_engine(settings.resolved_database_url(), pool_size=1)
     try:
         with engine.connect() as conn:

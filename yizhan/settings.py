@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     holiday_country: str = Field(default="CN", description="Country of public holidays (PH).")
     tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tiles_attribution: str = "&copy; OpenStreetMap contributors"
+    tiles_crs: Literal["wgs84", "gcj02"] = Field(
+        default="wgs84", description="The coordinate system of the tile source: gcj02 for Amap "
+                                     "or Tencent tiles, so that markers are moved onto them.")
     pool_size: int = 10
     embed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins (scheme://host[:port]) whose pages may embed "

@@ -18,6 +18,7 @@ from api.deps import (
 from api.errors import NotFound
 from api.routers.stations import find_nearest
 from geo import unions
+from geo.crs import Crs
 from geo.nearest import nearest
 from maps.match_page import match_map, match_view
 from maps.nearest_page import AROUND, nearest_map
@@ -85,7 +86,7 @@ def union_page(
 def _style(request: Request, settings: Settings, lang: str) -> MapStyle:
     return MapStyle(static_base=request.scope.get("root_path", "") + "/static",
                     tiles_url=settings.tiles_url, tiles_attribution=settings.tiles_attribution,
-                    lang=lang)
+                    lang=lang, tiles_crs=Crs(settings.tiles_crs))
 
 
 def embedding_headers(settings: Settings) -> dict[str, str]:

@@ -1,0 +1,38 @@
+"""Map pages drawn on GCJ-02 tiles (Amap, Tencent) move every point and area onto them."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from api.app import create_app
+from geo.crs import Crs, from_wgs84
+from tests.conftest import SECRET_KEY
+from yizhan.settings import Settings
+
+POINT = (121.15, 31.15)  # in community K1 of the test tree
+CORNER = (121.2, 31.2)  # a corner of K1's area
+
+
+def page(database_url: str, path: str, tiles_crs: str) -> str:
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
+                              tiles_crs=tiles_crs))
+    with TestClient(app) as client:
+        response = client.get(path, params={"lon": POINT[0], "lat": POINT[1]})
+    assert response.status_code == 200, response.text
+    return response.text
+
+
+def test_points_and_areas_move_onto_gcj02_tiles(database_url: str, empty_db: Engine,
+                                                tree: dict[str, int]) -> None:
+    gx, gy = from_wgs84(*POINT, Crs.GCJ02)
+    assert abs(gx - POINT[0]) > 0.004  # several hundred metres: on the wrong street unmoved
+    for path in ("/maps/nearest", "/maps/match"):
+        wgs84 = page(database_url, path, "wgs84")
+        gcj02 = page(database_url, path, "gcj02")
+        assert f"[{POINT[1]}, {POINT[0]}]" in wgs84 and f"[{gy}, {gx}]" not in wgs84
+        assert f"[{gy}, {gx}]" in gcj02 and f"[{POINT[1]}, {POINT[0]}]" not in gcj02
+    cx, cy = from_wgs84(*CORNER, Crs.GCJ02)  # areas are GeoJSON: [lon, lat]
+    wgs84, gcj02 = (page(database_url, "/maps/match", crs) for crs in ("wgs84", "gcj02"))
+    assert f"[{CORNER[0]}, {CORNER[1]}]" in wgs84 and f"[{cx}, {cy}]" in gcj02
+    assert f"[{CORNER[0]}, {CORNER[1]}]" not in gcj02
