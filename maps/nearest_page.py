@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 
 import folium
+from folium.plugins import MarkerCluster
 
 from geo.navigation import navigation_links
 from geo.nearest import NearStation
 from geo.vocab import AMENITY_LABELS_ZH, Amenity
+from maps.assets import use_local_assets
 from maps.page import MapStyle, base_map, render
 
 AROUND = 150  # stations drawn around the point, besides the nearest ones
@@ -17,12 +20,14 @@ TEXT = {
     "zh": {"you": "您的位置", "title": "附近的户外劳动者服务站点", "open": "营业中",
            "closed": "休息中", "unknown": "营业时间未知", "hours": "开放时间",
            "amenities": "服务", "phone": "电话", "nearest": "最近的站点", "none": "附近没有符合条件的站点",
-           "navigate": "导航", "m": "米", "temporarily_closed": "暂停开放"},
+           "navigate": "导航", "m": "米", "temporarily_closed": "暂停开放",
+           "open_now": "只看营业中", "filter": "筛选", "locate": "我的位置"},
     "en": {"you": "You are here", "title": "Rest stations near you", "open": "Open now",
            "closed": "Closed now", "unknown": "Hours unknown", "hours": "Hours",
            "amenities": "Amenities", "phone": "Phone", "nearest": "Nearest stations",
            "none": "No matching station nearby", "navigate": "Navigate", "m": "m",
-           "temporarily_closed": "Temporarily closed"},
+           "temporarily_closed": "Temporarily closed", "open_now": "Open now only",
+           "filter": "Filter", "locate": "Where am I"},
 }
 
 
@@ -69,10 +74,14 @@ def nearest_map(
     nearest: Sequence[NearStation],
     around: Sequence[NearStation],
     style: MapStyle,
+    query: PageQuery | None = None,
 ) -> str:
-    """A complete HTML page; WGS84 throughout (the tile source is assumed WGS84/OSM)."""
+    """A complete HTML page. Stations around are clustered when zoomed out; `query` (what the
+    page was asked) fills the panel's filter form."""
     t = TEXT[style.lang]
     fmap = base_map(lon, lat, 16, style)
+    cluster = MarkerCluster(options={"disableClusteringAtZoom": 15}).add_to(fmap)
+    use_local_assets(cluster, style.static_base)
 
     highlighted = {n.station.id for n in nearest}
     for near in around:
@@ -84,7 +93,7 @@ def nearest_map(
             class_name=f"yz-station yz-station-{near.station.id}",
             popup=folium.Popup(popup_html(near, style.lang), max_width=320),
             tooltip=escape(near.station.name),
-        ).add_to(fmap)
+        ).add_to(cluster)
 
     for rank, near in enumerate(nearest, start=1):
         s = near.station
@@ -111,7 +120,40 @@ def nearest_map(
         points = [style.at(lon, lat)] + [style.at(n.station.lon, n.station.lat) for n in nearest]
         fmap.fit_bounds(points, padding=(30, 30), max_zoom=17)
 
-    return render(fmap, t["title"], _panel(nearest, t), _CSS)
+    panel = _panel(nearest, t) + (_filters(query, t, style.lang) if query else "")
+    return render(fmap, t["title"], f'<div id="yz-panel">{panel}</div>', _CSS + _LOCATE)
+
+
+@dataclass(frozen=True)
+class PageQuery:
+    """The page's own parameters, as asked (the point in its own crs)."""
+
+    lon: float
+    lat: float
+    crs: str
+    k: int
+    amenities: list[str]
+    open_now: bool
+
+
+FILTER_AMENITIES = [Amenity.DRINKING_WATER, Amenity.TOILET, Amenity.PHONE_CHARGING,
+                    Amenity.COOLING, Amenity.HEATING, Amenity.MICROWAVE]
+
+
+def _filters(q: PageQuery, t: dict[str, str], lang: str) -> str:
+    """A form that reloads the page with other filters, and a button for the device's place."""
+    hidden = "".join(f'<input type="hidden" name="{n}" value="{escape(str(v))}">'
+                     for n, v in (("lat", q.lat), ("lon", q.lon), ("crs", q.crs), ("k", q.k),
+                                  ("lang", lang)))
+    boxes = "".join(
+        f'<label><input type="checkbox" name="amenity" value="{a.value}"'
+        f'{" checked" if a.value in q.amenities else ""}> {escape(_amenity_label(a.value, lang))}'
+        "</label> " for a in FILTER_AMENITIES)
+    open_box = (f'<label><input type="checkbox" name="open_now" value="true"'
+                f'{" checked" if q.open_now else ""}> {t["open_now"]}</label>')
+    return (f'<form id="yz-filters" method="get">{hidden}<div>{boxes}</div><div>{open_box} '
+            f'<button type="submit">{t["filter"]}</button> '
+            f'<button type="button" id="yz-locate">{t["locate"]}</button></div></form>')
 
 
 def _panel(nearest: Sequence[NearStation], t: dict[str, str]) -> str:
@@ -122,7 +164,7 @@ def _panel(nearest: Sequence[NearStation], t: dict[str, str]) -> str:
         for n in nearest
     )
     body = f"<ol>{items}</ol>" if nearest else f"<p>{t['none']}</p>"
-    return f'<div id="yz-panel"><b>{t["nearest"]}</b>{body}</div>'
+    return f'<b>{t["nearest"]}</b>{body}'
 
 
 _CSS = """<style>
@@ -132,4 +174,23 @@ _CSS = """<style>
   font:bold 14px/26px sans-serif;text-align:center;border:2px solid #fff;
   box-shadow:0 1px 4px rgba(0,0,0,.5)}
 .yz-rank-icon{background:none;border:none}
+#yz-filters{margin-top:6px;border-top:1px solid #ddd;padding-top:4px}
+#yz-filters label{white-space:nowrap}
 </style>"""
+# Where the device is (WGS84, from the browser): the same page, asked again for that place.
+_LOCATE = """<script>
+document.addEventListener("DOMContentLoaded", function () {
+  var button = document.getElementById("yz-locate");
+  if (!button) return;
+  if (!navigator.geolocation) { button.disabled = true; return; }
+  button.addEventListener("click", function () {
+    navigator.geolocation.getCurrentPosition(function (p) {
+      var q = new URLSearchParams(location.search);
+      q.set("lat", p.coords.latitude.toFixed(6));
+      q.set("lon", p.coords.longitude.toFixed(6));
+      q.set("crs", "wgs84");
+      location.search = q.toString();
+    }, function () { button.disabled = true; });
+  });
+});
+</script>"""

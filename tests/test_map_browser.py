@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 import uvicorn
@@ -121,9 +121,20 @@ def test_nearest_map_renders_offline_and_popups_name_the_station(
     assert popup.get_attribute("data-station-id") == str(expected[0]["id"])
     assert expected[0]["properties"]["name"] in popup.inner_text()
 
-    other = page.locator("path.yz-station").first
-    other_id = other.get_attribute("class").split("yz-station-")[1].split()[0]
-    other.click(force=True)
+    page.locator(".leaflet-popup-close-button").click()
+    other = page.evaluate("""() => {  // a station drawn in view, nothing on top of it
+        for (const p of document.querySelectorAll('path.yz-station')) {
+            const r = p.getBoundingClientRect();
+            if (r.width > 0 && document.elementFromPoint(r.left + r.width / 2,
+                                                         r.top + r.height / 2) === p) {
+                return {id: p.getAttribute('class').split('yz-station-')[1].split(' ')[0],
+                        x: r.left + r.width / 2, y: r.top + r.height / 2};
+            }
+        }
+    }""")
+    assert other is not None
+    other_id = other["id"]
+    page.mouse.click(other["x"], other["y"])
     page.locator(f'.leaflet-popup-content .yz-popup[data-station-id="{other_id}"]').wait_for()
 
     page.screenshot(path=str(tmp_path / "nearest.png"))
@@ -335,5 +346,32 @@ def test_exported_pages_open_from_disk_with_no_server(
             assert page.evaluate("typeof L") == "object"
         assert errors == []
         assert all("tile.openstreetmap.org" in url for url in asked), asked  # only base tiles
+    finally:
+        context.close()
+
+
+def test_nearest_map_filters_and_finds_the_device(browser: Browser, live_server: str) -> None:
+    device = {"latitude": 31.2401, "longitude": 121.4802}
+    context = browser.new_context(geolocation=device, permissions=["geolocation"])
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&k=3&lang=en")
+        page.check("#yz-filters input[value=drinking_water]")
+        page.check("#yz-filters input[name=open_now]")
+        with page.expect_navigation():
+            page.click("#yz-filters button[type=submit]")
+        assert "amenity=drinking_water" in page.url and "open_now=true" in page.url
+        expected = page.request.get(f"{live_server}/stations/nearest", params={
+            **PEOPLE_SQUARE, "k": 3, "amenity": "drinking_water", "open_now": "true"}).json()
+        listed = page.locator("#yz-panel li").evaluate_all(
+            "items => items.map(i => Number(i.dataset.stationId))")
+        assert listed == [f["id"] for f in expected["features"]]
+        assert page.is_checked("#yz-filters input[value=drinking_water]")  # kept on the page
+        with page.expect_navigation():
+            page.click("#yz-locate")
+        query = parse_qs(urlparse(page.url).query)
+        assert query["lat"] == ["31.240100"] and query["lon"] == ["121.480200"]
+        assert query["crs"] == ["wgs84"] and query["amenity"] == ["drinking_water"]
+        page.wait_for_selector("path.yz-you")
     finally:
         context.close()

@@ -21,7 +21,7 @@ from geo import unions
 from geo.crs import Crs
 from geo.nearest import nearest
 from maps.match_page import match_map, match_view
-from maps.nearest_page import AROUND, nearest_map
+from maps.nearest_page import AROUND, PageQuery, nearest_map
 from maps.page import MapStyle
 from maps.union_page import union_map, union_view
 from yizhan.settings import Settings
@@ -44,7 +44,9 @@ def nearest_page(
         around = nearest(conn, params.point.lon, params.point.lat, AROUND, at=params.at,
                          include_closed=params.include_closed, country=settings.holiday_country)
     style = _style(request, settings, lang)
-    return HTMLResponse(nearest_map(params.point.lon, params.point.lat, found, around, style),
+    query = PageQuery(params.point.input_lon, params.point.input_lat, params.point.crs.value, params.k,
+                  [a.value for a in params.amenities], params.open_now)
+    return HTMLResponse(nearest_map(params.point.lon, params.point.lat, found, around, style, query),
                         headers=embedding_headers(settings))
 
 
