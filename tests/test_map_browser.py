@@ -375,3 +375,46 @@ def test_nearest_map_filters_and_finds_the_device(browser: Browser, live_server:
         page.wait_for_selector("path.yz-you")
     finally:
         context.close()
+
+
+def test_coverage_map_logs_in_and_draws_the_gaps(
+        offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine,
+        demo_areas: None) -> None:
+    from geo import workplaces
+    from geo.crs import Crs
+    from officers import accounts
+    from officers.vocab import Role
+    from tests.conftest import bearer
+
+    page, _, errors = offline_page
+    with engine.begin() as conn:
+        accounts.create(conn, "street-32", "街道网格员", Role.OFFICER, "DEMO-3-2", "coverage-pass-1")
+        street = conn.exec_driver_sql("SELECT ST_XMin(area), ST_YMin(area), ST_XMax(area), "
+                                      "ST_YMax(area) FROM unions WHERE code = 'DEMO-3-2'").one()
+        rows = [{"external_id": f"cov{i}", "name": f"单位{i}",
+                 **workplaces.location_columns(street[0] + (street[2] - street[0]) * (i + 0.5) / 12,
+                                               street[1] + (street[3] - street[1]) * 0.5, Crs.WGS84)}
+                for i in range(12)]
+        workplaces.rematch_ids(conn, [i for i, _ in workplaces.upsert(conn, rows)])
+    expected = page.request.get(f"{live_server}/officer/coverage.geojson?walk_m=200&res=9",
+                                headers=bearer(engine, "street-32")).json()
+    assert expected["features"]
+    page.goto(f"{live_server}/maps/coverage?walk_m=200&res=9&lang=en")
+    page.fill("#yz-login input[name=username]", "street-32")
+    page.fill("#yz-login input[name=password]", "wrong-password")
+    page.click("#yz-login button")
+    page.wait_for_selector("#yz-login .yz-error:has-text('Login failed')")
+    page.fill("#yz-login input[name=username]", "street-32")
+    page.fill("#yz-login input[name=password]", "coverage-pass-1")
+    page.click("#yz-login button")
+    page.wait_for_selector("path.yz-gap", timeout=15_000)
+    assert page.locator("path.yz-gap").count() == len(expected["features"])
+    beyond = sum(f["properties"]["workplaces_beyond"] for f in expected["features"])
+    assert int(page.locator("#yz-panel .yz-beyond").inner_text()) == beyond > 0
+    assert page.locator("path.yz-op-station").count() > 0
+    page.reload()  # the token stays with the tab
+    page.wait_for_selector("path.yz-gap", timeout=15_000)
+    page.click("#yz-logout")
+    page.wait_for_selector("#yz-login")
+    assert page.locator("path.yz-gap").count() == 0
+    assert errors == [] or all("401" in e for e in errors), errors

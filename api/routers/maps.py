@@ -16,10 +16,12 @@ from api.deps import (
     query_point,
 )
 from api.errors import NotFound
+from api.routers.officer import GapRes, WalkM
 from api.routers.stations import find_nearest
 from geo import unions
 from geo.crs import Crs
 from geo.nearest import nearest
+from maps.coverage_page import coverage_map
 from maps.match_page import match_map, match_view
 from maps.nearest_page import AROUND, PageQuery, nearest_map
 from maps.page import MapStyle
@@ -83,6 +85,25 @@ def union_page(
         view = union_view(conn, union)
     return HTMLResponse(union_map(view, _style(request, settings, lang)),
                         headers=embedding_headers(settings))
+
+
+@router.get("/coverage", response_class=HTMLResponse)
+def coverage_page(
+    request: Request,
+    settings: SettingsDep,
+    walk_m: WalkM = 1000,
+    res: GapRes = 8,
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False,
+                                description="Where the map opens before the data arrives")]
+    = 31.2335,
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)] = 121.4751,
+    lang: Annotated[Literal["zh", "en"], Query(description="Page language.")] = "zh",
+) -> HTMLResponse:
+    """The officers' gap map: log in on the page, and see the H3 cells where workplaces and
+    members have no operational station within `walk_m`, with the stations on top."""
+    html = coverage_map(lon, lat, walk_m, res, request.scope.get("root_path", ""),
+                        _style(request, settings, lang))
+    return HTMLResponse(html, headers=embedding_headers(settings))
 
 
 def _style(request: Request, settings: Settings, lang: str) -> MapStyle:

@@ -1,0 +1,104 @@
+"""`/maps/coverage`: the officers' gap map. The page itself holds no data: the officer logs in on
+it (the token stays in this browser tab), and it draws the H3 cells where workplaces and members
+have no operational station within walking distance, with the operational stations on top."""
+
+from __future__ import annotations
+
+import json
+
+from maps.page import MapStyle, base_map, render
+
+TEXT = {
+    "zh": {"title": "站点缺口地图", "login": "网格员登录", "username": "用户名", "password": "密码",
+           "submit": "登录", "logout": "退出", "walk": "步行距离", "beyond": "超出步行距离的单位",
+           "members": "会员", "cells": "缺口网格", "failed": "登录失败"},
+    "en": {"title": "Where stations are missing", "login": "Officer login",
+           "username": "Username", "password": "Password", "submit": "Log in",
+           "logout": "Log out", "walk": "Walking distance", "beyond": "Workplaces beyond it",
+           "members": "members", "cells": "Gap cells", "failed": "Login failed"},
+}
+
+_SCRIPT = """<script>
+document.addEventListener("DOMContentLoaded", function () {
+  var map = %(map)s, t = %(text)s, walk = %(walk)s, res = %(res)s, layers = [];
+  var panel = document.getElementById("yz-panel");
+  function token() { return sessionStorage.getItem("yizhan-token"); }
+  function get(path) {
+    return fetch(path, {headers: {Authorization: "Bearer " + token()}}).then(function (r) {
+      if (r.status === 401) { sessionStorage.removeItem("yizhan-token"); showLogin(); throw r; }
+      return r.json();
+    });
+  }
+  function colour(n, most) {
+    var f = most ? n / most : 0;
+    return f > 0.66 ? "#bd0026" : f > 0.33 ? "#f03b20" : f > 0.1 ? "#fd8d3c" : "#fecc5c";
+  }
+  function showLogin(message) {
+    panel.innerHTML = "<b>" + t.login + "</b><form id='yz-login'>" +
+      "<div><input name='username' placeholder='" + t.username + "' autocomplete='username'></div>" +
+      "<div><input name='password' type='password' placeholder='" + t.password +
+      "' autocomplete='current-password'></div><button type='submit'>" + t.submit +
+      "</button><div class='yz-error'>" + (message || "") + "</div></form>";
+    document.getElementById("yz-login").addEventListener("submit", function (e) {
+      e.preventDefault();
+      fetch("%(base)s/auth/token", {method: "POST", body: new URLSearchParams(new FormData(e.target))})
+        .then(function (r) { return r.json().then(function (b) { return [r.ok, b]; }); })
+        .then(function (answer) {
+          if (!answer[0]) { showLogin(t.failed + ": " + answer[1].message); return; }
+          sessionStorage.setItem("yizhan-token", answer[1].access_token);
+          draw();
+        });
+    });
+  }
+  function draw() {
+    layers.forEach(function (l) { map.removeLayer(l); });
+    var query = "walk_m=" + walk + "&res=" + res;
+    Promise.all([get("%(base)s/officer/coverage.geojson?" + query),
+                 get("%(base)s/officer/dashboard?" + query),
+                 get("%(base)s/officer/stations?status=operational&limit=1000")])
+      .then(function (got) {
+        var gaps = got[0], board = got[1], stations = got[2];
+        var most = Math.max.apply(null, [0].concat(gaps.features.map(function (f) {
+          return f.properties.workplaces_beyond + f.properties.members_beyond; })));
+        var cells = L.geoJSON(gaps, {style: function (f) {
+          var n = f.properties.workplaces_beyond + f.properties.members_beyond;
+          return {color: colour(n, most), weight: 1, fillOpacity: 0.55, className: "yz-gap"};
+        }, onEachFeature: function (f, layer) {
+          layer.bindTooltip(f.properties.workplaces_beyond + " / " + f.properties.members_beyond +
+                            " " + t.members);
+        }}).addTo(map);
+        var dots = L.geoJSON(stations, {pointToLayer: function (f, at) {
+          return L.circleMarker(at, {radius: 5, color: "#2b7a3d", fillColor: "#5cb85c",
+                                     fillOpacity: 0.9, className: "yz-op-station"});
+        }}).addTo(map);
+        layers = [cells, dots];
+        var bounds = cells.getBounds().extend(dots.getBounds());
+        if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20]}); }
+        var c = board.coverage;
+        panel.innerHTML = "<b>" + t.title + "</b> (" + board.officer.username + ")" +
+          "<div>" + t.walk + ": " + c.walk_m + " m</div>" +
+          "<div>" + t.beyond + ": <span class='yz-beyond'>" + c.workplaces_beyond + "</span> / " +
+          c.workplaces + "; " + t.members + ": " + c.members_beyond + " / " + c.members_located +
+          "</div><div>" + t.cells + ": <span class='yz-n-cells'>" + gaps.features.length +
+          "</span></div><button id='yz-logout'>" + t.logout + "</button>";
+        document.getElementById("yz-logout").addEventListener("click", function () {
+          sessionStorage.removeItem("yizhan-token");
+          layers.forEach(function (l) { map.removeLayer(l); });
+          showLogin();
+        });
+      }).catch(function () {});
+  }
+  if (token()) { draw(); } else { showLogin(); }
+});
+</script>"""
+
+
+def coverage_map(lon: float, lat: float, walk_m: float, res: int, api_base: str,
+                 style: MapStyle) -> str:
+    t = TEXT[style.lang]
+    fmap = base_map(lon, lat, 12, style)
+    script = _SCRIPT % {"map": fmap.get_name(), "text": json.dumps(t, ensure_ascii=False),
+                        "walk": json.dumps(walk_m), "res": json.dumps(res),
+                        "base": api_base}
+    return render(fmap, t["title"], '<div id="yz-panel"></div>',
+                  "<style>#yz-panel .yz-error{color:#d9534f}</style>" + script)
