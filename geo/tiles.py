@@ -24,7 +24,7 @@ class Layer(StrEnum):
 
 # Each layer: the geometry (WGS84), its properties, and its rows inside the search box.
 _LAYERS = {
-    Layer.STATIONS: ("s.location", "s.id, s.name, s.status, "
+    Layer.STATIONS: ("s.location", "s.id, s.id AS station_id, s.name, s.status, "
                      "array_to_string(s.amenities, ';') AS amenities, s.opening_hours",
                      """FROM stations s, bounds
         WHERE s.location && bounds.search AND s.status <> 'removed'

@@ -18,17 +18,18 @@ from geo.jurisdiction import Jurisdiction
 from geo.stations import StationRecord
 from geo.unions import UnionRecord
 from geo.vocab import StationStatus
-from maps.assets import use_local_assets
+from maps.assets import VECTORGRID, use_local_assets
 from maps.match_page import TEXT as MATCH_TEXT
 from maps.page import MapStyle, base_map, render
 
 TEXT = {
     "zh": {"title": "工会区域", "children": "下级区域", "cells": "H3 覆盖",
            "interior": "内部网格（无需几何判断）", "border": "边界网格（精确判断）",
-           "stations": "站点", "no_area": "此工会没有区域"},
+           "stations": "站点", "no_area": "此工会没有区域", "tiled": "以矢量瓦片显示"},
     "en": {"title": "Union area", "children": "Areas below", "cells": "H3 coverage",
            "interior": "interior cells (no geometry test)", "border": "border cells (exact test)",
-           "stations": "Stations", "no_area": "This union has no area"},
+           "stations": "Stations", "no_area": "This union has no area",
+           "tiled": "drawn from vector tiles"},
 }
 
 
@@ -38,20 +39,24 @@ class UnionView:
     area: dict[str, Any] | None
     children: list[tuple[UnionRecord, dict[str, Any] | None]]
     cells: list[tuple[int, bool]]  # (cell, interior)
-    stations: list[StationRecord]
+    stations: list[StationRecord]  # empty when there are too many: drawn from vector tiles
+    station_total: int
 
 
-MAX_CHILDREN, MAX_STATIONS = 1000, 5000
+MAX_CHILDREN = 1000
+MARKER_LIMIT = 1000  # more stations than this are drawn from /tiles, not shipped in the page
 
 
 def union_view(conn: Connection, union: UnionRecord) -> UnionView:
     """What the page shows, read from the database."""
     _, children = unions.search(conn, parent_id=union.id, limit=MAX_CHILDREN)
-    _, inside = stations.search(conn, within=Jurisdiction(union.path), limit=MAX_STATIONS,
-                                statuses=[s for s in StationStatus if s is not StationStatus.REMOVED])
+    total, inside = stations.search(
+        conn, within=Jurisdiction(union.path), limit=MARKER_LIMIT + 1,
+        statuses=[s for s in StationStatus if s is not StationStatus.REMOVED])
     return UnionView(union, unions.area_geojson(conn, union.id),
                      [(c, unions.area_geojson(conn, c.id)) for c in children],
-                     unions.coverage_cells(conn, union.id), inside)
+                     unions.coverage_cells(conn, union.id),
+                     inside if total <= MARKER_LIMIT else [], total)
 
 
 def _cell_polygon(cell: int) -> dict[str, Any]:
@@ -99,6 +104,7 @@ def union_map(view: UnionView, style: MapStyle) -> str:
                                                f"<b>{escape(s.name)}</b><br>{escape(s.address or '')}"
                                                "</div>", max_width=300),
                             tooltip=escape(s.name)).add_to(cluster)
+    tiles = view.station_total > len(view.stations)
     interior = sum(1 for _, inside in view.cells if inside)
     panel = (f'<div id="yz-panel" data-union-code="{escape(u.code)}"><b>{escape(u.name)}</b> '
              f"({levels[u.level]}, {escape(u.code)})"
@@ -108,6 +114,28 @@ def union_map(view: UnionView, style: MapStyle) -> str:
              f'<li>{t["cells"]}: <span class="yz-n-interior">{interior}</span> '
              f'{t["interior"]}, <span class="yz-n-border">{len(view.cells) - interior}</span> '
              f'{t["border"]}</li>'
-             f'<li>{t["stations"]}: <span class="yz-n-stations">{len(view.stations)}</span></li>'
+             f'<li>{t["stations"]}: <span class="yz-n-stations">{view.station_total}</span>'
+             + (f' <span class="yz-tiled">({t["tiled"]})</span>' if tiles else "") + "</li>"
              "</ul></div>")
+    if tiles:
+        panel += _station_tiles(fmap.get_name(), style)
     return render(fmap, f"{t['title']}: {u.name}", panel)
+
+
+def _station_tiles(map_name: str, style: MapStyle) -> str:
+    """Stations from /tiles/stations as vector tiles, each with a popup of its name."""
+    api_base = style.static_base.removesuffix("/static")
+    return f"""<script src="{style.static_base}/{VECTORGRID}"></script><script>
+document.addEventListener("DOMContentLoaded", function () {{
+  var map = {map_name};
+  L.vectorGrid.protobuf("{api_base}/tiles/stations/{{z}}/{{x}}/{{y}}.mvt", {{
+    rendererFactory: L.svg.tile, interactive: true, maxNativeZoom: 19,
+    vectorTileLayerStyles: {{stations: {{radius: 5, fill: true, fillColor: "#5cb85c",
+                                         color: "#2b7a3d", weight: 1, fillOpacity: 0.9}}}}
+  }}).on("click", function (e) {{
+    L.popup().setLatLng(e.latlng).setContent(
+      '<div class="yz-popup" data-station-id="' + e.layer.properties.station_id + '">' +
+      e.layer.properties.name.replace(/[<>&]/g, "") + "</div>").openOn(map);
+  }}).addTo(map);
+}});
+</script>"""

@@ -418,3 +418,36 @@ def test_coverage_map_logs_in_and_draws_the_gaps(
     page.wait_for_selector("#yz-login")
     assert page.locator("path.yz-gap").count() == 0
     assert errors == [] or all("401" in e for e in errors), errors
+
+
+def test_union_map_draws_many_stations_from_vector_tiles(
+        offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine,
+        demo_areas: None) -> None:
+    from maps.union_page import MARKER_LIMIT
+
+    page, _, errors = offline_page
+    extra = MARKER_LIMIT + 100
+    with engine.begin() as conn:
+        street_id, x1, y1, x2, y2 = conn.exec_driver_sql(
+            "SELECT id, ST_XMin(area), ST_YMin(area), ST_XMax(area), ST_YMax(area) FROM unions "
+            "WHERE code = 'DEMO-3-2'").one()
+        conn.exec_driver_sql(
+            "INSERT INTO stations (external_id, name, location, h3_r10) SELECT 'bulk' || g, "
+            "'批量站点' || g, ST_SetSRID(ST_MakePoint(%s + (%s - %s) * (0.05 + 0.9 * random()), "
+            "%s + (%s - %s) * (0.05 + 0.9 * random())), 4326), 0 FROM generate_series(1, %s) g",
+            (x1, x2, x1, y1, y2, y1, extra))
+    try:
+        tiles: list[str] = []
+        page.on("request", lambda r: tiles.append(r.url) if "/tiles/stations/" in r.url else None)
+        response = page.goto(f"{live_server}/maps/unions/{street_id}?lang=en")
+        assert response is not None and len(response.body()) < 400_000  # no station in the page
+        page.wait_for_selector("#yz-panel .yz-tiled")
+        total = int(page.locator("#yz-panel .yz-n-stations").inner_text())
+        assert total > extra
+        page.wait_for_function(f"document.querySelectorAll('.leaflet-tile path').length >= {total}",
+                               timeout=15_000)  # a point near a tile's edge is drawn in both
+        assert tiles and page.locator("path.yz-station").count() == 0
+        assert errors == []
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM stations WHERE external_id LIKE 'bulk%%'")
