@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 from geo import unions
 from geo.unions import Match
 from geo.vocab import UnionLevel
-from maps.page import MapStyle, base_map, render
+from maps.page import MapStyle, base_map, fit, geojson_bounds, render
 
 LEVEL_COLOURS = {UnionLevel.CITY: "#6c757d", UnionLevel.DISTRICT: "#6f42c1",
                  UnionLevel.STREET: "#1f6fd1", UnionLevel.COMMUNITY: "#2b7a3d",
@@ -71,23 +71,11 @@ def match_map(lon: float, lat: float, match: Match, areas: dict[int, dict[str, A
                         class_name="yz-point").add_to(fmap)
     chosen_area = areas.get(chosen) if chosen is not None else None
     if chosen_area:
-        fmap.fit_bounds(_bounds(style.geojson(chosen_area), *style.at(lon, lat)[::-1]),
-                        padding=(20, 20))
+        (south, west), (north, east) = geojson_bounds(style.geojson(chosen_area))
+        y, x = style.at(lon, lat)
+        fit(fmap, [[min(south, y), min(west, x)], [max(north, y), max(east, x)]], style,
+            padding=(20, 20))
     return render(fmap, t["title"], _panel(match, shown, t), _CSS)
-
-
-def _bounds(area: dict[str, Any], lon: float, lat: float) -> list[list[float]]:
-    xs, ys = [lon], [lat]
-
-    def walk(coords: Any) -> None:
-        if isinstance(coords[0], (int, float)):
-            xs.append(coords[0])
-            ys.append(coords[1])
-        else:
-            for c in coords:
-                walk(c)
-    walk(area["coordinates"])
-    return [[min(ys), min(xs)], [max(ys), max(xs)]]
 
 
 def _panel(match: Match, shown: list[tuple[Any, str, bool]], t: dict[str, Any]) -> str:

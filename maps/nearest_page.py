@@ -13,7 +13,7 @@ from geo.navigation import navigation_links
 from geo.nearest import NearStation
 from geo.vocab import AMENITY_LABELS_ZH, Amenity
 from maps.assets import use_local_assets
-from maps.page import MapStyle, base_map, render
+from maps.page import MapStyle, base_map, fit, render
 
 AROUND = 150  # stations drawn around the point, besides the nearest ones
 TEXT = {
@@ -118,7 +118,7 @@ def nearest_map(
     ).add_to(fmap)
     if nearest:
         points = [style.at(lon, lat)] + [style.at(n.station.lon, n.station.lat) for n in nearest]
-        fmap.fit_bounds(points, padding=(30, 30), max_zoom=17)
+        fit(fmap, points, style, padding=(30, 30), max_zoom=17)
 
     panel = _panel(nearest, t) + (_filters(query, t, style.lang) if query else "")
     return render(fmap, t["title"], f'<div id="yz-panel">{panel}</div>', _CSS + _LOCATE)

@@ -19,6 +19,7 @@ class MapStyle:
     tiles_attribution: str
     lang: str = "zh"
     tiles_crs: Crs = Crs.WGS84  # Amap's and Tencent's tiles are GCJ-02; Baidu's are not Mercator
+    zoom: int | None = None  # as asked in the URL; else the page fits what it shows
 
     def at(self, lon: float, lat: float) -> list[float]:
         """A WGS84 point as Leaflet wants it on these tiles: [lat, lon] in the tiles' system,
@@ -46,9 +47,31 @@ PANEL_CSS = """<style>
 </style>"""
 
 
+def geojson_bounds(geometry: dict[str, Any]) -> list[list[float]]:
+    """[[south, west], [north, east]] of a GeoJSON geometry, as Leaflet wants bounds."""
+    xs: list[float] = []
+    ys: list[float] = []
+
+    def walk(coords: Any) -> None:
+        if isinstance(coords[0], (int, float)):
+            xs.append(coords[0])
+            ys.append(coords[1])
+        else:
+            for c in coords:
+                walk(c)
+    walk(geometry["coordinates"])
+    return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+
+def fit(fmap: folium.Map, bounds: list[list[float]], style: MapStyle, **options: Any) -> None:
+    """Show `bounds` unless the URL asked for a zoom."""
+    if style.zoom is None:
+        fmap.fit_bounds(bounds, **options)
+
+
 def base_map(lon: float, lat: float, zoom: int, style: MapStyle) -> folium.Map:
-    fmap = folium.Map(location=style.at(lon, lat), zoom_start=zoom, tiles=None, control_scale=True,
-                      prefer_canvas=False)
+    fmap = folium.Map(location=style.at(lon, lat), zoom_start=style.zoom or zoom, tiles=None,
+                      control_scale=True, prefer_canvas=False)
     use_local_assets(fmap, style.static_base)
     folium.TileLayer(tiles=style.tiles_url, attr=style.tiles_attribution, max_zoom=19).add_to(fmap)
     return fmap

@@ -20,7 +20,7 @@ from geo.unions import UnionRecord
 from geo.vocab import StationStatus
 from maps.assets import VECTORGRID, use_local_assets
 from maps.match_page import TEXT as MATCH_TEXT
-from maps.page import MapStyle, base_map, render
+from maps.page import MapStyle, base_map, fit, geojson_bounds, render
 
 TEXT = {
     "zh": {"title": "工会区域", "children": "下级区域", "cells": "H3 覆盖",
@@ -67,7 +67,8 @@ def _cell_polygon(cell: int) -> dict[str, Any]:
 def union_map(view: UnionView, style: MapStyle) -> str:
     t, levels = TEXT[style.lang], MATCH_TEXT[style.lang]["levels"]
     u = view.union
-    fmap = base_map(121.47, 31.23, 13, style)
+    (south, west), (north, east) = geojson_bounds(view.area) if view.area else ([31.23, 121.47],) * 2
+    fmap = base_map((west + east) / 2, (south + north) / 2, 13, style)
     if view.cells:
         cells = folium.FeatureGroup(name=t["cells"]).add_to(fmap)
         for interior in (True, False):
@@ -93,7 +94,7 @@ def union_map(view: UnionView, style: MapStyle) -> str:
         layer = folium.GeoJson(style.geojson(view.area), tooltip=escape(u.name), style_function=lambda _: {
             "color": "#d9534f", "weight": 3, "fillOpacity": 0, "className": "yz-union"})
         layer.add_to(fmap)
-        fmap.fit_bounds(layer.get_bounds(), padding=(10, 10))
+        fit(fmap, layer.get_bounds(), style, padding=(10, 10))
     cluster = MarkerCluster(name=t["stations"]).add_to(fmap)
     use_local_assets(cluster, style.static_base)
     for s in view.stations:

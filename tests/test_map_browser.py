@@ -451,3 +451,19 @@ def test_union_map_draws_many_stations_from_vector_tiles(
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM stations WHERE external_id LIKE 'bulk%%'")
+
+
+def test_pages_open_at_the_zoom_in_the_url(offline_page: tuple[Page, list[str], list[str]],
+                                           live_server: str, demo_areas: None) -> None:
+    page, _, _ = offline_page
+    street = page.request.get(f"{live_server}/unions/match",
+                              params=PEOPLE_SQUARE).json()["ancestors"][-1]["id"]
+    for path in ("/maps/nearest?lat=31.2335&lon=121.4751", "/maps/match?lat=31.2335&lon=121.4751",
+                 f"/maps/unions/{street}?lang=en"):
+        for zoom in (11, 18):
+            page.goto(f"{live_server}{path}&zoom={zoom}")
+            page.wait_for_selector(".leaflet-container")
+            name = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
+            assert page.evaluate(f"{name}.getZoom()") == zoom, (path, zoom)
+    bad = page.request.get(f"{live_server}/maps/match?lat=31.2&lon=121.4&zoom=25")
+    assert bad.status == 422 and "zoom" in bad.json()["message"]

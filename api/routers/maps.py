@@ -29,6 +29,9 @@ from maps.union_page import union_map, union_view
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/maps", tags=["maps"])
+Lang = Annotated[Literal["zh", "en"], Query(description="Page language.")]
+Zoom = Annotated[int | None, Query(ge=1, le=19, description="Open at this zoom instead of "
+                                                            "fitting what the page shows")]
 
 
 @router.get("/nearest", response_class=HTMLResponse)
@@ -37,7 +40,8 @@ def nearest_page(
     engine: ReadEngineDep,
     settings: SettingsDep,
     params: Annotated[NearestParams, Depends(nearest_params)],
-    lang: Annotated[Literal["zh", "en"], Query(description="Page language.")] = "zh",
+    lang: Lang = "zh",
+    zoom: Zoom = None,
 ) -> HTMLResponse:
     """The point, the stations around it, and the k nearest matching ones with lines and
     distances. Takes the same parameters as `/stations/nearest`."""
@@ -45,7 +49,7 @@ def nearest_page(
         found = find_nearest(conn, params, settings.holiday_country)
         around = nearest(conn, params.point.lon, params.point.lat, AROUND, at=params.at,
                          include_closed=params.include_closed, country=settings.holiday_country)
-    style = _style(request, settings, lang)
+    style = _style(request, settings, lang, zoom)
     query = PageQuery(params.point.input_lon, params.point.input_lat, params.point.crs.value, params.k,
                   [a.value for a in params.amenities], params.open_now)
     return HTMLResponse(nearest_map(params.point.lon, params.point.lat, found, around, style, query),
@@ -58,13 +62,14 @@ def match_page(
     engine: ReadEngineDep,
     settings: SettingsDep,
     point: Annotated[QueryPoint, Depends(query_point)],
-    lang: Annotated[Literal["zh", "en"], Query(description="Page language.")] = "zh",
+    lang: Lang = "zh",
+    zoom: Zoom = None,
 ) -> HTMLResponse:
     """Which union covers a place, and why: the areas of every level around the point, the one
     that handles it, and whether the point is on a border. Same answer as `/unions/match`."""
     with engine.connect() as conn:
         found, areas = match_view(conn, point.lon, point.lat)
-    html = match_map(point.lon, point.lat, found, areas, _style(request, settings, lang))
+    html = match_map(point.lon, point.lat, found, areas, _style(request, settings, lang, zoom))
     return HTMLResponse(html, headers=embedding_headers(settings))
 
 
@@ -74,7 +79,8 @@ def union_page(
     engine: ReadEngineDep,
     settings: SettingsDep,
     union_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="Union id")],
-    lang: Annotated[Literal["zh", "en"], Query(description="Page language.")] = "zh",
+    lang: Lang = "zh",
+    zoom: Zoom = None,
 ) -> HTMLResponse:
     """A union's area, its children's areas, its H3 coverage (interior and border cells) and
     the stations inside."""
@@ -83,7 +89,7 @@ def union_page(
         if union is None:
             raise NotFound("union", union_id)
         view = union_view(conn, union)
-    return HTMLResponse(union_map(view, _style(request, settings, lang)),
+    return HTMLResponse(union_map(view, _style(request, settings, lang, zoom)),
                         headers=embedding_headers(settings))
 
 
@@ -97,19 +103,20 @@ def coverage_page(
                                 description="Where the map opens before the data arrives")]
     = 31.2335,
     lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)] = 121.4751,
-    lang: Annotated[Literal["zh", "en"], Query(description="Page language.")] = "zh",
+    lang: Lang = "zh",
+    zoom: Zoom = None,
 ) -> HTMLResponse:
     """The officers' gap map: log in on the page, and see the H3 cells where workplaces and
     members have no operational station within `walk_m`, with the stations on top."""
     html = coverage_map(lon, lat, walk_m, res, request.scope.get("root_path", ""),
-                        _style(request, settings, lang))
+                        _style(request, settings, lang, zoom))
     return HTMLResponse(html, headers=embedding_headers(settings))
 
 
-def _style(request: Request, settings: Settings, lang: str) -> MapStyle:
+def _style(request: Request, settings: Settings, lang: str, zoom: int | None) -> MapStyle:
     return MapStyle(static_base=request.scope.get("root_path", "") + "/static",
                     tiles_url=settings.tiles_url, tiles_attribution=settings.tiles_attribution,
-                    lang=lang, tiles_crs=Crs(settings.tiles_crs))
+                    lang=lang, tiles_crs=Crs(settings.tiles_crs), zoom=zoom)
 
 
 def embedding_headers(settings: Settings) -> dict[str, str]:
