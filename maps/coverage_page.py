@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from maps.assets import VECTORGRID
 from maps.page import MapStyle, base_map, render
 
 TEXT = {
@@ -54,10 +55,9 @@ document.addEventListener("DOMContentLoaded", function () {
     layers.forEach(function (l) { map.removeLayer(l); });
     var query = "walk_m=" + walk + "&res=" + res;
     Promise.all([get("%(base)s/officer/coverage.geojson?" + query),
-                 get("%(base)s/officer/dashboard?" + query),
-                 get("%(base)s/officer/stations?status=operational&limit=1000")])
+                 get("%(base)s/officer/dashboard?" + query)])
       .then(function (got) {
-        var gaps = got[0], board = got[1], stations = got[2];
+        var gaps = got[0], board = got[1];
         var most = Math.max.apply(null, [0].concat(gaps.features.map(function (f) {
           return f.properties.workplaces_beyond + f.properties.members_beyond; })));
         var cells = L.geoJSON(gaps, {style: function (f) {
@@ -67,12 +67,15 @@ document.addEventListener("DOMContentLoaded", function () {
           layer.bindTooltip(f.properties.workplaces_beyond + " / " + f.properties.members_beyond +
                             " " + t.members);
         }}).addTo(map);
-        var dots = L.geoJSON(stations, {pointToLayer: function (f, at) {
-          return L.circleMarker(at, {radius: 5, color: "#2b7a3d", fillColor: "#5cb85c",
-                                     fillOpacity: 0.9, className: "yz-op-station"});
-        }}).addTo(map);
+        // Operational stations, however many, from the vector tiles (they are public).
+        var dots = L.vectorGrid.protobuf(
+          "%(base)s/tiles/stations/{z}/{x}/{y}.mvt?status=operational", {
+            rendererFactory: L.svg.tile, maxNativeZoom: 19,
+            vectorTileLayerStyles: {stations: {radius: 5, fill: true, fillColor: "#5cb85c",
+                                               color: "#2b7a3d", weight: 1, fillOpacity: 0.9}}
+          }).addTo(map);
         layers = [cells, dots];
-        var bounds = cells.getBounds().extend(dots.getBounds());
+        var bounds = cells.getBounds();
         if (bounds.isValid()) { map.fitBounds(bounds, {padding: [20, 20]}); }
         var c = board.coverage;
         panel.innerHTML = "<b>" + t.title + "</b> (" + board.officer.username + ")" +
@@ -100,5 +103,6 @@ def coverage_map(lon: float, lat: float, walk_m: float, res: int, api_base: str,
     script = _SCRIPT % {"map": fmap.get_name(), "text": json.dumps(t, ensure_ascii=False),
                         "walk": json.dumps(walk_m), "res": json.dumps(res),
                         "base": api_base}
-    return render(fmap, t["title"], '<div id="yz-panel"></div>',
-                  "<style>#yz-panel .yz-error{color:#d9534f}</style>" + script)
+    panel = f'<div id="yz-panel"></div><script src="{style.static_base}/{VECTORGRID}"></script>'
+    return render(fmap, t["title"], panel + script,
+                  "<style>#yz-panel .yz-error{color:#d9534f}</style>")

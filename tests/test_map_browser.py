@@ -411,7 +411,7 @@ def test_coverage_map_logs_in_and_draws_the_gaps(
     assert page.locator("path.yz-gap").count() == len(expected["features"])
     beyond = sum(f["properties"]["workplaces_beyond"] for f in expected["features"])
     assert int(page.locator("#yz-panel .yz-beyond").inner_text()) == beyond > 0
-    assert page.locator("path.yz-op-station").count() > 0
+    page.wait_for_function("document.querySelectorAll('.leaflet-tile path').length > 0")
     page.reload()  # the token stays with the tab
     page.wait_for_selector("path.yz-gap", timeout=15_000)
     page.click("#yz-logout")
