@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from maps.assets import VECTORGRID
+from maps.assets import OFFICER_JS, VECTORGRID
 from maps.page import MapStyle, base_map, render
 
 TEXT = {
@@ -22,34 +22,12 @@ TEXT = {
 _SCRIPT = """<script>
 document.addEventListener("DOMContentLoaded", function () {
   var map = %(map)s, t = %(text)s, walk = %(walk)s, res = %(res)s, layers = [];
-  var panel = document.getElementById("yz-panel");
-  function token() { return sessionStorage.getItem("yizhan-token"); }
-  function get(path) {
-    return fetch(path, {headers: {Authorization: "Bearer " + token()}}).then(function (r) {
-      if (r.status === 401) { sessionStorage.removeItem("yizhan-token"); showLogin(); throw r; }
-      return r.json();
-    });
-  }
+  var panel = document.getElementById("yz-panel"), officer = window.yizhanOfficer;
+  function showLogin() { officer.login(panel, "%(base)s", t, draw); }
+  function get(path) { return officer.get(path, showLogin); }
   function colour(n, most) {
     var f = most ? n / most : 0;
     return f > 0.66 ? "#bd0026" : f > 0.33 ? "#f03b20" : f > 0.1 ? "#fd8d3c" : "#fecc5c";
-  }
-  function showLogin(message) {
-    panel.innerHTML = "<b>" + t.login + "</b><form id='yz-login'>" +
-      "<div><input name='username' placeholder='" + t.username + "' autocomplete='username'></div>" +
-      "<div><input name='password' type='password' placeholder='" + t.password +
-      "' autocomplete='current-password'></div><button type='submit'>" + t.submit +
-      "</button><div class='yz-error'>" + (message || "") + "</div></form>";
-    document.getElementById("yz-login").addEventListener("submit", function (e) {
-      e.preventDefault();
-      fetch("%(base)s/auth/token", {method: "POST", body: new URLSearchParams(new FormData(e.target))})
-        .then(function (r) { return r.json().then(function (b) { return [r.ok, b]; }); })
-        .then(function (answer) {
-          if (!answer[0]) { showLogin(t.failed + ": " + answer[1].message); return; }
-          sessionStorage.setItem("yizhan-token", answer[1].access_token);
-          draw();
-        });
-    });
   }
   function draw() {
     layers.forEach(function (l) { map.removeLayer(l); });
@@ -85,13 +63,13 @@ document.addEventListener("DOMContentLoaded", function () {
           "</div><div>" + t.cells + ": <span class='yz-n-cells'>" + gaps.features.length +
           "</span></div><button id='yz-logout'>" + t.logout + "</button>";
         document.getElementById("yz-logout").addEventListener("click", function () {
-          sessionStorage.removeItem("yizhan-token");
+          officer.logout();
           layers.forEach(function (l) { map.removeLayer(l); });
           showLogin();
         });
       }).catch(function () {});
   }
-  if (token()) { draw(); } else { showLogin(); }
+  if (officer.token()) { draw(); } else { showLogin(); }
 });
 </script>"""
 
@@ -103,6 +81,7 @@ def coverage_map(lon: float, lat: float, walk_m: float, res: int, api_base: str,
     script = _SCRIPT % {"map": fmap.get_name(), "text": json.dumps(t, ensure_ascii=False),
                         "walk": json.dumps(walk_m), "res": json.dumps(res),
                         "base": api_base}
-    panel = f'<div id="yz-panel"></div><script src="{style.static_base}/{VECTORGRID}"></script>'
+    panel = (f'<div id="yz-panel"></div><script src="{style.static_base}/{VECTORGRID}"></script>'
+             f'<script src="{style.static_base}/{OFFICER_JS}"></script>')
     return render(fmap, t["title"], panel + script,
                   "<style>#yz-panel .yz-error{color:#d9534f}</style>")

@@ -3,6 +3,7 @@ apart from border cells) and the stations inside."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -18,7 +19,7 @@ from geo.jurisdiction import Jurisdiction
 from geo.stations import StationRecord
 from geo.unions import UnionRecord
 from geo.vocab import StationStatus
-from maps.assets import VECTORGRID, use_local_assets
+from maps.assets import OFFICER_JS, VECTORGRID, use_local_assets
 from maps.match_page import TEXT as MATCH_TEXT
 from maps.page import MapStyle, base_map, fit, geojson_bounds, render
 
@@ -118,15 +119,69 @@ def union_map(view: UnionView, style: MapStyle) -> str:
              f'<li>{t["stations"]}: <span class="yz-n-stations">{view.station_total}</span>'
              + (f' <span class="yz-tiled">({t["tiled"]})</span>' if tiles else "") + "</li>"
              "</ul></div>")
+    panel += f'<script src="{style.static_base}/{VECTORGRID}"></script>'
+    panel += f'<script src="{style.static_base}/{OFFICER_JS}"></script>'
     if tiles:
         panel += _station_tiles(fmap.get_name(), style)
+    panel += _officer_workplaces(fmap.get_name(), style)
     return render(fmap, f"{t['title']}: {u.name}", panel)
+
+
+def _officer_workplaces(map_name: str, style: MapStyle) -> str:
+    """For an officer logged in on a map page in this tab: the workplaces of their jurisdiction,
+    from /tiles/workplaces with their token (anyone else sees none)."""
+    api_base = style.static_base.removesuffix("/static")
+    return f"""<script>
+document.addEventListener("DOMContentLoaded", function () {{
+  var token = window.yizhanOfficer.token();
+  if (!token) return;
+  L.vectorGrid.protobuf("{api_base}/tiles/workplaces/{{z}}/{{x}}/{{y}}.mvt", {{
+    rendererFactory: L.svg.tile, maxNativeZoom: 19,
+    fetchOptions: {{headers: {{Authorization: "Bearer " + token}}}},
+    vectorTileLayerStyles: {{workplaces: {{radius: 4, fill: true, fillColor: "#6f42c1",
+                                           color: "#ffffff", weight: 1, fillOpacity: 0.9,
+                                           className: "yz-workplace"}}}}
+  }}).addTo({map_name});
+}});
+</script>"""
+
+
+MINE_TEXT = {
+    "zh": {"login": "网格员登录", "username": "用户名", "password": "密码", "submit": "登录",
+           "failed": "登录失败", "admin": "管理员可查看所有工会：请打开 /maps/unions/{id}"},
+    "en": {"login": "Officer login", "username": "Username", "password": "Password",
+           "submit": "Log in", "failed": "Login failed",
+           "admin": "An admin sees every union: open /maps/unions/{id}"},
+}
+
+
+def mine_page(style: MapStyle) -> str:
+    """Log in, then go to the map of your own union."""
+    t = MINE_TEXT[style.lang]
+    api_base = style.static_base.removesuffix("/static")
+    fmap = base_map(121.47, 31.23, 11, style)
+    script = f"""<script src="{style.static_base}/{OFFICER_JS}"></script><script>
+document.addEventListener("DOMContentLoaded", function () {{
+  var panel = document.getElementById("yz-panel"), officer = window.yizhanOfficer;
+  var t = {json.dumps(t, ensure_ascii=False)};
+  function go() {{
+    officer.get("{api_base}/auth/me", function () {{ officer.login(panel, "{api_base}", t, go); }})
+      .then(function (me) {{
+        if (!me.union) {{ panel.textContent = t.admin; return; }}
+        location.replace("{api_base}/maps/unions/" + me.union.id + "?lang={style.lang}");
+      }}).catch(function () {{}});
+  }}
+  if (officer.token()) {{ go(); }} else {{ officer.login(panel, "{api_base}", t, go); }}
+}});
+</script>"""
+    return render(fmap, t["login"], '<div id="yz-panel"></div>' + script,
+                  "<style>#yz-panel .yz-error{color:#d9534f}</style>")
 
 
 def _station_tiles(map_name: str, style: MapStyle) -> str:
     """Stations from /tiles/stations as vector tiles, each with a popup of its name."""
     api_base = style.static_base.removesuffix("/static")
-    return f"""<script src="{style.static_base}/{VECTORGRID}"></script><script>
+    return f"""<script>
 document.addEventListener("DOMContentLoaded", function () {{
   var map = {map_name};
   L.vectorGrid.protobuf("{api_base}/tiles/stations/{{z}}/{{x}}/{{y}}.mvt", {{

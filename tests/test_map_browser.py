@@ -467,3 +467,36 @@ def test_pages_open_at_the_zoom_in_the_url(offline_page: tuple[Page, list[str], 
             assert page.evaluate(f"{name}.getZoom()") == zoom, (path, zoom)
     bad = page.request.get(f"{live_server}/maps/match?lat=31.2&lon=121.4&zoom=25")
     assert bad.status == 422 and "zoom" in bad.json()["message"]
+
+
+def test_an_officer_opens_their_own_union_with_its_workplaces(
+        offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine,
+        demo_areas: None) -> None:
+    from geo import workplaces
+    from geo.crs import Crs
+    from officers import accounts
+    from officers.vocab import Role
+
+    page, _, errors = offline_page
+    with engine.begin() as conn:
+        accounts.create(conn, "community", "社区网格员", Role.OFFICER, "DEMO-3-2-2", "my-union-pass")
+        union_id, x, y = conn.exec_driver_sql(
+            "SELECT id, ST_X(ST_PointOnSurface(area)), ST_Y(ST_PointOnSurface(area)) FROM unions "
+            "WHERE code = 'DEMO-3-2-2'").one()
+        rows = [{"external_id": f"mine{i}", "name": f"单位{i}",
+                 **workplaces.location_columns(x + i * 0.001, y, Crs.WGS84)} for i in range(3)]
+        workplaces.rematch_ids(conn, [i for i, _ in workplaces.upsert(conn, rows)])
+    page.goto(f"{live_server}/maps/unions/{union_id}?lang=en")  # not logged in: no workplaces
+    page.wait_for_selector("path.yz-union")
+    page.wait_for_timeout(500)
+    assert page.locator("path.yz-workplace").count() == 0
+    page.goto(f"{live_server}/maps/unions/mine?lang=en")
+    page.fill("#yz-login input[name=username]", "community")
+    page.fill("#yz-login input[name=password]", "my-union-pass")
+    with page.expect_navigation():
+        page.click("#yz-login button")
+    assert page.url.endswith(f"/maps/unions/{union_id}?lang=en")
+    page.wait_for_selector("path.yz-union")
+    page.wait_for_function("document.querySelectorAll('path.yz-workplace').length >= 3",
+                           timeout=15_000)
+    assert errors == []

@@ -25,7 +25,7 @@ from maps.coverage_page import coverage_map
 from maps.match_page import match_map, match_view
 from maps.nearest_page import AROUND, PageQuery, nearest_map
 from maps.page import MapStyle
-from maps.union_page import union_map, union_view
+from maps.union_page import mine_page, union_map, union_view
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/maps", tags=["maps"])
@@ -71,6 +71,15 @@ def match_page(
         found, areas = match_view(conn, point.lon, point.lat)
     html = match_map(point.lon, point.lat, found, areas, _style(request, settings, lang, zoom))
     return HTMLResponse(html, headers=embedding_headers(settings))
+
+
+@router.get("/unions/mine", response_class=HTMLResponse)
+def my_union_page(request: Request, settings: SettingsDep, lang: Lang = "zh",
+                  zoom: Zoom = None) -> HTMLResponse:
+    """For officers: log in on the page, then see your own union's map, with the workplaces of
+    your jurisdiction."""
+    return HTMLResponse(mine_page(_style(request, settings, lang, zoom)),
+                        headers=embedding_headers(settings))
 
 
 @router.get("/unions/{union_id}", response_class=HTMLResponse)
