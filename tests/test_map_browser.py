@@ -20,8 +20,12 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
 from api.app import create_app
+from geo import workplaces
+from geo.crs import Crs
+from officers import accounts
+from officers.vocab import Role
 from seed.demo import load_demo
-from tests.conftest import SECRET_KEY
+from tests.conftest import SECRET_KEY, bearer
 from yizhan.settings import Settings
 
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -377,25 +381,30 @@ def test_nearest_map_filters_and_finds_the_device(browser: Browser, live_server:
         context.close()
 
 
+def area_box(engine: Engine, code: str) -> tuple[int, float, float, float, float]:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT id, ST_XMin(area), ST_YMin(area), ST_XMax(area), ST_YMax(area) FROM unions "
+            "WHERE code = %s", (code,)).one()
+
+
+def officer_with_workplaces(engine: Engine, username: str, union_code: str, password: str,
+                            points: list[tuple[float, float]]) -> None:
+    """An officer of the union, and workplaces at the points, matched to their unions."""
+    with engine.begin() as conn:
+        accounts.create(conn, username, username, Role.OFFICER, union_code, password)
+        rows = [{"external_id": f"{username}-{i}", "name": f"单位{i}",
+                 **workplaces.location_columns(x, y, Crs.WGS84)} for i, (x, y) in enumerate(points)]
+        workplaces.rematch_ids(conn, [i for i, _ in workplaces.upsert(conn, rows)])
+
+
 def test_coverage_map_logs_in_and_draws_the_gaps(
         offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine,
         demo_areas: None) -> None:
-    from geo import workplaces
-    from geo.crs import Crs
-    from officers import accounts
-    from officers.vocab import Role
-    from tests.conftest import bearer
-
     page, _, errors = offline_page
-    with engine.begin() as conn:
-        accounts.create(conn, "street-32", "街道网格员", Role.OFFICER, "DEMO-3-2", "coverage-pass-1")
-        street = conn.exec_driver_sql("SELECT ST_XMin(area), ST_YMin(area), ST_XMax(area), "
-                                      "ST_YMax(area) FROM unions WHERE code = 'DEMO-3-2'").one()
-        rows = [{"external_id": f"cov{i}", "name": f"单位{i}",
-                 **workplaces.location_columns(street[0] + (street[2] - street[0]) * (i + 0.5) / 12,
-                                               street[1] + (street[3] - street[1]) * 0.5, Crs.WGS84)}
-                for i in range(12)]
-        workplaces.rematch_ids(conn, [i for i, _ in workplaces.upsert(conn, rows)])
+    _, x1, y1, x2, y2 = area_box(engine, "DEMO-3-2")
+    officer_with_workplaces(engine, "street-32", "DEMO-3-2", "coverage-pass-1",
+                            [(x1 + (x2 - x1) * (i + 0.5) / 12, (y1 + y2) / 2) for i in range(12)])
     expected = page.request.get(f"{live_server}/officer/coverage.geojson?walk_m=200&res=9",
                                 headers=bearer(engine, "street-32")).json()
     assert expected["features"]
@@ -472,20 +481,10 @@ def test_pages_open_at_the_zoom_in_the_url(offline_page: tuple[Page, list[str], 
 def test_an_officer_opens_their_own_union_with_its_workplaces(
         offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine,
         demo_areas: None) -> None:
-    from geo import workplaces
-    from geo.crs import Crs
-    from officers import accounts
-    from officers.vocab import Role
-
     page, _, errors = offline_page
-    with engine.begin() as conn:
-        accounts.create(conn, "community", "社区网格员", Role.OFFICER, "DEMO-3-2-2", "my-union-pass")
-        union_id, x, y = conn.exec_driver_sql(
-            "SELECT id, ST_X(ST_PointOnSurface(area)), ST_Y(ST_PointOnSurface(area)) FROM unions "
-            "WHERE code = 'DEMO-3-2-2'").one()
-        rows = [{"external_id": f"mine{i}", "name": f"单位{i}",
-                 **workplaces.location_columns(x + i * 0.001, y, Crs.WGS84)} for i in range(3)]
-        workplaces.rematch_ids(conn, [i for i, _ in workplaces.upsert(conn, rows)])
+    union_id, x1, y1, x2, y2 = area_box(engine, "DEMO-3-2-2")
+    officer_with_workplaces(engine, "community", "DEMO-3-2-2", "my-union-pass",
+                            [(x1 + (x2 - x1) * (i + 1) / 4, (y1 + y2) / 2) for i in range(3)])
     page.goto(f"{live_server}/maps/unions/{union_id}?lang=en")  # not logged in: no workplaces
     page.wait_for_selector("path.yz-union")
     page.wait_for_timeout(500)
