@@ -218,9 +218,9 @@ def _settings(conn: Connection, settings: dict[str, str]) -> Iterator[None]:
     if not settings:
         yield
         return
-    before = dict(conn.execute(text("SELECT name, current_setting(name) FROM unnest("
-                                    "CAST(:names AS text[])) AS name"),
-                               {"names": list(settings)}).tuples().all())
+    rows = conn.execute(text("SELECT name, current_setting(name) FROM unnest("
+                             "CAST(:names AS text[])) AS name"), {"names": list(settings)})
+    before = {name: value for name, value in rows}
     conn.execute(_SET, {"names": list(settings), "values": list(settings.values())})
     yield  # on an error the transaction is rolled back, and the settings with it
     conn.execute(_SET, {"names": list(before), "values": list(before.values())})
