@@ -47,7 +47,7 @@ document.addEventListener("DOMContentLoaded", function () {
         }}).addTo(map);
         // Operational stations, however many, from the vector tiles (they are public).
         var dots = L.vectorGrid.protobuf(
-          "%(base)s/tiles/stations/{z}/{x}/{y}.mvt?status=operational", {
+          "%(base)s/tiles/stations/{z}/{x}/{y}.mvt?status=operational&%(tiles_query)s", {
             rendererFactory: L.svg.tile, maxNativeZoom: 19,
             vectorTileLayerStyles: {stations: {radius: 5, fill: true, fillColor: "#5cb85c",
                                                color: "#2b7a3d", weight: 1, fillOpacity: 0.9}}
@@ -80,7 +80,7 @@ def coverage_map(lon: float, lat: float, walk_m: float, res: int, api_base: str,
     fmap = base_map(lon, lat, 12, style)
     script = _SCRIPT % {"map": fmap.get_name(), "text": json.dumps(t, ensure_ascii=False),
                         "walk": json.dumps(walk_m), "res": json.dumps(res),
-                        "base": api_base}
+                        "base": api_base, "tiles_query": style.tiles_query}
     panel = (f'<div id="yz-panel"></div><script src="{style.static_base}/{VECTORGRID}"></script>'
              f'<script src="{style.static_base}/{OFFICER_JS}"></script>')
     return render(fmap, t["title"], panel + script,

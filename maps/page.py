@@ -27,6 +27,11 @@ class MapStyle:
         x, y = from_wgs84(lon, lat, self.tiles_crs)
         return [y, x]
 
+    @property
+    def tiles_query(self) -> str:
+        """What /tiles URLs need to be drawn on these base tiles."""
+        return "crs=gcj02" if self.tiles_crs is Crs.GCJ02 else ""
+
     def geojson(self, geometry: dict[str, Any]) -> dict[str, Any]:
         """A WGS84 GeoJSON geometry moved into the tiles' system."""
         if self.tiles_crs is Crs.WGS84:

@@ -135,7 +135,7 @@ def _officer_workplaces(map_name: str, style: MapStyle) -> str:
 document.addEventListener("DOMContentLoaded", function () {{
   var token = window.yizhanOfficer.token();
   if (!token) return;
-  L.vectorGrid.protobuf("{api_base}/tiles/workplaces/{{z}}/{{x}}/{{y}}.mvt", {{
+  L.vectorGrid.protobuf("{api_base}/tiles/workplaces/{{z}}/{{x}}/{{y}}.mvt?{style.tiles_query}", {{
     rendererFactory: L.svg.tile, maxNativeZoom: 19,
     fetchOptions: {{headers: {{Authorization: "Bearer " + token}}}},
     vectorTileLayerStyles: {{workplaces: {{radius: 4, fill: true, fillColor: "#6f42c1",
@@ -184,7 +184,7 @@ def _station_tiles(map_name: str, style: MapStyle) -> str:
     return f"""<script>
 document.addEventListener("DOMContentLoaded", function () {{
   var map = {map_name};
-  L.vectorGrid.protobuf("{api_base}/tiles/stations/{{z}}/{{x}}/{{y}}.mvt", {{
+  L.vectorGrid.protobuf("{api_base}/tiles/stations/{{z}}/{{x}}/{{y}}.mvt?{style.tiles_query}", {{
     rendererFactory: L.svg.tile, interactive: true, maxNativeZoom: 19,
     vectorTileLayerStyles: {{stations: {{radius: 5, fill: true, fillColor: "#5cb85c",
                                          color: "#2b7a3d", weight: 1, fillOpacity: 0.9}}}}

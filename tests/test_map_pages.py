@@ -36,3 +36,15 @@ def test_points_and_areas_move_onto_gcj02_tiles(database_url: str, empty_db: Eng
     wgs84, gcj02 = (page(database_url, "/maps/match", crs) for crs in ("wgs84", "gcj02"))
     assert f"[{CORNER[0]}, {CORNER[1]}]" in wgs84 and f"[{cx}, {cy}]" in gcj02
     assert f"[{CORNER[0]}, {CORNER[1]}]" not in gcj02
+
+
+def test_pages_ask_for_vector_tiles_in_the_tiles_system(database_url: str, empty_db: Engine,
+                                                         tree: dict[str, int]) -> None:
+    for crs, query in (("wgs84", "mvt?\""), ("gcj02", "mvt?crs=gcj02\"")):
+        app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
+                                  tiles_crs=crs))
+        with TestClient(app) as client:
+            union = client.get(f"/maps/unions/{tree['K1']}").text
+            coverage = client.get("/maps/coverage").text
+        assert f"/tiles/workplaces/{{z}}/{{x}}/{{y}}.{query}" in union
+        assert ("status=operational&crs=gcj02" in coverage) == (crs == "gcj02")

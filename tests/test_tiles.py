@@ -118,3 +118,39 @@ def test_workplace_tiles_are_for_officers_within_their_jurisdiction(
     assert mine.headers["cache-control"] == "private, no-store"
     assert client.get(path, headers=bearer(engine, "tile-d2")).content == b""
     assert math.isclose(len(decoded(client.get(path, headers=admin).content, "workplaces")), 1)
+
+
+def test_gcj02_tiles_draw_stations_where_gcj02_base_maps_show_them(empty_db: Engine) -> None:
+    from geo.crs import from_wgs84
+
+    z = 14
+    places = [(121.4751 + 0.002 * i, 31.2335 + 0.0015 * i) for i in range(5)]
+    z_tile = tile_of(*places[2], z)
+    size = 2 * HALF / 2**z
+
+    def units(lon: float, lat: float) -> tuple[float, float]:  # tile units, y down
+        mx, my = MERCATOR.transform(lon, lat)
+        return ((mx - (-HALF + z_tile[0] * size)) / size * EXTENT,
+                ((HALF - z_tile[1] * size) - my) / size * EXTENT)
+
+    with empty_db.connect() as conn, conn.begin() as transaction:
+        ids = []
+        for i, (lon, lat) in enumerate(places):
+            columns = NewStation(name=f"s{i}", lon=lon, lat=lat).columns(Crs.WGS84, only_set=False)
+            columns["external_id"] = f"s{i}"
+            ids.append(conn.execute(T.insert().values(**columns).returning(T.c.id)).scalar_one())
+        drawn = {crs: {f["id"]: f["geometry"]["coordinates"] for f in mapbox_vector_tile.decode(
+                      tile(conn, Layer.STATIONS, z, *z_tile, crs=crs),
+                      default_options={"y_coord_down": True})["stations"]["features"]}
+                 for crs in (Crs.WGS84, Crs.GCJ02)}
+        transaction.rollback()
+    pixel = EXTENT / 256  # one screen pixel of a 256-pixel tile, in tile units
+    for i, (lon, lat) in enumerate(places):
+        if ids[i] not in drawn[Crs.GCJ02]:
+            continue
+        gx, gy = units(*from_wgs84(lon, lat, Crs.GCJ02))
+        wx, wy = units(lon, lat)
+        x, y = drawn[Crs.GCJ02][ids[i]]
+        assert math.hypot(x - gx, y - gy) < pixel  # on the GCJ-02 street, within a pixel
+        assert math.hypot(x - wx, y - wy) > 20 * pixel  # and far from the unmoved place
+    assert len(drawn[Crs.GCJ02]) >= 3

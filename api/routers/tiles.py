@@ -3,7 +3,7 @@ workplaces, for maps with more features than a page can carry as GeoJSON."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
@@ -11,6 +11,7 @@ from api.auth import optional_officer
 from api.deps import ReadEngineDep
 from api.errors import ApiError
 from geo import tiles
+from geo.crs import Crs
 from geo.tiles import MAX_ZOOM, Layer
 from geo.vocab import StationStatus, UnionLevel
 from officers.accounts import OfficerRecord
@@ -31,6 +32,9 @@ def get_tile(
     status: Annotated[StationStatus | None, Query(description="stations: only this status")]
     = None,
     level: Annotated[UnionLevel | None, Query(description="unions: only this level")] = None,
+    crs: Annotated[Literal["wgs84", "gcj02"], Query(
+        description="gcj02: draw the features where GCJ-02 base tiles (Amap, Tencent) show "
+                    "their places")] = "wgs84",
 ) -> Response:
     """One tile in Web Mercator (z/x/y as OpenStreetMap numbers them, extent 4096)."""
     if x >= 2**z or y >= 2**z:
@@ -44,6 +48,6 @@ def get_tile(
         data = tiles.tile(conn, layer, z, x, y,
                           within=officer.jurisdiction if officer else None,
                           status=status.value if status else None,
-                          level=level.value if level else None)
+                          level=level.value if level else None, crs=Crs(crs))
     cache = "private, no-store" if layer is Layer.WORKPLACES else "public, max-age=60"
     return Response(data, media_type=MVT, headers={"Cache-Control": cache})
