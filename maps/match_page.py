@@ -3,7 +3,6 @@ the one chosen, and whether the point lies on a border."""
 
 from __future__ import annotations
 
-from html import escape
 from typing import Any
 
 import folium
@@ -12,7 +11,7 @@ from sqlalchemy import Connection
 from geo import unions
 from geo.unions import Match
 from geo.vocab import UnionLevel
-from maps.page import MapStyle, base_map, fit, geojson_bounds, render
+from maps.page import MapStyle, base_map, fit, geojson_bounds, render, safe_text
 
 LEVEL_COLOURS = {UnionLevel.CITY: "#6c757d", UnionLevel.DISTRICT: "#6f42c1",
                  UnionLevel.STREET: "#1f6fd1", UnionLevel.COMMUNITY: "#2b7a3d",
@@ -60,7 +59,7 @@ def match_map(lon: float, lat: float, match: Match, areas: dict[int, dict[str, A
             continue
         colour = LEVEL_COLOURS[UnionLevel(union.level)]
         folium.GeoJson(
-            style.geojson(area), name=union.name, tooltip=escape(f"{t['levels'][union.level]} {union.name}"),
+            style.geojson(area), tooltip=safe_text(f"{t['levels'][union.level]} {union.name}"),
             style_function=lambda _, c=colour, main=union.id == chosen: {
                 "color": c, "weight": 4 if main else 2, "fillOpacity": 0.15 if main else 0.04,
                 "dashArray": None if main else "4 4",
@@ -88,11 +87,11 @@ def _panel(match: Match, shown: list[tuple[Any, str, bool]], t: dict[str, Any]) 
             notes.append(t["tied"])
         mark = f' <b class="yz-chosen">← {t["chosen"]}</b>' if match.union and \
             union.id == match.union.id else ""
-        rows.append(f'<li data-union-code="{escape(union.code)}" data-level="{union.level}">'
-                    f'{t["levels"][union.level]}: {escape(union.name)} '
+        rows.append(f'<li data-union-code="{safe_text(union.code)}" data-level="{union.level}">'
+                    f'{t["levels"][union.level]}: {safe_text(union.name)} '
                     f'<span class="yz-why">({", ".join(notes)})</span>{mark}</li>')
     return (f'<div id="yz-panel" data-status="{match.status}"><b>{t["title"]}</b>'
-            f'<p class="yz-verdict">{escape(verdict)}</p><ul>{"".join(rows)}</ul></div>')
+            f'<p class="yz-verdict">{safe_text(verdict)}</p><ul>{"".join(rows)}</ul></div>')
 
 
 _CSS = """<style>

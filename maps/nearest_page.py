@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
 import folium
 from folium.plugins import MarkerCluster
@@ -13,7 +12,7 @@ from geo.navigation import navigation_links
 from geo.nearest import NearStation
 from geo.vocab import AMENITY_LABELS_ZH, Amenity
 from maps.assets import use_local_assets
-from maps.page import MapStyle, base_map, fit, render
+from maps.page import MapStyle, base_map, fit, render, safe_text
 
 AROUND = 150  # stations drawn around the point, besides the nearest ones
 TEXT = {
@@ -45,22 +44,22 @@ def popup_html(near: NearStation, lang: str) -> str:
     links = navigation_links(s.lon, s.lat, s.name)
     rows = [
         f'<div class="yz-popup" data-station-id="{s.id}">',
-        f"<b class=\"yz-name\">{escape(s.name)}</b>",
-        f"<div>{escape(s.address or '')}</div>",
+        f"<b class=\"yz-name\">{safe_text(s.name)}</b>",
+        f"<div>{safe_text(s.address or '')}</div>",
         f"<div>{near.distance_m:,.0f} {t['m']} · {_open_label(near.open_now, t)}</div>",
     ]
     if s.status == "temporarily_closed":
         rows.append(f"<div><b>{t['temporarily_closed']}</b></div>")
     if s.opening_hours:
-        rows.append(f"<div>{t['hours']}: <code>{escape(s.opening_hours)}</code></div>")
+        rows.append(f"<div>{t['hours']}: <code>{safe_text(s.opening_hours)}</code></div>")
     if s.amenities:
         labels = "、".join(_amenity_label(a, lang) for a in s.amenities)
-        rows.append(f"<div>{t['amenities']}: {escape(labels)}</div>")
+        rows.append(f"<div>{t['amenities']}: {safe_text(labels)}</div>")
     if s.phone:
-        rows.append(f'<div>{t["phone"]}: <a href="tel:{escape(s.phone)}">{escape(s.phone)}</a></div>')
+        rows.append(f'<div>{t["phone"]}: <a href="tel:{safe_text(s.phone)}">{safe_text(s.phone)}</a></div>')
     rows.append(
         f"<div>{t['navigate']}: "
-        + " · ".join(f'<a href="{escape(url)}" target="_blank" rel="noopener">{label}</a>'
+        + " · ".join(f'<a href="{safe_text(url)}" target="_blank" rel="noopener">{label}</a>'
                      for label, url in (("高德", links["amap"]), ("百度", links["baidu"]),
                                         ("OSM", links["osm"])))
         + "</div></div>"
@@ -92,7 +91,7 @@ def nearest_map(
             fill=True, fill_color="#5cb85c", fill_opacity=0.8,
             class_name=f"yz-station yz-station-{near.station.id}",
             popup=folium.Popup(popup_html(near, style.lang), max_width=320),
-            tooltip=escape(near.station.name),
+            tooltip=safe_text(near.station.name),
         ).add_to(cluster)
 
     for rank, near in enumerate(nearest, start=1):
@@ -100,7 +99,7 @@ def nearest_map(
         label = f"{rank}. {s.name} · {near.distance_m:,.0f} {t['m']}"
         folium.PolyLine(
             [style.at(lon, lat), style.at(s.lon, s.lat)], color="#d9534f", weight=3, dash_array="6 6",
-            tooltip=escape(label), class_name="yz-line",
+            tooltip=safe_text(label), class_name="yz-line",
         ).add_to(fmap)
         folium.Marker(
             style.at(s.lon, s.lat),
@@ -109,7 +108,7 @@ def nearest_map(
                 icon_size=(26, 26), icon_anchor=(13, 13), class_name="yz-rank-icon",
             ),
             popup=folium.Popup(popup_html(near, style.lang), max_width=320),
-            tooltip=escape(label),
+            tooltip=safe_text(label), z_index_offset=1000,  # above any cluster of the others
         ).add_to(fmap)
 
     folium.CircleMarker(
@@ -126,12 +125,10 @@ def nearest_map(
 
 @dataclass(frozen=True)
 class PageQuery:
-    """The page's own parameters, as asked (the point in its own crs)."""
+    """What the page was asked: the filters the form sets, and every other parameter, which
+    the form carries along unchanged (point, k, zoom, radius, time, language)."""
 
-    lon: float
-    lat: float
-    crs: str
-    k: int
+    keep: list[tuple[str, str]]
     amenities: list[str]
     open_now: bool
 
@@ -142,12 +139,11 @@ FILTER_AMENITIES = [Amenity.DRINKING_WATER, Amenity.TOILET, Amenity.PHONE_CHARGI
 
 def _filters(q: PageQuery, t: dict[str, str], lang: str) -> str:
     """A form that reloads the page with other filters, and a button for the device's place."""
-    hidden = "".join(f'<input type="hidden" name="{n}" value="{escape(str(v))}">'
-                     for n, v in (("lat", q.lat), ("lon", q.lon), ("crs", q.crs), ("k", q.k),
-                                  ("lang", lang)))
+    hidden = "".join(f'<input type="hidden" name="{safe_text(n)}" value="{safe_text(v)}">'
+                     for n, v in q.keep)
     boxes = "".join(
         f'<label><input type="checkbox" name="amenity" value="{a.value}"'
-        f'{" checked" if a.value in q.amenities else ""}> {escape(_amenity_label(a.value, lang))}'
+        f'{" checked" if a.value in q.amenities else ""}> {safe_text(_amenity_label(a.value, lang))}'
         "</label> " for a in FILTER_AMENITIES)
     open_box = (f'<label><input type="checkbox" name="open_now" value="true"'
                 f'{" checked" if q.open_now else ""}> {t["open_now"]}</label>')
@@ -158,7 +154,7 @@ def _filters(q: PageQuery, t: dict[str, str], lang: str) -> str:
 
 def _panel(nearest: Sequence[NearStation], t: dict[str, str]) -> str:
     items = "".join(
-        f'<li data-station-id="{n.station.id}">{escape(n.station.name)} '
+        f'<li data-station-id="{n.station.id}">{safe_text(n.station.name)} '
         f'<span class="yz-dist">{n.distance_m:,.0f} {t["m"]}</span> '
         f'<span class="yz-open">{_open_label(n.open_now, t)}</span></li>'
         for n in nearest
@@ -190,7 +186,11 @@ document.addEventListener("DOMContentLoaded", function () {
       q.set("lon", p.coords.longitude.toFixed(6));
       q.set("crs", "wgs84");
       location.search = q.toString();
-    }, function () { button.disabled = true; });
+    }, function (error) {
+      button.disabled = true;
+      button.title = error.message;
+      button.textContent += " ✕";
+    });
   });
 });
 </script>"""

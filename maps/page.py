@@ -4,6 +4,7 @@ map, a floating panel, and the page's title."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import folium
@@ -42,6 +43,12 @@ class MapStyle:
                 return list(from_wgs84(coords[0], coords[1], self.tiles_crs))
             return [move(c) for c in coords]
         return {**geometry, "coordinates": move(geometry["coordinates"])}
+
+
+def safe_text(value: str) -> str:
+    """Text for HTML that folium places inside JavaScript template literals (popups, tooltips):
+    escaped for HTML, and with ` and $ as entities, so that a name like "${…}" cannot run."""
+    return escape(value).replace("`", "&#96;").replace("$", "&#36;")
 
 
 PANEL_CSS = """<style>

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from html import escape
 from typing import Any
 
 import folium
@@ -21,7 +20,7 @@ from geo.unions import UnionRecord
 from geo.vocab import StationStatus
 from maps.assets import OFFICER_JS, VECTORGRID, use_local_assets
 from maps.match_page import TEXT as MATCH_TEXT
-from maps.page import MapStyle, base_map, fit, geojson_bounds, render
+from maps.page import MapStyle, base_map, fit, geojson_bounds, render, safe_text
 
 TEXT = {
     "zh": {"title": "工会区域", "children": "下级区域", "cells": "H3 覆盖",
@@ -87,12 +86,13 @@ def union_map(view: UnionView, style: MapStyle) -> str:
     for child, area in view.children:
         if area:
             folium.GeoJson(style.geojson(area),
-                           tooltip=escape(f"{levels[child.level]} {child.name}"),
+                           tooltip=safe_text(f"{levels[child.level]} {child.name}"),
                            style_function=lambda _: {"color": "#1f6fd1", "weight": 1.5,
                                                      "fillOpacity": 0, "dashArray": "4 4",
                                                      "className": "yz-child"}).add_to(fmap)
     if view.area:
-        layer = folium.GeoJson(style.geojson(view.area), tooltip=escape(u.name), style_function=lambda _: {
+        layer = folium.GeoJson(style.geojson(view.area), tooltip=safe_text(u.name),
+                               style_function=lambda _: {
             "color": "#d9534f", "weight": 3, "fillOpacity": 0, "className": "yz-union"})
         layer.add_to(fmap)
         fit(fmap, layer.get_bounds(), style, padding=(10, 10))
@@ -103,13 +103,13 @@ def union_map(view: UnionView, style: MapStyle) -> str:
                             fill_color="#5cb85c", fill_opacity=0.9,
                             class_name=f"yz-station yz-station-{s.id}",
                             popup=folium.Popup(f'<div class="yz-popup" data-station-id="{s.id}">'
-                                               f"<b>{escape(s.name)}</b><br>{escape(s.address or '')}"
+                                               f"<b>{safe_text(s.name)}</b><br>{safe_text(s.address or '')}"
                                                "</div>", max_width=300),
-                            tooltip=escape(s.name)).add_to(cluster)
+                            tooltip=safe_text(s.name)).add_to(cluster)
     tiles = view.station_total > len(view.stations)
     interior = sum(1 for _, inside in view.cells if inside)
-    panel = (f'<div id="yz-panel" data-union-code="{escape(u.code)}"><b>{escape(u.name)}</b> '
-             f"({levels[u.level]}, {escape(u.code)})"
+    panel = (f'<div id="yz-panel" data-union-code="{safe_text(u.code)}"><b>{safe_text(u.name)}</b> '
+             f"({levels[u.level]}, {safe_text(u.code)})"
              + (f"<p>{t['no_area']}</p>" if view.area is None else "")
              + "<ul>"
              f'<li>{t["children"]}: <span class="yz-n-children">{len(view.children)}</span></li>'

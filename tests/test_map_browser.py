@@ -359,12 +359,13 @@ def test_nearest_map_filters_and_finds_the_device(browser: Browser, live_server:
     context = browser.new_context(geolocation=device, permissions=["geolocation"])
     page = context.new_page()
     try:
-        page.goto(f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&k=3&lang=en")
+        page.goto(f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&k=3&lang=en&zoom=15")
         page.check("#yz-filters input[value=drinking_water]")
         page.check("#yz-filters input[name=open_now]")
         with page.expect_navigation():
             page.click("#yz-filters button[type=submit]")
         assert "amenity=drinking_water" in page.url and "open_now=true" in page.url
+        assert "zoom=15" in page.url and "lang=en" in page.url  # the rest of the URL is kept
         expected = page.request.get(f"{live_server}/stations/nearest", params={
             **PEOPLE_SQUARE, "k": 3, "amenity": "drinking_water", "open_now": "true"}).json()
         listed = page.locator("#yz-panel li").evaluate_all(
@@ -499,3 +500,28 @@ def test_an_officer_opens_their_own_union_with_its_workplaces(
     page.wait_for_function("document.querySelectorAll('path.yz-workplace').length >= 3",
                            timeout=15_000)
     assert errors == []
+
+
+def test_a_station_name_cannot_run_as_script(
+        offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine,
+        demo_areas: None) -> None:
+    page, _, errors = offline_page
+    name = "站点 ${window.__pwn=7} `x` <img src=x onerror=window.__pwn=8>"
+    with engine.begin() as conn:
+        station_id, old = conn.exec_driver_sql("SELECT id, name FROM stations ORDER BY id "
+                                               "LIMIT 1").one()
+        conn.exec_driver_sql("UPDATE stations SET name = %s WHERE id = %s", (name, station_id))
+    try:
+        street = page.request.get(f"{live_server}/unions/match",
+                                  params=PEOPLE_SQUARE).json()["ancestors"][-1]["id"]
+        for path in ("/maps/nearest?lat=31.2335&lon=121.4751&k=50", f"/maps/unions/{street}"):
+            page.goto(f"{live_server}{path}")
+            page.wait_for_selector(".leaflet-container path", timeout=15_000)
+            assert page.evaluate("window.__pwn") is None, path
+        page.goto(f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&k=50")
+        page.locator(f'#yz-panel li[data-station-id="{station_id}"]').wait_for(state="attached")
+        assert name in page.locator(f'#yz-panel li[data-station-id="{station_id}"]').inner_text()
+        assert errors == []
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE stations SET name = %s WHERE id = %s", (old, station_id))

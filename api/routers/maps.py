@@ -50,8 +50,9 @@ def nearest_page(
         around = nearest(conn, params.point.lon, params.point.lat, AROUND, at=params.at,
                          include_closed=params.include_closed, country=settings.holiday_country)
     style = _style(request, settings, lang, zoom)
-    query = PageQuery(params.point.input_lon, params.point.input_lat, params.point.crs.value, params.k,
-                  [a.value for a in params.amenities], params.open_now)
+    query = PageQuery([(n, v) for n, v in request.query_params.multi_items()
+                       if n not in ("amenity", "open_now")],
+                      [a.value for a in params.amenities], params.open_now)
     return HTMLResponse(nearest_map(params.point.lon, params.point.lat, found, around, style, query),
                         headers=embedding_headers(settings))
 
