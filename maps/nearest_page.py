@@ -53,7 +53,7 @@ def popup_html(near: NearStation, lang: str) -> str:
     if s.opening_hours:
         rows.append(f"<div>{t['hours']}: <code>{safe_text(s.opening_hours)}</code></div>")
     if s.amenities:
-        labels = "、".join(_amenity_label(a, lang) for a in s.amenities)
+        labels = ("、" if lang == "zh" else ", ").join(_amenity_label(a, lang) for a in s.amenities)
         rows.append(f"<div>{t['amenities']}: {safe_text(labels)}</div>")
     if s.phone:
         rows.append(f'<div>{t["phone"]}: <a href="tel:{safe_text(s.phone)}">{safe_text(s.phone)}</a></div>')

@@ -350,6 +350,9 @@ def test_exported_pages_open_from_disk_with_no_server(
             assert page.evaluate("typeof L") == "object"
         assert errors == []
         assert all("tile.openstreetmap.org" in url for url in asked), asked  # only base tiles
+        nowhere = CliRunner().invoke(app, ["maps", "export", "union", "DEMO-3-2", "-o",
+                                           str(tmp_path / "no" / "x.html")], env=env)
+        assert nowhere.exit_code == 1 and "does not exist" in nowhere.output
     finally:
         context.close()
 

@@ -36,6 +36,10 @@ def _export(output: Path, lang: str, build: Callable[[Connection, MapStyle], str
     if lang not in ("zh", "en"):
         typer.secho(f"error: --lang {lang!r}: use zh or en", fg=typer.colors.RED, err=True)
         raise typer.Exit(1)
+    if not output.parent.is_dir():
+        typer.secho(f"error: --output {output}: the folder {output.parent} does not exist",
+                    fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
     settings = Settings()
     style = MapStyle(EXPORT_BASE, settings.tiles_url, settings.tiles_attribution, lang,
                      Crs(settings.tiles_crs))
