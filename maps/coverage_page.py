@@ -74,13 +74,12 @@ document.addEventListener("DOMContentLoaded", function () {
 </script>"""
 
 
-def coverage_map(lon: float, lat: float, walk_m: float, res: int, api_base: str,
-                 style: MapStyle) -> str:
+def coverage_map(lon: float, lat: float, walk_m: float, res: int, style: MapStyle) -> str:
     t = TEXT[style.lang]
     fmap = base_map(lon, lat, 12, style)
     script = _SCRIPT % {"map": fmap.get_name(), "text": json.dumps(t, ensure_ascii=False),
                         "walk": json.dumps(walk_m), "res": json.dumps(res),
-                        "base": api_base, "tiles_query": style.tiles_query}
+                        "base": style.api_base, "tiles_query": style.tiles_query}
     panel = (f'<div id="yz-panel"></div><script src="{style.static_base}/{VECTORGRID}"></script>'
              f'<script src="{style.static_base}/{OFFICER_JS}"></script>')
     return render(fmap, t["title"], panel + script,

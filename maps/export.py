@@ -9,7 +9,7 @@ from pathlib import Path
 
 from maps.assets import STATIC_DIR
 
-EXPORT_BASE = "/static"  # the static_base pages are rendered with before inlining
+EXPORT_BASE = ""  # the api_base pages are rendered with: their assets at /static, then inlined
 _SCRIPT = re.compile(r'<script src="/static/([^"]+)"></script>')
 _STYLE = re.compile(r'<link rel="stylesheet" href="/static/([^"]+)"\s*/?>')
 

@@ -15,7 +15,7 @@ from maps.assets import use_local_assets
 
 @dataclass(frozen=True)
 class MapStyle:
-    static_base: str
+    api_base: str  # where yizhan answers, seen from the page: "" on its own site
     tiles_url: str
     tiles_attribution: str
     lang: str = "zh"
@@ -27,6 +27,10 @@ class MapStyle:
         so that it sits on the right street (GCJ-02 is several hundred metres off)."""
         x, y = from_wgs84(lon, lat, self.tiles_crs)
         return [y, x]
+
+    @property
+    def static_base(self) -> str:
+        return f"{self.api_base}/static"
 
     @property
     def tiles_query(self) -> str:

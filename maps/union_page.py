@@ -130,12 +130,11 @@ def union_map(view: UnionView, style: MapStyle) -> str:
 def _officer_workplaces(map_name: str, style: MapStyle) -> str:
     """For an officer logged in on a map page in this tab: the workplaces of their jurisdiction,
     from /tiles/workplaces with their token (anyone else sees none)."""
-    api_base = style.static_base.removesuffix("/static")
     return f"""<script>
 document.addEventListener("DOMContentLoaded", function () {{
   var token = window.yizhanOfficer.token();
   if (!token) return;
-  L.vectorGrid.protobuf("{api_base}/tiles/workplaces/{{z}}/{{x}}/{{y}}.mvt?{style.tiles_query}", {{
+  L.vectorGrid.protobuf("{style.api_base}/tiles/workplaces/{{z}}/{{x}}/{{y}}.mvt?{style.tiles_query}", {{
     rendererFactory: L.svg.tile, maxNativeZoom: 19,
     fetchOptions: {{headers: {{Authorization: "Bearer " + token}}}},
     vectorTileLayerStyles: {{workplaces: {{radius: 4, fill: true, fillColor: "#6f42c1",
@@ -158,20 +157,20 @@ MINE_TEXT = {
 def mine_page(style: MapStyle) -> str:
     """Log in, then go to the map of your own union."""
     t = MINE_TEXT[style.lang]
-    api_base = style.static_base.removesuffix("/static")
     fmap = base_map(121.47, 31.23, 11, style)
     script = f"""<script src="{style.static_base}/{OFFICER_JS}"></script><script>
 document.addEventListener("DOMContentLoaded", function () {{
   var panel = document.getElementById("yz-panel"), officer = window.yizhanOfficer;
   var t = {json.dumps(t, ensure_ascii=False)};
   function go() {{
-    officer.get("{api_base}/auth/me", function () {{ officer.login(panel, "{api_base}", t, go); }})
+    officer.get("{style.api_base}/auth/me",
+                function () {{ officer.login(panel, "{style.api_base}", t, go); }})
       .then(function (me) {{
         if (!me.union) {{ panel.textContent = t.admin; return; }}
-        location.replace("{api_base}/maps/unions/" + me.union.id + "?lang={style.lang}");
+        location.replace("{style.api_base}/maps/unions/" + me.union.id + "?lang={style.lang}");
       }}).catch(function () {{}});
   }}
-  if (officer.token()) {{ go(); }} else {{ officer.login(panel, "{api_base}", t, go); }}
+  if (officer.token()) {{ go(); }} else {{ officer.login(panel, "{style.api_base}", t, go); }}
 }});
 </script>"""
     return render(fmap, t["login"], '<div id="yz-panel"></div>' + script,
@@ -180,11 +179,10 @@ document.addEventListener("DOMContentLoaded", function () {{
 
 def _station_tiles(map_name: str, style: MapStyle) -> str:
     """Stations from /tiles/stations as vector tiles, each with a popup of its name."""
-    api_base = style.static_base.removesuffix("/static")
     return f"""<script>
 document.addEventListener("DOMContentLoaded", function () {{
   var map = {map_name};
-  L.vectorGrid.protobuf("{api_base}/tiles/stations/{{z}}/{{x}}/{{y}}.mvt?{style.tiles_query}", {{
+  L.vectorGrid.protobuf("{style.api_base}/tiles/stations/{{z}}/{{x}}/{{y}}.mvt?{style.tiles_query}", {{
     rendererFactory: L.svg.tile, interactive: true, maxNativeZoom: 19,
     vectorTileLayerStyles: {{stations: {{radius: 5, fill: true, fillColor: "#5cb85c",
                                          color: "#2b7a3d", weight: 1, fillOpacity: 0.9}}}}

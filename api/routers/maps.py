@@ -29,9 +29,23 @@ from maps.union_page import mine_page, union_map, union_view
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/maps", tags=["maps"])
-Lang = Annotated[Literal["zh", "en"], Query(description="Page language.")]
-Zoom = Annotated[int | None, Query(ge=1, le=19, description="Open at this zoom instead of "
-                                                            "fitting what the page shows")]
+
+
+async def page_style(
+    request: Request,
+    settings: SettingsDep,
+    lang: Annotated[Literal["zh", "en"], Query(description="Page language.")] = "zh",
+    zoom: Annotated[int | None, Query(ge=1, le=19, description="Open at this zoom instead of "
+                                                               "fitting what the page shows")]
+    = None,
+) -> MapStyle:
+    """What every map page takes besides its own parameters, with the configured base map."""
+    return MapStyle(api_base=request.scope.get("root_path", ""), tiles_url=settings.tiles_url,
+                    tiles_attribution=settings.tiles_attribution, lang=lang,
+                    tiles_crs=Crs(settings.tiles_crs), zoom=zoom)
+
+
+StyleDep = Annotated[MapStyle, Depends(page_style)]
 
 
 @router.get("/nearest", response_class=HTMLResponse)
@@ -40,8 +54,7 @@ def nearest_page(
     engine: ReadEngineDep,
     settings: SettingsDep,
     params: Annotated[NearestParams, Depends(nearest_params)],
-    lang: Lang = "zh",
-    zoom: Zoom = None,
+    style: StyleDep,
 ) -> HTMLResponse:
     """The point, the stations around it, and the k nearest matching ones with lines and
     distances. Takes the same parameters as `/stations/nearest`."""
@@ -49,7 +62,6 @@ def nearest_page(
         found = find_nearest(conn, params, settings.holiday_country)
         around = nearest(conn, params.point.lon, params.point.lat, AROUND, at=params.at,
                          include_closed=params.include_closed, country=settings.holiday_country)
-    style = _style(request, settings, lang, zoom)
     query = PageQuery([(n, v) for n, v in request.query_params.multi_items()
                        if n not in ("amenity", "open_now")],
                       [a.value for a in params.amenities], params.open_now)
@@ -59,38 +71,33 @@ def nearest_page(
 
 @router.get("/match", response_class=HTMLResponse)
 def match_page(
-    request: Request,
     engine: ReadEngineDep,
     settings: SettingsDep,
     point: Annotated[QueryPoint, Depends(query_point)],
-    lang: Lang = "zh",
-    zoom: Zoom = None,
+    style: StyleDep,
 ) -> HTMLResponse:
     """Which union covers a place, and why: the areas of every level around the point, the one
     that handles it, and whether the point is on a border. Same answer as `/unions/match`."""
     with engine.connect() as conn:
         found, areas = match_view(conn, point.lon, point.lat)
-    html = match_map(point.lon, point.lat, found, areas, _style(request, settings, lang, zoom))
+    html = match_map(point.lon, point.lat, found, areas, style)
     return HTMLResponse(html, headers=embedding_headers(settings))
 
 
 @router.get("/unions/mine", response_class=HTMLResponse)
-def my_union_page(request: Request, settings: SettingsDep, lang: Lang = "zh",
-                  zoom: Zoom = None) -> HTMLResponse:
+def my_union_page(settings: SettingsDep, style: StyleDep) -> HTMLResponse:
     """For officers: log in on the page, then see your own union's map, with the workplaces of
     your jurisdiction."""
-    return HTMLResponse(mine_page(_style(request, settings, lang, zoom)),
+    return HTMLResponse(mine_page(style),
                         headers=embedding_headers(settings))
 
 
 @router.get("/unions/{union_id}", response_class=HTMLResponse)
 def union_page(
-    request: Request,
     engine: ReadEngineDep,
     settings: SettingsDep,
     union_id: Annotated[int, Path(ge=1, le=2**63 - 1, description="Union id")],
-    lang: Lang = "zh",
-    zoom: Zoom = None,
+    style: StyleDep,
 ) -> HTMLResponse:
     """A union's area, its children's areas, its H3 coverage (interior and border cells) and
     the stations inside."""
@@ -99,34 +106,27 @@ def union_page(
         if union is None:
             raise NotFound("union", union_id)
         view = union_view(conn, union)
-    return HTMLResponse(union_map(view, _style(request, settings, lang, zoom)),
+    return HTMLResponse(union_map(view, style),
                         headers=embedding_headers(settings))
 
 
 @router.get("/coverage", response_class=HTMLResponse)
 def coverage_page(
-    request: Request,
     settings: SettingsDep,
+    style: StyleDep,
     walk_m: WalkM = 1000,
     res: GapRes = 8,
     lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False,
                                 description="Where the map opens before the data arrives")]
     = 31.2335,
     lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)] = 121.4751,
-    lang: Lang = "zh",
-    zoom: Zoom = None,
 ) -> HTMLResponse:
     """The officers' gap map: log in on the page, and see the H3 cells where workplaces and
     members have no operational station within `walk_m`, with the stations on top."""
-    html = coverage_map(lon, lat, walk_m, res, request.scope.get("root_path", ""),
-                        _style(request, settings, lang, zoom))
+    html = coverage_map(lon, lat, walk_m, res, style)
     return HTMLResponse(html, headers=embedding_headers(settings))
 
 
-def _style(request: Request, settings: Settings, lang: str, zoom: int | None) -> MapStyle:
-    return MapStyle(static_base=request.scope.get("root_path", "") + "/static",
-                    tiles_url=settings.tiles_url, tiles_attribution=settings.tiles_attribution,
-                    lang=lang, tiles_crs=Crs(settings.tiles_crs), zoom=zoom)
 
 
 def embedding_headers(settings: Settings) -> dict[str, str]:
