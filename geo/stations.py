@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, literal_column, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from geo import hours
@@ -40,6 +40,18 @@ class StationRecord:
     last_verified_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+    def is_stale(self, verified_before: datetime) -> bool:
+        """Operational, and not verified since `verified_before` (or never): see `stale`."""
+        return self.status == StationStatus.OPERATIONAL and (
+            self.last_verified_at is None or self.last_verified_at < verified_before)
+
+
+def stale(verified_before: datetime) -> ColumnElement[bool]:
+    """Stations someone should go and check: operational, and not verified since then."""
+    return and_(T.c.status == StationStatus.OPERATIONAL.value,
+                or_(T.c.last_verified_at.is_(None), T.c.last_verified_at < verified_before))
 
 
 def record_columns(source: Any = T) -> list[Any]:
@@ -106,16 +118,15 @@ def search(
     statuses: list[StationStatus] | None = None,
     bbox: tuple[float, float, float, float] | None = None,
     within: Jurisdiction = EVERYWHERE,
-    verified_before: datetime | None = None,
+    stale_before: datetime | None = None,
     limit: int = 100,
     offset: int = 0,
 ) -> tuple[int, list[StationRecord]]:
-    """One page of stations ordered by id, and how many match in all. `verified_before` keeps
-    the stations last verified before then, or never."""
+    """One page of stations ordered by id, and how many match in all. `stale_before` keeps the
+    stations that are `stale` by then."""
     conditions = [within.location(T.c.location)]
-    if verified_before is not None:
-        conditions.append(or_(T.c.last_verified_at.is_(None),
-                              T.c.last_verified_at < verified_before))
+    if stale_before is not None:
+        conditions.append(stale(stale_before))
     total = conn.execute(
         filtered(select(func.count()).select_from(T), amenities, statuses, bbox).where(*conditions)
     ).scalar_one()

@@ -11,6 +11,7 @@ from typing import Any
 import h3
 from sqlalchemy import Connection, and_, exists, func, select
 
+from geo import stations
 from geo.coverage import MIN_RES
 from geo.h3index import to_hex
 from geo.jurisdiction import Jurisdiction
@@ -38,8 +39,7 @@ def counts(conn: Connection, within: Jurisdiction, today: date,
     by_status = dict(conn.execute(select(S.c.status, func.count()).where(in_area)
                                   .group_by(S.c.status)).all())
     stale = conn.execute(select(func.count()).select_from(S).where(
-        in_area, S.c.status == StationStatus.OPERATIONAL.value,
-        (S.c.last_verified_at.is_(None)) | (S.c.last_verified_at < stale_before))).scalar_one()
+        in_area, stations.stale(stale_before))).scalar_one()
     reports = conn.execute(select(func.count()).select_from(R.join(S, S.c.id == R.c.station_id))
                            .where(in_area, R.c.resolved_at.is_(None))).scalar_one()
     return {

@@ -72,14 +72,13 @@ def list_stations(
     with engine.connect() as conn:
         total, rows = (0, []) if not statuses else stations.search(
             conn, statuses=statuses, within=officer.jurisdiction,
-            verified_before=stale_before if stale else None, limit=limit, offset=offset)
+            stale_before=stale_before if stale else None, limit=limit, offset=offset)
         open_reports = reports.open_counts(conn, [s.id for s in rows])
     features = []
     for s in rows:
         feature = station_feature_at(s, now, settings.holiday_country)
         feature["properties"] |= {
-            "stale": s.status == StationStatus.OPERATIONAL and (
-                s.last_verified_at is None or s.last_verified_at < stale_before),
+            "stale": s.is_stale(stale_before),
             "open_reports": open_reports.get(s.id, 0)}
         features.append(feature)
     return json_response({"type": "FeatureCollection", "total": total, "limit": limit,
