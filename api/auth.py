@@ -39,7 +39,7 @@ def optional_officer(engine: ReadEngineDep, secret: SecretKeyDep,
         officer = accounts.active(conn, claims.officer_id, claims.version)
     if officer is None:
         raise _unauthorised(f"this token no longer works (the account was disabled, its "
-                            f"password reset, or it no longer exists): {_LOGIN}")
+                            f"password changed or reset, or it no longer exists): {_LOGIN}")
     return officer
 
 

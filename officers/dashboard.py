@@ -19,7 +19,7 @@ from geo.models import Station, Workplace
 from geo.vocab import StationStatus
 from geo.workplaces import in_jurisdiction
 from membership.tables import Application, Member
-from membership.vocab import OPEN_STATUSES
+from membership.vocab import OPEN_STATUSES, MemberStatus
 from officers.tables import StationReport
 
 S, W = Station.__table__, Workplace.__table__
@@ -43,7 +43,8 @@ def counts(conn: Connection, within: Jurisdiction, today: date,
     reports = conn.execute(select(func.count()).select_from(R.join(S, S.c.id == R.c.station_id))
                            .where(in_area, R.c.resolved_at.is_(None))).scalar_one()
     return {
-        "members": {"total": sum(members.values()), **members},
+        "members": {"total": sum(members.values()),
+                    **{s.value: members.get(s.value, 0) for s in MemberStatus}},
         "applications": {"open": open_, "overdue": overdue},
         "stations": {"by_status": {s.value: by_status.get(s.value, 0) for s in StationStatus},
                      "stale": stale},

@@ -295,6 +295,9 @@ def test_change_own_password(client: TestClient, engine: Engine, tree: dict[str,
     wrong = client.post("/auth/password", headers=headers,
                         json={"current_password": "not-it-at-all", "new_password": "x" * 3 + "yz12345"})
     assert wrong.status_code == 403
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM audit_log WHERE actor = 'grid-b' AND "
+                                 "action = 'password_change_refused'")).scalar_one() == 1
     same = client.post("/auth/password", headers=headers,
                        json={"current_password": PASSWORD, "new_password": PASSWORD})
     assert same.status_code == 422 and "differ" in same.json()["message"]
@@ -356,7 +359,8 @@ def test_reports_are_checked_and_rate_limited(client: TestClient, admin: dict[st
 def test_dashboard_counts_the_jurisdiction(client: TestClient, engine: Engine,
                                            world: dict[str, Area]) -> None:
     d1 = client.get("/officer/dashboard", headers=bearer(engine, "off-d1")).json()
-    assert d1["members"]["total"] == 2 and d1["applications"] == {"open": 2, "overdue": 0}
+    assert d1["members"] == {"total": 2, "active": 2, "between_jobs": 0}  # every status, 0 too
+    assert d1["applications"] == {"open": 2, "overdue": 0}
     assert d1["stations"]["by_status"]["operational"] == 2 and d1["stations"]["stale"] == 2
     assert d1["reports_unresolved"] == 2
     coverage = d1["coverage"]

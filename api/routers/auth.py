@@ -83,7 +83,8 @@ class PasswordChange(BaseModel):
 @router.post("/password", status_code=204)
 def change_password(request: Request, engine: EngineDep, secret: SecretKeyDep,
                     officer: OfficerDep, actor: ActorDep, body: PasswordChange) -> Response:
-    """Change your own password. Every token issued before stops working: log in again."""
+    """Change your own password. Every token issued before stops working, this one too: log in
+    again with the new password."""
     refused: LoginRefused | None = None
     with engine.begin() as conn:  # counted as a login: guessing here is slowed just the same
         try:
@@ -91,6 +92,8 @@ def change_password(request: Request, engine: EngineDep, secret: SecretKeyDep,
                                   client_address(request, secret))
         except LoginRefused as exc:
             refused = exc
+            audit.record(conn, actor, "password_change_refused", "officer", officer.id,
+                         officer.union_id, {"reason": str(exc)})
     if refused is not None and refused.retry_after_s is not None:
         raise ApiError(429, str(refused), {"Retry-After": str(refused.retry_after_s)})
     if refused is not None:
