@@ -259,7 +259,7 @@ def _road_length_m(road: Road) -> float:
     return sum(_distance_m(a, b) for a, b in zip(road.path, road.path[1:], strict=False))
 
 
-def _point_along(road: Road, t: float, offset_m: float) -> tuple[float, float]:
+def point_along(road: Road, t: float, offset_m: float) -> tuple[float, float]:
     """The point at fraction ``t`` of the road's length, shifted ``offset_m`` to the left (<0: right)."""
     target = t * _road_length_m(road)
     for a, b in zip(road.path, road.path[1:], strict=False):
@@ -406,7 +406,7 @@ def demo_stations(seed: int = 2026) -> list[dict[str, object]]:
                 t = min(max((i + 0.5 + rng.uniform(-0.4, 0.4)) / count, 0.002), 0.998)
                 left = rng.random() < 0.5
                 offset = rng.uniform(5.0, 30.0 if busy else 22.0)
-                p = _point_along(road, t, offset if left else -offset)
+                p = point_along(road, t, offset if left else -offset)
                 inside = BOUNDS[0] <= p[0] <= BOUNDS[2] and BOUNDS[1] <= p[1] <= BOUNDS[3]
                 if inside and all(_distance_m(p, q) >= MIN_SEPARATION_M for q in points):
                     break

@@ -139,9 +139,11 @@ def test_seed_demo_is_deterministic_and_idempotent(database_url: str, empty_db: 
     clear(empty_db)
     code, out = invoke(database_url, "seed", "demo", "--if-empty")
     assert code == 0 and "300 new" in out and "demo unions: 85 new" in out, out
+    assert "demo workplaces: 480 new" in out, out
     first = stored(empty_db)
     code, out = invoke(database_url, "seed", "demo")
     assert "0 new, 0 updated, 300 unchanged" in out and "demo unions: 0 new" in out
+    assert "demo workplaces: 0 new" in out
     code, out = invoke(database_url, "seed", "demo", "--if-empty")
     assert "already present" in out
     assert stored(empty_db) == first
@@ -162,6 +164,16 @@ def test_seed_demo_is_deterministic_and_idempotent(database_url: str, empty_db: 
         from geo.union_qa import report
 
         problems = report(conn)
+        # Every demo workplace lies in a community; the gap map has gaps, and most are served.
+        matched = dict(conn.execute(text(
+            "SELECT u.level, count(*) FROM workplaces w JOIN unions u ON u.id = w.matched_union_id "
+            "GROUP BY 1")).all())
+        beyond = conn.execute(text(
+            "SELECT count(*) FROM workplaces w WHERE NOT EXISTS (SELECT 1 FROM stations s WHERE "
+            "s.status = 'operational' AND ST_DWithin(s.location::geography, w.location::geography, "
+            "1000))")).scalar_one()
+    assert matched == {"community": 480}
+    assert 20 < beyond < 240, beyond
     assert levels == ["community"] and uncovered == 0
     assert problems["features"] == [], problems["features"][:2]  # the demo areas nest exactly
     clear(empty_db)

@@ -123,9 +123,11 @@ def db_migrate() -> None:
 
 @seed_app.command("demo")
 def seed_demo(
-    if_empty: Annotated[bool, typer.Option("--if-empty", help="Only if no station exists.")] = False,
+    if_empty: Annotated[bool, typer.Option(
+        "--if-empty", help="Load each kind only if none of it exists yet.")] = False,
 ) -> None:
-    """Load the Shanghai demo stations (deterministic; running it again changes nothing)."""
+    """Load the Shanghai demo stations, unions and workplaces (deterministic; running it again
+    changes nothing)."""
     from geo.db import make_engine
     from seed.demo import load_demo
 
