@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.embedding import allow_cross_origin_reads
 from api.routers import (
     applications,
     auth,
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   max_body_size=MAX_BODY_BYTES, docs_url=None, redoc_url=None)
     app.state.settings = settings
     errors.install(app)
+    allow_cross_origin_reads(app, settings)
     app.include_router(auth.router)
     app.include_router(officer.router)
     app.include_router(reports.router)

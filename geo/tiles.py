@@ -15,6 +15,9 @@ from geo.crs import Crs, from_wgs84
 from geo.jurisdiction import Jurisdiction
 
 EXTENT, BUFFER = 4096, 64
+# Half the Web Mercator world, in metres. A buffer reaching past it would wrap round to the other
+# side of the world when turned into degrees, and the search box would hold nothing.
+HALF_WORLD = 20037508.342789244
 MAX_ZOOM = 22
 
 
@@ -36,7 +39,9 @@ _LAYERS = {
         WHERE u.area && bounds.search
           AND (CAST(:level AS text) IS NULL OR u.level = :level)"""),
     Layer.WORKPLACES: ("w.location", "w.id, w.name, w.match_status, "
-                       "coalesce(w.own_union_id, w.matched_union_id) AS union_id",
+                       "coalesce(w.own_union_id, w.matched_union_id) AS union_id, "
+                       "(SELECT name FROM unions WHERE id = coalesce(w.own_union_id, "
+                       "w.matched_union_id)) AS union_name",
                        """FROM workplaces w, bounds, scope
         WHERE w.location && bounds.search
           AND (scope.ids IS NULL OR w.own_union_id = ANY(scope.ids)
@@ -72,8 +77,11 @@ def tile(conn: Connection, layer: Layer, z: int, x: int, y: int, *,
     sql = f"""
 WITH scope AS (SELECT CASE WHEN CAST(:path AS text) IS NOT NULL THEN
                    array(SELECT id FROM unions WHERE path <@ text2ltree(:path)) END AS ids),
-bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS tile, ST_Translate(ST_Transform(
-                      ST_TileEnvelope(:z, :x, :y, margin => :margin), 4326), -:dx, -:dy) AS search),
+wide AS (SELECT ST_TileEnvelope(:z, :x, :y, margin => :margin) AS box),
+bounds AS (SELECT ST_TileEnvelope(:z, :x, :y) AS tile, ST_Translate(ST_Transform(ST_MakeEnvelope(
+                      greatest(ST_XMin(box), -{HALF_WORLD}), ST_YMin(box),
+                      least(ST_XMax(box), {HALF_WORLD}), ST_YMax(box), 3857), 4326),
+                      -:dx, -:dy) AS search FROM wide),
 features AS (
     SELECT ST_AsMVTGeom(ST_Transform(ST_Translate({geom}, :dx, :dy), 3857), bounds.tile,
                         {EXTENT}, {BUFFER}, true)

@@ -82,10 +82,11 @@ def by_code(conn: Connection, code: str) -> UnionRecord | None:
 
 
 def search(conn: Connection, *, level: UnionLevel | None = None, parent_id: int | None = None,
-           under: UnionRecord | None = None, limit: int = 100,
+           under: UnionRecord | None = None, roots: bool = False, limit: int = 100,
            offset: int = 0) -> tuple[int, list[UnionRecord]]:
-    """Unions by code; `under` is every union below that one, at any depth (ltree index)."""
-    conditions = []
+    """Unions by code; `under` is every union below that one, at any depth (ltree index);
+    `roots` only those with no parent."""
+    conditions = [U.c.parent_id.is_(None)] if roots else []
     if level is not None:
         conditions.append(U.c.level == level.value)
     if parent_id is not None:

@@ -12,6 +12,7 @@ MARKERCLUSTER = "vendor/leaflet.markercluster-1.5.3"
 JQUERY = "vendor/jquery-3.7.1"
 VECTORGRID = "vendor/leaflet.vectorgrid-1.3.0/Leaflet.VectorGrid.bundled.min.js"
 OFFICER_JS = "yizhan/officer.js"  # an officer's login and token on map pages
+TILES_JS = "yizhan/tiles.js"  # points from /tiles above the areas, with popups
 
 
 def use_local_assets(element: folium.MacroElement, static_base: str) -> None:

@@ -4,10 +4,11 @@ the base-map tiles still come from the tile server, when there is one)."""
 
 from __future__ import annotations
 
+import base64
 import re
 from pathlib import Path
 
-from maps.assets import STATIC_DIR
+from maps.assets import LEAFLET, STATIC_DIR
 
 EXPORT_BASE = ""  # the api_base pages are rendered with: their assets at /static, then inlined
 _SCRIPT = re.compile(r'<script src="/static/([^"]+)"></script>')
@@ -30,7 +31,19 @@ def self_contained(html: str) -> str:
     def style(m: re.Match[str]) -> str:
         return "<style>" + _asset(m.group(1)) + "</style>"
 
-    return _STYLE.sub(style, _SCRIPT.sub(script, html))
+    page = _STYLE.sub(style, _SCRIPT.sub(script, html))
+    return page.replace("</head>", _marker_icons() + "</head>", 1)
+
+
+def _marker_icons() -> str:
+    """Leaflet finds its default marker images through its stylesheet's folder, which an
+    inlined stylesheet does not have: give it the images themselves."""
+    def data(name: str) -> str:
+        raw = (STATIC_DIR / LEAFLET / "images" / name).read_bytes()
+        return "data:image/png;base64," + base64.b64encode(raw).decode()
+    return ('<script>L.Icon.Default.imagePath = ""; L.Icon.Default.mergeOptions({'
+            f'iconUrl: "{data("marker-icon.png")}", iconRetinaUrl: "{data("marker-icon-2x.png")}", '
+            f'shadowUrl: "{data("marker-shadow.png")}"}});</script>')
 
 
 def write(html: str, output: Path) -> int:

@@ -9,9 +9,18 @@ import folium
 from sqlalchemy import Connection
 
 from geo import unions
-from geo.unions import Match
+from geo.unions import Candidate, Match
 from geo.vocab import UnionLevel
-from maps.page import MapStyle, base_map, fit, geojson_bounds, render, safe_text
+from maps.page import (
+    MapStyle,
+    base_map,
+    distance_text,
+    fit,
+    geojson_bounds,
+    render,
+    safe_text,
+    union_link,
+)
 
 LEVEL_COLOURS = {UnionLevel.CITY: "#6c757d", UnionLevel.DISTRICT: "#6f42c1",
                  UnionLevel.STREET: "#1f6fd1", UnionLevel.COMMUNITY: "#2b7a3d",
@@ -21,9 +30,15 @@ TEXT = {
         "city": "市", "district": "区", "street": "街道", "community": "社区", "grid": "网格"},
         "matched": "由覆盖此处的最具体的区域工会受理", "gap_fallback":
         "此处位于下级区域之间的空隙，由覆盖它的上级工会受理",
-        "nearest_fallback": "没有区域覆盖此处；由 {d} 米内最近的工会受理",
+        "nearest_fallback": "没有区域覆盖此处；由最近的工会受理（{d}）",
         "not_covered": "没有工会覆盖此处", "h3_interior": "H3 内部网格", "exact": "精确判断",
-        "border": "在边界上", "chosen": "受理", "tied": "同级并列，按规则选定"},
+        "border": "在边界上", "chosen": "受理", "tied": "同级并列",
+        "tie_rule": "同一级有 {n} 个区域覆盖此处。规则：在区域内部的优先于在边界上的，"
+                    "其次面积较小（更具体）的，再次编码较小的。",
+        "decided": {"border": "这里起决定作用的是：此处在受理区域的内部。",
+                    "area": "这里起决定作用的是：受理区域面积较小。",
+                    "code": "这里起决定作用的是：面积相同，受理区域的编码较小。"},
+        "nearest": "最近"},
     "en": {"title": "Which union covers this place", "point": "This place", "levels": {
         "city": "city", "district": "district", "street": "street", "community": "community",
         "grid": "grid"},
@@ -32,7 +47,14 @@ TEXT = {
         "nearest_fallback": "no area covers it: handled by the nearest union, {d} m away",
         "not_covered": "no union covers this place", "h3_interior": "H3 interior cell",
         "exact": "exact test", "border": "on the border", "chosen": "handles it",
-        "tied": "tied at its level, chosen by the rule"},
+        "tied": "tied at its level",
+        "tie_rule": "{n} areas of the same level cover this place. The rule: a point inside "
+                    "beats one on the border, then the smaller (more specific) area wins, "
+                    "then the lower code.",
+        "decided": {"border": "Here it was decided by the place lying inside the chosen area.",
+                    "area": "Here it was decided by the chosen area being smaller.",
+                    "code": "Here the areas are the same size: the lower code decided."},
+        "nearest": "nearest"},
 }
 
 
@@ -74,11 +96,12 @@ def match_map(lon: float, lat: float, match: Match, areas: dict[int, dict[str, A
         y, x = style.at(lon, lat)
         fit(fmap, [[min(south, y), min(west, x)], [max(north, y), max(east, x)]], style,
             padding=(20, 20))
-    return render(fmap, t["title"], _panel(match, shown, t), _CSS)
+    return render(fmap, t["title"], _panel(match, shown, style), _CSS, style.lang)
 
 
-def _panel(match: Match, shown: list[tuple[Any, str, bool]], t: dict[str, Any]) -> str:
-    verdict = t[match.status].format(d=f"{match.distance_m or 0:,.0f}")
+def _panel(match: Match, shown: list[tuple[Any, str, bool]], style: MapStyle) -> str:
+    t = TEXT[style.lang]
+    verdict = t[match.status].format(d=distance_text(match.distance_m or 0, style.lang))
     tied = {c.union.id for c in match.tied}
     rows = []
     for union, method, on_border in sorted(shown, key=lambda s: UnionLevel(s[0].level).rank):
@@ -88,10 +111,20 @@ def _panel(match: Match, shown: list[tuple[Any, str, bool]], t: dict[str, Any]) 
         mark = f' <b class="yz-chosen">← {t["chosen"]}</b>' if match.union and \
             union.id == match.union.id else ""
         rows.append(f'<li data-union-code="{safe_text(union.code)}" data-level="{union.level}">'
-                    f'{t["levels"][union.level]}: {safe_text(union.name)} '
+                    f'{t["levels"][union.level]}: {union_link(union.id, union.name, style)} '
                     f'<span class="yz-why">({", ".join(notes)})</span>{mark}</li>')
+    rule = (f'<p class="yz-tie-rule">{t["tie_rule"].format(n=len(match.tied))} '
+            f'{t["decided"][_decided_by(match.tied)]}</p>' if match.tied else "")
     return (f'<div id="yz-panel" data-status="{match.status}"><b>{t["title"]}</b>'
-            f'<p class="yz-verdict">{safe_text(verdict)}</p><ul>{"".join(rows)}</ul></div>')
+            f'<p class="yz-verdict">{safe_text(verdict)}</p><ul>{"".join(rows)}</ul>{rule}</div>')
+
+
+def _decided_by(tied: list[Candidate]) -> str:
+    """Which step of `tie_key` set the chosen union (the first) apart from the runner-up."""
+    best, runner_up = tied[0], tied[1]
+    if best.on_border != runner_up.on_border:
+        return "border"
+    return "area" if best.union.area_m2 != runner_up.union.area_m2 else "code"
 
 
 _CSS = """<style>

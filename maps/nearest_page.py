@@ -12,19 +12,19 @@ from geo.navigation import navigation_links
 from geo.nearest import NearStation
 from geo.vocab import AMENITY_LABELS_ZH, Amenity
 from maps.assets import use_local_assets
-from maps.page import MapStyle, base_map, fit, render, safe_text
+from maps.page import MapStyle, base_map, distance_text, fit, render, safe_text
 
 AROUND = 150  # stations drawn around the point, besides the nearest ones
 TEXT = {
     "zh": {"you": "您的位置", "title": "附近的户外劳动者服务站点", "open": "营业中",
            "closed": "休息中", "unknown": "营业时间未知", "hours": "开放时间",
            "amenities": "服务", "phone": "电话", "nearest": "最近的站点", "none": "附近没有符合条件的站点",
-           "navigate": "导航", "m": "米", "temporarily_closed": "暂停开放",
+           "navigate": "导航", "amap": "高德", "baidu": "百度", "temporarily_closed": "暂停开放",
            "open_now": "只看营业中", "filter": "筛选", "locate": "我的位置"},
     "en": {"you": "You are here", "title": "Rest stations near you", "open": "Open now",
            "closed": "Closed now", "unknown": "Hours unknown", "hours": "Hours",
            "amenities": "Amenities", "phone": "Phone", "nearest": "Nearest stations",
-           "none": "No matching station nearby", "navigate": "Navigate", "m": "m",
+           "none": "No matching station nearby", "navigate": "Navigate", "amap": "Amap", "baidu": "Baidu",
            "temporarily_closed": "Temporarily closed", "open_now": "Open now only",
            "filter": "Filter", "locate": "Where am I"},
 }
@@ -46,7 +46,7 @@ def popup_html(near: NearStation, lang: str) -> str:
         f'<div class="yz-popup" data-station-id="{s.id}">',
         f"<b class=\"yz-name\">{safe_text(s.name)}</b>",
         f"<div>{safe_text(s.address or '')}</div>",
-        f"<div>{near.distance_m:,.0f} {t['m']} · {_open_label(near.open_now, t)}</div>",
+        f"<div>{distance_text(near.distance_m, lang)} · {_open_label(near.open_now, t)}</div>",
     ]
     if s.status == "temporarily_closed":
         rows.append(f"<div><b>{t['temporarily_closed']}</b></div>")
@@ -60,7 +60,7 @@ def popup_html(near: NearStation, lang: str) -> str:
     rows.append(
         f"<div>{t['navigate']}: "
         + " · ".join(f'<a href="{safe_text(url)}" target="_blank" rel="noopener">{label}</a>'
-                     for label, url in (("高德", links["amap"]), ("百度", links["baidu"]),
+                     for label, url in ((t["amap"], links["amap"]), (t["baidu"], links["baidu"]),
                                         ("OSM", links["osm"])))
         + "</div></div>"
     )
@@ -96,7 +96,7 @@ def nearest_map(
 
     for rank, near in enumerate(nearest, start=1):
         s = near.station
-        label = f"{rank}. {s.name} · {near.distance_m:,.0f} {t['m']}"
+        label = f"{rank}. {s.name} · {distance_text(near.distance_m, style.lang)}"
         folium.PolyLine(
             [style.at(lon, lat), style.at(s.lon, s.lat)], color="#d9534f", weight=3, dash_array="6 6",
             tooltip=safe_text(label), class_name="yz-line",
@@ -119,8 +119,8 @@ def nearest_map(
         points = [style.at(lon, lat)] + [style.at(n.station.lon, n.station.lat) for n in nearest]
         fit(fmap, points, style, padding=(30, 30), max_zoom=17)
 
-    panel = _panel(nearest, t) + (_filters(query, t, style.lang) if query else "")
-    return render(fmap, t["title"], f'<div id="yz-panel">{panel}</div>', _CSS + _LOCATE)
+    panel = _panel(nearest, style.lang) + (_filters(query, t, style.lang) if query else "")
+    return render(fmap, t["title"], f'<div id="yz-panel">{panel}</div>', _CSS + _LOCATE, style.lang)
 
 
 @dataclass(frozen=True)
@@ -144,7 +144,8 @@ def _filters(q: PageQuery, t: dict[str, str], lang: str) -> str:
     boxes = "".join(
         f'<label><input type="checkbox" name="amenity" value="{a.value}"'
         f'{" checked" if a.value in q.amenities else ""}> {safe_text(_amenity_label(a.value, lang))}'
-        "</label> " for a in FILTER_AMENITIES)
+        "</label> " for a in [*FILTER_AMENITIES, *(Amenity(a) for a in q.amenities
+                                                    if Amenity(a) not in FILTER_AMENITIES)])
     open_box = (f'<label><input type="checkbox" name="open_now" value="true"'
                 f'{" checked" if q.open_now else ""}> {t["open_now"]}</label>')
     return (f'<form id="yz-filters" method="get">{hidden}<div>{boxes}</div><div>{open_box} '
@@ -152,10 +153,11 @@ def _filters(q: PageQuery, t: dict[str, str], lang: str) -> str:
             f'<button type="button" id="yz-locate">{t["locate"]}</button></div></form>')
 
 
-def _panel(nearest: Sequence[NearStation], t: dict[str, str]) -> str:
+def _panel(nearest: Sequence[NearStation], lang: str) -> str:
+    t = TEXT[lang]
     items = "".join(
         f'<li data-station-id="{n.station.id}">{safe_text(n.station.name)} '
-        f'<span class="yz-dist">{n.distance_m:,.0f} {t["m"]}</span> '
+        f'<span class="yz-dist">{distance_text(n.distance_m, lang)}</span> '
         f'<span class="yz-open">{_open_label(n.open_now, t)}</span></li>'
         for n in nearest
     )

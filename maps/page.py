@@ -20,7 +20,15 @@ class MapStyle:
     tiles_attribution: str
     lang: str = "zh"
     tiles_crs: Crs = Crs.WGS84  # Amap's and Tencent's tiles are GCJ-02; Baidu's are not Mercator
+    tiles_subdomains: str = "abc"  # what {s} in tiles_url stands for
     zoom: int | None = None  # as asked in the URL; else the page fits what it shows
+    offline: bool = False  # an exported file: no server to link to or fetch from
+
+    def page_url(self, path: str) -> str | None:
+        """A link to another yizhan page in this language, or None in an exported file."""
+        if self.offline:
+            return None
+        return f"{self.api_base}{path}{'&' if '?' in path else '?'}lang={self.lang}"
 
     def at(self, lon: float, lat: float) -> list[float]:
         """A WGS84 point as Leaflet wants it on these tiles: [lat, lon] in the tiles' system,
@@ -55,12 +63,38 @@ def safe_text(value: str) -> str:
     return escape(value).replace("`", "&#96;").replace("$", "&#36;")
 
 
+def union_link(union_id: int, name: str, style: MapStyle) -> str:
+    """A union's name, linking to its map page where there is a server to link to."""
+    url = style.page_url(f"/maps/unions/{union_id}")
+    return safe_text(name) if url is None else f'<a href="{safe_text(url)}">{safe_text(name)}</a>'
+
+
 PANEL_CSS = """<style>
-#yz-panel{position:absolute;z-index:1000;top:10px;right:10px;max-width:300px;background:#fff;
-  padding:8px 12px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);font:13px sans-serif}
+#yz-panel{position:absolute;z-index:1000;top:46px;right:10px;max-width:300px;background:#fff;
+  padding:8px 12px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);font:13px sans-serif;
+  max-height:calc(100% - 90px);overflow-y:auto;box-sizing:border-box}
+#yz-panel.yz-hidden{display:none}
 #yz-panel ol,#yz-panel ul{margin:4px 0 0;padding-left:18px}
+#yz-panel-toggle{position:absolute;z-index:1001;top:10px;right:10px;width:32px;height:30px;
+  background:#fff;border:0;border-radius:4px;box-shadow:0 1px 5px rgba(0,0,0,.4);font-size:16px}
+@media (max-width:480px){ #yz-panel{max-width:calc(100% - 60px);max-height:45%;font-size:12px}}
 .yz-popup{font:13px sans-serif;line-height:1.5}
 </style>"""
+# The panel folds away, so that on a phone-sized iframe it need not hide the map.
+PANEL_TOGGLE = """<button id="yz-panel-toggle" type="button" title="%s" aria-controls="yz-panel"
+  aria-expanded="true">&#9776;</button><script>
+document.getElementById("yz-panel-toggle").addEventListener("click", function () {
+  var hidden = document.getElementById("yz-panel").classList.toggle("yz-hidden");
+  this.setAttribute("aria-expanded", String(!hidden));
+});
+</script>"""
+
+
+def distance_text(metres: float, lang: str) -> str:
+    """'850 m', '1.2 km' (Chinese: 米, 公里): kilometres from 1 km, where metres stop helping."""
+    if round(metres) < 1000:
+        return f"{metres:,.0f} {'米' if lang == 'zh' else 'm'}"
+    return f"{metres / 1000:,.1f} {'公里' if lang == 'zh' else 'km'}"
 
 
 def geojson_bounds(geometry: dict[str, Any]) -> list[list[float]]:
@@ -89,12 +123,13 @@ def base_map(lon: float, lat: float, zoom: int, style: MapStyle) -> folium.Map:
     fmap = folium.Map(location=style.at(lon, lat), zoom_start=style.zoom or zoom, tiles=None,
                       control_scale=True, prefer_canvas=False)
     use_local_assets(fmap, style.static_base)
-    folium.TileLayer(tiles=style.tiles_url, attr=style.tiles_attribution, max_zoom=19).add_to(fmap)
+    folium.TileLayer(tiles=style.tiles_url, attr=style.tiles_attribution, max_zoom=19,
+                     subdomains=style.tiles_subdomains).add_to(fmap)
     return fmap
 
 
-def render(fmap: folium.Map, title: str, panel: str, css: str = "") -> str:
+def render(fmap: folium.Map, title: str, panel: str, css: str = "", lang: str = "zh") -> str:
     root = fmap.get_root()
     root.header.add_child(folium.Element(f"<title>{title}</title>{PANEL_CSS}{css}"))
-    root.html.add_child(folium.Element(panel))
+    root.html.add_child(folium.Element(panel + PANEL_TOGGLE % ("面板" if lang == "zh" else "Panel")))
     return str(root.render())

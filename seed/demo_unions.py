@@ -21,13 +21,15 @@ SPLITS = [(UnionLevel.DISTRICT, "区"), (UnionLevel.STREET, "街道"), (UnionLev
 
 def demo_unions() -> Iterator[UnionData]:
     x1, y1, x2, y2 = BOUNDS
-    city = (x1 - PAD, y1 - PAD, x2 + PAD, y2 + PAD)
+    # Rounded, so that the edges are where they read: 31.315, not 31.314999999999998, and a
+    # point given as 31.315 lies on the border.
+    city = (round(x1 - PAD, 6), round(y1 - PAD, 6), round(x2 + PAD, 6), round(y2 + PAD, 6))
     yield _union("DEMO", "演示市总工会", UnionLevel.CITY, None, city)
     parents = [("DEMO", "演示市", city)]
     for level, word in SPLITS:
         children = []
         for code, name, (a, b, c, d) in parents:
-            mx, my = (a + c) / 2, (b + d) / 2
+            mx, my = round((a + c) / 2, 6), round((b + d) / 2, 6)
             quarters = [(a, my, mx, d), (mx, my, c, d), (a, b, mx, my), (mx, b, c, my)]
             for n, box in enumerate(quarters, start=1):
                 child_code, child_name = f"{code}-{n}", f"{name}第{n}{word}"

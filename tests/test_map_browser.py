@@ -269,7 +269,7 @@ def demo_areas(engine: Engine, live_server: str) -> Iterator[None]:
 
 
 def test_match_map_shows_the_areas_and_the_border(
-        offline_page: tuple[Page, list[str], list[str]], live_server: str,
+        offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine,
         demo_areas: None) -> None:
     page, _, errors = offline_page
     answer = page.request.get(f"{live_server}/unions/match", params=PEOPLE_SQUARE).json()
@@ -291,6 +291,14 @@ def test_match_map_shows_the_areas_and_the_border(
     page.goto(f"{live_server}/maps/match?lat={edge['lat']}&lon={edge['lon']}&lang=en")
     page.wait_for_selector("path.yz-area-chosen", timeout=15_000)
     assert "on the border" in page.locator("#yz-panel").inner_text()
+    tied = on_edge["levels"][on_edge["union"]["level"]]
+    rule = page.locator(".yz-tie-rule").inner_text()
+    assert len(tied) == 2 and "2 areas of the same level" in rule
+    with engine.connect() as conn:  # both on the border: the smaller area, else the lower code
+        chosen, other = (conn.exec_driver_sql("SELECT area_m2 FROM unions WHERE id = %s",
+                                              (u["id"],)).scalar_one()
+                         for u in sorted(tied, key=lambda u: u["id"] != on_edge["union"]["id"]))
+    assert ("chosen area being smaller" if chosen < other else "the lower code decided") in rule
     assert page.locator("path.yz-area").count() == sum(map(len, on_edge["levels"].values()))
     assert errors == []
 
@@ -318,19 +326,33 @@ def test_union_map_shows_children_coverage_and_clustered_stations(
         "(sum, s) => sum + Number(s.textContent), 0)"
         " + document.querySelectorAll('path.yz-station').length === n", arg=stations,
         timeout=10_000)
+    listed = page.locator("#yz-panel .yz-children a")
+    assert listed.count() == children["total"]
+    first = children["unions"][0]  # both by code
+    with page.expect_navigation():
+        listed.first.click()
+    assert page.url.endswith(f"/maps/unions/{first['id']}?lang=en")
+    page.wait_for_selector(f"#yz-panel[data-union-code='{first['code']}']")
     assert errors == [] and all("/static/" not in url for url in blocked)
 
 
 def test_exported_pages_open_from_disk_with_no_server(
-        browser: Browser, database_url: str, demo_areas: None, tmp_path: Path) -> None:
+        browser: Browser, database_url: str, engine: Engine, demo_areas: None,
+        tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
+    from geo import unions
+    from geo.jurisdiction import Jurisdiction
+    from officers import dashboard
     from yizhan.cli import app
 
     env = {"YIZHAN_DATABASE_URL": database_url}
-    exports = {"match.html": (["match", "--lat", "31.2335", "--lon", "121.4751"], "path.yz-area"),
+    exports = {"match.html": (["match", "--lat", "31.2335", "--lon", "121.4751", "--zoom", "12"],
+                              "path.yz-area"),
                "union.html": (["union", "DEMO-3-2"], "path.yz-union"),
-               "nearest.html": (["nearest", "--lat", "31.2335", "--lon", "121.4751"], ".yz-rank-1")}
+               "nearest.html": (["nearest", "--lat", "31.2335", "--lon", "121.4751"], ".yz-rank-1"),
+               "coverage.html": (["coverage", "DEMO-3-2", "--walk-m", "300", "--res", "9"],
+                                 "path.yz-gap")}
     context = browser.new_context()
     page = context.new_page()
     asked: list[str] = []
@@ -338,6 +360,7 @@ def test_exported_pages_open_from_disk_with_no_server(
                                   else (asked.append(r.request.url), r.abort())))
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("requestfailed", lambda r: errors.append(r.url) if r.url.startswith("file:") else None)
     try:
         for name, (args, selector) in exports.items():
             result = CliRunner().invoke(app, ["maps", "export", *args, "-o", str(tmp_path / name)],
@@ -348,6 +371,15 @@ def test_exported_pages_open_from_disk_with_no_server(
             page.goto((tmp_path / name).as_uri())
             page.wait_for_selector(selector, timeout=15_000)
             assert page.evaluate("typeof L") == "object"
+            assert "/maps/unions/" not in html  # no links to pages that need the server
+        with engine.connect() as conn:
+            street = unions.by_code(conn, "DEMO-3-2")
+            assert street is not None
+            _, cells = dashboard.gaps(conn, Jurisdiction(street.path), 300, 9)
+        assert cells and page.locator("path.yz-gap").count() == len(cells)
+        beyond = sum(c.workplaces for c in cells)
+        assert int(page.locator("#yz-panel .yz-beyond").inner_text()) == beyond
+        assert '"zoom": 12,' in (tmp_path / "match.html").read_text("utf-8")
         assert errors == []
         assert all("tile.openstreetmap.org" in url for url in asked), asked  # only base tiles
         nowhere = CliRunner().invoke(app, ["maps", "export", "union", "DEMO-3-2", "-o",
@@ -381,6 +413,28 @@ def test_nearest_map_filters_and_finds_the_device(browser: Browser, live_server:
         assert query["lat"] == ["31.240100"] and query["lon"] == ["121.480200"]
         assert query["crs"] == ["wgs84"] and query["amenity"] == ["drinking_water"]
         page.wait_for_selector("path.yz-you")
+        page.goto(f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&amenity=wifi&lang=en")
+        with page.expect_navigation():  # an amenity without a box of its own is kept too
+            page.click("#yz-filters button[type=submit]")
+        assert parse_qs(urlparse(page.url).query)["amenity"] == ["wifi"]
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_panel_stays_small_and_folds_away(browser: Browser, live_server: str) -> None:
+    context = browser.new_context(viewport={"width": 360, "height": 480})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&k=10&lang=en")
+        panel = page.locator("#yz-panel")
+        box = panel.bounding_box()
+        assert box is not None and box["height"] <= 0.45 * 480 + 1 and box["width"] <= 300
+        page.click("#yz-panel-toggle")
+        assert not panel.is_visible()
+        page.wait_for_selector(".yz-rank-1")  # the numbered stations are there to tap
+        page.click("#yz-panel-toggle")
+        assert panel.is_visible()
+        assert page.get_attribute("#yz-panel-toggle", "aria-expanded") == "true"
     finally:
         context.close()
 
@@ -390,6 +444,23 @@ def area_box(engine: Engine, code: str) -> tuple[int, float, float, float, float
         return conn.exec_driver_sql(
             "SELECT id, ST_XMin(area), ST_YMin(area), ST_XMax(area), ST_YMax(area) FROM unions "
             "WHERE code = %s", (code,)).one()
+
+
+def click_in_view(page: Page, selector: str) -> None:
+    """Click the first element that shows on the map, clear of the panel (tiles reach beyond
+    the map's edges, where a click would land on something else)."""
+    at = page.evaluate("""selector => {
+      const view = document.querySelector(".leaflet-container").getBoundingClientRect();
+      const panel = document.getElementById("yz-panel").getBoundingClientRect();
+      const inside = (r, x, y) => r.left <= x && x <= r.right && r.top <= y && y <= r.bottom;
+      for (const el of document.querySelectorAll(selector)) {
+        const r = el.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (inside(view, x, y) && !inside(panel, x, y)) return [x, y];
+      }
+      return null;
+    }""", selector)
+    assert at is not None, f"no {selector} in view"
+    page.mouse.click(*at)
 
 
 def officer_with_workplaces(engine: Engine, username: str, union_code: str, password: str,
@@ -435,8 +506,11 @@ def test_coverage_map_logs_in_and_draws_the_gaps(
 
 def test_union_map_draws_many_stations_from_vector_tiles(
         offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine,
-        demo_areas: None) -> None:
+        database_url: str, demo_areas: None, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
     from maps.union_page import MARKER_LIMIT
+    from yizhan.cli import app as cli
 
     page, _, errors = offline_page
     extra = MARKER_LIMIT + 100
@@ -460,7 +534,21 @@ def test_union_map_draws_many_stations_from_vector_tiles(
         page.wait_for_function(f"document.querySelectorAll('.leaflet-tile path').length >= {total}",
                                timeout=15_000)  # a point near a tile's edge is drawn in both
         assert tiles and page.locator("path.yz-station").count() == 0
+        click_in_view(page, ".leaflet-yz-points-pane path")  # a tiled station opens its popup
+        popup = page.locator(".leaflet-popup .yz-popup[data-station-id]")
+        popup.wait_for()
+        with engine.connect() as conn:
+            name = conn.exec_driver_sql("SELECT name FROM stations WHERE id = %s", (
+                int(popup.get_attribute("data-station-id") or 0),)).scalar_one()
+        assert popup.inner_text() == name
         assert errors == []
+        # An exported page has no server to draw tiles from: every station is in the file.
+        out = tmp_path / "street.html"
+        result = CliRunner().invoke(cli, ["maps", "export", "union", "DEMO-3-2", "-o", str(out)],
+                                    env={"YIZHAN_DATABASE_URL": database_url})
+        assert result.exit_code == 0, result.output
+        html = out.read_text("utf-8")
+        assert html.count('"yz-station yz-station-') == total and "/tiles/" not in html
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM stations WHERE external_id LIKE 'bulk%%'")
@@ -502,6 +590,41 @@ def test_an_officer_opens_their_own_union_with_its_workplaces(
     page.wait_for_selector("path.yz-union")
     page.wait_for_function("document.querySelectorAll('path.yz-workplace').length >= 3",
                            timeout=15_000)
+    assert "Logged in as community" in page.locator("#yz-officer").inner_text()
+    with engine.connect() as conn:
+        names = set(conn.exec_driver_sql(
+            "SELECT w.name FROM workplaces w JOIN unions u ON u.id = w.matched_union_id "
+            "WHERE u.code = 'DEMO-3-2-2'").scalars())
+        union_name = conn.exec_driver_sql(
+            "SELECT name FROM unions WHERE code = 'DEMO-3-2-2'").scalar_one()
+    click_in_view(page, "path.yz-workplace")
+    popup = page.locator(".yz-workplace-popup")
+    popup.wait_for()
+    assert popup.locator("b").inner_text() in names and union_name in popup.inner_text()
+    page.click("#yz-logout")
+    page.wait_for_selector("#yz-officer a.yz-login-link")
+    assert page.locator("path.yz-workplace").count() == 0
+    page.click("#yz-panel .yz-up a")  # one level up: the street's map
+    page.wait_for_selector("#yz-panel[data-union-code='DEMO-3-2']")
+    assert errors == []
+
+
+def test_an_admin_on_my_union_chooses_among_the_top_unions(
+        offline_page: tuple[Page, list[str], list[str]], live_server: str,
+        admin_account: str, demo_areas: None) -> None:
+    from tests.conftest import ADMIN_PASSWORD
+
+    page, _, errors = offline_page
+    page.goto(f"{live_server}/maps/unions/mine?lang=en")
+    page.fill("#yz-login input[name=username]", admin_account)
+    page.fill("#yz-login input[name=password]", ADMIN_PASSWORD)
+    page.click("#yz-login button")
+    page.wait_for_selector("#yz-panel .yz-roots a")
+    assert "An admin sees every union" in page.locator("#yz-panel").inner_text()
+    with page.expect_navigation():
+        page.click("#yz-panel .yz-roots a:has-text('演示市总工会')")
+    page.wait_for_selector("#yz-panel[data-union-code='DEMO']")
+    page.wait_for_selector("#yz-officer button#yz-logout")
     assert errors == []
 
 

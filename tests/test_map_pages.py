@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from geo.crs import Crs, from_wgs84
+from maps.page import distance_text
 from tests.conftest import SECRET_KEY
 from yizhan.settings import Settings
 
@@ -48,3 +49,21 @@ def test_pages_ask_for_vector_tiles_in_the_tiles_system(database_url: str, empty
             coverage = client.get("/maps/coverage").text
         assert f"/tiles/workplaces/{{z}}/{{x}}/{{y}}.{query}" in union
         assert ("status=operational&crs=gcj02" in coverage) == (crs == "gcj02")
+
+
+def test_distances_read_in_metres_then_kilometres() -> None:
+    assert [distance_text(m, "en") for m in (0, 849.6, 999.4, 999.6, 1234, 12_345)] == [
+        "0 m", "850 m", "999 m", "1.0 km", "1.2 km", "12.3 km"]
+    assert distance_text(1234, "zh") == "1.2 公里" and distance_text(80, "zh") == "80 米"
+
+
+def test_tile_subdomains_and_who_may_frame_the_join_form(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
+                              tiles_url="https://webrd0{s}.is.autonavi.com/{z}/{x}/{y}",
+                              tiles_subdomains="1234", embed_origins="https://*.courier.example"))
+    with TestClient(app) as client:
+        page = client.get("/maps/match", params={"lon": POINT[0], "lat": POINT[1]}).text
+        join = client.get("/join")
+    assert '"subdomains": "1234"' in page
+    assert join.headers["content-security-policy"] == (
+        "frame-ancestors 'self' https://*.courier.example")

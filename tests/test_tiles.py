@@ -7,12 +7,14 @@ from __future__ import annotations
 import math
 
 import mapbox_vector_tile
+import pytest
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from pyproj import Transformer
 from sqlalchemy import Engine
 
+from api.app import create_app
 from geo.crs import Crs
 from geo.station_data import NewStation
 from geo.stations import T
@@ -20,11 +22,13 @@ from geo.tiles import BUFFER, EXTENT, Layer, tile
 from geo.vocab import StationStatus
 from officers import accounts
 from officers.vocab import Role
-from tests.conftest import bearer
+from tests.conftest import SECRET_KEY, bearer
+from yizhan.settings import Settings
 
 MERCATOR = Transformer.from_crs(4326, 3857, always_xy=True)
 HALF = 20037508.342789244  # half the Web Mercator world, in metres
-CENTRES = [(121.47, 31.23), (113.26, 23.13), (-0.12, 51.5)]
+CENTRES = [(121.47, 31.23), (113.26, 23.13), (-0.12, 51.5),
+           (179.96, -16.5), (-179.96, 65.0)]  # Fiji and Chukotka: tiles at the world's edges
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -46,9 +50,11 @@ def decoded(data: bytes, layer: str) -> list[dict]:
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(centre=st.sampled_from(CENTRES), z=st.integers(8, 17),
+@given(centre=st.sampled_from(CENTRES), z=st.integers(0, 17),
        offsets=st.lists(st.tuples(st.floats(-0.05, 0.05), st.floats(-0.05, 0.05)), max_size=40),
        statuses=st.lists(st.sampled_from(list(StationStatus)), min_size=40, max_size=40))
+@example(centre=CENTRES[0], z=1, offsets=[(0.0, 0.0)], statuses=[StationStatus.OPERATIONAL] * 40)
+@example(centre=CENTRES[3], z=3, offsets=[(0.0, 0.0)], statuses=[StationStatus.OPERATIONAL] * 40)
 def test_a_tile_holds_exactly_the_stations_inside_it(
         empty_db: Engine, centre: tuple[float, float], z: int,
         offsets: list[tuple[float, float]], statuses: list[StationStatus]) -> None:
@@ -57,7 +63,7 @@ def test_a_tile_holds_exactly_the_stations_inside_it(
     expected = set()
     with empty_db.connect() as conn, conn.begin() as transaction:
         for i, (dx, dy) in enumerate(offsets):
-            lon, lat = centre[0] + dx, centre[1] + dy
+            lon, lat = min(max(centre[0] + dx, -180), 180), centre[1] + dy
             columns = NewStation(name=f"s{i}", lon=lon, lat=lat, status=statuses[i]
                                  ).columns(Crs.WGS84, only_set=False)
             columns["external_id"] = f"s{i}"
@@ -114,10 +120,14 @@ def test_workplace_tiles_are_for_officers_within_their_jurisdiction(
     path = f"/tiles/workplaces/{z}/{x}/{y}.mvt"
     assert client.get(path).status_code == 401
     mine = client.get(path, headers=bearer(engine, "tile-k1"))
-    assert [f["id"] for f in decoded(mine.content, "workplaces")] == [made.json()["id"]]
+    [feature] = decoded(mine.content, "workplaces")
+    assert feature["id"] == made.json()["id"]
+    with engine.connect() as conn:  # the popup names the union the workplace is matched to
+        assert feature["properties"]["union_name"] == conn.exec_driver_sql(
+            "SELECT name FROM unions WHERE code = 'K1'").scalar_one()
     assert mine.headers["cache-control"] == "private, no-store"
     assert client.get(path, headers=bearer(engine, "tile-d2")).content == b""
-    assert math.isclose(len(decoded(client.get(path, headers=admin).content, "workplaces")), 1)
+    assert len(decoded(client.get(path, headers=admin).content, "workplaces")) == 1
 
 
 def test_gcj02_tiles_draw_stations_where_gcj02_base_maps_show_them(empty_db: Engine) -> None:
@@ -154,3 +164,39 @@ def test_gcj02_tiles_draw_stations_where_gcj02_base_maps_show_them(empty_db: Eng
         assert math.hypot(x - gx, y - gy) < pixel  # on the GCJ-02 street, within a pixel
         assert math.hypot(x - wx, y - wy) > 20 * pixel  # and far from the unmoved place
     assert len(drawn[Crs.GCJ02]) >= 3
+
+
+def test_partner_origins_read_public_answers_but_not_officer_ones(
+        database_url: str, tree: dict[str, int], admin: dict[str, str]) -> None:
+    partner = "https://courier.example.com"
+    z, (x, y) = 9, tile_of(121.15, 31.15, 9)
+    tile_path = f"/tiles/stations/{z}/{x}/{y}.mvt"
+    closed = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY))
+    with TestClient(closed) as client:  # by default no other origin reads anything
+        answer = client.get(tile_path, headers={"Origin": partner})
+        assert answer.status_code == 200 and "access-control-allow-origin" not in answer.headers
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
+                              cors_origins=f"{partner}, https://*.city.example.org"))
+    with TestClient(app) as client:
+        for origin, path in ((partner, tile_path), (partner, "/unions/match?lon=121.15&lat=31.15"),
+                             ("https://portal.city.example.org", tile_path)):
+            answer = client.get(path, headers={"Origin": origin})
+            assert answer.headers["access-control-allow-origin"] == origin, path
+        for stranger in ("https://other.example.com", "https://city.example.org.evil.com",
+                         "http://portal.city.example.org"):
+            answer = client.get(tile_path, headers={"Origin": stranger})
+            assert "access-control-allow-origin" not in answer.headers, stranger
+        # A script sending an officer's token must ask first; the answer is no.
+        asked = client.options("/officer/dashboard", headers={
+            "Origin": partner, "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "authorization"})
+        assert asked.status_code == 400 and "authorization" not in asked.headers.get(
+            "access-control-allow-headers", "").lower()
+        writes = client.options("/stations", headers={
+            "Origin": partner, "Access-Control-Request-Method": "POST"})
+        assert writes.status_code == 400
+
+
+def test_origin_settings_say_what_is_wrong() -> None:
+    with pytest.raises(ValueError, match=r"cors_origins: 'courier\.example\.com': give scheme"):
+        Settings(cors_origins="courier.example.com")

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-ORIGIN = re.compile(r"\*|https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
+ORIGIN = re.compile(r"\*|https?://(\*\.)?[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
 
 
 class Settings(BaseSettings):
@@ -33,6 +33,8 @@ class Settings(BaseSettings):
     holiday_country: str = Field(default="CN", description="Country of public holidays (PH).")
     tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
     tiles_attribution: str = "&copy; OpenStreetMap contributors"
+    tiles_subdomains: str = Field(default="abc", min_length=1, description=(
+        "What {s} in tiles_url stands for, one letter or digit each: 1234 for Amap."))
     tiles_crs: Literal["wgs84", "gcj02"] = Field(
         default="wgs84", description="The coordinate system of the tile source: gcj02 for Amap "
                                      "or Tencent tiles, so that markers are moved onto them.")
@@ -40,21 +42,25 @@ class Settings(BaseSettings):
     embed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins (scheme://host[:port]) whose pages may embed "
                                           "the map pages in an iframe, besides yizhan's own.")
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Origins whose scripts may read yizhan's public GET "
+        "answers (tiles, stations, unions) across origins, e.g. a partner's MapLibre map. "
+        "Officer endpoints stay closed to them: their Authorization header is never allowed.")
     token_minutes: int = Field(default=30, ge=1, le=24 * 60,
                                description="Lifetime of an officer's bearer token.")
     stale_after_days: int = Field(default=90, ge=1, description="A station not verified for "
                                   "this long is flagged as stale.")
 
-    @field_validator("embed_origins", mode="before")
+    @field_validator("embed_origins", "cors_origins", mode="before")
     @classmethod
-    def _origins(cls, value: object) -> object:
+    def _origins(cls, value: object, info: ValidationInfo) -> object:
         if isinstance(value, str):  # a JSON list, or origins separated by commas or spaces
             value = json.loads(value) if value.lstrip().startswith("[") else \
                 value.replace(",", " ").split()
         if isinstance(value, list):
             for origin in value:
                 if not ORIGIN.fullmatch(str(origin)):
-                    raise ValueError(f"embed origin {origin!r}: give scheme://host[:port], e.g. "
+                    raise ValueError(f"{info.field_name}: {origin!r}: give scheme://host[:port], e.g. "
                                      "https://app.example.com, or *")
         return value
 

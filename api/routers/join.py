@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
 
 from api.deps import ReadEngineDep, SettingsDep
+from api.embedding import embedding_headers
 from api.errors import NotFound
 from geo import stations
 
@@ -19,9 +20,10 @@ PAGE = files("api") / "pages" / "join.html"
 
 
 @router.get("/join", response_class=HTMLResponse)
-def join_form() -> HTMLResponse:
-    """A small form to apply from a phone; `?station=<id>` fills in the station."""
-    return HTMLResponse(PAGE.read_text("utf-8"))
+def join_form(settings: SettingsDep) -> HTMLResponse:
+    """A small form to apply from a phone; `?station=<id>` fills in the station. Only yizhan
+    and YIZHAN_EMBED_ORIGINS may frame it (a form that asks for an ID number)."""
+    return HTMLResponse(PAGE.read_text("utf-8"), headers=embedding_headers(settings))
 
 
 @router.get("/stations/{station_id}/join-qr.png", response_class=Response,

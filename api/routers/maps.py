@@ -15,6 +15,7 @@ from api.deps import (
     nearest_params,
     query_point,
 )
+from api.embedding import embedding_headers
 from api.errors import NotFound
 from api.routers.officer import GapRes, WalkM
 from api.routers.stations import find_nearest
@@ -25,8 +26,7 @@ from maps.coverage_page import coverage_map
 from maps.match_page import match_map, match_view
 from maps.nearest_page import AROUND, PageQuery, nearest_map
 from maps.page import MapStyle
-from maps.union_page import mine_page, union_map, union_view
-from yizhan.settings import Settings
+from maps.union_page import ROOTS_LISTED, mine_page, union_map, union_view
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 
@@ -42,7 +42,8 @@ async def page_style(
     """What every map page takes besides its own parameters, with the configured base map."""
     return MapStyle(api_base=request.scope.get("root_path", ""), tiles_url=settings.tiles_url,
                     tiles_attribution=settings.tiles_attribution, lang=lang,
-                    tiles_crs=Crs(settings.tiles_crs), zoom=zoom)
+                    tiles_crs=Crs(settings.tiles_crs), tiles_subdomains=settings.tiles_subdomains,
+                    zoom=zoom)
 
 
 StyleDep = Annotated[MapStyle, Depends(page_style)]
@@ -85,11 +86,12 @@ def match_page(
 
 
 @router.get("/unions/mine", response_class=HTMLResponse)
-def my_union_page(settings: SettingsDep, style: StyleDep) -> HTMLResponse:
+def my_union_page(engine: ReadEngineDep, settings: SettingsDep, style: StyleDep) -> HTMLResponse:
     """For officers: log in on the page, then see your own union's map, with the workplaces of
-    your jurisdiction."""
-    return HTMLResponse(mine_page(style),
-                        headers=embedding_headers(settings))
+    your jurisdiction. An admin chooses among the unions at the top."""
+    with engine.connect() as conn:
+        _, roots = unions.search(conn, roots=True, limit=ROOTS_LISTED)
+    return HTMLResponse(mine_page(style, roots), headers=embedding_headers(settings))
 
 
 @router.get("/unions/{union_id}", response_class=HTMLResponse)
@@ -125,11 +127,3 @@ def coverage_page(
     members have no operational station within `walk_m`, with the stations on top."""
     html = coverage_map(lon, lat, walk_m, res, style)
     return HTMLResponse(html, headers=embedding_headers(settings))
-
-
-
-
-def embedding_headers(settings: Settings) -> dict[str, str]:
-    """Who may show a map page in an iframe: yizhan itself and YIZHAN_EMBED_ORIGINS."""
-    ancestors = " ".join(["'self'", *settings.embed_origins])
-    return {"Content-Security-Policy": f"frame-ancestors {ancestors}"}

@@ -38,5 +38,5 @@ window.yizhanOfficer = (function () {
     });
   }
 
-  return {token: token, logout: logout, get: get, login: login};
+  return {token: token, logout: logout, get: get, login: login, escapeText: escapeText};
 })();
