@@ -8,6 +8,7 @@ import re
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import Receive, Scope, Send
 
 from yizhan.settings import Settings
 
@@ -26,6 +27,17 @@ def allow_cross_origin_reads(app: FastAPI, settings: Settings) -> None:
     exact = [o for o in settings.cors_origins if "*." not in o]
     wildcards = [re.escape(o).replace(r"\*\.", r"[A-Za-z0-9\-]+\.")
                  for o in settings.cors_origins if "*." in o]
-    app.add_middleware(CORSMiddleware, allow_origins=exact,
+    app.add_middleware(_ReadOnlyCors, allow_origins=exact,
                        allow_origin_regex="|".join(wildcards) or None,
                        allow_methods=["GET"], allow_headers=[], max_age=3600)
+
+
+class _ReadOnlyCors(CORSMiddleware):
+    """CORS headers on GET, HEAD and their preflights only. Starlette answers every "simple"
+    request, POST included, so a partner's script could otherwise read a login's token."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)

@@ -130,6 +130,6 @@ def base_map(lon: float, lat: float, zoom: int, style: MapStyle) -> folium.Map:
 
 def render(fmap: folium.Map, title: str, panel: str, css: str = "", lang: str = "zh") -> str:
     root = fmap.get_root()
-    root.header.add_child(folium.Element(f"<title>{title}</title>{PANEL_CSS}{css}"))
+    root.header.add_child(folium.Element(f"<title>{safe_text(title)}</title>{PANEL_CSS}{css}"))
     root.html.add_child(folium.Element(panel + PANEL_TOGGLE % ("面板" if lang == "zh" else "Panel")))
     return str(root.render())

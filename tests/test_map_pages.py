@@ -67,3 +67,14 @@ def test_tile_subdomains_and_who_may_frame_the_join_form(database_url: str) -> N
     assert '"subdomains": "1234"' in page
     assert join.headers["content-security-policy"] == (
         "frame-ancestors 'self' https://*.courier.example")
+
+
+def test_a_union_name_cannot_end_the_title_and_run(database_url: str, empty_db: Engine,
+                                                   tree: dict[str, int], engine: Engine) -> None:
+    name = "</title><script>window.pwned=1</script>"
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE unions SET name = %s WHERE id = %s", (name, tree["K1"]))
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY))
+    with TestClient(app) as client:
+        page = client.get(f"/maps/unions/{tree['K1']}").text
+    assert "window.pwned" in page and "<script>window.pwned" not in page

@@ -195,6 +195,10 @@ def test_partner_origins_read_public_answers_but_not_officer_ones(
         writes = client.options("/stations", headers={
             "Origin": partner, "Access-Control-Request-Method": "POST"})
         assert writes.status_code == 400
+        # A login is a "simple" request a browser sends without asking: its answer stays unread.
+        login = client.post("/auth/token", headers={"Origin": partner},
+                            data={"username": "nobody", "password": "whatever-password"})
+        assert "access-control-allow-origin" not in login.headers
 
 
 def test_origin_settings_say_what_is_wrong() -> None:
