@@ -13,7 +13,7 @@ run: setup
 	$(YIZHAN) serve
 
 test:
-	@scripts/bootstrap --browser
+	@scripts/bootstrap --test
 	$(YIZHAN) db up
 	.venv/bin/ruff check .
 	.venv/bin/python -m pytest $(PYTEST_ARGS)

@@ -19,6 +19,7 @@ from api.routers import (
     maps,
     members,
     officer,
+    ogc,
     reports,
     stations,
     tiles,
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(join.router)
     app.include_router(maps.router)
     app.include_router(tiles.router)
+    app.include_router(ogc.router)
     app.include_router(health.router)
     app.include_router(docs.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -160,3 +160,8 @@ async def parse_bbox(
         raise BadParameter("query", "bbox", "minimum must not exceed maximum "
                                             "(order is minLon,minLat,maxLon,maxLat)")
     return min_lon, min_lat, max_lon, max_lat
+
+
+def public_base(request: Request, settings: Settings) -> str:
+    """How clients reach the API: YIZHAN_PUBLIC_URL, else the request's own address."""
+    return settings.public_url or str(request.base_url).rstrip("/")

@@ -41,6 +41,25 @@ class BadParameter(ApiError):
         self.loc = [place, name]
 
 
+class OgcError(ApiError):
+    """An OGC API error: its body is {"code": …, "description": …}."""
+
+    def __init__(self, status: int, code: str, description: str,
+                 headers: dict[str, str] | None = None):
+        super().__init__(status, description, headers)
+        self.code = code
+
+
+def _ogc(request: Request) -> bool:
+    return request.url.path == "/ogc" or request.url.path.startswith("/ogc/")
+
+
+def _ogc_json(status: int, code: str, description: str,
+              headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"code": code, "description": description}, status_code=status,
+                        headers=headers)
+
+
 def _describe(error: dict[str, Any], query: dict[str, str]) -> str:
     loc = [str(part) for part in error.get("loc", ())]
     place = loc[0] if loc else "request"
@@ -83,10 +102,14 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
     for error in exc.errors():
         details.append({"loc": list(error.get("loc", ())), "msg": _describe(error, query),
                         "type": error.get("type")})
+    if _ogc(request):
+        return _ogc_json(400, "InvalidParameterValue", "; ".join(d["msg"] for d in details))
     return _json(422, "; ".join(d["msg"] for d in details), details)
 
 
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+    if isinstance(exc, OgcError):
+        return _ogc_json(exc.status, exc.code, exc.message, exc.headers)
     detail = [{"loc": exc.loc, "msg": exc.message}] if isinstance(exc, BadParameter) else None
     return _json(exc.status, exc.message, detail, exc.headers)
 
@@ -97,6 +120,10 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = f"no such path: {request.url.path} (see /docs)"
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path} (see /docs)"
+    if _ogc(request):
+        code = {401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed"}.get(
+            exc.status_code, "Error")
+        return _ogc_json(exc.status_code, code, message, getattr(exc, "headers", None))
     return _json(exc.status_code, message, headers=getattr(exc, "headers", None))
 
 

@@ -44,10 +44,11 @@ def near_feature(near: NearStation, crs: Crs) -> dict[str, Any]:
 
 
 def geojson_response(body: Any, status_code: int = 200,
-                     media_type: str = "application/geo+json") -> Response:
+                     media_type: str = "application/geo+json",
+                     headers: dict[str, str] | None = None) -> Response:
     """Serialise straight to JSON: the shapes are declared (and checked by the tests) through
     each route's response_model, so FastAPI's second validation pass is skipped on the hot path."""
-    return Response(to_json(body), status_code=status_code, media_type=media_type)
+    return Response(to_json(body), status_code=status_code, media_type=media_type, headers=headers)
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:

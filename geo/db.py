@@ -1,12 +1,14 @@
-"""Engines and migrations. Nothing here runs at import time."""
+"""Engines, migrations and small SQL helpers. Nothing here runs at import time."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, make_url
+from sqlalchemy import Engine, create_engine, func, make_url
+from sqlalchemy.sql.elements import ColumnElement
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -60,3 +62,10 @@ def analyze(engine: Engine, *tables: str) -> None:
     with engine.connect() as conn:
         conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
         conn.commit()
+
+
+def wgs84_box(west: float, south: float, east: float, north: float) -> ColumnElement[Any]:
+    """A WGS84 search box as SQL. A box with no width or height is the point or line it is:
+    ST_MakeEnvelope would make a degenerate polygon, which intersects nothing in its inside."""
+    corners = func.ST_MakeLine(func.ST_MakePoint(west, south), func.ST_MakePoint(east, north))
+    return func.ST_SetSRID(func.ST_Envelope(corners), 4326)

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal_co
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from geo import hours
+from geo.db import wgs84_box
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.models import Station
 from geo.vocab import Amenity, StationStatus
@@ -84,7 +85,7 @@ def filtered(
     if statuses:
         query = query.where(T.c.status.in_([s.value for s in statuses]))
     if bbox:
-        envelope = func.ST_MakeEnvelope(*bbox, 4326)
+        envelope = wgs84_box(*bbox)
         query = query.where(and_(T.c.location.op("&&")(envelope),
                                  func.ST_Covers(envelope, T.c.location)))
     return query

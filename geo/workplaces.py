@@ -22,6 +22,7 @@ from stdnum.exceptions import ValidationError as NumberError
 
 from geo.coverage import own_cells
 from geo.crs import Crs, to_wgs84, wgs84_ewkt
+from geo.db import wgs84_box
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.models import Workplace
 from geo.station_data import Text200, Text500, check_point_and_nulls
@@ -126,7 +127,7 @@ def search(conn: Connection, *, union_id: int | None = None,
     if union_id is not None:
         conditions.append((W.c.matched_union_id == union_id) | (W.c.own_union_id == union_id))
     if bbox is not None:
-        conditions.append(func.ST_Covers(func.ST_MakeEnvelope(*bbox, 4326), W.c.location))
+        conditions.append(func.ST_Covers(wgs84_box(*bbox), W.c.location))
     total = conn.execute(select(func.count()).select_from(W).where(*conditions)).scalar_one()
     rows = conn.execute(select(*COLUMNS).where(*conditions).order_by(W.c.id).limit(limit)
                         .offset(offset))

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import io
 import shutil
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy import Engine
 
@@ -26,6 +23,7 @@ from officers import accounts
 from officers.vocab import Role
 from seed.demo import load_demo
 from tests.conftest import SECRET_KEY, bearer
+from tests.live import free_port, serving
 from yizhan.settings import Settings
 
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -34,16 +32,10 @@ CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-
 PEOPLE_SQUARE = {"lat": 31.2335, "lon": 121.4751}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def site_ports() -> tuple[int, int]:
     """Ports of two other sites: a partner allowed to embed the maps, and a stranger."""
-    return _free_port(), _free_port()
+    return free_port(), free_port()
 
 
 @pytest.fixture(scope="module")
@@ -51,19 +43,10 @@ def live_server(database_url: str, engine: Engine, site_ports: tuple[int, int]) 
     with engine.begin() as conn:
         conn.exec_driver_sql("TRUNCATE stations RESTART IDENTITY CASCADE")
         load_demo(conn)
-    port = _free_port()
     app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
                               embed_origins=[f"http://127.0.0.1:{site_ports[0]}"]))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the API did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,7 @@ from api.deps import (
     PageOffset,
     SecretKeyDep,
     SettingsDep,
+    public_base,
 )
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
@@ -70,7 +71,7 @@ def _common(conn: Connection, app: ApplicationRecord, day: date) -> dict[str, An
 
 
 def _status_url(request: Request, settings: Settings, app: ApplicationRecord) -> str:
-    base = settings.public_url or str(request.base_url).rstrip("/")
+    base = public_base(request, settings)
     token = identity.status_token(settings.secret_key or "", app.id, app.token_salt)
     return f"{base}/applications/{app.id}?token={token}"
 

@@ -10,7 +10,7 @@ import segno
 from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.deps import ReadEngineDep, SettingsDep
+from api.deps import ReadEngineDep, SettingsDep, public_base
 from api.embedding import embedding_headers
 from api.errors import NotFound
 from geo import stations
@@ -34,7 +34,7 @@ def join_qr(request: Request, engine: ReadEngineDep, settings: SettingsDep,
     with engine.connect() as conn:
         if stations.get(conn, station_id) is None:
             raise NotFound("station", station_id)
-    base = settings.public_url or str(request.base_url).rstrip("/")
+    base = public_base(request, settings)
     image = io.BytesIO()
     segno.make(f"{base}/join?station={station_id}", error="m").save(image, kind="png", scale=8,
                                                                     border=2)

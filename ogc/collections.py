@@ -1,0 +1,188 @@
+"""The feature collections yizhan offers through OGC API - Features: what each holds, its
+properties, the filters it takes, and one page of its items in the asked-for system."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Column, Connection, Table, and_, func, or_, select, text, true
+from sqlalchemy.sql.elements import ColumnElement
+
+from geo import unions
+from geo.db import wgs84_box
+from geo.jurisdiction import EVERYWHERE, Jurisdiction
+from geo.stations import T
+from geo.unions import U
+from geo.vocab import Amenity, StationStatus, UnionLevel
+from geo.workplaces import W, in_jurisdiction
+from ogc.crs import OgcCrs
+
+Box = tuple[float, float, float, float]  # CRS84: min lon, min lat, max lon, max lat
+
+
+class BadValue(ValueError):
+    """A parameter's value that cannot be used; the message says what is allowed."""
+
+
+E = TypeVar("E", Amenity, StationStatus, UnionLevel)
+
+
+def _choices(kind: type[E], name: str, value: str) -> list[E]:
+    try:
+        return [kind(v.strip()) for v in value.split(",")]
+    except ValueError:
+        allowed = ", ".join(k.value for k in kind)
+        raise BadValue(f"{name}: {value!r} is not a comma-separated list of {allowed}") from None
+
+
+def _union_id(conn: Connection, name: str, value: str) -> unions.UnionRecord:
+    if not value.isdigit() or not 1 <= int(value) < 2**63:
+        raise BadValue(f"{name}: {value!r} is not a union id (a positive integer)")
+    union = unions.get(conn, int(value))
+    if union is None:
+        raise BadValue(f"{name}: there is no union with id {value}")
+    return union
+
+
+@dataclass(frozen=True)
+class Filter:
+    description: str
+    condition: Callable[[Connection, str], ColumnElement[bool]]  # raises BadValue
+
+
+@dataclass(frozen=True)
+class Collection:
+    id: str
+    title: str
+    description: str
+    table: Table
+    geometry: Column[Any]
+    properties: list[ColumnElement[Any]]
+    filters: dict[str, Filter]
+    default: Callable[[set[str]], list[ColumnElement[bool]]] = lambda _: []  # given filters' names
+    scope: Callable[[Jurisdiction], ColumnElement[bool]] | None = None  # None: public
+
+    @property
+    def officers_only(self) -> bool:
+        return self.scope is not None
+
+
+def _stations_in_union(conn: Connection, value: str) -> ColumnElement[bool]:
+    return Jurisdiction(_union_id(conn, "union", value).path).location(T.c.location)
+
+
+STATIONS = Collection(
+    "stations", "Rest stations for outdoor workers", "户外劳动者驿站: water, shade, toilets, "
+    "chargers; every station but removed ones unless `status` asks for them.",
+    T, T.c.location,
+    [T.c.external_id, T.c.name, T.c.address,
+     func.array_to_string(T.c.amenities, ",").label("amenities"), T.c.opening_hours,
+     T.c.timezone, T.c.status, T.c.operator, T.c.phone, T.c.last_verified_at, T.c.updated_at],
+    {"amenity": Filter("Stations with all these amenities (comma-separated)",
+                       lambda _, v: T.c.amenities.contains(
+                           [a.value for a in _choices(Amenity, "amenity", v)])),
+     "status": Filter("Stations with one of these statuses (comma-separated)",
+                      lambda _, v: T.c.status.in_(
+                          [s.value for s in _choices(StationStatus, "status", v)])),
+     "union": Filter("Stations inside this union's area or the areas below it (union id)",
+                     _stations_in_union)},
+    default=lambda given: [] if "status" in given else [T.c.status != StationStatus.REMOVED.value],
+)
+
+UNIONS = Collection(
+    "unions", "Area unions", "Grid-based community unions and those above them, with the area "
+    "each covers; filter by `level`, `parent` or `union` (a union and everything below it).",
+    U, U.c.area,
+    [U.c.code, U.c.name, U.c.level, U.c.parent_id, U.c.area_m2, U.c.contact_address,
+     U.c.contact_phone, U.c.updated_at],
+    {"level": Filter("Unions of these levels (comma-separated)",
+                     lambda _, v: U.c.level.in_([x.value for x in _choices(UnionLevel, "level", v)])),
+     "parent": Filter("The unions directly below this one (union id)",
+                      lambda c, v: U.c.parent_id == _union_id(c, "parent", v).id),
+     "union": Filter("This union and every union below it (union id)",
+                     lambda c, v: U.c.path.op("<@")(func.text2ltree(_union_id(c, "union", v).path)))},
+)
+
+
+def _workplaces_of(union_id: int) -> ColumnElement[bool]:
+    return or_(W.c.own_union_id == union_id, W.c.matched_union_id == union_id)
+
+
+WORKPLACES = Collection(
+    "workplaces", "Workplaces", "Employers of outdoor workers and the union each belongs to; "
+    "for officers only, within their jurisdiction.",
+    W, W.c.location,
+    [W.c.external_id, W.c.name, W.c.uscc, W.c.address, W.c.own_union_id, W.c.matched_union_id,
+     W.c.match_status, W.c.updated_at],
+    {"union": Filter("Workplaces of this union: its own or the area union it is matched to",
+                     lambda c, v: _workplaces_of(_union_id(c, "union", v).id))},
+    scope=in_jurisdiction,
+)
+
+COLLECTIONS = {c.id: c for c in (STATIONS, UNIONS, WORKPLACES)}
+
+
+def _in_box(geometry: Column[Any], box: Box) -> ColumnElement[bool]:
+    """Intersects the box; a box whose west edge lies east of its east edge crosses 180°."""
+    west, south, east, north = box
+    parts = [(west, east)] if west <= east else [(west, 180.0), (-180.0, east)]
+    envelopes = [wgs84_box(w, south, e, north) for w, e in parts]
+    return or_(*(and_(geometry.op("&&")(env), func.ST_Intersects(env, geometry)) for env in envelopes))
+
+
+@dataclass
+class Query:
+    """What one items request asks of a collection."""
+    filters: dict[str, str] = field(default_factory=dict)
+    box: Box | None = None
+    within: Jurisdiction = EVERYWHERE
+
+
+def conditions(conn: Connection, c: Collection, q: Query) -> list[ColumnElement[bool]]:
+    """Raises BadValue for a filter value that cannot be used."""
+    found = c.default(set(q.filters))
+    found += [c.filters[name].condition(conn, value) for name, value in q.filters.items()]
+    if q.box is not None:
+        found.append(_in_box(c.geometry, q.box))
+    if c.scope is not None:
+        found.append(c.scope(q.within))
+    return found or [true()]
+
+
+def page(conn: Connection, c: Collection, where: list[ColumnElement[bool]], crs: OgcCrs,
+         limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+    """How many match, and one page of them as GeoJSON features, by id."""
+    matched = conn.execute(select(func.count()).select_from(c.table).where(*where)).scalar_one()
+    rows = conn.execute(select(c.table.c.id, crs.geometry_json(c.geometry).label("geojson"),
+                               *c.properties).where(*where).order_by(c.table.c.id)
+                        .limit(limit).offset(offset))
+    return matched, [feature(c, crs, row) for row in rows]
+
+
+def one(conn: Connection, c: Collection, feature_id: int, crs: OgcCrs,
+        where: list[ColumnElement[bool]]) -> dict[str, Any] | None:
+    row = conn.execute(select(c.table.c.id, crs.geometry_json(c.geometry).label("geojson"),
+                              *c.properties).where(c.table.c.id == feature_id, *where)).first()
+    return feature(c, crs, row) if row else None
+
+
+def feature(c: Collection, crs: OgcCrs, row: Any) -> dict[str, Any]:
+    values = dict(row._mapping)
+    if "amenities" in values:
+        values["amenities"] = values["amenities"] or ""
+    return {"type": "Feature", "id": values.pop("id"),
+            "geometry": crs.geometry(values.pop("geojson")), "properties": values}
+
+
+def extent(conn: Connection, c: Collection) -> list[float] | None:
+    """The collection's CRS84 bbox: PostGIS's estimate from the planner's statistics (imports
+    ANALYZE), else computed."""
+    table, column = c.table.name, c.geometry.name
+    box = conn.execute(text("SELECT ST_EstimatedExtent(:t, :c)::text"), {"t": table, "c": column}
+                       ).scalar() or conn.execute(select(func.ST_Extent(c.geometry))).scalar()
+    if box is None:
+        return None
+    numbers = box[box.index("(") + 1:-1].replace(",", " ").split()
+    return [float(n) for n in numbers]
