@@ -26,6 +26,7 @@ from api.routers import (
     unions,
     workplaces,
 )
+from api.schemas import ErrorOut
 from geo.db import make_engine
 from maps.assets import STATIC_DIR
 from yizhan.settings import Settings
@@ -51,7 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_engine.dispose()
 
     app = FastAPI(title="yizhan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  max_body_size=MAX_BODY_BYTES, docs_url=None, redoc_url=None)
+                  max_body_size=MAX_BODY_BYTES, docs_url=None, redoc_url=None,
+                  responses={422: {"model": ErrorOut, "description": "A value that cannot be "
+                                   "used: the message says which and what is allowed"}})
     app.state.settings = settings
     errors.install(app)
     allow_cross_origin_reads(app, settings)

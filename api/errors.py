@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -110,7 +110,8 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     if isinstance(exc, OgcError):
         return _ogc_json(exc.status, exc.code, exc.message, exc.headers)
-    detail = [{"loc": exc.loc, "msg": exc.message}] if isinstance(exc, BadParameter) else None
+    detail = [{"loc": exc.loc, "msg": exc.message, "type": "value_error"}] \
+        if isinstance(exc, BadParameter) else None
     return _json(exc.status, exc.message, detail, exc.headers)
 
 
@@ -139,6 +140,14 @@ async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
     return _json(409, f"the change conflicts with stored data ({constraint or 'constraint'})")
 
 
+async def _data(request: Request, exc: DataError) -> JSONResponse:
+    # A value the database cannot take: a NUL character in text, a number out of its range.
+    reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+    if _ogc(request):
+        return _ogc_json(400, "InvalidParameterValue", f"a value cannot be used: {reason}")
+    return _json(422, f"a value cannot be used: {reason}")
+
+
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable: %s", type(exc).__name__)
     return _json(503, "the database is unavailable; try again shortly", headers={"Retry-After": "5"})
@@ -150,5 +159,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
     app.add_exception_handler(HoursError, _hours)  # type: ignore[arg-type]
     app.add_exception_handler(IntegrityError, _integrity)  # type: ignore[arg-type]
+    app.add_exception_handler(DataError, _data)  # type: ignore[arg-type]
     app.add_exception_handler(OperationalError, _unavailable)
     app.add_exception_handler(PoolTimeout, _unavailable)

@@ -203,3 +203,21 @@ class QaReport(BaseModel):
     type: Literal["FeatureCollection"] = "FeatureCollection"
     counts: dict[str, int]
     features: list[QaFeature]
+
+
+class ErrorDetail(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """Every 4xx and 503 answer (OGC API paths excepted): what was wrong and what is allowed."""
+    message: str
+    detail: list[ErrorDetail] | None = None
+
+
+class OgcException(BaseModel):
+    """The answer to a bad request under /ogc, as OGC API - Features has it."""
+    code: str
+    description: str

@@ -14,6 +14,7 @@ from api.auth import optional_officer
 from api.deps import ReadEngineDep, SettingsDep, public_base
 from api.errors import OgcError
 from api.geojson import geojson_response, json_response
+from api.schemas import OgcException
 from officers.accounts import OfficerRecord
 from ogc import collections as oc
 from ogc.crs import BBOX_SYSTEMS, CRS84, SYSTEMS, OgcCrs
@@ -29,6 +30,7 @@ CONFORMANCE = [
 ]
 COMMON = {"limit", "offset", "bbox", "bbox-crs", "crs", "f"}
 GEOJSON, JSON = "application/geo+json", "application/json"
+BAD = {"model": OgcException, "description": "A parameter that cannot be used"}
 OfficerOrNone = Annotated[OfficerRecord | None, Depends(optional_officer)]
 CollectionId = Annotated[str, Path(description="stations, unions or workplaces (officers)")]
 
@@ -145,7 +147,7 @@ def _count(name: str, value: str | None, default: int, least: int) -> int:
 
 
 @router.get("/collections/{collection_id}/items",
-            responses={200: {"content": {GEOJSON: {}}}, 400: {"description": "Bad parameter"}})
+            responses={200: {"content": {GEOJSON: {}}}, 400: BAD})
 def get_items(
     request: Request, engine: ReadEngineDep, settings: SettingsDep, officer: OfficerOrNone,
     collection_id: CollectionId,
@@ -211,7 +213,7 @@ def get_items(
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}",
-            responses={200: {"content": {GEOJSON: {}}}})
+            responses={200: {"content": {GEOJSON: {}}}, 400: BAD})
 def get_item(request: Request, engine: ReadEngineDep, settings: SettingsDep,
              officer: OfficerOrNone, collection_id: CollectionId, feature_id: str,
              crs: Annotated[str | None, Query(description="The answer's system")] = None
