@@ -221,3 +221,41 @@ class OgcException(BaseModel):
     """The answer to a bad request under /ogc, as OGC API - Features has it."""
     code: str
     description: str
+
+
+class OgcLink(BaseModel):
+    href: str
+    rel: str
+    type: str
+    title: str | None = None
+
+
+class OgcLanding(BaseModel):
+    title: str
+    description: str
+    links: list[OgcLink]
+
+
+class OgcConformance(BaseModel):
+    conformsTo: list[str]
+
+
+class OgcExtent(BaseModel):
+    spatial: dict[str, Any]
+
+
+class OgcCollection(BaseModel):
+    id: str
+    title: str
+    description: str
+    itemType: Literal["feature"]
+    crs: list[str]
+    storageCrs: str
+    extent: OgcExtent
+    links: list[OgcLink]
+
+
+class OgcCollections(BaseModel):
+    links: list[OgcLink]
+    collections: list[OgcCollection]
+    crs: list[str]

@@ -188,6 +188,7 @@ def test_filters(client: TestClient, stations: dict, tree: dict[str, int]) -> No
     ("stations/items?union=999999", "no union with id 999999"),
     ("stations/items?level=city", "stations does not take level"),
     ("unions/items?color=red", "unions does not take color"),
+    ("unions/items?f=html", "only json"),
 ])
 def test_bad_parameters_get_an_ogc_exception(client: TestClient, tree: dict[str, int], path: str,
                                              words: str) -> None:

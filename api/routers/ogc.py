@@ -14,7 +14,13 @@ from api.auth import optional_officer
 from api.deps import ReadEngineDep, SettingsDep, public_base
 from api.errors import OgcError
 from api.geojson import geojson_response, json_response
-from api.schemas import OgcException
+from api.schemas import (
+    OgcCollection,
+    OgcCollections,
+    OgcConformance,
+    OgcException,
+    OgcLanding,
+)
 from officers.accounts import OfficerRecord
 from ogc import collections as oc
 from ogc.crs import BBOX_SYSTEMS, CRS84, SYSTEMS, OgcCrs
@@ -62,7 +68,7 @@ def _describe(base: str, c: oc.Collection, extent: list[float] | None) -> dict[s
     }
 
 
-@router.get("")
+@router.get("", response_model=OgcLanding)
 def landing(request: Request, settings: SettingsDep) -> Response:
     """Where an OGC API - Features client starts."""
     base = public_base(request, settings)
@@ -79,12 +85,12 @@ def landing(request: Request, settings: SettingsDep) -> Response:
         ]})
 
 
-@router.get("/conformance")
+@router.get("/conformance", response_model=OgcConformance)
 def conformance() -> Response:
     return json_response({"conformsTo": CONFORMANCE})
 
 
-@router.get("/collections")
+@router.get("/collections", response_model=OgcCollections)
 def list_collections(request: Request, engine: ReadEngineDep, settings: SettingsDep,
                      officer: OfficerOrNone) -> Response:
     """Every collection this caller may read: workplaces only with an officer's token."""
@@ -96,7 +102,7 @@ def list_collections(request: Request, engine: ReadEngineDep, settings: Settings
                           "collections": described, "crs": list(SYSTEMS)})
 
 
-@router.get("/collections/{collection_id}")
+@router.get("/collections/{collection_id}", response_model=OgcCollection)
 def get_collection(request: Request, engine: ReadEngineDep, settings: SettingsDep,
                    officer: OfficerOrNone, collection_id: CollectionId) -> Response:
     c = _collection(request, settings, officer, collection_id)
@@ -177,6 +183,8 @@ def get_items(
         raise OgcError(400, "InvalidParameterValue",
                        f"{collection_id} does not take {', '.join(unknown)}; it takes "
                        f"{', '.join(sorted(COMMON | set(c.filters)))}")
+    if request.query_params.get("f", "json") not in ("json", "geojson"):
+        raise OgcError(400, "InvalidParameterValue", "f: only json (GeoJSON) is offered")
     out_crs = _crs("crs", crs, list(SYSTEMS))
     box_crs = _crs("bbox-crs", bbox_crs, BBOX_SYSTEMS)
     size = min(_count("limit", limit, DEFAULT_LIMIT, 1), MAX_LIMIT)
