@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, metrics
+from api.body_limit import BodyLimit
 from api.embedding import allow_cross_origin_reads
 from api.routers import (
     applications,
@@ -41,23 +42,28 @@ BD-09 (Baidu): say which with `crs`.
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    settings.check_production()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.resolved_database_url()
-        app.state.engine = make_engine(url, settings.pool_size)
-        app.state.read_engine = make_engine(url, settings.pool_size, autocommit=True)
+        limits = {"statement_timeout_ms": settings.statement_timeout_ms,
+                  "pool_timeout_s": settings.pool_timeout_s}
+        app.state.engine = make_engine(url, settings.pool_size, **limits)
+        app.state.read_engine = make_engine(url, settings.pool_size, autocommit=True, **limits)
         yield
         app.state.engine.dispose()
         app.state.read_engine.dispose()
 
     app = FastAPI(title="yizhan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  max_body_size=MAX_BODY_BYTES, docs_url=None, redoc_url=None,
+                  docs_url=None, redoc_url=None,
                   responses={422: {"model": ErrorOut, "description": "A value that cannot be "
                                    "used: the message says which and what is allowed"}})
     app.state.settings = settings
     errors.install(app)
     allow_cross_origin_reads(app, settings)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    metrics.install(app)
     app.include_router(auth.router)
     app.include_router(officer.router)
     app.include_router(reports.router)

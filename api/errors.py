@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -149,6 +150,10 @@ async def _data(request: Request, exc: DataError) -> JSONResponse:
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(getattr(exc, "orig", None), QueryCanceled):
+        log.warning("statement timeout on %s", request.url.path)
+        return _json(503, "the query took too long and was stopped; try again, or ask for less",
+                     headers={"Retry-After": "5"})
     log.warning("database unavailable: %s", type(exc).__name__)
     return _json(503, "the database is unavailable; try again shortly", headers={"Retry-After": "5"})
 

@@ -26,21 +26,25 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False) -> Engine:
+def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False,
+                statement_timeout_ms: int = 0, pool_timeout_s: float = 10) -> Engine:
     """An engine with its own pool. `autocommit` suits read-only work: no BEGIN, and no ROLLBACK
-    round trip when a connection goes back to the pool; `engine.begin()` is then not atomic."""
+    round trip when a connection goes back to the pool; `engine.begin()` is then not atomic.
+    A statement running longer than `statement_timeout_ms` (0: no limit) is cancelled, and a
+    request waits at most `pool_timeout_s` for a connection: the API answers 503 for either."""
+    # JIT compiles for hundreds of milliseconds whenever PostGIS cost estimates run high,
+    # which spatial joins always do; for these short queries it never pays.
+    options = f"-c jit=off -c statement_timeout={statement_timeout_ms}"
     return create_engine(
         normalise_url(url),
         isolation_level="AUTOCOMMIT" if autocommit else None,
-        # JIT compiles for hundreds of milliseconds whenever PostGIS cost estimates run high,
-        # which spatial joins always do; for these short queries it never pays.
-        connect_args={"options": "-c jit=off"},
+        connect_args={"options": options},
         pool_size=pool_size,
         max_overflow=pool_size,
         # No pre-ping: it costs a round trip per request. A connection found dead raises, the
         # API answers 503, and SQLAlchemy discards the whole stale pool so the next one works.
         pool_pre_ping=False,
-        pool_timeout=10,
+        pool_timeout=pool_timeout_s,
     )
 
 
@@ -53,6 +57,17 @@ def alembic_config(url: str) -> Config:
 
 def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
+
+
+def schema_is_current(engine: Engine) -> tuple[bool, str | None, str]:
+    """Whether the database's migration is the code's newest: (current, found, wanted)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    wanted = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as conn:
+        found = MigrationContext.configure(conn).get_current_revision()
+    return found == wanted, found, str(wanted)
 
 
 def analyze(engine: Engine, *tables: str) -> None:

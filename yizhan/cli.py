@@ -261,6 +261,11 @@ def serve(
     import uvicorn
 
     settings = Settings()
+    try:
+        settings.check_production()
+    except ValueError as exc:
+        typer.secho(f"error: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from None
     if not settings.database_url:  # the local set-up keeps its secrets beside its cluster
         if not settings.secret_key:
             _local_secret(settings, "secret-key", "YIZHAN_SECRET_KEY")

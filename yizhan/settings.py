@@ -39,6 +39,12 @@ class Settings(BaseSettings):
         default="wgs84", description="The coordinate system of the tile source: gcj02 for Amap "
                                      "or Tencent tiles, so that markers are moved onto them.")
     pool_size: int = 10
+    pool_timeout_s: float = Field(default=5, gt=0, le=60, description=(
+        "How long a request waits for a database connection before it is answered 503."))
+    statement_timeout_ms: int = Field(default=10_000, ge=0, description=(
+        "A query running longer is cancelled and answered 503 (0: no limit)."))
+    production: bool = Field(default=False, description=(
+        "Refuse to start without an explicit YIZHAN_SECRET_KEY of 32 characters or more."))
     embed_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins (scheme://host[:port]) whose pages may embed "
                                           "the map pages in an iframe, besides yizhan's own.")
@@ -63,6 +69,18 @@ class Settings(BaseSettings):
                     raise ValueError(f"{info.field_name}: {origin!r}: give scheme://host[:port], e.g. "
                                      "https://app.example.com, or *")
         return value
+
+    def check_production(self) -> None:
+        """In production, secrets come only from the environment or a settings file, never from
+        a default or the local set-up's generated file."""
+        if not self.production:
+            return
+        if not self.secret_key or len(self.secret_key) < 32:
+            raise ValueError("YIZHAN_PRODUCTION is set: give YIZHAN_SECRET_KEY, 32 characters or "
+                             "more (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        if not self.database_url:
+            raise ValueError("YIZHAN_PRODUCTION is set: give YIZHAN_DATABASE_URL (the local "
+                             "development cluster is not for production)")
 
     def resolved_database_url(self) -> str:
         """The database to use: the configured one, else the local cluster's (which must be up)."""

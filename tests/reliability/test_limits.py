@@ -1,0 +1,110 @@
+"""Bounded waits and clear refusals: readiness, a slow query, an exhausted pool, an oversized
+body, and a production start without real secrets."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from api.app import MAX_BODY_BYTES, create_app
+from tests.conftest import SECRET_KEY
+from yizhan.settings import Settings
+
+
+def app_with(database_url: str, **settings: object) -> TestClient:
+    return TestClient(create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
+                                          **settings)))
+
+
+def test_health_and_readiness(client: TestClient, engine: Engine) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready")
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    with engine.begin() as conn:
+        head = conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    try:
+        behind = client.get("/ready")
+        assert behind.status_code == 503 and "yizhan db migrate" in behind.json()["message"]
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": head})
+    assert client.get("/ready").status_code == 200
+
+
+def test_a_query_past_the_statement_timeout_is_a_503(database_url: str, engine: Engine) -> None:
+    with app_with(database_url, statement_timeout_ms=300) as client:
+        locker = engine.connect()
+        locker.execute(text("LOCK TABLE stations IN ACCESS EXCLUSIVE MODE"))  # the query waits
+        try:
+            started = time.monotonic()
+            answer = client.get("/stations")
+            waited = time.monotonic() - started
+        finally:
+            locker.rollback()
+            locker.close()
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+        assert "took too long" in answer.json()["message"] and waited < 5
+        assert client.get("/stations").status_code == 200  # and the next one is served
+
+
+def test_an_exhausted_pool_is_a_503_after_a_bounded_wait(database_url: str) -> None:
+    with app_with(database_url, pool_size=1, pool_timeout_s=0.5) as client:
+        engine = client.app.state.read_engine  # type: ignore[attr-defined]
+        held = [engine.connect(), engine.connect()]  # the pool and its overflow, all taken
+        try:
+            started = time.monotonic()
+            answer = client.get("/stations")
+            waited = time.monotonic() - started
+        finally:
+            for conn in held:
+                conn.close()
+        assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+        assert 0.4 < waited < 5
+        assert client.get("/stations").status_code == 200
+
+
+def test_an_oversized_body_is_a_json_413_and_nothing_is_written(
+        client: TestClient, admin: dict[str, str], engine: Engine) -> None:
+    body = b'{"name": "' + b"x" * (MAX_BODY_BYTES + 10) + b'", "lon": 121.4, "lat": 31.2}'
+    answer = client.post("/stations", content=body, headers={
+        **admin, "Content-Type": "application/json"})
+    assert answer.status_code == 413 and "at most 1,048,576" in answer.json()["message"]
+
+    def chunks():  # type: ignore[no-untyped-def]  # no Content-Length: counted as it arrives
+        yield body[:1000]
+        yield body[1000:]
+    streamed = client.post("/stations", content=chunks(), headers={
+        **admin, "Content-Type": "application/json"})
+    assert streamed.status_code == 413 and "more than 1,048,576" in streamed.json()["message"]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM stations")).scalar_one() == 0
+
+
+def test_production_refuses_to_start_without_real_secrets(database_url: str) -> None:
+    with pytest.raises(ValueError, match="YIZHAN_SECRET_KEY, 32 characters"):
+        create_app(Settings(production=True, database_url=database_url))
+    with pytest.raises(ValueError, match="YIZHAN_SECRET_KEY"):
+        create_app(Settings(production=True, database_url=database_url, secret_key="short"))
+    with pytest.raises(ValueError, match="YIZHAN_DATABASE_URL"):
+        create_app(Settings(production=True, secret_key="k" * 40))
+    create_app(Settings(production=True, database_url=database_url, secret_key="k" * 40))
+
+
+def test_requests_in_flight_while_the_pool_is_held_all_get_answers(database_url: str) -> None:
+    """Many callers at once on a tiny pool: each gets 200 or a 503 with Retry-After, none hangs."""
+    with app_with(database_url, pool_size=1, pool_timeout_s=0.3) as client:
+        answers: list[int] = []
+
+        def call() -> None:
+            answers.append(client.get("/stations/nearest?lat=31.2&lon=121.4").status_code)
+        threads = [threading.Thread(target=call) for _ in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(20)
+        assert len(answers) == 12 and set(answers) <= {200, 503}
