@@ -206,6 +206,11 @@ class LocalCluster:
         if self.running():
             self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data))
 
+    def kill(self) -> None:
+        """Stop at once, as a crash would: no checkpoint, every session cut (for fault tests)."""
+        if self.running():
+            self._run("pg_ctl", "stop", "-w", "-m", "immediate", "-D", str(self.data))
+
     def reset(self) -> None:
         self.down()
         shutil.rmtree(self.root, ignore_errors=True)
