@@ -101,7 +101,15 @@ def geojson_records(text: str, fields: frozenset[str] = FIELDS
 
 def csv_records(text: str, fields: frozenset[str] = FIELDS
                 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text))
+    try:
+        yield from _csv_records(text, fields)
+    except csv.Error as exc:  # a quote left open, a stray carriage return
+        raise ImportFormatError(f"not readable as CSV: {exc}") from None
+
+
+def _csv_records(text: str, fields: frozenset[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    # newline="" lets the csv module see line ends itself, as it needs to for quoted fields.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     lon_col = next((h for h in LON_NAMES if h in header), None)
     lat_col = next((h for h in LAT_NAMES if h in header), None)
