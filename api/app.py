@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, metrics
+from api.access_log import hide_query_strings
 from api.body_limit import BodyLimit
 from api.embedding import allow_cross_origin_reads
 from api.routers import (
@@ -43,6 +44,7 @@ BD-09 (Baidu): say which with `crs`.
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     settings.check_production()
+    hide_query_strings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -19,10 +19,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """The app's base URL while it serves in a thread."""
+def serving(app: FastAPI, *, access_log: bool = False) -> Iterator[str]:
+    """The app's base URL while it serves in a thread. With `access_log`, uvicorn logs each
+    request through the standard logging tree (as a deployment's log collector would see it)."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info" if access_log
+                            else "warning", log_config=None if access_log else uvicorn.config.LOGGING_CONFIG)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
