@@ -108,3 +108,21 @@ def test_requests_in_flight_while_the_pool_is_held_all_get_answers(database_url:
         for t in threads:
             t.join(20)
         assert len(answers) == 12 and set(answers) <= {200, 503}
+
+
+def test_batches_and_areas_past_their_limits_are_refused_with_the_limit_named(
+        client: TestClient) -> None:
+    import math
+
+    import shapely
+
+    from geo.areas import MAX_VERTICES, AreaError, clean_area
+
+    points = [{"lon": 121.0 + i * 1e-5, "lat": 31.0} for i in range(10_001)]
+    answer = client.post("/unions/match", json={"points": points})
+    assert answer.status_code == 422 and "10000" in answer.json()["message"]
+    n = MAX_VERTICES + 1  # a file through `yizhan import unions` can be this big; the API body not
+    ring = [(121 + 0.1 * math.cos(2 * math.pi * i / n), 31 + 0.1 * math.sin(2 * math.pi * i / n))
+            for i in range(n)]
+    with pytest.raises(AreaError, match=f"at most {MAX_VERTICES} are allowed"):
+        clean_area(shapely.Polygon(ring))
