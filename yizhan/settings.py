@@ -43,6 +43,9 @@ class Settings(BaseSettings):
         "How long a request waits for a database connection before it is answered 503."))
     statement_timeout_ms: int = Field(default=10_000, ge=0, description=(
         "A query running longer is cancelled and answered 503 (0: no limit)."))
+    forwarded_allow_ips: str = Field(default="127.0.0.1", description=(
+        "Proxies whose X-Forwarded-For is believed (comma-separated addresses, or * behind a "
+        "load balancer that always sets it); rate limits count the address they give."))
     production: bool = Field(default=False, description=(
         "Refuse to start without an explicit YIZHAN_SECRET_KEY of 32 characters or more."))
     embed_origins: Annotated[list[str], NoDecode] = Field(

@@ -126,3 +126,21 @@ def test_batches_and_areas_past_their_limits_are_refused_with_the_limit_named(
             for i in range(n)]
     with pytest.raises(AreaError, match=f"at most {MAX_VERTICES} are allowed"):
         clean_area(shapely.Polygon(ring))
+
+
+def test_serve_passes_the_trusted_proxies_and_refuses_production_without_secrets(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from yizhan.cli import app as cli
+
+    started: dict[str, object] = {}
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
+    env = {"YIZHAN_DATABASE_URL": database_url, "YIZHAN_SECRET_KEY": "k" * 40,
+           "YIZHAN_FORWARDED_ALLOW_IPS": "10.0.0.1"}
+    assert CliRunner().invoke(cli, ["serve"], env=env).exit_code == 0
+    assert started["forwarded_allow_ips"] == "10.0.0.1"
+    refused = CliRunner().invoke(cli, ["serve"], env={**env, "YIZHAN_PRODUCTION": "true",
+                                                      "YIZHAN_SECRET_KEY": "short"})
+    assert refused.exit_code == 1 and "YIZHAN_SECRET_KEY, 32 characters" in refused.output
