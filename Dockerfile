@@ -6,6 +6,9 @@ COPY api ./api
 COPY maps ./maps
 COPY seed ./seed
 COPY yizhan ./yizhan
+COPY membership ./membership
+COPY officers ./officers
+COPY ogc ./ogc
 RUN pip install --no-cache-dir . && useradd --system yizhan
 USER yizhan
 EXPOSE 8000

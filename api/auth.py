@@ -4,6 +4,7 @@ audit log."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -41,6 +42,22 @@ def optional_officer(engine: ReadEngineDep, secret: SecretKeyDep,
         raise _unauthorised(f"this token no longer works (the account was disabled, its "
                             f"password changed or reset, or it no longer exists): {_LOGIN}")
     return officer
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who calls where a login is optional: the officer of a good token, else nobody, with the
+    reason a token sent along did not count (public data is answered all the same)."""
+    officer: OfficerRecord | None
+    refused: ApiError | None = None
+
+
+def lenient_officer(engine: ReadEngineDep, secret: SecretKeyDep,
+                    token: Annotated[str | None, Depends(_oauth2)]) -> Caller:
+    try:
+        return Caller(optional_officer(engine, secret, token))
+    except ApiError as exc:
+        return Caller(None, exc)
 
 
 def current_officer(officer: Annotated[OfficerRecord | None, Depends(optional_officer)]

@@ -89,8 +89,16 @@ def _describe(error: dict[str, Any], query: dict[str, str]) -> str:
     return f"{where}: {message}"
 
 
+OGC_CODES = {400: "InvalidParameterValue", 401: "Unauthorized", 404: "NotFound",
+             405: "MethodNotAllowed", 409: "Conflict", 413: "PayloadTooLarge",
+             422: "InvalidParameterValue", 503: "ServiceUnavailable"}
+
+
 def _json(status: int, message: str, detail: list[dict[str, Any]] | None = None,
-          headers: dict[str, str] | None = None) -> JSONResponse:
+          headers: dict[str, str] | None = None, request: Request | None = None) -> JSONResponse:
+    """yizhan's error body; under /ogc the OGC exception body instead, whatever the error."""
+    if request is not None and _ogc(request):
+        return _ogc_json(status, OGC_CODES.get(status, "Error"), message, headers)
     body: dict[str, Any] = {"message": message}
     if detail is not None:
         body["detail"] = detail
@@ -113,7 +121,7 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return _ogc_json(exc.status, exc.code, exc.message, exc.headers)
     detail = [{"loc": exc.loc, "msg": exc.message, "type": "value_error"}] \
         if isinstance(exc, BadParameter) else None
-    return _json(exc.status, exc.message, detail, exc.headers)
+    return _json(exc.status, exc.message, detail, exc.headers, request)
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -122,11 +130,7 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = f"no such path: {request.url.path} (see /docs)"
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path} (see /docs)"
-    if _ogc(request):
-        code = {401: "Unauthorized", 404: "NotFound", 405: "MethodNotAllowed"}.get(
-            exc.status_code, "Error")
-        return _ogc_json(exc.status_code, code, message, getattr(exc, "headers", None))
-    return _json(exc.status_code, message, headers=getattr(exc, "headers", None))
+    return _json(exc.status_code, message, headers=getattr(exc, "headers", None), request=request)
 
 
 async def _hours(request: Request, exc: HoursError) -> JSONResponse:
@@ -144,18 +148,18 @@ async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
 async def _data(request: Request, exc: DataError) -> JSONResponse:
     # A value the database cannot take: a NUL character in text, a number out of its range.
     reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-    if _ogc(request):
-        return _ogc_json(400, "InvalidParameterValue", f"a value cannot be used: {reason}")
-    return _json(422, f"a value cannot be used: {reason}")
+    return _json(400 if _ogc(request) else 422, f"a value cannot be used: {reason}",
+                 request=request)
 
 
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(getattr(exc, "orig", None), QueryCanceled):
         log.warning("statement timeout on %s", request.url.path)
         return _json(503, "the query took too long and was stopped; try again, or ask for less",
-                     headers={"Retry-After": "5"})
+                     headers={"Retry-After": "5"}, request=request)
     log.warning("database unavailable: %s", type(exc).__name__)
-    return _json(503, "the database is unavailable; try again shortly", headers={"Retry-After": "5"})
+    return _json(503, "the database is unavailable; try again shortly", headers={"Retry-After": "5"},
+                 request=request)
 
 
 def install(app: FastAPI) -> None:

@@ -12,6 +12,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+# Any other method name (a client can send any) is "other", so no request adds a series.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
 
 class _Pools(Collector):
     def __init__(self, app: FastAPI) -> None:
@@ -57,8 +60,9 @@ class Metrics:
             await self.app(scope, receive, watched)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            self.requests.labels(scope["method"], route, str(status)).inc()
-            self.seconds.labels(scope["method"], route).observe(time.perf_counter() - started)
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            self.requests.labels(method, route, str(status)).inc()
+            self.seconds.labels(method, route).observe(time.perf_counter() - started)
 
 
 def install(app: FastAPI) -> None:

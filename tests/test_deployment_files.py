@@ -33,9 +33,17 @@ def test_compose_has_postgis_seed_and_api_wired_by_health() -> None:
 
 
 def test_dockerfile_installs_every_package() -> None:
+    """Every package pyproject.toml installs is copied into the image (the list used to be
+    written out here too, and missed three packages when they were added)."""
+    import tomllib
+
     dockerfile = (ROOT / "Dockerfile").read_text()
-    for package in ("geo", "api", "maps", "seed", "yizhan"):
-        assert f"COPY {package} ./{package}" in dockerfile
+    include = tomllib.loads((ROOT / "pyproject.toml").read_text())[
+        "tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = [p.removesuffix("*") for p in include]
+    assert len(packages) >= 8
+    for package in packages:
+        assert f"COPY {package} ./{package}" in dockerfile, package
     assert "pip install" in dockerfile and "USER yizhan" in dockerfile
 
 

@@ -429,20 +429,25 @@ def area_box(engine: Engine, code: str) -> tuple[int, float, float, float, float
             "WHERE code = %s", (code,)).one()
 
 
+FIND_IN_VIEW = """selector => {
+  const view = document.querySelector(".leaflet-container").getBoundingClientRect();
+  const panel = document.getElementById("yz-panel").getBoundingClientRect();
+  const inside = (r, x, y) => r.left <= x && x <= r.right && r.top <= y && y <= r.bottom;
+  for (const el of document.querySelectorAll(selector)) {
+    const r = el.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+    // and nothing else on top of it there (a cluster's icon, a popup)
+    if (inside(view, x, y) && !inside(panel, x, y) && document.elementFromPoint(x, y) === el)
+      return [x, y];
+  }
+  return null;
+}"""
+
+
 def click_in_view(page: Page, selector: str) -> None:
-    """Click the first element that shows on the map, clear of the panel (tiles reach beyond
-    the map's edges, where a click would land on something else)."""
-    at = page.evaluate("""selector => {
-      const view = document.querySelector(".leaflet-container").getBoundingClientRect();
-      const panel = document.getElementById("yz-panel").getBoundingClientRect();
-      const inside = (r, x, y) => r.left <= x && x <= r.right && r.top <= y && y <= r.bottom;
-      for (const el of document.querySelectorAll(selector)) {
-        const r = el.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
-        if (inside(view, x, y) && !inside(panel, x, y)) return [x, y];
-      }
-      return null;
-    }""", selector)
-    assert at is not None, f"no {selector} in view"
+    """Click the first element that shows on the map, clear of the panel and of anything drawn
+    over it (tiles reach beyond the map's edges, and cluster icons sit above the points), once
+    the tiles in view have drawn one."""
+    at = page.wait_for_function(FIND_IN_VIEW, arg=selector, timeout=15_000).json_value()
     page.mouse.click(*at)
 
 

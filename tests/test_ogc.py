@@ -189,6 +189,8 @@ def test_filters(client: TestClient, stations: dict, tree: dict[str, int]) -> No
     ("stations/items?level=city", "stations does not take level"),
     ("unions/items?color=red", "unions does not take color"),
     ("unions/items?f=html", "only json"),
+    ("stations/items/1?foo=1", "a stations item does not take foo"),
+    ("stations/items?bbox=121,31,122,32&bbox=1,1,2,2", "bbox given more than once"),
 ])
 def test_bad_parameters_get_an_ogc_exception(client: TestClient, tree: dict[str, int], path: str,
                                              words: str) -> None:
@@ -271,3 +273,27 @@ def test_owslib_lists_collections_and_reads_items_in_a_bbox(ogc_server: str,
         i for i, (x, y, s) in stations.items()
         if s != "removed" and 121.0 <= x <= 121.1 and 31.0 <= y <= 31.2}
     assert items["numberMatched"] == len(items["features"])
+
+
+def test_a_stale_token_costs_nothing_public_and_every_error_is_in_ogc_form(
+        client: TestClient, database_url: str, engine: Engine, stations: dict) -> None:
+    stale = {"Authorization": "Bearer not-a-token"}
+    listed = client.get("/ogc/collections", headers=stale)
+    assert listed.status_code == 200
+    assert [c["id"] for c in listed.json()["collections"]] == ["stations", "unions"]
+    assert client.get(ITEMS.format("stations"), headers=stale).json()["numberMatched"] > 0
+    refused = client.get(ITEMS.format("workplaces"), headers=stale)
+    assert refused.status_code == 401 and refused.json()["code"] == "Unauthorized"
+    assert "token" in refused.json()["description"]
+    slow = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
+                               statement_timeout_ms=300))
+    with TestClient(slow) as slow_client:
+        locker = engine.connect()
+        locker.execute(text("LOCK TABLE stations IN ACCESS EXCLUSIVE MODE"))
+        try:
+            busy = slow_client.get(ITEMS.format("stations"))
+        finally:
+            locker.rollback()
+            locker.close()
+    assert busy.status_code == 503 and busy.headers["retry-after"] == "5"
+    assert busy.json()["code"] == "ServiceUnavailable"

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
-from api.auth import optional_officer
+from api.auth import Caller, lenient_officer
 from api.deps import ReadEngineDep, SettingsDep, public_base
 from api.errors import OgcError
 from api.geojson import geojson_response, json_response
@@ -21,7 +21,6 @@ from api.schemas import (
     OgcException,
     OgcLanding,
 )
-from officers.accounts import OfficerRecord
 from ogc import collections as oc
 from ogc.crs import BBOX_SYSTEMS, CRS84, SYSTEMS, OgcCrs
 
@@ -37,7 +36,8 @@ CONFORMANCE = [
 COMMON = {"limit", "offset", "bbox", "bbox-crs", "crs", "f"}
 GEOJSON, JSON = "application/geo+json", "application/json"
 BAD = {"model": OgcException, "description": "A parameter that cannot be used"}
-OfficerOrNone = Annotated[OfficerRecord | None, Depends(optional_officer)]
+# A stale token in a GIS client's saved connection must not cost it the public collections.
+CallerDep = Annotated[Caller, Depends(lenient_officer)]
 CollectionId = Annotated[str, Path(description="stations, unions or workplaces (officers)")]
 
 
@@ -45,14 +45,15 @@ def _link(href: str, rel: str, kind: str = JSON, title: str | None = None) -> di
     return {"href": href, "rel": rel, "type": kind} | ({"title": title} if title else {})
 
 
-def _collection(request: Request, settings: Any, officer: OfficerRecord | None,
-                collection_id: str) -> oc.Collection:
+def _collection(caller: Caller, collection_id: str) -> oc.Collection:
     c = oc.COLLECTIONS.get(collection_id)
+    officer = caller.officer
     if c is None or (c.officers_only and officer is None):
         if c is not None:
+            why = caller.refused.message if caller.refused else (
+                "send Authorization: Bearer <token> (POST /auth/token)")
             raise OgcError(401, "Unauthorized", f"collection {collection_id!r} is for logged-in "
-                           "officers: send Authorization: Bearer <token> (POST /auth/token)",
-                           {"WWW-Authenticate": "Bearer"})
+                           f"officers: {why}", {"WWW-Authenticate": "Bearer"})
         known = ", ".join(k for k, v in oc.COLLECTIONS.items() if not v.officers_only or officer)
         raise OgcError(404, "NotFound", f"no collection {collection_id!r}; there are: {known}")
     return c
@@ -92,10 +93,10 @@ def conformance() -> Response:
 
 @router.get("/collections", response_model=OgcCollections)
 def list_collections(request: Request, engine: ReadEngineDep, settings: SettingsDep,
-                     officer: OfficerOrNone) -> Response:
+                     caller: CallerDep) -> Response:
     """Every collection this caller may read: workplaces only with an officer's token."""
     base = public_base(request, settings)
-    shown = [c for c in oc.COLLECTIONS.values() if not c.officers_only or officer is not None]
+    shown = [c for c in oc.COLLECTIONS.values() if not c.officers_only or caller.officer]
     with engine.connect() as conn:
         described = [_describe(base, c, oc.extent(conn, c)) for c in shown]
     return json_response({"links": [_link(f"{base}/ogc/collections", "self")],
@@ -104,10 +105,23 @@ def list_collections(request: Request, engine: ReadEngineDep, settings: Settings
 
 @router.get("/collections/{collection_id}", response_model=OgcCollection)
 def get_collection(request: Request, engine: ReadEngineDep, settings: SettingsDep,
-                   officer: OfficerOrNone, collection_id: CollectionId) -> Response:
-    c = _collection(request, settings, officer, collection_id)
+                   caller: CallerDep, collection_id: CollectionId) -> Response:
+    c = _collection(caller, collection_id)
     with engine.connect() as conn:
         return json_response(_describe(public_base(request, settings), c, oc.extent(conn, c)))
+
+
+def _only(request: Request, allowed: set[str], what: str) -> None:
+    """The standard's rule: a parameter the operation does not take is a 400; and one given
+    twice would be silently half-ignored, so it is a 400 too."""
+    given = [name for name, _ in request.query_params.multi_items()]
+    unknown = sorted(set(given) - allowed)
+    if unknown:
+        raise OgcError(400, "InvalidParameterValue", f"{what} does not take "
+                       f"{', '.join(unknown)}; it takes {', '.join(sorted(allowed))}")
+    twice = sorted({name for name in given if given.count(name) > 1})
+    if twice:
+        raise OgcError(400, "InvalidParameterValue", f"{', '.join(twice)} given more than once")
 
 
 def _crs(name: str, value: str | None, allowed: list[str]) -> OgcCrs:
@@ -155,7 +169,7 @@ def _count(name: str, value: str | None, default: int, least: int) -> int:
 @router.get("/collections/{collection_id}/items",
             responses={200: {"content": {GEOJSON: {}}}, 400: BAD})
 def get_items(
-    request: Request, engine: ReadEngineDep, settings: SettingsDep, officer: OfficerOrNone,
+    request: Request, engine: ReadEngineDep, settings: SettingsDep, caller: CallerDep,
     collection_id: CollectionId,
     limit: Annotated[str | None, Query(description=f"Items per page: {DEFAULT_LIMIT} unless "
                                        f"given, at most {MAX_LIMIT} (more is clamped)")] = None,
@@ -177,12 +191,8 @@ def get_items(
                                        "itself), workplaces of this union id")] = None,
 ) -> Response:
     """One page of a collection's features, by id, with `numberMatched` and `next`/`prev`."""
-    c = _collection(request, settings, officer, collection_id)
-    unknown = sorted(set(request.query_params) - COMMON - set(c.filters))
-    if unknown:
-        raise OgcError(400, "InvalidParameterValue",
-                       f"{collection_id} does not take {', '.join(unknown)}; it takes "
-                       f"{', '.join(sorted(COMMON | set(c.filters)))}")
+    c = _collection(caller, collection_id)
+    _only(request, COMMON | set(c.filters), collection_id)
     if request.query_params.get("f", "json") not in ("json", "geojson"):
         raise OgcError(400, "InvalidParameterValue", "f: only json (GeoJSON) is offered")
     out_crs = _crs("crs", crs, list(SYSTEMS))
@@ -193,7 +203,7 @@ def get_items(
              "union": union}
     query = oc.Query({k: v for k, v in given.items() if v is not None and k in c.filters},
                      _box(bbox, box_crs) if bbox is not None else None,
-                     officer.jurisdiction if officer is not None else oc.EVERYWHERE)
+                     caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE)
     with engine.connect() as conn:
         try:
             where = oc.conditions(conn, c, query)
@@ -223,14 +233,15 @@ def get_items(
 @router.get("/collections/{collection_id}/items/{feature_id}",
             responses={200: {"content": {GEOJSON: {}}}, 400: BAD})
 def get_item(request: Request, engine: ReadEngineDep, settings: SettingsDep,
-             officer: OfficerOrNone, collection_id: CollectionId, feature_id: str,
+             caller: CallerDep, collection_id: CollectionId, feature_id: str,
              crs: Annotated[str | None, Query(description="The answer's system")] = None
              ) -> Response:
-    c = _collection(request, settings, officer, collection_id)
+    c = _collection(caller, collection_id)
+    _only(request, {"crs", "f"}, f"a {collection_id} item")
     out_crs = _crs("crs", crs, list(SYSTEMS))
     if not feature_id.isdigit() or not 1 <= int(feature_id) < 2**63:
         raise OgcError(404, "NotFound", f"no {c.id} item {feature_id!r}: ids are positive integers")
-    within = officer.jurisdiction if officer is not None else oc.EVERYWHERE
+    within = caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE
     with engine.connect() as conn:
         found = oc.one(conn, c, int(feature_id), out_crs,
                        [c.scope(within)] if c.scope is not None else [])

@@ -32,3 +32,12 @@ def test_requests_are_counted_by_route_template_and_status(client: TestClient) -
     pools = {dict(labels)["state"]: value for (name, labels), value in after.items()
              if name == "yizhan_db_pool_connections" and dict(labels)["pool"] == "read_engine"}
     assert set(pools) == {"in_use", "idle", "size"} and pools["size"] >= 1
+
+
+def test_a_made_up_method_adds_no_series(client: TestClient) -> None:
+    for method in ("FOOBAR1", "PROPFIND", "X" * 500):
+        assert client.request(method, "/stations/1").status_code == 405
+    methods = {dict(labels).get("method") for (name, labels) in samples(client)
+               if name == "yizhan_requests_total"}
+    assert "other" in methods and methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE",
+                                              "OPTIONS", "other"}
