@@ -111,9 +111,8 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
     for error in exc.errors():
         details.append({"loc": list(error.get("loc", ())), "msg": _describe(error, query),
                         "type": error.get("type")})
-    if _ogc(request):
-        return _ogc_json(400, "InvalidParameterValue", "; ".join(d["msg"] for d in details))
-    return _json(422, "; ".join(d["msg"] for d in details), details)
+    return _json(400 if _ogc(request) else 422, "; ".join(d["msg"] for d in details), details,
+                 request=request)
 
 
 async def _api_error(request: Request, exc: ApiError) -> JSONResponse:

@@ -36,7 +36,8 @@ class CleanArea:
 
 
 @lru_cache(maxsize=16)
-def _transformer(epsg: int) -> Transformer:
+def transformer_to_wgs84(epsg: int) -> Transformer:
+    """EPSG:<epsg> to WGS84, lon/lat order; made once per code."""
     return Transformer.from_crs(f"EPSG:{epsg}", "EPSG:4326", always_xy=True)
 
 
@@ -50,7 +51,7 @@ def parse_crs(text: str) -> Crs | int:
         if code == 4326:
             return Crs.WGS84
         try:
-            _transformer(code)
+            transformer_to_wgs84(code)
         except Exception as exc:  # pyproj raises its own CRSError family
             raise AreaError(f"unknown CRS EPSG:{code}") from exc
         return code
@@ -61,7 +62,7 @@ def to_wgs84_geometry(geometry: BaseGeometry, crs: Crs | int) -> BaseGeometry:
     if crs is Crs.WGS84:
         return geometry
     if isinstance(crs, int):
-        transformer = _transformer(crs)
+        transformer = transformer_to_wgs84(crs)
         return shapely.transform(geometry, lambda xy: np.column_stack(transformer.transform(
             xy[:, 0], xy[:, 1])))
 

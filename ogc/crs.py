@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlalchemy.sql.elements import ColumnElement
 
+from geo.areas import transformer_to_wgs84
 from geo.crs import Crs, from_wgs84
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -43,9 +44,7 @@ class OgcCrs:
         if self.lat_first:
             return y, x
         if self.srid == 3857:
-            from pyproj import Transformer
-
-            return Transformer.from_crs(3857, 4326, always_xy=True).transform(x, y)
+            return transformer_to_wgs84(3857).transform(x, y)
         return x, y
 
 

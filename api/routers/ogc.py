@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
@@ -215,8 +216,6 @@ def get_items(
     params = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
 
     def at(start: int) -> str:
-        from urllib.parse import urlencode
-
         return f"{here}?{urlencode({**params, 'limit': size, 'offset': start})}"
     links = [_link(at(skip), "self", GEOJSON), _link(f"{base}/ogc/collections/{c.id}", "collection")]
     if skip + len(features) < matched:
