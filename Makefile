@@ -1,7 +1,7 @@
 # The two commands the README promises. Each does its own set-up first.
 YIZHAN := .venv/bin/yizhan
 
-.PHONY: run test bench lint setup
+.PHONY: run test bench lint setup audit
 
 setup:
 	@scripts/bootstrap
@@ -16,6 +16,7 @@ test:
 	@scripts/bootstrap --test
 	$(YIZHAN) db up
 	.venv/bin/ruff check .
+	.venv/bin/python -m scripts.audit
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
 bench: setup
@@ -24,3 +25,6 @@ bench: setup
 
 lint: setup
 	.venv/bin/ruff check .
+
+audit: setup
+	.venv/bin/python -m scripts.audit --strict
