@@ -8,9 +8,10 @@ H3's integer ids (the resolution is part of the id) make a plain equality join.
 
 "Wholly inside" is decided conservatively. H3 cell edges are great-circle arcs, not straight lines
 in lon/lat, and a point near a cell edge may belong to the neighbour by H3's arithmetic. So a cell
-counts as interior only if its lon/lat hexagon grown by MARGIN_DEG lies inside the area, and as a
-border cell whenever that grown hexagon touches the area. MARGIN_DEG (about 1 m) is several times
-the largest such discrepancy at the resolutions used here (edges of at most 1.2 km).
+counts as interior only if its lon/lat hexagon lies inside the area and at least MARGIN_DEG from
+its boundary, and as a border cell whenever the hexagon comes within MARGIN_DEG of the area.
+MARGIN_DEG (about 1 m) is several times the largest such discrepancy at the resolutions used
+here (edges of at most 1.2 km).
 """
 
 from __future__ import annotations
@@ -47,10 +48,12 @@ def resolution_for(area_m2: float) -> int:
 
 def cell_polygons(cells: list[str]) -> np.ndarray:
     """Lon/lat polygons of cells (some have more than six vertices near icosahedron edges)."""
-    polygons = np.empty(len(cells), dtype=object)
-    for i, cell in enumerate(cells):
-        polygons[i] = shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(cell)])
-    return polygons
+    if not cells:
+        return np.empty(0, dtype=object)
+    boundaries = [h3.cell_to_boundary(cell) for cell in cells]
+    latlng = np.array([vertex for boundary in boundaries for vertex in boundary])
+    owner = np.repeat(np.arange(len(cells)), [len(boundary) for boundary in boundaries])
+    return shapely.polygons(shapely.linearrings(latlng[:, ::-1], indices=owner))
 
 
 def coverage(area: MultiPolygon, res: int | None = None, area_m2: float | None = None) -> Coverage:
@@ -62,10 +65,11 @@ def coverage(area: MultiPolygon, res: int | None = None, area_m2: float | None =
     candidates = sorted(set(h3.h3shape_to_cells_experimental(  # parts of a MultiPolygon may
         h3.geo_to_h3shape(widened), res, contain="overlap")))    # share a cell
     hexagons = cell_polygons(candidates)
-    grown = shapely.buffer(hexagons, MARGIN_DEG, quad_segs=2)
+    edge = area.boundary
     shapely.prepare(area)
-    inside = shapely.contains_properly(area, grown)
-    touches = shapely.intersects(area, grown)
+    shapely.prepare(edge)
+    inside = shapely.contains_properly(area, hexagons) & ~shapely.dwithin(edge, hexagons, MARGIN_DEG)
+    touches = shapely.dwithin(area, hexagons, MARGIN_DEG)
     bounds = shapely.bounds(hexagons)
     wraps = (bounds[:, 2] - bounds[:, 0]) > 180 if len(candidates) else np.array([], dtype=bool)
     interior = [c for c, i, w in zip(candidates, inside, wraps, strict=True) if i and not w]
