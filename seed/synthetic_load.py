@@ -1,0 +1,198 @@
+"""Loading a synthetic country (seed/synthetic.py) into a database of its own, fast.
+
+Cities are generated and written by a pool of worker processes, each city in one transaction
+of COPY statements. The secondary indexes are dropped before and built once after, as
+pg_restore does; then the planner's statistics are refreshed and every workplace is matched to
+its union. A failure drops the database it was loading, so nothing half-written is left.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import psycopg
+import shapely
+from sqlalchemy import make_url
+
+from geo.db import libpq_url, make_engine, migrate
+from seed.synthetic import CityPlan, city_stations, city_unions, city_workplaces
+
+TABLES = ("unions", "union_cells", "stations", "workplaces")
+# The statements' own settings for building indexes and matching a whole table.
+BUILD = "SET maintenance_work_mem = '1GB'; SET max_parallel_maintenance_workers = 2"
+
+
+@dataclass
+class CityCounts:
+    unions: int = 0
+    cells: int = 0
+    stations: int = 0
+    workplaces: int = 0
+    generate_s: float = 0.0  # areas, coverage, points (Python)
+    copy_s: float = 0.0
+
+    def add(self, other: CityCounts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class LoadReport:
+    database: str
+    url: str
+    cities: int
+    counts: CityCounts = field(default_factory=CityCounts)
+    write_s: float = 0.0  # wall time of the workers' generating and copying
+    index_s: float = 0.0
+    analyze_s: float = 0.0
+    match_s: float = 0.0
+    matched: dict[str, int] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        c = self.counts
+        rows = c.unions + c.cells + c.stations + c.workplaces
+        return [
+            f"{self.cities} cities: {c.unions:,} area unions ({c.cells:,} H3 cells), "
+            f"{c.stations:,} stations, {c.workplaces:,} workplaces",
+            f"written in {self.write_s:,.1f} s: {rows / self.write_s:,.0f} rows/s, "
+            f"{c.unions / self.write_s:,.0f} areas/s with their coverage",
+            f"indexes built in {self.index_s:,.1f} s, statistics in {self.analyze_s:,.1f} s",
+            f"workplaces matched in {self.match_s:,.1f} s "
+            f"({c.workplaces / max(self.match_s, 1e-9):,.0f} /s): "
+            + ", ".join(f"{status} {n:,}" for status, n in sorted(self.matched.items())),
+        ]
+
+
+def _copy(conn: psycopg.Connection, statement: str, rows: Iterable[tuple[object, ...]]) -> int:
+    count = 0
+    with conn.cursor() as cur, cur.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+            count += 1
+    return count
+
+
+def load_city(url: str, city: CityPlan) -> CityCounts:
+    """Generate one city and write it in one transaction (run in a worker process)."""
+    counts = CityCounts()
+    start = time.perf_counter()
+    unions = city_unions(city)
+    stations = list(city_stations(city))
+    workplaces = list(city_workplaces(city))
+    counts.generate_s = time.perf_counter() - start
+    start = time.perf_counter()
+    with psycopg.connect(libpq_url(url)) as conn:
+        counts.unions = _copy(
+            conn, "COPY unions (id, code, name, level, parent_id, path, area, area_m2, "
+            "coverage_res) FROM STDIN",
+            ((u.id, u.code, u.name, u.level.value, u.parent_id, u.path,
+              shapely.to_wkb(u.area, hex=True, include_srid=True), u.area_m2, u.coverage_res)
+             for u in unions))
+        counts.cells = _copy(
+            conn, "COPY union_cells (cell, res, union_id, interior) FROM STDIN",
+            ((cell, u.coverage_res, u.id, interior) for u in unions
+             for cells, interior in ((u.interior, True), (u.border, False)) for cell in cells))
+        counts.stations = _copy(
+            conn, "COPY stations (id, external_id, name, location, h3_r10, amenities, "
+            "opening_hours, status, operator) FROM STDIN", stations)
+        counts.workplaces = _copy(
+            conn, "COPY workplaces (id, external_id, name, location, h3_cells) FROM STDIN",
+            workplaces)
+    counts.copy_s = time.perf_counter() - start
+    return counts
+
+
+def _load_city(job: tuple[str, CityPlan]) -> tuple[CityPlan, CityCounts]:
+    url, city = job
+    return city, load_city(url, city)
+
+
+def _secondary_indexes(conn: psycopg.Connection) -> list[tuple[str, str]]:
+    """(name, definition) of the four tables' indexes that back no constraint."""
+    return conn.execute("""
+        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+        FROM pg_index i
+        WHERE i.indrelid = ANY(%s::regclass[])
+          AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+        ORDER BY 1""", (list(TABLES),)).fetchall()
+
+
+def create_database(server_url: str, name: str, replace: bool) -> str:
+    """The URL of a new, migrated database `name` on the server of `server_url`."""
+    admin = libpq_url(server_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists and not replace:
+            raise FileExistsError(f"database {name!r} exists already; use --replace to load it "
+                                  "anew, or give another --database")
+        if exists:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    migrate(url)
+    return url
+
+
+def drop_database(server_url: str, name: str) -> None:
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int = 2,
+         replace: bool = False, progress: Callable[[str], None] = print) -> LoadReport:
+    """Create `database` beside the one at `server_url` and load `cities` into it (see
+    `seed.synthetic.plan`). Returns the database's URL in the report."""
+    from geo.workplaces import rematch_all
+
+    url = create_database(server_url, database, replace)
+    report = LoadReport(database, url, len(cities))
+    try:
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            indexes = _secondary_indexes(conn)
+            for name, _ in indexes:
+                conn.execute(f"DROP INDEX {name}")
+        start = time.perf_counter()
+        total = sum(c.workplaces for c in cities)
+        context = multiprocessing.get_context("spawn")  # no inherited connections or threads
+        with context.Pool(workers) as pool:
+            for done, (city, counts) in enumerate(
+                    pool.imap_unordered(_load_city, [(url, c) for c in cities]), start=1):
+                report.counts.add(counts)
+                elapsed = time.perf_counter() - start
+                left = elapsed / report.counts.workplaces * (total - report.counts.workplaces)
+                progress(f"[{done}/{len(cities)}] {city.code}: {counts.unions:,} unions, "
+                         f"{counts.stations:,} stations, {counts.workplaces:,} workplaces; "
+                         f"{elapsed:,.0f} s so far, about {left:,.0f} s to go")
+        report.write_s = time.perf_counter() - start
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            start = time.perf_counter()
+            conn.execute(BUILD)
+            for name, definition in indexes:
+                progress(f"building {name}")
+                conn.execute(definition)
+            for table in ("unions", "stations", "workplaces"):
+                conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                             f"(SELECT max(id) FROM {table}))")
+            report.index_s = time.perf_counter() - start
+            start = time.perf_counter()
+            conn.execute(f"VACUUM ANALYZE {', '.join(TABLES)}")
+            report.analyze_s = time.perf_counter() - start
+        progress("matching every workplace to its union")
+        engine = make_engine(url, pool_size=1)
+        start = time.perf_counter()
+        with engine.begin() as conn:
+            rematch_all(conn)
+        report.match_s = time.perf_counter() - start
+        with engine.connect() as conn:
+            report.matched = dict(conn.exec_driver_sql(
+                "SELECT match_status, count(*) FROM workplaces GROUP BY 1").all())
+        engine.dispose()
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE workplaces")
+    except BaseException:
+        drop_database(server_url, database)
+        raise
+    return report
