@@ -1,7 +1,7 @@
 # The two commands the README promises. Each does its own set-up first.
 YIZHAN := .venv/bin/yizhan
 
-.PHONY: run test bench lint setup audit
+.PHONY: run test bench bench-scale lint setup audit
 
 setup:
 	@scripts/bootstrap
@@ -22,6 +22,11 @@ test:
 bench: setup
 	$(YIZHAN) db up
 	.venv/bin/python -m bench.nearest
+
+bench-scale:
+	@scripts/bootstrap --bench
+	$(YIZHAN) db up
+	.venv/bin/python -m bench.scale $(BENCH_ARGS)
 
 lint: setup
 	.venv/bin/ruff check .

@@ -318,20 +318,40 @@ best AS (
 
 
 # For each target row `t` that `best` left without a union (`b.id IS NULL`), the nearest union
-# within :fallback_m metres as `n (id, d)`: planar-KNN candidates bound the geodesic search.
-NEAREST_LATERAL = """
+# within :fallback_m metres as `n (id, d)`. Geodesic distances to whole areas (a city's outline
+# has thousands of vertices) are what cost, so each area is first clipped to a lon/lat box that
+# holds everything within :fallback_m of the point (degrees per metre taken at the box's
+# poleward edge): the distance to the clipped part is exact up to :fallback_m, and larger
+# beyond. Five planar-KNN candidates bound the search; near a pole or the antimeridian whole
+# areas are measured instead.
+_PER_METRE = """SELECT 1 / 110000.0 AS lat, 1 / (111000.0 * cos(radians(least(89.0,
+                 abs(ST_Y(t.location)) + :fallback_m / 110000.0)))) AS lon"""
+_NEAR_PART = """(CASE WHEN reach.local THEN ST_ClipByBox2D(u.area, ST_Expand(t.location,
+                 :fallback_m * reach.lon, :fallback_m * reach.lat)) ELSE u.area END)::geography"""
+NEAREST_LATERAL = f"""
 LEFT JOIN LATERAL (
-    WITH knn AS (
-        SELECT ST_Distance(u.area::geography, t.location::geography) AS d
-        FROM unions u WHERE u.area IS NOT NULL ORDER BY u.area <-> t.location LIMIT 5
+    WITH reach AS (
+        SELECT m.lon, m.lat, abs(ST_Y(t.location)) + :fallback_m * m.lat < 89
+                             AND abs(ST_X(t.location)) + :fallback_m * m.lon < 180 AS local
+        FROM ({_PER_METRE}) m
+    ),
+    bound AS (
+        SELECT least(min(d), :fallback_m) + 0.001 AS r FROM (
+            SELECT ST_Distance({_NEAR_PART}, t.location::geography) AS d
+            FROM reach, unions u
+            WHERE b.id IS NULL AND :fallback_m > 0 AND u.area IS NOT NULL
+            ORDER BY u.area <-> t.location LIMIT 5) knn
     )
-    SELECT u.id, ST_Distance(u.area::geography, t.location::geography) AS d
-    FROM unions u
-    WHERE b.id IS NULL AND :fallback_m > 0 AND u.area IS NOT NULL
-      AND ST_DWithin(u.area::geography, t.location::geography,
-                     (SELECT least(min(d), :fallback_m) FROM knn) + 0.001)
-      AND ST_Distance(u.area::geography, t.location::geography) <= :fallback_m
-    ORDER BY d, u.level_rank DESC, u.code
+    SELECT c.id, c.d FROM (
+        SELECT u.id, u.level_rank, u.code, ST_Distance({_NEAR_PART}, t.location::geography) AS d
+        FROM reach, bound, unions u
+        WHERE b.id IS NULL AND :fallback_m > 0
+          AND u.area && CASE WHEN reach.local
+                             THEN ST_Expand(t.location, bound.r * reach.lon, bound.r * reach.lat)
+                             ELSE ST_MakeEnvelope(-180, -90, 180, 90, 4326) END
+    ) c
+    WHERE c.d <= :fallback_m
+    ORDER BY c.d, c.level_rank DESC, c.code
     LIMIT 1
 ) n ON true"""
 

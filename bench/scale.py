@@ -1,0 +1,326 @@
+"""yizhan at city, province and national scale, each figure beside a baseline measured in the
+same run on the same data (the synthetic country of `yizhan seed synthetic`).
+
+    .venv/bin/python -m bench.scale [--scales city,province,nation] [--seconds 15]
+                                    [--concurrency 32] [--queries 2000]
+
+A scale's database (yizhan_synthetic_<scale>) is loaded first if it does not exist. Needs wrk and
+pgbench (`make bench-scale` installs wrk; pgbench comes with PostgreSQL). Figures:
+
+- nearest station, k = 5: p50/p99 in process (the server's own time), with and without amenity
+  filters, beside the raw PostGIS KNN query through psycopg; HTTP requests/s at `--concurrency`
+  (wrk against uvicorn with two workers) beside the raw KNN at the same concurrency (pgbench);
+- union match: one point in process beside plain ST_Covers; 10,000 points a request over HTTP
+  beside a plain ST_Covers join; matching every workplace in the database, yizhan's H3 path
+  beside plain ST_Covers with GiST (the answer only, no writes), and a whole re-match;
+- imports: rows/s of `yizhan import stations` and `yizhan import workplaces` (20,000 rows each,
+  removed again), areas/s stored with their coverage through the API's own path;
+- memory: resident size of an API worker after the load;
+- sizes of the tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from sqlalchemy import make_url, text
+
+from bench.nearest import serve, timed
+from geo.crs import Crs
+from geo.db import libpq_url, make_engine
+from geo.nearest import nearest
+from geo.unions import best_match_ctes, match
+from geo.vocab import Amenity
+from geo.workplaces import _WHOLE_TABLE, _settings, rematch_all
+from seed.station_import import import_file
+from seed.synthetic import SCALES, plan
+from seed.synthetic_load import load
+from seed.workplace_import import import_workplaces
+from yizhan.cluster import LocalCluster
+from yizhan.settings import Settings
+
+AT = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # a weekday lunch hour in Beijing
+RAW_KNN = ("SELECT id FROM stations ORDER BY location <-> ST_SetSRID(ST_MakePoint(%s, %s), 4326) "
+           "LIMIT 5")
+PLAIN_COVERS = "SELECT id FROM unions WHERE ST_Covers(area, ST_SetSRID(ST_MakePoint(%s, %s), 4326))"
+PLAIN_ALL = """
+SELECT count(*) FROM (
+    SELECT DISTINCT ON (w.id) w.id, u.id
+    FROM workplaces w JOIN unions u ON ST_Covers(u.area, w.location)
+    ORDER BY w.id, u.level_rank DESC, u.area_m2, u.code) best"""
+Row = tuple[str, str, str]  # figure, value, against the baseline
+
+
+class Printed(list[Row]):
+    """Rows that are printed as they are added, so a long run shows its figures as it goes."""
+
+    def append(self, row: Row) -> None:
+        print(f"  {row[0]:58} {row[1]:>40} {row[2]:>14}", flush=True)
+        super().append(row)
+
+    def __iadd__(self, rows: Any) -> Printed:  # type: ignore[override]
+        for row in rows:
+            self.append(row)
+        return self
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    return statistics.median(samples), statistics.quantiles(samples, n=100)[98]
+
+
+def database(scale: str, server: str) -> str:
+    name = f"yizhan_synthetic_{scale}"
+    with psycopg.connect(libpq_url(server), autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    if not exists:
+        print(f"loading {name} first (yizhan seed synthetic --scale {scale})")
+        load(server, name, plan(SCALES[scale]))
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
+
+
+def rider_points(url: str, n: int, rng: random.Random) -> list[tuple[float, float]]:
+    """Where riders ask from: at workplaces, moved by up to about 300 m."""
+    with psycopg.connect(libpq_url(url)) as conn:
+        top = conn.execute("SELECT max(id) FROM workplaces").fetchone()[0]  # type: ignore[index]
+        rows = conn.execute("SELECT ST_X(location), ST_Y(location) FROM workplaces WHERE id = ANY(%s)",
+                            ([rng.randint(1, top) for _ in range(n)],)).fetchall()
+    return [(x + rng.uniform(-0.003, 0.003), y + rng.uniform(-0.003, 0.003)) for x, y in rows]
+
+
+def pgbench_knn(url: str, points: list[tuple[float, float]], seconds: int, clients: int) -> float:
+    """Transactions/s of the raw KNN query at `clients` concurrent connections."""
+    with tempfile.TemporaryDirectory() as tmp, psycopg.connect(libpq_url(url)) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_points")
+        conn.execute("CREATE TABLE bench_points (i int PRIMARY KEY, p geometry(Point, 4326))")
+        with conn.cursor().copy("COPY bench_points FROM STDIN") as copy:
+            for i, (lon, lat) in enumerate(points):
+                copy.write_row((i, f"SRID=4326;POINT({lon} {lat})"))
+        conn.commit()
+        script = Path(tmp) / "knn.sql"
+        script.write_text(f"\\set i random(0, {len(points) - 1})\n"
+                          "SELECT id FROM stations ORDER BY location <-> "
+                          "(SELECT p FROM bench_points WHERE i = :i) LIMIT 5;\n")
+        target = make_url(url)
+        out = subprocess.run(
+            [pgbench(), "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T", str(seconds),
+             "-f", str(script), "-h", target.host or "127.0.0.1", "-p", str(target.port or 5432),
+             "-U", target.username or "postgres", target.database or ""],
+            capture_output=True, text=True, check=True,
+            env={"PGPASSWORD": target.password or "", "PATH": "/usr/bin:/bin"}).stdout
+        conn.execute("DROP TABLE bench_points")
+        conn.commit()
+    return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+
+
+def pgbench() -> str:
+    found = shutil.which("pgbench") or next(
+        (str(p) for p in sorted(Path("/usr/lib/postgresql").glob("*/bin/pgbench"))), None)
+    if not found:
+        raise SystemExit("pgbench is missing (it comes with PostgreSQL's server package)")
+    return found
+
+
+def wrk(base: str, path_of: Callable[[float, float], str], points: list[tuple[float, float]],
+        seconds: int, connections: int) -> tuple[float, float, float, int]:
+    """Requests/s, p50 and p99 milliseconds of GETs over `points` at `connections`, and how
+    many requests got no answer within wrk's 2 s."""
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: run `make bench-scale` (it installs wrk) or "
+                         "apt-get install wrk")
+    paths = ",".join(f'"{path_of(lon, lat)}"' for lon, lat in points)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(f"local paths = {{{paths}}}\nlocal i = 0\n"
+                     "request = function()\n  i = i % #paths + 1\n"
+                     "  return wrk.format('GET', paths[i])\nend\n"
+                     "done = function(summary, latency, requests)\n"
+                     "  io.write(string.format('errors %d %d\\n', summary.errors.status, "
+                     "summary.errors.connect + summary.errors.read + summary.errors.timeout))\n"
+                     "end\n")
+        script.flush()
+        out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s",
+                              "--latency", "-s", script.name, base], capture_output=True,
+                             text=True, check=True).stdout
+    status_errors, socket_errors = map(int, re.search(r"errors (\d+) (\d+)", out).groups())  # type: ignore[union-attr]
+    if status_errors:
+        raise RuntimeError(f"wrk saw {status_errors} answers that were not 2xx:\n{out}")
+
+    def ms(label: str) -> float:
+        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return rps, ms("50%"), ms("99%"), socket_errors
+
+
+def rss_mb(pid: int) -> float:
+    """Resident size of the largest of the process and its children (uvicorn's workers)."""
+    pids = [pid, *map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                          text=True).stdout.split())]
+
+    def one(p: int) -> float:
+        status = Path(f"/proc/{p}/status").read_text()
+        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+    return max(one(p) for p in pids)
+
+
+def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
+    rng = random.Random(2026)
+    points = rider_points(url, args.queries, rng)
+    rows = Printed()
+    with psycopg.connect(libpq_url(url)) as conn:
+        counts = conn.execute(
+            "SELECT (SELECT count(*) FROM unions), (SELECT count(*) FROM union_cells), "
+            "(SELECT count(*) FROM stations), (SELECT count(*) FROM workplaces), "
+            "pg_database_size(current_database())").fetchone()
+        assert counts is not None
+    rows.append(("data", f"{counts[0]:,} unions, {counts[1]:,} H3 cells, {counts[2]:,} stations, "
+                 f"{counts[3]:,} workplaces; {counts[4] / 2**30:.1f} GiB", ""))
+
+    with psycopg.connect(libpq_url(url), prepare_threshold=0) as raw:
+        _, raw_knn = timed("", points, lambda lon, lat: raw.execute(RAW_KNN, (lon, lat)).fetchall())
+        _, plain_one = timed("", points, lambda lon, lat: raw.execute(PLAIN_COVERS, (lon, lat)).fetchall())
+    engine = make_engine(url, pool_size=2, autocommit=True)
+    two = [Amenity.DRINKING_WATER, Amenity.TOILET]
+    with engine.connect() as conn:
+        _, plain_near = timed("", points, lambda lon, lat: nearest(conn, lon, lat, 5, at=AT))
+        _, filtered = timed("", points, lambda lon, lat: nearest(conn, lon, lat, 5, at=AT,
+                                                                  amenities=two))
+        _, one_match = timed("", points, lambda lon, lat: match(conn, lon, lat))
+    base_p50, base_p99 = percentiles(raw_knn)
+    rows.append(("raw KNN k=5, psycopg (baseline)", f"{base_p50:.3f} / {base_p99:.3f} ms", "1.00×"))
+    for label, samples in (("nearest k=5, in process", plain_near),
+                           ("nearest k=5 + drinking_water & toilet", filtered)):
+        p50, p99 = percentiles(samples)
+        rows.append((label, f"{p50:.3f} / {p99:.3f} ms", f"{p50 / base_p50:.2f}×"))
+    plain_p50, plain_p99 = percentiles(plain_one)
+    rows.append(("plain ST_Covers, one point (baseline)", f"{plain_p50:.3f} / {plain_p99:.3f} ms",
+                 "1.00×"))
+    p50, p99 = percentiles(one_match)
+    rows.append(("union match, one point, in process", f"{p50:.3f} / {p99:.3f} ms",
+                 f"{p50 / plain_p50:.2f}×"))
+
+    knn_tps = pgbench_knn(url, points, args.seconds, args.concurrency)
+    rows.append((f"raw KNN at concurrency {args.concurrency}, pgbench (baseline)",
+                 f"{knn_tps:,.0f} /s", "1.00×"))
+    base, server = serve(url, workers=2)
+    try:
+        for path, of in (("/stations/nearest", "&k=5"), ("/unions/match", "")):
+            rps, p50, p99, lost = wrk(base, lambda lon, lat, p=path, o=of:
+                                      f"{p}?lat={lat:.6f}&lon={lon:.6f}{o}",
+                                      points, args.seconds, args.concurrency)
+            rows.append((f"GET {path} at concurrency {args.concurrency}, wrk",
+                         f"{rps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)"
+                         + (f", {lost} timed out" if lost else ""), f"{rps / knn_tps:.2f}×"))
+        batch = [(lon, lat) for lon, lat in points[:2000]] * 5
+        with httpx.Client(base_url=base, timeout=600) as client:
+            body = {"points": [{"id": i, "lon": lon, "lat": lat} for i, (lon, lat) in enumerate(batch)]}
+            start = time.perf_counter()
+            client.post("/unions/match", json=body).raise_for_status()
+            batch_rate = len(batch) / (time.perf_counter() - start)
+        rows.append(("API worker resident size", f"{rss_mb(server.pid):,.0f} MB", ""))
+    finally:
+        server.terminate()
+        server.wait(20)
+    with psycopg.connect(libpq_url(url)) as conn:
+        start = time.perf_counter()
+        conn.execute("SELECT count(*) FROM unnest(%s::float8[], %s::float8[]) AS p(lon, lat) "
+                     "JOIN unions u ON ST_Covers(u.area, ST_SetSRID(ST_MakePoint(p.lon, p.lat), "
+                     "4326))", ([x for x, _ in batch], [y for _, y in batch])).fetchall()
+        plain_batch = len(batch) / (time.perf_counter() - start)
+    rows.append(("plain ST_Covers join, 10,000 points (baseline)", f"{plain_batch:,.0f} points/s",
+                 "1.00×"))
+    rows.append(("POST /unions/match, 10,000 points", f"{batch_rate:,.0f} points/s",
+                 f"{batch_rate / plain_batch:.2f}×"))
+    rows += whole_table(url, counts[3])
+    rows += imports(url, points, rng)
+    engine.dispose()
+    return rows
+
+
+def whole_table(url: str, workplaces: int) -> list[Row]:
+    engine = make_engine(url, pool_size=1)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SET work_mem = '256MB'")
+        start = time.perf_counter()
+        conn.exec_driver_sql(PLAIN_ALL).scalar()
+        plain = time.perf_counter() - start
+        with _settings(conn, _WHOLE_TABLE):
+            start = time.perf_counter()
+            conn.execute(text(f"WITH {best_match_ctes('SELECT id, location, h3_cells FROM workplaces')}"
+                              " SELECT count(*) FROM best")).scalar()
+            ours = time.perf_counter() - start
+        conn.rollback()
+        start = time.perf_counter()
+        changed = rematch_all(conn)
+        whole = time.perf_counter() - start
+        conn.rollback()
+    engine.dispose()
+    return [("every workplace, plain ST_Covers + GiST (baseline)", f"{plain:,.1f} s "
+             f"({workplaces / plain:,.0f} /s)", "1.00×"),
+            ("every workplace, yizhan H3 path", f"{ours:,.1f} s ({workplaces / ours:,.0f} /s)",
+             f"{plain / ours:.2f}× as fast"),
+            ("re-match of every workplace (fallbacks and writes)", f"{whole:,.1f} s, "
+             f"{changed:,} changed", "")]
+
+
+def imports(url: str, points: list[tuple[float, float]], rng: random.Random) -> list[Row]:
+    engine = make_engine(url, pool_size=1)
+    rows: list[Row] = []
+    n = 20_000
+    with tempfile.TemporaryDirectory() as tmp:
+        for kind in ("stations", "workplaces"):
+            path = Path(tmp) / f"{kind}.csv"
+            with path.open("w", newline="") as f:
+                out = csv.writer(f)
+                out.writerow(["external_id", "name", "lon", "lat"])
+                for i in range(n):
+                    lon, lat = rng.choice(points)
+                    out.writerow([f"bench-{kind}-{i}", f"{kind} {i}", f"{lon:.6f}", f"{lat:.6f}"])
+            run: Callable[[], Any] = (
+                (lambda p=path: import_file(engine, p, Crs.WGS84)) if kind == "stations"
+                else (lambda p=path: import_workplaces(engine, p, Crs.WGS84)))
+            start = time.perf_counter()
+            result = run()
+            seconds = time.perf_counter() - start
+            assert result.created == n, result.summary()
+            rows.append((f"yizhan import {kind}, {n:,} rows", f"{n / seconds:,.0f} rows/s", ""))
+            with engine.begin() as conn:
+                conn.execute(text(f"DELETE FROM {kind} WHERE external_id LIKE 'bench-%'"))
+    engine.dispose()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scales", default="city,province")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--queries", type=int, default=2000)
+    args = parser.parse_args()
+    settings = Settings()
+    if not settings.database_url:
+        LocalCluster.from_settings(settings).up()
+    server = settings.resolved_database_url()
+    for scale in args.scales.split(","):
+        if scale not in SCALES:
+            raise SystemExit(f"unknown scale {scale!r}; use {', '.join(SCALES)}")
+        print(f"\n{scale}", flush=True)
+        run_scale(scale, database(scale, server), args)
+
+
+if __name__ == "__main__":
+    main()
