@@ -293,12 +293,14 @@ def imports(url: str, points: list[tuple[float, float]], rng: random.Random) -> 
                 (lambda p=path: import_file(engine, p, Crs.WGS84)) if kind == "stations"
                 else (lambda p=path: import_workplaces(engine, p, Crs.WGS84)))
             start = time.perf_counter()
-            result = run()
-            seconds = time.perf_counter() - start
-            assert result.created == n, result.summary()
+            try:
+                result = run()
+                seconds = time.perf_counter() - start
+            finally:
+                with engine.begin() as conn:
+                    conn.execute(text(f"DELETE FROM {kind} WHERE external_id LIKE 'bench-%'"))
+            assert result.inserted == n, result.summary()
             rows.append((f"yizhan import {kind}, {n:,} rows", f"{n / seconds:,.0f} rows/s", ""))
-            with engine.begin() as conn:
-                conn.execute(text(f"DELETE FROM {kind} WHERE external_id LIKE 'bench-%'"))
     engine.dispose()
     return rows
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, literal_column, or_, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
 from geo import hours
 from geo.db import wgs84_box
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.models import Station
+from geo.upsert import upsert as upsert_rows
 from geo.vocab import Amenity, StationStatus
 
 T = Station.__table__
@@ -166,18 +166,7 @@ def upsert(conn: Connection, rows: list[dict[str, Any]]) -> tuple[int, int]:
     """
     if not rows:
         return 0, 0
-    statement = pg_insert(T).values(rows)
-    given = [c for c in EDITABLE if c in rows[0]]
-    statement = statement.on_conflict_do_update(
-        index_elements=[T.c.external_id],
-        set_={**{c: statement.excluded[c] for c in given}, "updated_at": func.now()},
-        where=or_(*(T.c[c].is_distinct_from(statement.excluded[c]) for c in given)),
-    ).returning(literal_column("xmax = 0").label("inserted"))
-    inserted = updated = 0
-    for (was_insert,) in conn.execute(statement):
-        if was_insert:
-            inserted += 1
-        else:
-            updated += 1
-    return inserted, updated
+    written = upsert_rows(conn, T, rows, [c for c in EDITABLE if c in rows[0]], "xmax = 0")
+    inserted = sum(1 for (was_insert,) in written if was_insert)
+    return inserted, len(written) - inserted
 

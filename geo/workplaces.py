@@ -15,8 +15,7 @@ from pydantic import (
     Field,
     model_validator,
 )
-from sqlalchemy import ColumnElement, Connection, func, or_, select, text, true
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import ColumnElement, Connection, func, select, text, true
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError as NumberError
 
@@ -27,6 +26,7 @@ from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.models import Workplace
 from geo.station_data import Text200, Text500, check_point_and_nulls
 from geo.unions import FALLBACK_M, NEAREST_LATERAL, best_match_ctes
+from geo.upsert import upsert as upsert_rows
 
 W = Workplace.__table__
 # Degrees that surely exceed FALLBACK_M in any direction below latitude 66°.
@@ -136,14 +136,10 @@ def search(conn: Connection, *, union_id: int | None = None,
 
 def upsert(conn: Connection, rows: list[dict[str, Any]]) -> list[tuple[int, bool]]:
     """Insert or update by external id; returns (id, inserted) pairs. The caller re-matches."""
-    statement = pg_insert(W).values(rows)
+    if not rows:
+        return []
     given = [c for c in rows[0] if c != "external_id"]
-    statement = statement.on_conflict_do_update(
-        index_elements=[W.c.external_id],
-        set_={**{c: statement.excluded[c] for c in given}, "updated_at": func.now()},
-        where=or_(*(W.c[c].is_distinct_from(statement.excluded[c]) for c in given)),
-    ).returning(W.c.id, text("xmax = 0"))
-    return [(r[0], bool(r[1])) for r in conn.execute(statement)]
+    return [(r[0], bool(r[1])) for r in upsert_rows(conn, W, rows, given, "id, xmax = 0")]
 
 
 def columns_for(data: WorkplaceFields, crs: Crs, union_ids: dict[str, int],

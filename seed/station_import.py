@@ -23,7 +23,7 @@ from geo.crs import Crs
 from geo.db import analyze
 from geo.station_data import NewStation
 
-BATCH = 1000
+BATCH = 5000
 MAX_FILE_BYTES = 512 * 1024 * 1024
 FIELDS = frozenset(NewStation.model_fields) - {"lon", "lat"}
 LON_NAMES = ("lon", "lng", "longitude", "x")

@@ -279,3 +279,29 @@ def test_import_grids_under_communities_by_code_prefix(database_url: str, engine
                        "--parent-code-prefix", "12", "--parent-field", "code")
     assert code == 1 and "not both" in out, out
     clear(engine)
+
+
+def test_a_large_file_goes_through_copy_verbatim_and_a_second_run_changes_nothing(
+        database_url: str, empty_db: Engine, tmp_path: Path) -> None:
+    awkward = ["tab\there", "back\\slash", "quote \" and '", "line\nbreak", "\\N", "驿站 ☕"]
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.4 + i / 1e4, 31.2]},
+                 "properties": {"external_id": f"big-{i}", "name": f"{awkward[i % 6]} {i}",
+                                "amenities": ["wifi", "toilet"][: i % 3], "opening_hours": None}}
+                for i in range(300)]
+    path = tmp_path / "big.geojson"
+
+    def run() -> str:
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+        code, output = invoke(database_url, "import", "stations", str(path))
+        assert code == 0, output
+        return output.strip().splitlines()[-1]
+
+    assert run() == "300 read: 300 new, 0 updated, 0 unchanged, 0 rejected"
+    first = stored(empty_db)
+    assert {k: v[0] for k, v in first.items()} == {
+        f"big-{i}": f"{awkward[i % 6]} {i}" for i in range(300)}
+    assert first["big-4"][3] == ["wifi"] and first["big-5"][3] == ["toilet", "wifi"]
+    assert run() == "300 read: 0 new, 0 updated, 300 unchanged, 0 rejected"
+    assert stored(empty_db) == first  # updated_at included: nothing was rewritten
+    features[7]["properties"]["name"] = "renamed"
+    assert run() == "300 read: 0 new, 1 updated, 299 unchanged, 0 rejected"
