@@ -52,7 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits = {"statement_timeout_ms": settings.statement_timeout_ms,
                   "pool_timeout_s": settings.pool_timeout_s}
         app.state.engine = make_engine(url, settings.pool_size, **limits)
-        app.state.read_engine = make_engine(url, settings.pool_size, autocommit=True, **limits)
+        app.state.read_engine = make_engine(settings.read_database_url or url, settings.pool_size,
+                                            autocommit=True, **limits)
         yield
         app.state.engine.dispose()
         app.state.read_engine.dispose()

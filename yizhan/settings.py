@@ -21,6 +21,11 @@ class Settings(BaseSettings):
         default=None,
         description="An existing PostGIS database; when unset, the project-local cluster is used.",
     )
+    read_database_url: str | None = Field(
+        default=None,
+        description="A read replica of the database for the read-only endpoints (nearest, match, "
+                    "tiles, maps, OGC, lists); writes always go to the database itself.",
+    )
     data_dir: Path = Field(default=PROJECT_ROOT / ".yizhan", description="Local cluster and state.")
     pg_port: int | None = Field(default=None, description="Port of the project-local cluster.")
     secret_key: str | None = Field(
