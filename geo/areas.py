@@ -14,6 +14,7 @@ import shapely
 from pyproj import Geod, Transformer
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
 
 from geo.crs import Crs, to_wgs84
 
@@ -87,6 +88,7 @@ def clean_area(geometry: BaseGeometry | list[BaseGeometry],
     for part in parts:
         if part.geom_type not in ("Polygon", "MultiPolygon"):
             raise AreaError(f"the area must be a Polygon or MultiPolygon, not a {part.geom_type}")
+    parts = [shapely.force_2d(p) for p in parts]  # heights, if any, are no part of an area
     vertices = sum(shapely.get_num_coordinates(p) for p in parts)
     if vertices > MAX_VERTICES:
         raise AreaError(f"the area has {vertices} vertices; at most {MAX_VERTICES} are allowed")
@@ -109,7 +111,8 @@ def clean_area(geometry: BaseGeometry | list[BaseGeometry],
     clean = MultiPolygon(polygons)
     if not clean.is_valid:  # valid polygons may still overlap or share an edge
         clean = MultiPolygon(_polygons(shapely.unary_union(polygons)))
-    area_m2 = abs(GEOD.geometry_area_perimeter(clean)[0])
+    # pyproj adds up signed ring areas: measure with every shell one way and every hole the other
+    area_m2 = abs(GEOD.geometry_area_perimeter(MultiPolygon([orient(p) for p in clean.geoms]))[0])
     if area_m2 < MIN_AREA_M2 or clean.buffer(0).is_empty:  # collinear rings have no inside
         raise AreaError(f"the area is degenerate ({area_m2:.3g} m²)")
     if area_m2 > MAX_AREA_M2:

@@ -61,9 +61,15 @@ def coverage(area: MultiPolygon, res: int | None = None, area_m2: float | None =
         if area_m2 is None:
             raise ValueError("give res or area_m2")
         res = resolution_for(area_m2)
-    widened = shapely.segmentize(area, SEGMENT_DEG).buffer(CANDIDATE_PAD_DEG, quad_segs=2)
-    candidates = sorted(set(h3.h3shape_to_cells_experimental(  # parts of a MultiPolygon may
-        h3.geo_to_h3shape(widened), res, contain="overlap")))    # share a cell
+    # Widened first: densifying may make a valid ring with a near pinch cross itself, and GEOS's
+    # buffer of a ring that crosses itself can lose most of the area.
+    widened = shapely.segmentize(area.buffer(CANDIDATE_PAD_DEG, quad_segs=2), SEGMENT_DEG)
+    # H3's overlap test misses a cell that holds a whole hole with the cell's centre in it: such a
+    # cell holds the hole's vertices. Parts of a MultiPolygon may share a cell.
+    holes = [xy for part in shapely.get_parts(widened) for ring in part.interiors for xy in ring.coords]
+    candidates = sorted(set(h3.h3shape_to_cells_experimental(
+        h3.geo_to_h3shape(widened), res, contain="overlap"))
+        | {h3.latlng_to_cell(lat, lon, res) for lon, lat in holes})
     hexagons = cell_polygons(candidates)
     edge = area.boundary
     shapely.prepare(area)

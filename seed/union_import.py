@@ -7,6 +7,7 @@ reported with the reason and skipped; repaired areas are reported too.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import shapely
 from pyogrio.errors import DataSourceError
 from pyogrio.raw import read
+from shapely.errors import GEOSException
 from sqlalchemy import Engine
 
 from geo import unions
@@ -24,6 +26,8 @@ from geo.db import analyze
 from geo.unions import UnionData, UnionTreeError
 from geo.vocab import UnionLevel
 from seed.station_import import ImportFormatError, Problem
+
+MAX_CODE = 100  # characters, as the unions table allows
 
 
 @dataclass
@@ -55,9 +59,19 @@ class FieldMap:
                 raise ValueError(f"code {code!r} has no parent prefix of {self.parent_prefix} "
                                  "characters")
             return code[:self.parent_prefix]
-        if self.parent and row[self.parent]:
-            return str(row[self.parent]).strip()
+        if self.parent:
+            return _text(row[self.parent])
         return None
+
+
+def _text(value: Any) -> str | None:
+    """A field's value as text, None when null or blank. pyogrio reads an integer column with
+    nulls as floats, the nulls as NaN: 110000.0 is the code 110000, NaN no code at all."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
 
 
 def _read(path: Path, where: str | None) -> tuple[list[str], list[Any], Any]:
@@ -86,14 +100,18 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
         raise ImportFormatError("say the level with --level, or name a --level-field")
     value = {name: column for name, column in zip(names, columns, strict=True)}
     result = UnionImportResult(features=len(geometries))
-    grouped: dict[str, dict[str, Any]] = defaultdict(lambda: {"parts": [], "where": []})
+    grouped: dict[str, dict[str, Any]] = defaultdict(
+        lambda: {"parts": [], "where": [], "unreadable": []})
     for i, wkb in enumerate(geometries):
         where = f"feature {i + 1}"
-        code = value[fields.code][i]
-        if code is None or str(code).strip() == "":
+        code = _text(value[fields.code][i])
+        if code is None:
             result.problems.append(Problem(where, f"no {fields.code}"))
             continue
-        code = str(code).strip()
+        if len(code) > MAX_CODE:
+            result.problems.append(Problem(where, f"{fields.code} has {len(code)} characters; at "
+                                                  f"most {MAX_CODE} are allowed"))
+            continue
         level_text = str(value[fields.level][i]) if fields.level else str(default_level)
         try:
             level = UnionLevel(level_text.strip().lower())
@@ -109,15 +127,21 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
             continue
         group = grouped[code]
         group["where"].append(where)
-        group |= {"name": str(value[fields.name][i] or code).strip()[:200], "level": level,
+        group |= {"name": (_text(value[fields.name][i]) or code)[:200], "level": level,
                   "parent": parent}
         if wkb is not None:
-            group["parts"].append(shapely.from_wkb(wkb))
+            try:
+                group["parts"].append(shapely.from_wkb(wkb))
+            except GEOSException as exc:  # GDAL passes on unclosed rings and rings of 1-3 points
+                group["unreadable"].append(f"{where}: {str(exc).split(': ', 1)[-1]}")
     result.merged = sum(len(g["where"]) - 1 for g in grouped.values())
     with engine.begin() as conn:
         for code, group in sorted(grouped.items(), key=lambda kv: (kv[1]["level"].rank, kv[0])):
             where = ", ".join(group["where"][:3]) + (" …" if len(group["where"]) > 3 else "")
             try:
+                if group["unreadable"]:
+                    raise AreaError("the area cannot be read (" + "; ".join(group["unreadable"])
+                                    + "); a ring must end where it starts and have 4 points or more")
                 area = clean_area(group["parts"], crs) if group["parts"] else None
                 with conn.begin_nested():
                     _, created = unions.save(conn, UnionData(
