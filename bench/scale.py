@@ -244,8 +244,9 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
                  "1.00×"))
     rows.append(("POST /unions/match, 10,000 points", f"{batch_rate:,.0f} points/s",
                  f"{batch_rate / plain_batch:.2f}×"))
-    rows += whole_table(url, counts[3])
-    rows += imports(url, points, rng)
+    if not args.no_bulk:
+        rows += whole_table(url, counts[3])
+        rows += imports(url, points, rng)
     engine.dispose()
     return rows
 
@@ -312,6 +313,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--no-bulk", action="store_true",
+                        help="skip the passes over every workplace and the imports (minutes at "
+                             "national scale)")
     args = parser.parse_args()
     settings = Settings()
     if not settings.database_url:
