@@ -29,6 +29,7 @@ from geo.coverage import own_cells
 from geo.db import libpq_url, make_engine, migrate
 from geo.unions import UnionData, save
 from geo.vocab import UnionLevel
+from seed.synthetic import cuts, lattice, ring
 from seed.union_import import FieldMap, import_unions
 from yizhan.cluster import LocalCluster
 from yizhan.settings import Settings
@@ -43,36 +44,10 @@ PROVINCE = (120.0, 30.0, 120.8, 30.5)  # about 77 km by 55 km
 LATTICE = (240, 300)  # cells across and up; each grid spans about 12 by 2 cells (1.6 km by 0.4 km)
 
 
-def lattice(rng: random.Random) -> list[list[tuple[float, float]]]:
-    x1, y1, x2, y2 = PROVINCE
-    nx, ny = LATTICE
-    dx, dy = (x2 - x1) / nx, (y2 - y1) / ny
-
-    def jitter(i: int, n: int, d: float) -> float:
-        return 0.0 if i in (0, n) else rng.uniform(-0.3, 0.3) * d
-
-    return [[(x1 + i * dx + jitter(i, nx, dx), y1 + j * dy + jitter(j, ny, dy))
-             for j in range(ny + 1)] for i in range(nx + 1)]
-
-
-def ring(points: list[list[tuple[float, float]]], i1: int, j1: int, i2: int, j2: int) -> Polygon:
-    bottom = [points[i][j1] for i in range(i1, i2 + 1)]
-    right = [points[i2][j] for j in range(j1 + 1, j2 + 1)]
-    top = [points[i][j2] for i in range(i2 - 1, i1 - 1, -1)]
-    left = [points[i1][j] for j in range(j2 - 1, j1, -1)]
-    return Polygon(bottom + right + top + left)
-
-
-def cuts(low: int, high: int, n: int, rng: random.Random) -> list[int]:
-    step = (high - low) / n
-    return [low, *(round(low + step * (i + rng.uniform(-0.25, 0.25))) for i in range(1, n)),
-            high]
-
-
 def province(rng: random.Random) -> list[UnionData]:
-    points = lattice(rng)
+    points = lattice(PROVINCE, LATTICE, rng)
     full = (0, 0, *LATTICE)
-    unions = [UnionData("P", "省", UnionLevel.CITY, None, clean_area(ring(points, *full)))]
+    unions = [UnionData("P", "省", UnionLevel.CITY, None, clean_area(Polygon(ring(points, *full))))]
     parents = [("P", full)]
     for level, nx, ny in SPLITS:
         children = []
@@ -83,7 +58,7 @@ def province(rng: random.Random) -> list[UnionData]:
                     child = (xs[a], ys[b], xs[a + 1], ys[b + 1])
                     child_code = f"{code}-{a}{b}"
                     unions.append(UnionData(child_code, child_code, level, code,
-                                            clean_area(ring(points, *child))))
+                                            clean_area(Polygon(ring(points, *child)))))
                     children.append((child_code, child))
         parents = children
     return unions

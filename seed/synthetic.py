@@ -137,7 +137,7 @@ def plan(scale: float, seed: int = SEED) -> list[CityPlan]:
     return plans
 
 
-def _lattice(box: tuple[float, float, float, float], size: tuple[int, int], rng: random.Random
+def lattice(box: tuple[float, float, float, float], size: tuple[int, int], rng: random.Random
              ) -> list[list[tuple[float, float]]]:
     x1, y1, x2, y2 = box
     nx, ny = size
@@ -218,7 +218,7 @@ def _grids(points: list[list[tuple[float, float]]], community: Box, rural: bool,
 def city_unions(city: CityPlan, seed: int = SEED) -> list[UnionRow]:
     """The city's unions, parents before children, each with its H3 coverage."""
     rng = random.Random(seed * 1_000_003 + city.index)
-    points = _lattice(city.box, city.lattice, rng)
+    points = lattice(city.box, city.lattice, rng)
     rows: list[UnionRow] = []
 
     def add(code: str, level: UnionLevel, parent: UnionRow | None, parts: list[Polygon]) -> UnionRow:
