@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, func, or_, text
+from sqlalchemy import Connection, Row, Table, column, func, or_, select, text
+from sqlalchemy import table as sql_table
+from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 COPY_FROM = 50  # rows; fewer go as VALUES
@@ -23,13 +25,8 @@ def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], update: l
     if not rows:
         return []
     if len(rows) < COPY_FROM:
-        statement = pg_insert(table).values(rows)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.external_id],
-            set_={**{c: statement.excluded[c] for c in update}, "updated_at": func.now()},
-            where=or_(*(table.c[c].is_distinct_from(statement.excluded[c]) for c in update)),
-        ).returning(text(returning))
-        return list(conn.execute(statement))
+        return list(conn.execute(_on_conflict(pg_insert(table).values(rows), table, update,
+                                              returning)))
     columns = list(rows[0])
     names = ", ".join(columns)
     stage = f"stage_{table.name}_{abs(hash(tuple(columns))) % 10**8}"
@@ -41,9 +38,15 @@ def upsert(conn: Connection, table: Table, rows: list[dict[str, Any]], update: l
     with raw.cursor() as cursor, cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row([row[c] for c in columns])
-    changed = " OR ".join(f"{table.name}.{c} IS DISTINCT FROM EXCLUDED.{c}" for c in update)
-    return list(conn.exec_driver_sql(
-        f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {stage} "
-        f"ON CONFLICT (external_id) DO UPDATE SET "
-        f"{', '.join(f'{c} = EXCLUDED.{c}' for c in update)}, updated_at = now() "
-        f"WHERE {changed} RETURNING {returning}"))
+    staged = select(*(column(c) for c in columns)).select_from(sql_table(stage))
+    return list(conn.execute(_on_conflict(pg_insert(table).from_select(columns, staged), table,
+                                          update, returning)))
+
+
+def _on_conflict(statement: Insert, table: Table, update: list[str], returning: str) -> Any:
+    """The rule both ways share: by external id, written only where a column differs."""
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.external_id],
+        set_={**{c: statement.excluded[c] for c in update}, "updated_at": func.now()},
+        where=or_(*(table.c[c].is_distinct_from(statement.excluded[c]) for c in update)),
+    ).returning(text(returning))
