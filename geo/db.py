@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -59,15 +60,21 @@ def migrate(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+@cache
+def code_head() -> str:
+    """The newest migration the code has (read from the migrations folder once)."""
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory(str(MIGRATIONS)).get_current_head())
+
+
 def schema_is_current(engine: Engine) -> tuple[bool, str | None, str]:
     """Whether the database's migration is the code's newest: (current, found, wanted)."""
     from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
 
-    wanted = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
     with engine.connect() as conn:
         found = MigrationContext.configure(conn).get_current_revision()
-    return found == wanted, found, str(wanted)
+    return found == code_head(), found, code_head()
 
 
 def analyze(engine: Engine, *tables: str) -> None:
