@@ -10,6 +10,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 import seed.station_import as station_import
+from tests.faults import CrashOnCall
 from yizhan.cli import app
 
 runner = CliRunner()
@@ -118,18 +119,11 @@ def test_a_crash_while_writing_leaves_nothing_behind(
     path = tmp_path / "stations.csv"
     path.write_text(CSV, encoding="utf-8")
     monkeypatch.setattr(station_import, "BATCH", 1)
-    calls = {"n": 0}
-    real_upsert = station_import.stations.upsert
-
-    def failing_upsert(conn, rows):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise ConnectionError("the database went away")
-        return real_upsert(conn, rows)
-
+    failing_upsert = CrashOnCall(station_import.stations.upsert, 3,
+                                 ConnectionError("the database went away"))
     monkeypatch.setattr(station_import.stations, "upsert", failing_upsert)
     code, _ = invoke(database_url, "import", "stations", str(path))
-    assert code != 0 and calls["n"] == 3
+    assert code != 0 and failing_upsert.calls == 3
     assert stored(empty_db) == {}
 
 

@@ -14,6 +14,7 @@ from geo.crs import Crs
 from geo.vocab import UnionLevel
 from seed import union_import
 from seed.union_import import FieldMap, import_unions
+from tests.faults import CrashOnCall
 
 FIELDS = FieldMap(code="code", name="name", parent="parent")
 
@@ -43,15 +44,9 @@ def test_a_crash_in_a_union_import_leaves_nothing_and_a_rerun_changes_nothing(
 
     clear(engine)
     path = areas_file(tmp_path)
-    calls = {"n": 0}
     save = unions.save
-
-    def crashing_save(conn, data):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("the machine fell over")
-        return save(conn, data)
-    monkeypatch.setattr(union_import.unions, "save", crashing_save)
+    monkeypatch.setattr(union_import.unions, "save",
+                        CrashOnCall(save, 3, RuntimeError("the machine fell over")))
     with pytest.raises(RuntimeError):
         import_unions(engine, path, Crs.WGS84, FIELDS, UnionLevel.DISTRICT)
     assert state(engine) == ([], [])  # the two saved before the crash went with it
@@ -72,14 +67,7 @@ def test_a_crash_in_a_coverage_rebuild_leaves_the_cells_as_they_were(
     import_unions(engine, areas_file(tmp_path), Crs.WGS84, FIELDS, UnionLevel.DISTRICT)
     before = state(engine)
     rebuild = unions.rebuild_coverage
-    calls = {"n": 0}
-
-    def crashing(conn, union_id, area):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("out of memory")
-        rebuild(conn, union_id, area)
-    monkeypatch.setattr(unions, "rebuild_coverage", crashing)
+    monkeypatch.setattr(unions, "rebuild_coverage", CrashOnCall(rebuild, 3, RuntimeError("out of memory")))
     with pytest.raises(RuntimeError), engine.begin() as conn:  # as `yizhan unions rebuild-coverage`
         unions.rebuild_all(conn)
     assert state(engine) == before
