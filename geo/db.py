@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,9 @@ def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False,
     return create_engine(
         normalise_url(url),
         isolation_level="AUTOCOMMIT" if autocommit else None,
-        connect_args={"options": options},
+        # A server that accepts the connection and then says nothing (a frozen host) would
+        # otherwise hold a new connection, and the request waiting for it, for ever.
+        connect_args={"options": options, "connect_timeout": max(1, math.ceil(pool_timeout_s))},
         pool_size=pool_size,
         max_overflow=pool_size,
         # No pre-ping: it costs a round trip per request. A connection found dead raises, the

@@ -144,3 +144,24 @@ def test_serve_passes_the_trusted_proxies_and_refuses_production_without_secrets
     refused = CliRunner().invoke(cli, ["serve"], env={**env, "YIZHAN_PRODUCTION": "true",
                                                       "YIZHAN_SECRET_KEY": "short"})
     assert refused.exit_code == 1 and "YIZHAN_SECRET_KEY, 32 characters" in refused.output
+
+
+def test_a_server_that_accepts_and_never_answers_fails_a_new_connection_within_the_bound() -> None:
+    import socket
+    import time
+
+    from sqlalchemy.exc import OperationalError
+
+    from geo.db import make_engine
+
+    with socket.socket() as silent:  # the kernel accepts; nothing behind it ever speaks
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        port = silent.getsockname()[1]
+        engine = make_engine(f"postgresql://nobody@127.0.0.1:{port}/none", pool_size=1,
+                             pool_timeout_s=1)
+        started = time.monotonic()
+        with pytest.raises(OperationalError, match="timeout"):
+            engine.connect()
+        assert time.monotonic() - started < 5
+        engine.dispose()
