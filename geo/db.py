@@ -7,12 +7,17 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, func, make_url
+from psycopg.abc import PQGen
+from sqlalchemy import Engine, create_engine, event, func, make_url
 from sqlalchemy.sql.elements import ColumnElement
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# How long past its statement timeout a query may go unanswered before the server is taken
+# for frozen: the server's own cancellation normally answers well within this.
+ANSWER_GRACE_S = 2.0
 
 
 def normalise_url(url: str) -> str:
@@ -28,16 +33,36 @@ def libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+class BoundedConnection(psycopg.Connection[Any]):
+    """A connection that stops waiting for a server that has gone silent mid-query.
+
+    The statement timeout is enforced by the server, so a frozen server (a stopped process, a
+    stalled disk, a suspended host) would hold the query, and the request, for ever; the kernel
+    still acknowledges packets, so TCP keepalives and tcp_user_timeout do not notice."""
+
+    answer_within_s: float | None = None
+
+    def wait(self, gen: PQGen[Any], interval: float = 0.1, timeout: float | None = None) -> Any:
+        try:
+            return super().wait(gen, interval, timeout or self.answer_within_s)
+        except psycopg.errors._WaitTimeout:
+            self.pgconn.finish()  # its state is unknown: never hand it out again
+            raise psycopg.OperationalError(
+                f"the database server did not answer within {self.answer_within_s:g} s; "
+                "the connection was closed") from None
+
+
 def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False,
                 statement_timeout_ms: int = 0, pool_timeout_s: float = 10) -> Engine:
     """An engine with its own pool. `autocommit` suits read-only work: no BEGIN, and no ROLLBACK
     round trip when a connection goes back to the pool; `engine.begin()` is then not atomic.
-    A statement running longer than `statement_timeout_ms` (0: no limit) is cancelled, and a
-    request waits at most `pool_timeout_s` for a connection: the API answers 503 for either."""
+    A statement running longer than `statement_timeout_ms` (0: no limit) is cancelled, a server
+    silent for `ANSWER_GRACE_S` beyond that loses the connection, and a request waits at most
+    `pool_timeout_s` for a connection: the API answers 503 for each."""
     # JIT compiles for hundreds of milliseconds whenever PostGIS cost estimates run high,
     # which spatial joins always do; for these short queries it never pays.
     options = f"-c jit=off -c statement_timeout={statement_timeout_ms}"
-    return create_engine(
+    engine = create_engine(
         normalise_url(url),
         isolation_level="AUTOCOMMIT" if autocommit else None,
         # A server that accepts the connection and then says nothing (a frozen host) would
@@ -50,6 +75,15 @@ def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False,
         pool_pre_ping=False,
         pool_timeout=pool_timeout_s,
     )
+    if statement_timeout_ms:
+        bound = statement_timeout_ms / 1000 + ANSWER_GRACE_S
+
+        @event.listens_for(engine, "do_connect")
+        def _bounded(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> Any:
+            connection = BoundedConnection.connect(*cargs, **cparams)
+            connection.answer_within_s = bound
+            return connection
+    return engine
 
 
 def alembic_config(url: str) -> Config:

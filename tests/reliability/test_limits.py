@@ -165,3 +165,35 @@ def test_a_server_that_accepts_and_never_answers_fails_a_new_connection_within_t
             engine.connect()
         assert time.monotonic() - started < 5
         engine.dispose()
+
+
+def test_a_server_frozen_mid_query_is_a_503_within_the_bound_and_the_next_request_is_served(
+        database_url: str) -> None:
+    from sqlalchemy import make_url
+
+    from geo.db import ANSWER_GRACE_S
+    from tests.faults import FreezableProxy
+
+    real = make_url(database_url)
+    with FreezableProxy((real.host or "127.0.0.1", real.port or 5432)) as proxy:
+        via_proxy = real.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+        with app_with(via_proxy, statement_timeout_ms=300) as client:
+            assert client.get("/stations").status_code == 200
+            proxy.frozen.set()
+            started = time.monotonic()
+            answer = client.get("/stations")
+            waited = time.monotonic() - started
+            proxy.frozen.clear()
+            assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
+            assert "unavailable" in answer.json()["message"]
+            assert 0.3 + ANSWER_GRACE_S - 0.1 < waited < 0.3 + ANSWER_GRACE_S + 3
+            assert client.get("/stations").status_code == 200  # a fresh connection, not the dead one
+
+
+def test_without_a_statement_timeout_a_long_query_is_never_cut_short(database_url: str) -> None:
+    from geo.db import ANSWER_GRACE_S, make_engine
+
+    engine = make_engine(database_url, pool_size=1)  # bulk work: imports, re-matching
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT pg_sleep(:s), 1"), {"s": ANSWER_GRACE_S + 0.5}).one()[1] == 1
+    engine.dispose()
