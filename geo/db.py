@@ -68,8 +68,10 @@ def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False,
         # A server that accepts the connection and then says nothing (a frozen host) would
         # otherwise hold a new connection, and the request waiting for it, for ever.
         connect_args={"options": options, "connect_timeout": max(1, math.ceil(pool_timeout_s))},
+        # No overflow: under load, overflow connections are opened and closed again request after
+        # request, each costing the server a fork and an authentication.
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         # No pre-ping: it costs a round trip per request. A connection found dead raises, the
         # API answers 503, and SQLAlchemy discards the whole stale pool so the next one works.
         pool_pre_ping=False,
