@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from geo.crs import Crs, from_wgs84
 
 
 def navigation_links(lon: float, lat: float, name: str) -> dict[str, str]:
-    """OpenStreetMap (WGS84), Amap (GCJ-02) and Baidu (BD-09) links to walk or ride there."""
+    """OpenStreetMap (WGS84), Amap (GCJ-02) and Baidu (BD-09) links to walk or ride there.
+
+    Built on every nearest-station answer, so only the values that can hold reserved characters
+    (the name) are percent-encoded; the fixed keys and values are written as they are sent."""
     g_lon, g_lat = from_wgs84(lon, lat, Crs.GCJ02)
     b_lon, b_lat = from_wgs84(lon, lat, Crs.BD09)
-    osm = "https://www.openstreetmap.org/?" + urlencode(
-        {"mlat": f"{lat:.6f}", "mlon": f"{lon:.6f}"}
-    ) + f"#map=18/{lat:.6f}/{lon:.6f}"
-    amap = "https://uri.amap.com/navigation?" + urlencode(
-        {"to": f"{g_lon:.6f},{g_lat:.6f},{name}", "mode": "ride", "coordinate": "gaode",
-         "callnative": "1", "src": "yizhan"}
-    )
-    baidu = "baidumap://map/direction?" + urlencode(
-        {"destination": f"latlng:{b_lat:.6f},{b_lon:.6f}|name:{name}", "coord_type": "bd09ll",
-         "mode": "riding", "src": "yizhan"}
-    )
+    osm = (f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}"
+           f"#map=18/{lat:.6f}/{lon:.6f}")
+    amap = ("https://uri.amap.com/navigation?to="
+            + quote_plus(f"{g_lon:.6f},{g_lat:.6f},{name}")
+            + "&mode=ride&coordinate=gaode&callnative=1&src=yizhan")
+    baidu = ("baidumap://map/direction?destination="
+             + quote_plus(f"latlng:{b_lat:.6f},{b_lon:.6f}|name:{name}")
+             + "&coord_type=bd09ll&mode=riding&src=yizhan")
     return {"osm": osm, "amap": amap, "baidu": baidu}

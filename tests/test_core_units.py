@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from urllib.parse import parse_qs, urlsplit
 
 import h3
 import pytest
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from geo import hours
 from geo.crs import Crs, from_wgs84, to_wgs84
 from geo.h3index import STATION_RES, child_range, point_cell
+from geo.navigation import navigation_links
 from tests.oracle import geodesic_m
 
 china = st.tuples(st.floats(73.7, 134.7), st.floats(18.2, 53.5))
@@ -41,6 +43,27 @@ def test_known_shift_in_shanghai() -> None:
 @given(point=st.tuples(st.floats(-180, 60), st.floats(-85, 85)), crs=st.sampled_from(list(Crs)))
 def test_outside_china_nothing_moves(point: tuple[float, float], crs: Crs) -> None:
     assert to_wgs84(*point, crs) == point == from_wgs84(*point, crs)
+
+
+@given(point=china, name=st.text(st.characters(exclude_categories=["Cs"]), max_size=40)
+       | st.sampled_from(["a&b=c#d|e:f", "外卖骑手驿站 黄浦区", "100% + ?"]))
+def test_navigation_links_decode_to_the_name_and_each_apps_coordinates(
+        point: tuple[float, float], name: str) -> None:
+    lon, lat = point
+    links = navigation_links(lon, lat, name)
+    g_lon, g_lat = from_wgs84(lon, lat, Crs.GCJ02)
+    b_lon, b_lat = from_wgs84(lon, lat, Crs.BD09)
+
+    def query(url: str) -> dict[str, list[str]]:
+        return parse_qs(urlsplit(url).query, keep_blank_values=True, strict_parsing=True)
+    osm = urlsplit(links["osm"])
+    assert query(links["osm"]) == {"mlat": [f"{lat:.6f}"], "mlon": [f"{lon:.6f}"]}
+    assert osm.fragment == f"map=18/{lat:.6f}/{lon:.6f}"
+    assert query(links["amap"]) == {"to": [f"{g_lon:.6f},{g_lat:.6f},{name}"], "mode": ["ride"],
+                                    "coordinate": ["gaode"], "callnative": ["1"], "src": ["yizhan"]}
+    assert query(links["baidu"]) == {
+        "destination": [f"latlng:{b_lat:.6f},{b_lon:.6f}|name:{name}"], "coord_type": ["bd09ll"],
+        "mode": ["riding"], "src": ["yizhan"]}
 
 
 @given(point=anywhere, res=st.integers(0, STATION_RES), other=anywhere)
