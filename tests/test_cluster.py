@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from geo.db import libpq_url
 from yizhan.cli import app
-from yizhan.cluster import LocalCluster
+from yizhan.cluster import LocalCluster, memory_settings
 
 
 def _free_port() -> int:
@@ -41,6 +41,9 @@ def test_cluster_lifecycle(tmp_path: Path) -> None:
         code, out = yizhan("db", "up")
         assert code == 0 and "PostgreSQL running" in out, out
         with psycopg.connect(libpq(), autocommit=True) as conn:
+            for name, value in memory_settings().items():  # sized from this machine at start
+                assert conn.execute("SELECT pg_size_bytes(current_setting(%s)) = pg_size_bytes(%s)",
+                                    (name, value)).fetchone() == (True,), name
             conn.execute("CREATE EXTENSION postgis")
             conn.execute("CREATE TABLE kept (x int)")
             assert conn.execute("SELECT postgis_version()").fetchone()
@@ -58,3 +61,12 @@ def test_cluster_lifecycle(tmp_path: Path) -> None:
     finally:
         cluster.down()
         shutil.rmtree(cluster.root, ignore_errors=True)
+
+
+@pytest.mark.parametrize(("ram_gib", "buffers", "cache", "maintenance"), [
+    (1, "256MB", "768MB", "64MB"), (24, "6144MB", "18432MB", "1024MB"), (64, "8192MB", "49152MB", "1024MB"),
+    (0.25, "128MB", "512MB", "64MB")])
+def test_memory_is_a_quarter_of_the_ram_for_buffers_within_bounds(
+        ram_gib: float, buffers: str, cache: str, maintenance: str) -> None:
+    assert memory_settings(int(ram_gib * 2**30)) == {
+        "shared_buffers": buffers, "effective_cache_size": cache, "maintenance_work_mem": maintenance}

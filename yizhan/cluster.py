@@ -24,11 +24,21 @@ SUPERUSER = "yizhan"
 DATABASE = "yizhan"
 SERVER_SETTINGS = {
     "listen_addresses": "'127.0.0.1'",
-    "shared_buffers": "'256MB'",
     "work_mem": "'16MB'",
     "max_connections": "200",
     "logging_collector": "off",
 }
+
+
+def memory_settings(ram_bytes: int | None = None) -> dict[str, str]:
+    """Memory sized from the machine at each start, by PostgreSQL's usual rule: a quarter of
+    the RAM for shared buffers (at most 8 GB), three quarters assumed to cache the disk. Pages
+    are only taken as they are used, so a small test database stays small."""
+    ram = ram_bytes or os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    mb = 2**20
+    return {"shared_buffers": f"{max(128, min(8192, ram // 4 // mb))}MB",
+            "effective_cache_size": f"{max(512, ram * 3 // 4 // mb)}MB",
+            "maintenance_work_mem": f"{max(64, min(1024, ram // 16 // mb))}MB"}
 
 
 class ClusterError(RuntimeError):
@@ -199,7 +209,8 @@ class LocalCluster:
             self.logfile.touch()
             self._chown_to_server(self.logfile)
             self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data),
-                      "-l", str(self.logfile), "-o", f"-p {self.port()}")
+                      "-l", str(self.logfile), "-o", " ".join(
+                          [f"-p {self.port()}", *(f"-c {k}={v}" for k, v in memory_settings().items())]))
         self.ensure_database(DATABASE)
 
     def down(self) -> None:
