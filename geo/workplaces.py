@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,7 @@ from pydantic import (
     Field,
     model_validator,
 )
-from sqlalchemy import ColumnElement, Connection, func, select, text, true
+from sqlalchemy import ColumnElement, Connection, Engine, func, select, text, true
 from stdnum.cn import uscc as uscc_number
 from stdnum.exceptions import ValidationError as NumberError
 
@@ -224,10 +225,10 @@ def _settings(conn: Connection, settings: dict[str, str]) -> Iterator[None]:
 
 
 def _rematch(conn: Connection, target_sql: str, params: dict[str, Any],
-             fallback: bool = True) -> int:
+             fallback: bool = True, *, whole_table: bool = False) -> int:
     """Returns how many workplaces' matches changed."""
     target = f"SELECT id, location, h3_cells FROM workplaces {target_sql}"
-    with _settings(conn, _WHOLE_TABLE if not target_sql else {}):
+    with _settings(conn, _WHOLE_TABLE if whole_table else {}):
         return conn.execute(text(_REMATCH.format(
             ctes=best_match_ctes(target), nearest=NEAREST_LATERAL)),
             {**params, "fallback_m": FALLBACK_M if fallback else 0.0}).rowcount
@@ -238,8 +239,29 @@ def rematch_ids(conn: Connection, ids: list[int]) -> int:
 
 
 def rematch_all(conn: Connection, *, fallback: bool = True) -> int:
-    """Every workplace; `fallback=False` leaves uncovered ones unmatched (for measuring)."""
-    return _rematch(conn, "", {}, fallback)
+    """Every workplace, in one transaction; `fallback=False` leaves uncovered ones unmatched (for
+    measuring)."""
+    return _rematch(conn, "", {}, fallback, whole_table=True)
+
+
+def rematch_all_parallel(engine: Engine, workers: int) -> int:
+    """Every workplace, split by id into `workers` slices that run at once, each on its own
+    connection and so on its own server core (one UPDATE never uses more than one). Each slice
+    commits by itself: if one fails, the others' rows are still matched right for the unions
+    as they are, and a rerun finishes the job."""
+    with engine.connect() as conn:
+        low, high = conn.execute(text("SELECT min(id), max(id) FROM workplaces")).one()
+    if low is None:
+        return 0
+    step = (high - low) // workers + 1
+    bounds = [(start, start + step - 1) for start in range(low, high + 1, step)]
+
+    def one(bound: tuple[int, int]) -> int:
+        with engine.begin() as conn:
+            return _rematch(conn, "WHERE id BETWEEN :low AND :high",
+                            {"low": bound[0], "high": bound[1]}, whole_table=True)
+    with ThreadPoolExecutor(workers) as pool:
+        return sum(pool.map(one, bounds))
 
 
 def rematch_around(conn: Connection, union_id: int, old_area_wkb: str | None) -> int:

@@ -145,7 +145,7 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
          replace: bool = False, progress: Callable[[str], None] = print) -> LoadReport:
     """Create `database` beside the one at `server_url` and load `cities` into it (see
     `seed.synthetic.plan`). Returns the database's URL in the report."""
-    from geo.workplaces import rematch_all
+    from geo.workplaces import rematch_all_parallel
 
     url = create_database(server_url, database, replace)
     report = LoadReport(database, url, len(cities))
@@ -181,10 +181,9 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
             conn.execute(f"VACUUM ANALYZE {', '.join(TABLES)}")
             report.analyze_s = time.perf_counter() - start
         progress("matching every workplace to its union")
-        engine = make_engine(url, pool_size=1)
+        engine = make_engine(url, pool_size=workers)
         start = time.perf_counter()
-        with engine.begin() as conn:
-            rematch_all(conn)
+        rematch_all_parallel(engine, workers)
         report.match_s = time.perf_counter() - start
         with engine.connect() as conn:
             report.matched = dict(conn.exec_driver_sql(

@@ -16,8 +16,9 @@ import shapely
 from sqlalchemy import Engine, make_url
 
 from geo.coverage import cell_polygons
-from geo.db import libpq_url
+from geo.db import libpq_url, make_engine
 from geo.vocab import UnionLevel
+from geo.workplaces import rematch_all_parallel
 from seed.synthetic import (
     NATION_CITIES,
     NATION_STATIONS,
@@ -151,6 +152,16 @@ def test_a_small_country_loads_with_its_indexes_and_every_workplace_matched_exac
                 "LEFT JOIN unions u ON u.id = w.matched_union_id ORDER BY w.id").fetchall()
             next_id, max_id = conn.execute("SELECT nextval(pg_get_serial_sequence('unions', 'id')), "
                                            "max(id) FROM unions").fetchone()
+            conn.execute("UPDATE workplaces SET matched_union_id = NULL, match_status = "
+                         "'not_covered', match_method = NULL, match_distance_m = NULL")
+            conn.commit()
+        matcher = make_engine(url, pool_size=3)
+        changed = rematch_all_parallel(matcher, 3)
+        matcher.dispose()
+        with psycopg.connect(libpq_url(url)) as conn:
+            again = conn.execute(
+                "SELECT ST_X(w.location), ST_Y(w.location), w.match_status, u.code FROM workplaces w "
+                "LEFT JOIN unions u ON u.id = w.matched_union_id ORDER BY w.id").fetchall()
         c = report.counts
         assert counts == (c.unions, c.cells, c.stations, c.workplaces)
         assert c.workplaces == 4_000 and c.stations == 600
@@ -158,6 +169,8 @@ def test_a_small_country_loads_with_its_indexes_and_every_workplace_matched_exac
         assert next_id == max_id + 1  # a union added later gets a new id
         assert len(lines) >= 2 and lines[0].startswith("[1/2] S0")
         assert {status for *_, status, _ in matches} >= {"matched", "gap_fallback", "not_covered"}
+        assert again == matches  # re-matched in three slices at once, to the same answers
+        assert changed == sum(status != "not_covered" for *_, status, _ in matches)
         shapely.prepare([a for *_, a in areas])
         for lon, lat, status, code in random.Random(3).sample(matches, 600):
             expected = _oracle(shapely.Point(lon, lat), areas)
