@@ -18,7 +18,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ARRAY, Connection, Integer, Text, any_, bindparam, func, select
+from sqlalchemy import ARRAY, Connection, Integer, Text, any_, bindparam, func, literal_column, select
 
 from geo.stations import StationRecord, T, open_state, record, record_columns
 from geo.vocab import Amenity, StationStatus
@@ -34,12 +34,15 @@ class NearStation:
     open_now: bool | None
 
 
-@lru_cache(maxsize=32)
-def _statement(with_amenities: bool, with_radius: bool, require_hours: bool) -> Any:
-    """The exact query for one combination of filters, built once; values are bind parameters."""
+@lru_cache(maxsize=256)
+def _statement(with_amenities: bool, with_radius: bool, require_hours: bool, limit: int) -> Any:
+    """The exact query for one combination of filters and one limit, built once; the other values
+    are bind parameters. The limit is written into the SQL: given as a parameter, PostgreSQL
+    plans as if it could be a tenth of the table, finds its generic plan dearer than planning
+    afresh, and plans every call again (a fifth of the query's time)."""
     point_geom = func.ST_SetSRID(func.ST_MakePoint(bindparam("lon"), bindparam("lat")), 4326)
     point = func.geography(point_geom)
-    limit = bindparam("limit", type_=Integer)
+    limit_sql = literal_column(str(int(limit)), Integer)
 
     def usable(source: Any, query: Any) -> Any:
         query = query.where(source.c.status == any_(bindparam("statuses", type_=ARRAY(Text))))
@@ -60,7 +63,7 @@ def _statement(with_amenities: bool, with_radius: bool, require_hours: bool) -> 
     # Step 1: any k stations that pass the filters, by planar KNN; their farthest bounds the answer.
     geog = func.geography(T.c.location)  # the expression of the ix_stations_location_geog index
     knn = wanted(T, usable(T, select(func.ST_Distance(geog, point).label("d"))))
-    knn = knn.order_by(T.c.location.op("<->")(point_geom)).limit(limit)
+    knn = knn.order_by(T.c.location.op("<->")(point_geom)).limit(limit_sql)
     bound = select(func.max(knn.subquery().c.d)).scalar_subquery()
     # Step 2: the disc within that bound, from the geography index. MATERIALIZED keeps the planner
     # from AND-ing in the amenities GIN index, which costs far more than the disc it would trim.
@@ -70,7 +73,7 @@ def _statement(with_amenities: bool, with_radius: bool, require_hours: bool) -> 
     exact = wanted(disc, select(*record_columns(disc), distance.label("distance_m")))
     if with_radius:
         exact = exact.where(distance <= bindparam("radius"))
-    return exact.order_by(distance, disc.c.id).limit(limit)
+    return exact.order_by(distance, disc.c.id).limit(limit_sql)
 
 
 def exact_nearest(
@@ -85,9 +88,8 @@ def exact_nearest(
     require_hours: bool = False,
 ) -> list[tuple[StationRecord, float]]:
     """The `limit` nearest stations passing the filters, with their distances in metres."""
-    statement = _statement(bool(amenities), radius_m is not None, require_hours)
-    params: dict[str, Any] = {"lon": lon, "lat": lat, "limit": limit,
-                              "statuses": [s.value for s in statuses]}
+    statement = _statement(bool(amenities), radius_m is not None, require_hours, limit)
+    params: dict[str, Any] = {"lon": lon, "lat": lat, "statuses": [s.value for s in statuses]}
     if amenities:
         params["amenities"] = [a.value for a in amenities]
     if radius_m is not None:
