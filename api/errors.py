@@ -61,14 +61,48 @@ def _ogc_json(status: int, code: str, description: str,
                         headers=headers)
 
 
-def _describe(error: dict[str, Any], query: dict[str, str]) -> str:
+JSON_EXPECTED = "a JSON object is expected, sent as UTF-8 with Content-Type: application/json"
+
+
+def _at(document: object, position: object) -> str:
+    """' at line 2, column 5 (character 17)' for a position in the body, or nothing."""
+    unit = "byte" if isinstance(document, bytes) else "character"
+    if isinstance(document, bytes):
+        document = document.decode("latin-1")  # one character a byte: positions stay
+    if not isinstance(document, str) or not isinstance(position, int):
+        return ""
+    line = document.count("\n", 0, position) + 1
+    column = position - document.rfind("\n", 0, position)
+    return f" at line {line}, column {column} ({unit} {position})"
+
+
+def _not_json(error: str, where: str = "") -> str:
+    return f"the body is not valid JSON: {error}{where}; {JSON_EXPECTED}"
+
+
+def _unreadable_body(request: Request, cause: Exception) -> JSONResponse:
+    """A body FastAPI could not decode at all, which it answers with a bare 400."""
+    loc: list[str | int] = ["body"]
+    if isinstance(cause, UnicodeDecodeError):
+        message = _not_json(f"byte {cause.object[cause.start]:#04x} is not {cause.encoding.upper()}",
+                            _at(cause.object, cause.start))
+        loc.append(cause.start)
+    elif isinstance(cause, RecursionError):
+        message = f"the body nests arrays or objects too deeply to read; {JSON_EXPECTED}"
+    else:  # a number of thousands of digits, say
+        message = _not_json(str(cause).split(":")[0])
+    return _json(400 if _ogc(request) else 422, message,
+                 [{"loc": loc, "msg": message, "type": "json_invalid"}], request=request)
+
+
+def _describe(error: dict[str, Any], query: dict[str, str], body: object) -> str:
     loc = [str(part) for part in error.get("loc", ())]
     place = loc[0] if loc else "request"
     kind = str(error.get("type", ""))
     message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
     if kind == "json_invalid":
-        return f"the body is not valid JSON ({error.get('ctx', {}).get('error', 'syntax error')} " \
-               f"at character {loc[1] if len(loc) > 1 else '?'})"
+        return _not_json(error.get("ctx", {}).get("error", "syntax error"),
+                         _at(body, error["loc"][1] if len(loc) > 1 else None))
     if place == "body" and len(loc) == 1:
         if kind in ("model_attributes_type", "dict_type", "model_type"):
             return "the body must be a JSON object (send Content-Type: application/json)"
@@ -109,7 +143,7 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
     query = dict(request.query_params)
     details = []
     for error in exc.errors():
-        details.append({"loc": list(error.get("loc", ())), "msg": _describe(error, query),
+        details.append({"loc": list(error.get("loc", ())), "msg": _describe(error, query, exc.body),
                         "type": error.get("type")})
     return _json(400 if _ogc(request) else 422, "; ".join(d["msg"] for d in details), details,
                  request=request)
@@ -124,6 +158,8 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
+        return _unreadable_body(request, exc.__cause__)
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such path: {request.url.path} (see /docs)"
