@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, metrics
 from api.access_log import hide_query_strings
 from api.body_limit import BodyLimit
+from api.control_characters import refuse_control_characters
 from api.embedding import allow_cross_origin_reads
 from api.routers import (
     applications,
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_engine.dispose()
 
     app = FastAPI(title="yizhan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
-                  docs_url=None, redoc_url=None,
+                  docs_url=None, redoc_url=None, dependencies=[Depends(refuse_control_characters)],
                   responses={422: {"model": ErrorOut, "description": "A value that cannot be "
                                    "used: the message says which and what is allowed"}})
     app.state.settings = settings

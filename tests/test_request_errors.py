@@ -22,3 +22,32 @@ def test_a_body_that_is_not_json_is_a_422_saying_where_and_what_is_expected(
     message = answer.json()["message"]
     assert where in message and "a JSON object is expected" in message, message
     assert answer.json()["detail"][0]["type"] == "json_invalid"
+
+
+@pytest.mark.parametrize(("method", "path", "fields", "where"), [
+    ("GET", "/officer/audit", {"params": {"action": "create\x00"}}, "query parameter 'action'"),
+    ("POST", "/stations", {"json": {"name": "站\x00点", "lon": 121.47, "lat": 31.23}},
+     "body field 'name'"),
+    ("POST", "/applications", {"json": {"name": "王", "phone": "13812345678", "consent": True,
+                                        "occupation_group": "courier",
+                                        "workplace": {"name": "x\x1by", "lon": 121, "lat": 31}}},
+     "body field 'workplace.name'"),
+    ("POST", "/unions/match", {"json": {"points": [{"id": "a\x07", "lon": 121, "lat": 31}]}},
+     "body field 'points.0.id'"),
+    ("POST", "/auth/token", {"data": {"username": "admin\x00", "password": "x"}},
+     "body field 'username'"),
+])
+def test_a_control_character_is_refused_naming_the_field(
+        client: TestClient, admin: dict[str, str], method: str, path: str,
+        fields: dict[str, object], where: str) -> None:
+    answer = client.request(method, path, headers=admin, **fields)  # type: ignore[arg-type]
+    assert answer.status_code == 422, answer.text
+    message = answer.json()["message"]
+    assert message.startswith(where) and "control characters are not allowed" in message, message
+
+
+def test_tabs_and_line_breaks_are_text(client: TestClient, admin: dict[str, str]) -> None:
+    answer = client.post("/stations", headers=admin, json={
+        "name": "站点\t一", "address": "朝晖路 1 号\r\n2 楼", "lon": 121.47, "lat": 31.23})
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["properties"]["address"] == "朝晖路 1 号\r\n2 楼"
