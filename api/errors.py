@@ -95,6 +95,26 @@ def _unreadable_body(request: Request, cause: Exception) -> JSONResponse:
                  [{"loc": loc, "msg": message, "type": "json_invalid"}], request=request)
 
 
+def _lon_beside(lat_error: dict[str, Any], query: dict[str, str], body: object) -> object:
+    """The lon given with a lat that was refused: the query's, or the same body object's."""
+    place, *path, _ = lat_error["loc"]
+    if place == "query":
+        return query.get("lon")
+    for part in path:
+        try:
+            body = body[part]  # type: ignore[index]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return body.get("lon") if isinstance(body, dict) else None
+
+
+def _could_be_lat(value: object) -> bool:
+    try:
+        return abs(float(value)) <= 90  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
 def _describe(error: dict[str, Any], query: dict[str, str], body: object) -> str:
     loc = [str(part) for part in error.get("loc", ())]
     place = loc[0] if loc else "request"
@@ -112,13 +132,9 @@ def _describe(error: dict[str, Any], query: dict[str, str], body: object) -> str
     if kind != "missing" and "input" in error:
         shown = repr(error["input"])
         message += f" (got {shown if len(shown) <= 120 else shown[:117] + '...'})"
-    if place == "query" and name == "lat" and kind.endswith("_equal"):
-        lon = query.get("lon", "")
-        try:
-            if abs(float(lon)) <= 90:
-                message += "; did you swap lat and lon?"
-        except ValueError:
-            pass
+    if len(loc) > 1 and loc[-1] == "lat" and kind.endswith("_equal") \
+            and _could_be_lat(_lon_beside(error, query, body)):
+        message += "; did you swap lat and lon?"
     where = f"{PLACES.get(place, place)} '{name}'" if name else PLACES.get(place, place)
     return f"{where}: {message}"
 

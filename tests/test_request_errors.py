@@ -51,3 +51,26 @@ def test_tabs_and_line_breaks_are_text(client: TestClient, admin: dict[str, str]
         "name": "站点\t一", "address": "朝晖路 1 号\r\n2 楼", "lon": 121.47, "lat": 31.23})
     assert answer.status_code == 201, answer.text
     assert answer.json()["properties"]["address"] == "朝晖路 1 号\r\n2 楼"
+
+
+SWAPPED_SHANGHAI = {"lon": 31.23, "lat": 121.47}
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/unions/match", {"points": [{"id": 1, "lon": 121.47, "lat": 31.23},
+                                  {"id": 2, **SWAPPED_SHANGHAI}]}, "points.1.lat"),
+    ("/applications", {"name": "王", "phone": "13812345678", "consent": True,
+                       "occupation_group": "courier",
+                       "workplace": {"name": "x", **SWAPPED_SHANGHAI}}, "workplace.lat"),
+    ("/stations", {"name": "x", **SWAPPED_SHANGHAI}, "lat"),
+    ("/workplaces", {"name": "x", **SWAPPED_SHANGHAI}, "lat"),
+])
+def test_bodies_with_apparently_swapped_coordinates_get_the_hint(
+        client: TestClient, admin: dict[str, str], path: str, body: dict[str, object],
+        field: str) -> None:
+    answer = client.post(path, json=body, headers=admin)
+    assert answer.status_code == 422, answer.text
+    message = answer.json()["message"]
+    assert f"body field '{field}'" in message and "did you swap lat and lon?" in message, message
+    beyond = client.post("/stations", json={"name": "x", "lon": 150, "lat": 121.47}, headers=admin)
+    assert "lat" in beyond.json()["message"] and "swap" not in beyond.json()["message"]
