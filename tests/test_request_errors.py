@@ -74,3 +74,24 @@ def test_bodies_with_apparently_swapped_coordinates_get_the_hint(
     assert f"body field '{field}'" in message and "did you swap lat and lon?" in message, message
     beyond = client.post("/stations", json={"name": "x", "lon": 150, "lat": 121.47}, headers=admin)
     assert "lat" in beyond.json()["message"] and "swap" not in beyond.json()["message"]
+
+
+@pytest.mark.parametrize(("query", "name"), [
+    ("lat=31.2&lat=31.3&lon=121.4", "lat"),
+    ("lat=31.2&lon=121.4&k=3&k=5&crs=wgs84&crs=gcj02", "crs"),
+])
+def test_a_single_valued_parameter_given_twice_is_refused(
+        client: TestClient, query: str, name: str) -> None:
+    answer = client.get(f"/stations/nearest?{query}")
+    assert answer.status_code == 422, answer.text
+    message = answer.json()["message"]
+    assert f"query parameter '{name}': given 2 times" in message and "give it once" in message
+    assert answer.json()["detail"][0]["loc"] == ["query", name]
+
+
+def test_list_parameters_stay_repeatable(client: TestClient) -> None:
+    nearest = client.get("/stations/nearest?lat=31.2&lon=121.4&amenity=toilet"
+                         "&amenity=drinking_water")
+    assert nearest.status_code == 200, nearest.text
+    assert nearest.json()["query"]["amenities"] == ["drinking_water", "toilet"]
+    assert client.get("/stations?status=operational&status=planned").status_code == 200
