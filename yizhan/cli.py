@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 
 from geo.crs import Crs
 from geo.vocab import UnionLevel
 from yizhan.cluster import ClusterError, LocalCluster
 from yizhan.maps_cli import maps_app
 from yizhan.officers_cli import officers_app
-from yizhan.settings import Settings
+from yizhan.settings import Settings, setting_problems
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -31,6 +32,15 @@ app.add_typer(import_app, name="import")
 app.add_typer(unions_app, name="unions")
 app.add_typer(officers_app, name="officers")
 app.add_typer(maps_app, name="maps")
+
+
+@app.callback()
+def _check_settings() -> None:
+    # Before any command: a mistyped setting is one line each, not a traceback.
+    try:
+        Settings()
+    except ValidationError as exc:
+        _fail("\n".join(setting_problems(exc)))
 
 
 def _cluster(settings: Settings) -> LocalCluster | None:

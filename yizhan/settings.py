@@ -7,11 +7,14 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ORIGIN = re.compile(r"\*|https?://(\*\.)?[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
+# What to give where pydantic's own message says only what was wrong.
+ALLOWED = {"bool_parsing": "give true or false (or yes/no, on/off, 1/0)",
+           "int_parsing": "give a whole number", "float_parsing": "give a number"}
 
 
 class Settings(BaseSettings):
@@ -97,3 +100,15 @@ class Settings(BaseSettings):
         from yizhan.cluster import LocalCluster
 
         return LocalCluster.from_settings(self).url()
+
+
+def setting_problems(error: ValidationError) -> list[str]:
+    """One line per bad setting: its variable, the value given and what is allowed."""
+    lines = []
+    for problem in error.errors():
+        name = "_".join(str(part) for part in problem["loc"])
+        allowed = ALLOWED.get(problem["type"]) or problem["msg"].removeprefix(
+            "Value error, ").removeprefix(f"{name}: ")
+        variable = f"YIZHAN_{name.upper()}"
+        lines.append(f"{variable}={problem.get('input')!r} cannot be used: {allowed}")
+    return lines
