@@ -72,6 +72,19 @@ def test_retries_with_an_idempotency_key_apply_once(client: TestClient,
     assert other.status_code == 409 and "different request" in other.json()["message"]
 
 
+@pytest.mark.parametrize("key", [b"retry\x01key-0001", b"retry\tkey-0001", "重试-0001-0002".encode(),
+                                 b"short", b"k" * 201])
+def test_an_idempotency_key_must_be_printable_ascii_of_a_sensible_length(
+        client: TestClient, tree: dict[str, int], engine: Engine, key: bytes) -> None:
+    answer = client.post("/applications", json=body(), headers={"Idempotency-Key": key})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["message"].startswith(
+        "header 'Idempotency-Key': give 8 to 200 printable ASCII characters"), answer.text
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM applications")).scalar_one() == 0
+    assert apply(client, {"Idempotency-Key": "phone 7, try 1: ok!"}).status_code == 201
+
+
 def test_a_second_open_application_from_the_same_person_is_refused(
     client: TestClient, admin: dict[str, str], tree: dict[str, int]
 ) -> None:

@@ -4,13 +4,14 @@ every change is audited."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
 from api.auth import ActorDep, OfficerDep, optional_officer, public_actor
@@ -47,10 +48,22 @@ from yizhan.settings import Settings
 router = APIRouter(prefix="/applications", tags=["applications"])
 APPLICATIONS_PER_WINDOW, APPLY_WINDOW_S = 10, 3600
 ApplicationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Application id")]
-IdempotencyKeyHeader = Annotated[str | None, Header(
-    alias="Idempotency-Key", min_length=8, max_length=200,
-    description="Any unique string per application (a UUID); a retry with the same key and "
-                "body returns the first answer instead of applying twice")]
+IDEMPOTENCY_KEY = re.compile(r"[ -~]{8,200}")
+IDEMPOTENCY_KEY_RULE = "8 to 200 printable ASCII characters (letters, digits, punctuation, spaces)"
+
+
+def _idempotency_key(key: str) -> str:
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise ValueError(f"give {IDEMPOTENCY_KEY_RULE}, such as a UUID; this one has {len(key)} "
+                         "characters" + ("" if key.isascii() and key.isprintable() else
+                                         ", not all of them printable ASCII"))
+    return key
+
+
+IdempotencyKeyHeader = Annotated[Annotated[str, AfterValidator(_idempotency_key)] | None, Header(
+    alias="Idempotency-Key", json_schema_extra={"pattern": f"^{IDEMPOTENCY_KEY.pattern}$"},
+    description=f"Any unique string per application, {IDEMPOTENCY_KEY_RULE}: a UUID; a retry "
+                "with the same key and body returns the first answer instead of applying twice")]
 
 
 def today(settings: Settings) -> date:
