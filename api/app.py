@@ -41,6 +41,9 @@ yizhan (驿站) finds rest stations for outdoor workers — water, shade, toilet
 answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 (Amap) or
 BD-09 (Baidu): say which with `crs`.
 """
+ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.router,
+           workplaces.router, applications.router, members.router, join.router, maps.router,
+           tiles.router, ogc.router, health.router, docs.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,22 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                                    "used: the message says which and what is allowed"}})
     app.state.settings = settings
     errors.install(app)
-    allow_cross_origin_reads(app, settings)
+    allow_cross_origin_reads(app, settings, [route for router in ROUTERS for route in router.routes])
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     metrics.install(app)
-    app.include_router(auth.router)
-    app.include_router(officer.router)
-    app.include_router(reports.router)
-    app.include_router(stations.router)
-    app.include_router(unions.router)
-    app.include_router(workplaces.router)
-    app.include_router(applications.router)
-    app.include_router(members.router)
-    app.include_router(join.router)
-    app.include_router(maps.router)
-    app.include_router(tiles.router)
-    app.include_router(ogc.router)
-    app.include_router(health.router)
-    app.include_router(docs.router)
+    for router in ROUTERS:
+        app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

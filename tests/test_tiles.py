@@ -187,11 +187,12 @@ def test_partner_origins_read_public_answers_but_not_officer_ones(
             answer = client.get(tile_path, headers={"Origin": stranger})
             assert "access-control-allow-origin" not in answer.headers, stranger
         # A script sending an officer's token must ask first; the answer is no.
-        asked = client.options("/officer/dashboard", headers={
-            "Origin": partner, "Access-Control-Request-Method": "GET",
-            "Access-Control-Request-Headers": "authorization"})
-        assert asked.status_code == 400 and "authorization" not in asked.headers.get(
-            "access-control-allow-headers", "").lower()
+        for path in ("/officer/dashboard", tile_path):
+            asked = client.options(path, headers={
+                "Origin": partner, "Access-Control-Request-Method": "GET",
+                "Access-Control-Request-Headers": "authorization"})
+            assert asked.status_code >= 400 and "authorization" not in asked.headers.get(
+                "access-control-allow-headers", "").lower()
         writes = client.options("/stations", headers={
             "Origin": partner, "Access-Control-Request-Method": "POST"})
         assert writes.status_code == 400
@@ -199,6 +200,29 @@ def test_partner_origins_read_public_answers_but_not_officer_ones(
         login = client.post("/auth/token", headers={"Origin": partner},
                             data={"username": "nobody", "password": "whatever-password"})
         assert "access-control-allow-origin" not in login.headers
+
+
+OFFICER_READS = ["/officer/dashboard", "/officer/stations", "/officer/audit", "/auth/me",
+                 "/applications", "/members", "/workplaces", "/reports"]
+
+
+def test_officer_endpoints_carry_no_cors_headers_even_for_a_listed_origin(
+        database_url: str, tree: dict[str, int], admin: dict[str, str]) -> None:
+    partner = "https://courier.example.com"
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
+                              cors_origins=partner))
+    with TestClient(app) as client:
+        for path in OFFICER_READS:
+            for headers in ({"Origin": partner, **admin}, {"Origin": partner}):
+                answer = client.get(path, headers=headers)
+                assert answer.status_code in (200, 401), (path, answer.text)
+                assert not any(h.startswith("access-control-") for h in answer.headers), path
+            asked = client.options(path, headers={"Origin": partner,
+                                                  "Access-Control-Request-Method": "GET"})
+            assert "access-control-allow-origin" not in asked.headers, path
+        for path in ("/stations", "/unions", "/ogc/collections", "/maps/coverage"):
+            answer = client.get(path, headers={"Origin": partner, **admin})
+            assert answer.headers["access-control-allow-origin"] == partner, path
 
 
 def test_origin_settings_say_what_is_wrong() -> None:

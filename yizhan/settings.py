@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Origins whose scripts may read yizhan's public GET "
         "answers (tiles, stations, unions) across origins, e.g. a partner's MapLibre map. "
-        "Officer endpoints stay closed to them: their Authorization header is never allowed.")
+        "Officer endpoints never carry CORS headers, and no Authorization header is allowed.")
     token_minutes: int = Field(default=30, ge=1, le=24 * 60,
                                description="Lifetime of an officer's bearer token.")
     stale_after_days: int = Field(default=90, ge=1, description="A station not verified for "
