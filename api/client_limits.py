@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from api.errors import ApiError
 from membership import identity
@@ -16,13 +16,19 @@ def client_address(request: Request, secret: str) -> str:
     return identity.keyed_hash(secret, "client", host).hex()[:32]
 
 
-def limit_client(request: Request, engine: Engine, secret: str, what: str, limit: int,
+def count_client(conn: Connection, request: Request, secret: str, what: str, limit: int,
                  window_s: int, message: str) -> None:
-    """Count this request against the client's address (kept only as a keyed hash); 429 with
-    Retry-After beyond `limit` per `window_s`. The count is committed on its own."""
-    key = f"{what}:{client_address(request, secret)}"
-    with engine.begin() as conn:
-        retry = ratelimit.hit(conn, key, limit, window_s)
+    """Count this request against the client's address (kept only as a keyed hash) in `conn`'s
+    transaction, so that it holds only if that commits; 429 with Retry-After beyond `limit` per
+    `window_s`."""
+    retry = ratelimit.hit(conn, f"{what}:{client_address(request, secret)}", limit, window_s)
     if retry is not None:
         raise ApiError(429, f"{message}: at most {limit} in {window_s // 60} minutes from one "
                             f"address; try again in {retry} s", {"Retry-After": str(retry)})
+
+
+def limit_client(request: Request, engine: Engine, secret: str, what: str, limit: int,
+                 window_s: int, message: str) -> None:
+    """The same, committed on its own: the request counts whatever becomes of it."""
+    with engine.begin() as conn:
+        count_client(conn, request, secret, what, limit, window_s, message)

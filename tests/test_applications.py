@@ -219,3 +219,21 @@ def test_applications_are_limited_per_address(client: TestClient, tree: dict[str
     assert codes == [201] * 10 + [429]
     refused = apply(client, phone="13900009999")
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+
+
+def test_only_accepted_applications_use_up_the_hourly_limit_and_tries_are_bounded(
+        client: TestClient, tree: dict[str, int], engine: Engine) -> None:
+    nowhere = {"name": "x", "lon": 100.0, "lat": 40.0}
+    unroutable = [apply(client, phone=f"1390000{i:04d}", workplace=nowhere) for i in range(10)]
+    assert [a.status_code for a in unroutable] == [422] * 10
+    assert apply(client, phone="13900000000").status_code == 201
+    assert [apply(client, phone="13900000000").status_code for _ in range(5)] == [409] * 5
+    accepted = [apply(client, phone=f"1390001{i:04d}").status_code for i in range(9)]
+    assert accepted == [201] * 9  # ten accepted, after fifteen refused
+    over = apply(client, phone="13900019999")
+    assert over.status_code == 429 and over.json()["message"].startswith("too many applications")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM applications")).scalar_one() == 10
+    tries = [apply(client, phone="13900000000").status_code for _ in range(5)]
+    assert tries == [409] * 4 + [429]  # the 31st try of the hour
+    assert "too many application attempts: at most 30" in apply(client).json()["message"]

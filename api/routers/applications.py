@@ -15,7 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
 from api.auth import ActorDep, OfficerDep, optional_officer, public_actor
-from api.client_limits import limit_client
+from api.client_limits import count_client, limit_client
 from api.deps import (
     EngineDep,
     PageLimit,
@@ -46,7 +46,9 @@ from officers.audit import Actor
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/applications", tags=["applications"])
-APPLICATIONS_PER_WINDOW, APPLY_WINDOW_S = 10, 3600
+# Accepted applications per address; and, looser, tries of any outcome that reach the database,
+# so that refusals (which can tell whether a phone number is a member's) stay bounded too.
+APPLICATIONS_PER_WINDOW, ATTEMPTS_PER_WINDOW, APPLY_WINDOW_S = 10, 30, 3600
 ApplicationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Application id")]
 IDEMPOTENCY_KEY = re.compile(r"[ -~]{8,200}")
 IDEMPOTENCY_KEY_RULE = "8 to 200 printable ASCII characters (letters, digits, punctuation, spaces)"
@@ -95,14 +97,17 @@ def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: Se
           applicant: Annotated[Actor, Depends(public_actor("applicant"))],
           idempotency_key: IdempotencyKeyHeader = None) -> Response:
     """Apply to join the union that covers your workplace. Your employer is never told. At most
-    10 applications an hour from one address."""
-    limit_client(request, engine, secret, "apply", APPLICATIONS_PER_WINDOW, APPLY_WINDOW_S,
-                 "too many applications")
+    10 accepted applications an hour from one address, and 30 tries whatever their outcome."""
+    limit_client(request, engine, secret, "apply-attempt", ATTEMPTS_PER_WINDOW, APPLY_WINDOW_S,
+                 "too many application attempts")
     day = today(settings)
     try:
         with engine.begin() as conn:
             application_id, replayed = applications.submit(conn, secret, body, day,
                                                            idempotency_key)
+            if not replayed:  # over the limit, the application is rolled back with the count
+                count_client(conn, request, secret, "apply", APPLICATIONS_PER_WINDOW,
+                             APPLY_WINDOW_S, "too many applications")
             app = applications.get(conn, application_id)
             assert app is not None
             if not replayed:
