@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -19,13 +20,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: FastAPI, *, access_log: bool = False) -> Iterator[str]:
+def serving(app: FastAPI, *, access_log: bool = False, **config: Any) -> Iterator[str]:
     """The app's base URL while it serves in a thread. With `access_log`, uvicorn logs each
-    request through the standard logging tree (as a deployment's log collector would see it)."""
+    request through the standard logging tree (as a deployment's log collector would see it);
+    `config` is more of uvicorn's settings."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info" if access_log
-                            else "warning", log_config=None if access_log else uvicorn.config.LOGGING_CONFIG)
-    server = uvicorn.Server(config)
+    server_config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="info" if access_log
+                                   else "warning",
+                                   log_config=None if access_log else uvicorn.config.LOGGING_CONFIG,
+                                   **config)
+    server = uvicorn.Server(server_config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

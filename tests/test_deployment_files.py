@@ -30,6 +30,9 @@ def test_compose_has_postgis_seed_and_api_wired_by_health() -> None:
             "${YIZHAN_DB_PASSWORD:-yizhan}", "pw"))
         assert url.host == "db" and url.database == services["db"]["environment"]["POSTGRES_DB"]
     assert "pgdata" in compose["volumes"]
+    # Published directly: unless told of a proxy in front, it believes no X-Forwarded-For.
+    assert api["environment"]["YIZHAN_FORWARDED_ALLOW_IPS"] == "${YIZHAN_FORWARDED_ALLOW_IPS:-}"
+    assert "FORWARDED" not in (ROOT / "Dockerfile").read_text()
 
 
 def test_dockerfile_installs_every_package() -> None:

@@ -327,4 +327,5 @@ def serve(
     typer.echo(f"Nearest:   {base}/stations/nearest?lat=31.2335&lon=121.4751&k=3")
     typer.echo(f"Join form: {base}/join?station=1")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=bool(settings.forwarded_allow_ips),
                 forwarded_allow_ips=settings.forwarded_allow_ips)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from pathlib import Path
@@ -51,9 +52,11 @@ class Settings(BaseSettings):
         "How long a request waits for a database connection before it is answered 503."))
     statement_timeout_ms: int = Field(default=10_000, ge=0, description=(
         "A query running longer is cancelled and answered 503 (0: no limit)."))
-    forwarded_allow_ips: str = Field(default="127.0.0.1", description=(
-        "Proxies whose X-Forwarded-For is believed (comma-separated addresses, or * behind a "
-        "load balancer that always sets it); rate limits count the address they give."))
+    forwarded_allow_ips: str = Field(default="", description=(
+        "Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: comma-separated "
+        "addresses or networks, or * behind a load balancer that always sets them. None by "
+        "default, so that no client can claim another's address; rate limits count the address "
+        "a named proxy gives."))
     production: bool = Field(default=False, description=(
         "Refuse to start without an explicit YIZHAN_SECRET_KEY of 32 characters or more."))
     embed_origins: Annotated[list[str], NoDecode] = Field(
@@ -79,6 +82,19 @@ class Settings(BaseSettings):
                 if not ORIGIN.fullmatch(str(origin)):
                     raise ValueError(f"{info.field_name}: {origin!r}: give scheme://host[:port], e.g. "
                                      "https://app.example.com, or *")
+        return value
+
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        for proxy in filter(None, (part.strip() for part in value.split(","))):
+            try:
+                if proxy != "*":
+                    ipaddress.ip_network(proxy, strict=False)
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an IP address or network; give the proxies' "
+                                 "addresses or networks, comma-separated (10.0.0.5, 172.18.0.0/16), "
+                                 "or *") from None
         return value
 
     def check_production(self) -> None:

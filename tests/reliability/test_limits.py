@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -128,22 +129,56 @@ def test_batches_and_areas_past_their_limits_are_refused_with_the_limit_named(
         clean_area(shapely.Polygon(ring))
 
 
-def test_serve_passes_the_trusted_proxies_and_refuses_production_without_secrets(
-        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def serve_arguments(monkeypatch: pytest.MonkeyPatch, env: dict[str, str | None]) -> dict[str, Any]:
+    """What `yizhan serve` would start uvicorn with, in this environment."""
     import uvicorn
     from typer.testing import CliRunner
 
     from yizhan.cli import app as cli
 
-    started: dict[str, object] = {}
+    started: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: started.update(kwargs))
-    env = {"YIZHAN_DATABASE_URL": database_url, "YIZHAN_SECRET_KEY": "k" * 40,
-           "YIZHAN_FORWARDED_ALLOW_IPS": "10.0.0.1"}
-    assert CliRunner().invoke(cli, ["serve"], env=env).exit_code == 0
-    assert started["forwarded_allow_ips"] == "10.0.0.1"
+    assert CliRunner().invoke(cli, ["serve"], env={"YIZHAN_SECRET_KEY": "k" * 40, **env}).exit_code == 0
+    return started
+
+
+def test_serve_passes_the_trusted_proxies_and_refuses_production_without_secrets(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from yizhan.cli import app as cli
+
+    env = {"YIZHAN_DATABASE_URL": database_url, "YIZHAN_FORWARDED_ALLOW_IPS": "10.0.0.1"}
+    started = serve_arguments(monkeypatch, env)
+    assert started["forwarded_allow_ips"] == "10.0.0.1" and started["proxy_headers"] is True
     refused = CliRunner().invoke(cli, ["serve"], env={**env, "YIZHAN_PRODUCTION": "true",
                                                       "YIZHAN_SECRET_KEY": "short"})
     assert refused.exit_code == 1 and "YIZHAN_SECRET_KEY, 32 characters" in refused.output
+    with pytest.raises(ValueError, match=r"'proxy\.example' is not an IP address or network"):
+        Settings(forwarded_allow_ips="10.0.0.1, proxy.example")
+
+
+def test_by_default_no_proxy_is_believed_so_no_client_claims_other_addresses(
+        database_url: str, client: TestClient, admin: dict[str, str], engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from tests.live import serving
+
+    station = client.post("/stations", headers=admin, json={"name": "x", "lon": 121.4,
+                                                            "lat": 31.2}).json()["id"]
+    for proxies, codes in ((None, [201] * 10 + [429]), ("127.0.0.1", [201] * 11)):
+        started = serve_arguments(monkeypatch, {"YIZHAN_DATABASE_URL": database_url,
+                                                "YIZHAN_FORWARDED_ALLOW_IPS": proxies})
+        with engine.begin() as conn:
+            conn.execute(text("TRUNCATE rate_limit_hits"))
+        app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY))
+        with serving(app, proxy_headers=started["proxy_headers"],
+                     forwarded_allow_ips=started["forwarded_allow_ips"]) as url:
+            answers = [httpx.post(f"{url}/stations/{station}/reports", json={"kind": "broken"},
+                                  headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=10)
+                       for i in range(11)]  # each claiming another address
+        assert [a.status_code for a in answers] == codes, proxies
 
 
 def test_a_server_that_accepts_and_never_answers_fails_a_new_connection_within_the_bound() -> None:
