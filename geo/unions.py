@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import Enum
 from typing import Any
 
 import shapely
@@ -59,16 +60,27 @@ def _record(row: Any) -> UnionRecord:
     return UnionRecord(**{name: row._mapping[name] for name in UnionRecord.__slots__})
 
 
+class Keep(Enum):
+    """A UnionData value that leaves the stored one as it is (none, for a new union)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
 @dataclass(frozen=True)
 class UnionData:
+    """A union to save; `parent_code` None makes it a root, `area` None keeps the stored area."""
+
     code: str
     name: str
     level: UnionLevel
-    parent_code: str | None = None
+    parent_code: str | Keep | None = None
     area: CleanArea | None = None
-    contact_address: str | None = None
-    contact_phone: str | None = None
-    area_effective_at: datetime | None = None
+    contact_address: str | Keep | None = None
+    contact_phone: str | Keep | None = None
+    area_effective_at: datetime | Keep | None = None
 
 
 def get(conn: Connection, union_id: int) -> UnionRecord | None:
@@ -124,15 +136,11 @@ def coverage_cells(conn: Connection, union_id: int) -> list[tuple[int, bool]]:
 def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
     """Insert or update by code; rebuild the coverage when the area is given. Returns (union,
     created). Everything happens in the caller's transaction."""
-    parent = None
-    if data.parent_code is not None:
-        parent = by_code(conn, data.parent_code)
-        if parent is None:
-            raise UnionTreeError(f"parent {data.parent_code!r} does not exist (import parents first)")
-        if parent.rank >= data.level.rank:
-            raise UnionTreeError(f"a {data.level.value} union cannot sit under a {parent.level} "
-                                 f"union ({parent.code})")
     existing = by_code(conn, data.code)
+    parent = _parent(conn, data.parent_code, existing)
+    if parent and parent.rank >= data.level.rank:
+        raise UnionTreeError(f"a {data.level.value} union cannot sit under a {parent.level} "
+                             f"union ({parent.code})")
     if existing and existing.level != data.level.value:
         deepest_child = conn.execute(
             select(func.min(U.c.level_rank)).where(U.c.parent_id == existing.id)
@@ -147,8 +155,8 @@ def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
     values: dict[str, Any] = {
         "code": data.code, "name": data.name, "level": data.level.value,
         "parent_id": parent.id if parent else None,
-        "contact_address": data.contact_address, "contact_phone": data.contact_phone,
-        "area_effective_at": data.area_effective_at,
+        **{name: value for name in ("contact_address", "contact_phone", "area_effective_at")
+           if (value := getattr(data, name)) is not KEEP},
     }
     if data.area is not None:
         exact_wkb = shapely.to_wkb(shapely.set_srid(data.area.geometry, 4326), hex=True,
@@ -172,6 +180,18 @@ def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
     saved = get(conn, union_id)
     assert saved is not None
     return saved, bool(created)
+
+
+def _parent(conn: Connection, code: str | Keep | None,
+            existing: UnionRecord | None) -> UnionRecord | None:
+    if code is KEEP:
+        return get(conn, existing.parent_id) if existing and existing.parent_id else None
+    if code is None:
+        return None
+    parent = by_code(conn, code)
+    if parent is None:
+        raise UnionTreeError(f"parent {code!r} does not exist (import parents first)")
+    return parent
 
 
 def _set_path(conn: Connection, union_id: int, parent: UnionRecord | None,

@@ -23,7 +23,7 @@ from geo import unions
 from geo.areas import AreaError, clean_area
 from geo.crs import Crs
 from geo.db import analyze
-from geo.unions import UnionData, UnionTreeError
+from geo.unions import KEEP, Keep, UnionData, UnionTreeError
 from geo.vocab import UnionLevel
 from seed.station_import import ImportFormatError, Problem
 
@@ -53,7 +53,8 @@ class FieldMap:
     level: str | None = None  # a field holding the level; else `default_level` for all
     parent_prefix: int | None = None  # or the parent's code is the code's first N characters
 
-    def parent_of(self, code: str, row: dict[str, Any]) -> str | None:
+    def parent_of(self, code: str, row: dict[str, Any]) -> str | Keep | None:
+        """The parent's code; KEEP (an existing union's parent stays) when the file names none."""
         if self.parent_prefix is not None:
             if len(code) <= self.parent_prefix:
                 raise ValueError(f"code {code!r} has no parent prefix of {self.parent_prefix} "
@@ -61,7 +62,7 @@ class FieldMap:
             return code[:self.parent_prefix]
         if self.parent:
             return _text(row[self.parent])
-        return None
+        return KEEP
 
 
 def _text(value: Any) -> str | None:
@@ -145,7 +146,8 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
                 area = clean_area(group["parts"], crs) if group["parts"] else None
                 with conn.begin_nested():
                     _, created = unions.save(conn, UnionData(
-                        code, group["name"], group["level"], group["parent"], area))
+                        code, group["name"], group["level"], group["parent"], area,
+                        contact_address=KEEP, contact_phone=KEEP, area_effective_at=KEEP))
             except (AreaError, UnionTreeError) as exc:
                 result.problems.append(Problem(f"{where} ({code})", str(exc)))
                 continue

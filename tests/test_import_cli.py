@@ -299,3 +299,43 @@ def test_a_large_file_goes_through_copy_verbatim_and_a_second_run_changes_nothin
     assert stored(empty_db) == first  # updated_at included: nothing was rewritten
     features[7]["properties"]["name"] = "renamed"
     assert run() == "300 read: 0 new, 1 updated, 299 unchanged, 0 rejected"
+
+
+def test_a_file_that_names_no_parents_keeps_the_parents_and_contacts_of_existing_unions(
+        database_url: str, engine: Engine, tmp_path: Path) -> None:
+    """An import says only what its file and options say: without --parent-field or
+    --parent-code-prefix, a grid already under its community stays there (its officers' scope
+    and its applications' routing depend on it), and the contact details the importer has no
+    column for are not wiped."""
+    from tests.union_data import clear
+
+    clear(engine)
+
+    def square(code: str, parent: str | None = None) -> dict:
+        ring = [[121.0, 31.0], [121.01, 31.0], [121.01, 31.01], [121.0, 31.01], [121.0, 31.0]]
+        return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"code": code, "name": f"{code} 工会", "parent": parent}}
+
+    path = tmp_path / "grids.geojson"
+    base = ["import", "unions", str(path), "--code-field", "code", "--name-field", "name"]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [square("K")]}))
+    assert invoke(database_url, *base, "--level", "community")[0] == 0
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [square("G", "K")]}))
+    code, out = invoke(database_url, *base, "--level", "grid", "--parent-field", "parent")
+    assert code == 0, out
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE unions SET contact_phone = '12351', contact_address = '网格站', "
+                          "area_effective_at = '2024-01-01Z' WHERE code = 'G'"))
+
+    def grid() -> tuple:
+        with engine.connect() as conn:
+            return conn.execute(text(
+                "SELECT p.code, ltree2text(g.path) = ltree2text(p.path) || '.' || g.id, "
+                "g.contact_phone, g.contact_address, g.area_effective_at IS NOT NULL "
+                "FROM unions g LEFT JOIN unions p ON p.id = g.parent_id WHERE g.code = 'G'")).one()
+
+    assert tuple(grid()) == ("K", True, "12351", "网格站", True)
+    code, out = invoke(database_url, *base, "--level", "grid")
+    assert code == 0 and "1 updated" in out, out
+    assert tuple(grid()) == ("K", True, "12351", "网格站", True)
+    clear(engine)
