@@ -71,10 +71,11 @@ KEEP = Keep.KEEP
 
 @dataclass(frozen=True)
 class UnionData:
-    """A union to save; `parent_code` None makes it a root, `area` None keeps the stored area."""
+    """A union to save; `parent_code` None makes it a root, `area` None keeps the stored area,
+    `name` KEEP names a new union by its code."""
 
     code: str
-    name: str
+    name: str | Keep
     level: UnionLevel
     parent_code: str | Keep | None = None
     area: CleanArea | None = None
@@ -153,7 +154,8 @@ def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
     if existing and parent and (parent.path + ".").startswith(existing.path + "."):
         raise UnionTreeError(f"{parent.code} lies under {data.code}; that would make a cycle")
     values: dict[str, Any] = {
-        "code": data.code, "name": data.name, "level": data.level.value,
+        "code": data.code, "level": data.level.value,
+        "name": (existing.name if existing else data.code) if data.name is KEEP else data.name,
         "parent_id": parent.id if parent else None,
         **{name: value for name in ("contact_address", "contact_phone", "area_effective_at")
            if (value := getattr(data, name)) is not KEEP},

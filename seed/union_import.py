@@ -128,7 +128,8 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
             continue
         group = grouped[code]
         group["where"].append(where)
-        group |= {"name": (_text(value[fields.name][i]) or code)[:200], "level": level,
+        name = _text(value[fields.name][i])
+        group |= {"name": name[:200] if name else group.get("name", KEEP), "level": level,
                   "parent": parent}
         if wkb is not None:
             try:

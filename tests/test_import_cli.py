@@ -339,3 +339,29 @@ def test_a_file_that_names_no_parents_keeps_the_parents_and_contacts_of_existing
     assert code == 0 and "1 updated" in out, out
     assert tuple(grid()) == ("K", True, "12351", "网格站", True)
     clear(engine)
+
+
+def test_a_blank_name_keeps_an_existing_union_s_name(database_url: str, engine: Engine,
+                                                      tmp_path: Path) -> None:
+    """A feature whose name is blank says nothing about the name: a new union is named by its
+    code, an existing one keeps the name it has."""
+    from tests.union_data import clear
+
+    clear(engine)
+    ring = [[121.0, 31.0], [121.01, 31.0], [121.01, 31.01], [121.0, 31.01], [121.0, 31.0]]
+    path = tmp_path / "grids.geojson"
+
+    def run(*names: str | None) -> dict[str, str]:
+        path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+             "properties": {"code": code, "name": name}}
+            for code, name in zip(["G1", "G2"], names, strict=True)]}), encoding="utf-8")
+        code, out = invoke(database_url, "import", "unions", str(path), "--code-field", "code",
+                           "--name-field", "name", "--level", "grid")
+        assert code == 0, out
+        with engine.connect() as conn:
+            return dict(conn.execute(text("SELECT code, name FROM unions")).all())
+
+    assert run("一号网格工会", None) == {"G1": "一号网格工会", "G2": "G2"}
+    assert run("  ", "二号网格工会") == {"G1": "一号网格工会", "G2": "二号网格工会"}
+    clear(engine)
