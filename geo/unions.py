@@ -84,6 +84,14 @@ class UnionData:
     area_effective_at: datetime | Keep | None = None
 
 
+def area_required(level: UnionLevel) -> str | None:
+    """Why a union of this level cannot be without an area; None when it can."""
+    if not level.needs_area:
+        return None
+    return (f"a {level.value} union covers everyone working in its area, so it needs one "
+            "(a Polygon or MultiPolygon)")
+
+
 def get(conn: Connection, union_id: int) -> UnionRecord | None:
     row = conn.execute(select(*RECORD).where(U.c.id == union_id)).first()
     return _record(row) if row else None

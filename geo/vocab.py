@@ -61,3 +61,9 @@ class UnionLevel(StrEnum):
     @property
     def rank(self) -> int:
         return list(UnionLevel).index(self)
+
+    @property
+    def needs_area(self) -> bool:
+        """Street, community and grid unions (联合工会) cover everyone working in their area; a
+        city or district federation (总工会) may be no more than the top of the tree."""
+        return self.rank >= UnionLevel.STREET.rank

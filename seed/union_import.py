@@ -2,7 +2,9 @@
 
 Features sharing a code are one union (their areas are merged). Parents load before children,
 everything in one transaction: a failure while writing leaves nothing behind. Bad features are
-reported with the reason and skipped; repaired areas are reported too.
+reported with the reason and skipped; repaired areas are reported too. A feature without a
+geometry at a level that needs an area refuses the whole file: its union would silently lose
+its area, or part of it.
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
     value = {name: column for name, column in zip(names, columns, strict=True)}
     result = UnionImportResult(features=len(geometries))
     grouped: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"parts": [], "where": [], "unreadable": []})
+        lambda: {"parts": [], "where": [], "unreadable": [], "no_geometry": []})
     for i, wkb in enumerate(geometries):
         where = f"feature {i + 1}"
         code = _text(value[fields.code][i])
@@ -131,11 +133,14 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
         name = _text(value[fields.name][i])
         group |= {"name": name[:200] if name else group.get("name", KEEP), "level": level,
                   "parent": parent}
-        if wkb is not None:
+        if wkb is None:  # null in the file, or a geometry GDAL could not read
+            group["no_geometry"].append(where)
+        else:
             try:
                 group["parts"].append(shapely.from_wkb(wkb))
             except GEOSException as exc:  # GDAL passes on unclosed rings and rings of 1-3 points
                 group["unreadable"].append(f"{where}: {str(exc).split(': ', 1)[-1]}")
+    _refuse_missing_areas(grouped)
     result.merged = sum(len(g["where"]) - 1 for g in grouped.values())
     with engine.begin() as conn:
         for code, group in sorted(grouped.items(), key=lambda kv: (kv[1]["level"].rank, kv[0])):
@@ -160,3 +165,13 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
                 result.updated += 1
     analyze(engine, "unions", "union_cells")
     return result
+
+
+def _refuse_missing_areas(grouped: dict[str, dict[str, Any]]) -> None:
+    missing = [f"{where} ({code}): {why}, and the feature has no geometry (null, or one GDAL "
+               "cannot read)"
+               for code, group in grouped.items() if (why := unions.area_required(group["level"]))
+               for where in group["no_geometry"]]
+    if missing:
+        more = f"; and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise ImportFormatError("; ".join(missing[:5]) + more + "; nothing was imported")

@@ -365,3 +365,29 @@ def test_a_blank_name_keeps_an_existing_union_s_name(database_url: str, engine: 
     assert run("一号网格工会", None) == {"G1": "一号网格工会", "G2": "G2"}
     assert run("  ", "二号网格工会") == {"G1": "一号网格工会", "G2": "二号网格工会"}
     clear(engine)
+
+
+@pytest.mark.parametrize(("geometry", "level"), [
+    (None, "grid"),
+    ({"type": "Polygon", "coordinates": "junk"}, "street"),  # GDAL reads these as null
+    ({"type": "Circle", "radius": 5}, "community"),
+])
+def test_a_union_of_an_area_level_without_an_area_refuses_the_whole_import(
+        database_url: str, engine: Engine, tmp_path: Path, geometry: dict | None, level: str) -> None:
+    from tests.union_data import box, clear
+
+    clear(engine)
+    path = tmp_path / "unions.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": box(121.0, 31.0, 121.01, 31.01), "properties": {"code": "G1"}},
+        {"type": "Feature", "geometry": geometry, "properties": {"code": "G2"}}]}), encoding="utf-8")
+    args = ["import", "unions", str(path), "--code-field", "code", "--name-field", "code"]
+    code, out = invoke(database_url, *args, "--level", level)
+    assert code == 1, out
+    assert f"feature 2 (G2): a {level} union covers everyone working in its area, so it needs one" in out
+    assert "nothing was imported" in out, out
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM unions")).scalar_one() == 0
+    code, out = invoke(database_url, *args, "--level", "district")  # a federation may have none
+    assert code == 0 and "2 unions new" in out, out
+    clear(engine)

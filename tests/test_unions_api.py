@@ -145,7 +145,8 @@ BOWTIE = {"type": "Polygon", "coordinates": [[[121, 31], [121.01, 31.01], [121.0
 
 
 @pytest.mark.parametrize(("body", "params", "status", "hint"), [
-    ({"code": "X", "name": "x", "level": "grid", "parent_code": "nope"}, {}, 409, "does not exist"),
+    ({"code": "X", "name": "x", "level": "grid", "parent_code": "nope",
+      "area": box(121.1, 31.0, 121.11, 31.01)}, {}, 409, "does not exist"),
     ({"code": "X", "name": "x", "level": "city", "parent_code": "C"}, {}, 409, "cannot sit under"),
     ({"code": "C", "name": "x", "level": "city"}, {}, 409, "exists"),
     ({"code": "X", "name": "x", "level": "town"}, {}, 422, "level"),
@@ -161,11 +162,25 @@ BOWTIE = {"type": "Polygon", "coordinates": [[[121, 31], [121.01, 31.01], [121.0
      "degenerate"),
     ({"code": "X", "name": "x", "level": "grid", "area": box(121, 31, 121.1, 31.1)},
      {"crs": "EPSG:99999"}, 422, "EPSG:99999"),
+    ({"code": "X", "name": "x", "level": "grid", "parent_code": "K1"}, {}, 422,
+     "body field 'area': a grid union covers everyone working in its area, so it needs one"),
+    ({"code": "X", "name": "x", "level": "street", "parent_code": "D1", "area": None}, {}, 422,
+     "a street union covers everyone working in its area, so it needs one"),
 ])
 def test_bad_unions(client: TestClient, admin: dict[str, str], tree: dict[str, int],
                     body: dict[str, Any], params: dict[str, str], status: int, hint: str) -> None:
     response = client.post("/unions", json=body, params=params, headers=admin)
     assert response.status_code == status and hint in response.json()["message"], response.text
+    assert client.get("/unions", params={"limit": 1000}).json()["total"] == len(tree)
+
+
+def test_a_city_or_district_federation_may_have_no_area(
+    client: TestClient, admin: dict[str, str], tree: dict[str, int]
+) -> None:
+    response = client.post("/unions", headers=admin, json={
+        "code": "D3", "name": "d3", "level": "district", "parent_code": "C"})
+    assert response.status_code == 201, response.text
+    assert response.json()["geometry"] is None and response.json()["properties"]["has_area"] is False
 
 
 def test_invalid_area_is_repaired_and_says_so(

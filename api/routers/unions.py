@@ -243,6 +243,8 @@ def create_union(engine: EngineDep, actor: AdminActorDep, body: UnionIn,
     with engine.connect() as conn:
         if unions.by_code(conn, body.code):
             raise ApiError(409, f"a union with code {body.code!r} exists; PATCH it instead")
+    if body.area is None and (missing := unions.area_required(body.level)):
+        raise BadParameter("body", "area", missing)
     data = UnionData(body.code, body.name, body.level, body.parent_code, _area(body.area, crs),
                      body.contact_address, body.contact_phone, body.area_effective_at)
     return _save(engine, actor, data, 201)
