@@ -6,8 +6,11 @@ large areas are refused with the reason.
 
 from __future__ import annotations
 
+import json
+import math
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import shapely
@@ -71,6 +74,65 @@ def to_wgs84_geometry(geometry: BaseGeometry, crs: Crs | int) -> BaseGeometry:
         return np.array([to_wgs84(x, y, crs) for x, y in xy]).reshape(xy.shape)
 
     return shapely.transform(geometry, convert)
+
+
+GEOJSON_AREA = 'a GeoJSON Polygon or MultiPolygon, like {"type": "Polygon", "coordinates": [[[lon, lat], …]]}'
+RINGS = "a list of rings, each a list of [lon, lat] positions, the outer ring first"
+NESTING = {"Polygon": RINGS, "MultiPolygon": f"a list of polygons, each {RINGS}"}
+MAX_INT_FLOAT = 2**1023
+POSITION = ("a position is [lon, lat] or [lon, lat, height], finite numbers with lon in -180..180 "
+            "and lat in -90..90")
+
+
+def from_geojson(geojson: dict[str, Any]) -> MultiPolygon:
+    """A GeoJSON Polygon or MultiPolygon, read strictly so that a mistake is named: which ring,
+    which position, and what is allowed. Heights are dropped."""
+    kind = geojson.get("type")
+    if not isinstance(kind, str) or kind not in NESTING:
+        found = 'it has no "type"' if kind is None else f"not {_shown(kind)}"
+        raise AreaError(f"the area must be {GEOJSON_AREA}; {found}")
+    coordinates = geojson.get("coordinates")
+    polygons = [coordinates] if kind == "Polygon" else coordinates
+    if not _nested(polygons, 3):
+        raise AreaError(f"the coordinates of a GeoJSON {kind} must be {NESTING[kind]}")
+    for p, rings in enumerate(polygons, start=1):
+        for r, ring in enumerate(rings, start=1):
+            for k, position in enumerate(ring, start=1):
+                if not _position(position):
+                    raise AreaError(f"{ring_name(p, r)}, position {k} is {_shown(position)}: "
+                                    f"{POSITION}")
+    try:
+        return MultiPolygon([Polygon([xy[:2] for xy in rings[0]], [[xy[:2] for xy in ring]
+                                                                   for ring in rings[1:]])
+                             for rings in polygons if rings])
+    except ValueError as exc:  # shapely's word for a ring it cannot make
+        raise AreaError(f"not a GeoJSON area ({exc})") from None
+
+
+def ring_name(polygon: int, ring: int) -> str:
+    return f"polygon {polygon}, ring {ring} ({'the outer ring' if ring == 1 else 'a hole'})"
+
+
+def _shown(value: Any) -> str:
+    """A value as the client wrote it (JSON, NaN and Infinity included), cut short."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _nested(value: Any, depth: int) -> bool:
+    """`value` is a list of lists, `depth` deep."""
+    return isinstance(value, list) and (depth == 0 or all(_nested(v, depth - 1) for v in value))
+
+
+def _position(value: list[Any]) -> bool:
+    return len(value) in (2, 3) and all(_finite(v) for v in value)
+
+
+def _finite(value: Any) -> bool:
+    """A JSON number a float can hold: not a boolean, NaN, Infinity or a 400-digit integer."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) if isinstance(value, float) else abs(value) <= MAX_INT_FLOAT
 
 
 def _polygons(geometry: BaseGeometry) -> list[Polygon]:

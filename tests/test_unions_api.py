@@ -3,6 +3,8 @@ batches, and bad input."""
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 import pytest
@@ -172,6 +174,37 @@ def test_bad_unions(client: TestClient, admin: dict[str, str], tree: dict[str, i
     response = client.post("/unions", json=body, params=params, headers=admin)
     assert response.status_code == status and hint in response.json()["message"], response.text
     assert client.get("/unions", params={"limit": 1000}).json()["total"] == len(tree)
+
+
+SQUARE = [[121.1, 31.0], [121.11, 31.0], [121.11, 31.01], [121.1, 31.01], [121.1, 31.0]]
+
+
+@pytest.mark.parametrize(("area", "hints"), [
+    ({"coordinates": [SQUARE]}, ['has no "type"', "a GeoJSON Polygon or MultiPolygon"]),
+    ({"type": "polygon", "coordinates": [SQUARE]}, ['not "polygon"', "Polygon or MultiPolygon"]),
+    ({"type": "Polygon", "coordinates": [[[math.nan, 31.0], *SQUARE[1:-1], [math.nan, 31.0]]]},
+     ["polygon 1, ring 1 (the outer ring), position 1 is [NaN, 31.0]", "finite numbers",
+      "lon in -180..180 and lat in -90..90"]),
+    ({"type": "MultiPolygon", "coordinates": [[SQUARE], [[*SQUARE[:2], [121.11, math.inf],
+                                                           *SQUARE[3:]]]]},
+     ["polygon 2, ring 1 (the outer ring), position 3 is [121.11, Infinity]", "finite numbers"]),
+    ({"type": "Polygon", "coordinates": [[[121.1, "31"], *SQUARE[1:]]]},
+     ["position 1 is [121.1, \"31\"]", "a position is [lon, lat] or [lon, lat, height]"]),
+    ({"type": "Polygon", "coordinates": [[[121.1, 10**400], *SQUARE[1:]]]},
+     ["position 1 is [121.1, 1000000000", "finite numbers"]),
+    ({"type": "Polygon", "coordinates": [SQUARE[0]]},
+     ["coordinates of a GeoJSON Polygon must be a list of rings, each a list of [lon, lat] positions"]),
+])
+def test_a_malformed_area_is_a_422_that_says_what_is_allowed(
+    client: TestClient, admin: dict[str, str], tree: dict[str, int], area: Any,
+    hints: list[str]
+) -> None:
+    body = {"code": "X", "name": "x", "level": "grid", "parent_code": "K1", "area": area}
+    response = client.post("/unions", headers={**admin, "Content-Type": "application/json"},
+                           content=json.dumps(body))
+    message = response.json()["message"]
+    assert response.status_code == 422 and message.startswith("body field 'area': "), response.text
+    assert all(hint in message for hint in hints) and "NoneType" not in message, message
 
 
 def test_a_city_or_district_federation_may_have_no_area(

@@ -7,7 +7,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
-from shapely.geometry import shape
 
 from api.auth import AdminActorDep
 from api.deps import (
@@ -30,7 +29,7 @@ from api.schemas import (
     UnionOut,
 )
 from geo import union_qa, unions
-from geo.areas import AreaError, CleanArea, clean_area, parse_crs
+from geo.areas import AreaError, CleanArea, clean_area, from_geojson, parse_crs
 from geo.crs import Crs, to_wgs84
 from geo.unions import FALLBACK_M, Match, UnionData, UnionRecord, UnionTreeError
 from geo.vocab import UnionLevel
@@ -90,11 +89,7 @@ def _area(geojson: dict[str, Any] | None, crs_text: str) -> CleanArea | None:
     except AreaError as exc:
         raise BadParameter("query", "crs", str(exc)) from None
     try:
-        geometry = shape(geojson)
-    except Exception as exc:  # shapely raises several kinds for malformed GeoJSON
-        raise BadParameter("body", "area", f"not a GeoJSON geometry ({exc})") from None
-    try:
-        return clean_area(geometry, crs)
+        return clean_area(from_geojson(geojson), crs)
     except AreaError as exc:
         raise BadParameter("body", "area", str(exc)) from None
 
