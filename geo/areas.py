@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import shapely
 from pyproj import Geod, Transformer
+from shapely.errors import GEOSException
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
@@ -101,16 +103,67 @@ def from_geojson(geojson: dict[str, Any]) -> MultiPolygon:
                 if not _position(position):
                     raise AreaError(f"{ring_name(p, r)}, position {k} is {_shown(position)}: "
                                     f"{POSITION}")
+    check_rings(polygons)
+    return MultiPolygon([Polygon([xy[:2] for xy in rings[0]], [[xy[:2] for xy in ring]
+                                                               for ring in rings[1:]])
+                         for rings in polygons if rings])
+
+
+def from_wkb(wkb: bytes) -> BaseGeometry:
+    """A geometry as GDAL hands it over. GDAL passes on open rings and rings of 1 to 3 points,
+    which GEOS refuses to read without saying which: they are named as from_geojson names them."""
     try:
-        return MultiPolygon([Polygon([xy[:2] for xy in rings[0]], [[xy[:2] for xy in ring]
-                                                                   for ring in rings[1:]])
-                             for rings in polygons if rings])
-    except ValueError as exc:  # shapely's word for a ring it cannot make
-        raise AreaError(f"not a GeoJSON area ({exc})") from None
+        return shapely.from_wkb(wkb)
+    except GEOSException as exc:
+        check_rings(_wkb_polygons(wkb) or [])
+        raise AreaError(f"the area cannot be read ({str(exc).split(': ', 1)[-1]})") from None
+
+
+def check_rings(polygons: list[list[Any]]) -> None:
+    """Every ring (a sequence of positions) ends at its first point and has 4 positions or more."""
+    for p, rings in enumerate(polygons, start=1):
+        for r, ring in enumerate(rings, start=1):
+            if len(ring) < 4 or list(ring[0][:2]) != list(ring[-1][:2]):
+                fault = (f"has only {len(ring)} position{'s' * (len(ring) != 1)}" if len(ring) < 4
+                         else "does not end at its first point")
+                raise AreaError(f"{ring_name(p, r)} {fault}: GeoJSON rings must end at their first "
+                                "point, so a ring has 4 positions or more (a triangle is a, b, c, a)")
 
 
 def ring_name(polygon: int, ring: int) -> str:
     return f"polygon {polygon}, ring {ring} ({'the outer ring' if ring == 1 else 'a hole'})"
+
+
+def _wkb_polygons(wkb: bytes) -> list[list[np.ndarray]] | None:
+    """The rings of an ISO WKB Polygon or MultiPolygon (as GDAL writes them) exactly as written,
+    open or not, in polygons; None for anything else."""
+    try:
+        return _wkb_geometry(wkb, 0)[0]
+    except (IndexError, struct.error, ValueError):  # truncated: GEOS's own message will do
+        return None
+
+
+def _wkb_geometry(wkb: bytes, at: int) -> tuple[list[list[np.ndarray]] | None, int]:
+    order = "<" if wkb[at] == 1 else ">"
+    kind, count = struct.unpack_from(order + "II", wkb, at + 1)
+    at += 9
+    extra = {0: 0, 1: 1, 2: 1, 3: 2}.get(kind // 1000)  # ISO: 1000 Z, 2000 M, 3000 ZM
+    if kind % 1000 == 6:
+        polygons: list[list[np.ndarray]] = []
+        for _ in range(count):
+            found, at = _wkb_geometry(wkb, at)
+            if found is None:
+                return None, at
+            polygons += found
+        return polygons, at
+    if kind % 1000 != 3 or extra is None:
+        return None, at
+    rings, dims = [], 2 + extra
+    for _ in range(count):
+        (n,) = struct.unpack_from(order + "I", wkb, at)
+        rings.append(np.frombuffer(wkb, np.dtype(order + "f8"), n * dims, at + 4).reshape(n, dims))
+        at += 4 + 8 * n * dims
+    return [rings], at
 
 
 def _shown(value: Any) -> str:

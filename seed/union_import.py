@@ -15,14 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import shapely
 from pyogrio.errors import DataSourceError
 from pyogrio.raw import read
-from shapely.errors import GEOSException
 from sqlalchemy import Engine
 
 from geo import unions
-from geo.areas import AreaError, clean_area
+from geo.areas import AreaError, clean_area, from_wkb
 from geo.crs import Crs
 from geo.db import analyze
 from geo.unions import KEEP, Keep, UnionData, UnionTreeError
@@ -137,9 +135,9 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
             group["no_geometry"].append(where)
         else:
             try:
-                group["parts"].append(shapely.from_wkb(wkb))
-            except GEOSException as exc:  # GDAL passes on unclosed rings and rings of 1-3 points
-                group["unreadable"].append(f"{where}: {str(exc).split(': ', 1)[-1]}")
+                group["parts"].append(from_wkb(wkb))
+            except AreaError as exc:
+                group["unreadable"].append(f"{where}: {exc}")
     _refuse_missing_areas(grouped)
     result.merged = sum(len(g["where"]) - 1 for g in grouped.values())
     with engine.begin() as conn:
@@ -147,8 +145,7 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
             where = ", ".join(group["where"][:3]) + (" …" if len(group["where"]) > 3 else "")
             try:
                 if group["unreadable"]:
-                    raise AreaError("the area cannot be read (" + "; ".join(group["unreadable"])
-                                    + "); a ring must end where it starts and have 4 points or more")
+                    raise AreaError("; ".join(group["unreadable"]))
                 area = clean_area(group["parts"], crs) if group["parts"] else None
                 with conn.begin_nested():
                     _, created = unions.save(conn, UnionData(

@@ -391,3 +391,28 @@ def test_a_union_of_an_area_level_without_an_area_refuses_the_whole_import(
     code, out = invoke(database_url, *args, "--level", "district")  # a federation may have none
     assert code == 0 and "2 unions new" in out, out
     clear(engine)
+
+
+def test_an_open_ring_in_a_file_is_named_as_the_api_names_it(
+        database_url: str, engine: Engine, tmp_path: Path) -> None:
+    from tests.union_data import box, clear
+
+    clear(engine)
+    square = box(121.0, 31.0, 121.01, 31.01)["coordinates"][0]
+    hole = [[121.002, 31.002], [121.002, 31.004], [121.004, 31.004], [121.004, 31.002]]
+    path = tmp_path / "unions.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "G1"},
+         "geometry": {"type": "Polygon", "coordinates": [square, hole]}},
+        {"type": "Feature", "properties": {"code": "G2"},
+         "geometry": {"type": "MultiPolygon", "coordinates": [[square], [square[:3]]]}}]}))
+    code, out = invoke(database_url, "import", "unions", str(path), "--code-field", "code",
+                       "--name-field", "code", "--level", "grid")
+    assert code == 2, out
+    rule = "GeoJSON rings must end at their first point"
+    assert (f"unions.geojson:feature 1 (G1): feature 1: polygon 1, ring 2 (a hole) does not end "
+            f"at its first point: {rule}") in out, out
+    assert f"feature 2: polygon 2, ring 1 (the outer ring) has only 3 positions: {rule}" in out, out
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM unions")).scalar_one() == 0
+    clear(engine)

@@ -207,6 +207,33 @@ def test_a_malformed_area_is_a_422_that_says_what_is_allowed(
     assert all(hint in message for hint in hints) and "NoneType" not in message, message
 
 
+OPEN_HOLE = {"type": "MultiPolygon", "coordinates": [
+    [SQUARE], [box(121.2, 31.0, 121.3, 31.1)["coordinates"][0],
+               [[121.22, 31.02], [121.22, 31.03], [121.23, 31.03], [121.23, 31.02]]]]}
+RING_RULE = "GeoJSON rings must end at their first point"
+
+
+@pytest.mark.parametrize(("area", "fault"), [
+    ({"type": "Polygon", "coordinates": [SQUARE[:-1]]},
+     "polygon 1, ring 1 (the outer ring) does not end at its first point"),
+    (OPEN_HOLE, "polygon 2, ring 2 (a hole) does not end at its first point"),
+    ({"type": "Polygon", "coordinates": [SQUARE[:3]]}, "ring 1 (the outer ring) has only 3 positions"),
+])
+def test_an_open_ring_is_refused_as_the_importer_refuses_it(
+    client: TestClient, admin: dict[str, str], tree: dict[str, int], area: dict[str, Any],
+    fault: str
+) -> None:
+    """shapely would close the ring; a file's open ring is refused, so the API's is too."""
+    created = client.post("/unions", headers=admin, json={
+        "code": "X", "name": "x", "level": "grid", "parent_code": "K1", "area": area})
+    patched = client.patch(f"/unions/{tree['K1']}", headers=admin, json={"area": area})
+    for response in (created, patched):
+        message = response.json()["message"]
+        assert response.status_code == 422 and fault in message and RING_RULE in message, message
+    assert client.get(f"/unions/{tree['K1']}").json()["geometry"]["coordinates"] == [
+        box(121.1, 31.0, 121.2, 31.2)["coordinates"]]
+
+
 def test_a_city_or_district_federation_may_have_no_area(
     client: TestClient, admin: dict[str, str], tree: dict[str, int]
 ) -> None:
