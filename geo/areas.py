@@ -27,6 +27,7 @@ GEOD = Geod(ellps="WGS84")
 MIN_AREA_M2 = 10.0  # smaller is no area a union could cover: a sliver of rounding
 MAX_AREA_M2 = 500_000e6  # larger than any Chinese prefecture-level city
 MAX_VERTICES = 200_000
+M_PER_DEGREE = 111_320.0  # of latitude, roughly; of longitude at the equator
 
 
 class AreaError(ValueError):
@@ -194,6 +195,15 @@ def _polygons(geometry: BaseGeometry) -> list[Polygon]:
     return [p for part in getattr(geometry, "geoms", []) for p in _polygons(part)]
 
 
+def _lonlat_m2(area: MultiPolygon) -> float:
+    """What the area encloses as the lon/lat geometry that ST_Covers tests, in m² at its latitude.
+    Points on one lon/lat line enclose nothing here, while the geodesics between them bow apart
+    and enclose an area."""
+    polygons = list(area.geoms)
+    lat = shapely.bounds(polygons)[:, 1::2].mean(axis=1)
+    return float((shapely.area(polygons) * np.cos(np.radians(lat))).sum()) * M_PER_DEGREE**2
+
+
 def clean_area(geometry: BaseGeometry | list[BaseGeometry],
                crs: Crs | int = Crs.WGS84) -> CleanArea:
     """A valid WGS84 MultiPolygon from one geometry or several parts of one area (merged)."""
@@ -228,8 +238,9 @@ def clean_area(geometry: BaseGeometry | list[BaseGeometry],
         clean = MultiPolygon(_polygons(shapely.unary_union(polygons)))
     # pyproj adds up signed ring areas: measure with every shell one way and every hole the other
     area_m2 = abs(GEOD.geometry_area_perimeter(MultiPolygon([orient(p) for p in clean.geoms]))[0])
-    if area_m2 < MIN_AREA_M2 or clean.buffer(0).is_empty:  # collinear rings have no inside
-        raise AreaError(f"the area is degenerate ({area_m2:.3g} m²)")
+    if (enclosed := min(area_m2, _lonlat_m2(clean))) < MIN_AREA_M2:
+        raise AreaError(f"the area is degenerate: it encloses {enclosed:.3g} m², and an area needs "
+                        f"{MIN_AREA_M2:g} m² or more (do its points lie on one line?)")
     if area_m2 > MAX_AREA_M2:
         raise AreaError(f"the area is absurdly large ({area_m2 / 1e6:,.0f} km²; at most "
                         f"{MAX_AREA_M2 / 1e6:,.0f} km²)")

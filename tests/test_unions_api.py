@@ -146,6 +146,12 @@ BOWTIE = {"type": "Polygon", "coordinates": [[[121, 31], [121.01, 31.01], [121.0
                                               [121, 31.01], [121, 31]]]}
 
 
+# Three points on one lon/lat line: rounding makes it a valid ring, and the geodesics between
+# them bow apart and enclose 3,658 m², but as a lon/lat area it covers nothing.
+COLLINEAR = {"type": "Polygon", "coordinates": [[[121.1, 31.0], [121.12, 31.02], [121.16, 31.06],
+                                                 [121.1, 31.0]]]}
+
+
 @pytest.mark.parametrize(("body", "params", "status", "hint"), [
     ({"code": "X", "name": "x", "level": "grid", "parent_code": "nope",
       "area": box(121.1, 31.0, 121.11, 31.01)}, {}, 409, "does not exist"),
@@ -162,6 +168,8 @@ BOWTIE = {"type": "Polygon", "coordinates": [[[121, 31], [121.01, 31.01], [121.0
      "absurdly large"),
     ({"code": "X", "name": "x", "level": "grid", "area": box(121, 31, 121, 31.1)}, {}, 422,
      "degenerate"),
+    ({"code": "X", "name": "x", "level": "grid", "parent_code": "K1", "area": COLLINEAR}, {}, 422,
+     "the area is degenerate: it encloses "),
     ({"code": "X", "name": "x", "level": "grid", "area": box(121, 31, 121.1, 31.1)},
      {"crs": "EPSG:99999"}, 422, "EPSG:99999"),
     ({"code": "X", "name": "x", "level": "grid", "parent_code": "K1"}, {}, 422,
