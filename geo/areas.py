@@ -195,13 +195,23 @@ def _polygons(geometry: BaseGeometry) -> list[Polygon]:
     return [p for part in getattr(geometry, "geoms", []) for p in _polygons(part)]
 
 
-def _lonlat_m2(area: MultiPolygon) -> float:
-    """What the area encloses as the lon/lat geometry that ST_Covers tests, in m² at its latitude.
-    Points on one lon/lat line enclose nothing here, while the geodesics between them bow apart
+def _without_slivers(area: MultiPolygon) -> tuple[MultiPolygon, int]:
+    """The area without its polygons that enclose under MIN_AREA_M2, and how many those were;
+    refused when that is all of it. Enclosed means as the lon/lat geometry that ST_Covers tests:
+    points on one lon/lat line enclose nothing there, while the geodesics between them bow apart
     and enclose an area."""
     polygons = list(area.geoms)
     lat = shapely.bounds(polygons)[:, 1::2].mean(axis=1)
-    return float((shapely.area(polygons) * np.cos(np.radians(lat))).sum()) * M_PER_DEGREE**2
+    enclosed = shapely.area(polygons) * np.cos(np.radians(lat)) * M_PER_DEGREE**2
+    kept = [polygon for polygon, m2 in zip(polygons, enclosed, strict=True) if m2 >= MIN_AREA_M2]
+    if not kept:
+        raise _degenerate(float(enclosed.sum()))
+    return MultiPolygon(kept), len(polygons) - len(kept)
+
+
+def _degenerate(m2: float) -> AreaError:
+    return AreaError(f"the area is degenerate: it encloses {m2:.3g} m², and an area needs "
+                     f"{MIN_AREA_M2:g} m² or more (do its points lie on one line?)")
 
 
 def clean_area(geometry: BaseGeometry | list[BaseGeometry],
@@ -236,11 +246,13 @@ def clean_area(geometry: BaseGeometry | list[BaseGeometry],
     clean = MultiPolygon(polygons)
     if not clean.is_valid:  # valid polygons may still overlap or share an edge
         clean = MultiPolygon(_polygons(shapely.unary_union(polygons)))
+    clean, left_out = _without_slivers(clean)
+    if left_out:
+        notes.append(f"left out {left_out} polygon(s) enclosing under {MIN_AREA_M2:g} m²")
     # pyproj adds up signed ring areas: measure with every shell one way and every hole the other
     area_m2 = abs(GEOD.geometry_area_perimeter(MultiPolygon([orient(p) for p in clean.geoms]))[0])
-    if (enclosed := min(area_m2, _lonlat_m2(clean))) < MIN_AREA_M2:
-        raise AreaError(f"the area is degenerate: it encloses {enclosed:.3g} m², and an area needs "
-                        f"{MIN_AREA_M2:g} m² or more (do its points lie on one line?)")
+    if area_m2 < MIN_AREA_M2:
+        raise _degenerate(area_m2)
     if area_m2 > MAX_AREA_M2:
         raise AreaError(f"the area is absurdly large ({area_m2 / 1e6:,.0f} km²; at most "
                         f"{MAX_AREA_M2 / 1e6:,.0f} km²)")
