@@ -195,6 +195,21 @@ def _polygons(geometry: BaseGeometry) -> list[Polygon]:
     return [p for part in getattr(geometry, "geoms", []) for p in _polygons(part)]
 
 
+def _refuse_antimeridian_crossings(parts: list[BaseGeometry]) -> None:
+    """A lon/lat edge between vertices more than 180° of longitude apart goes the long way round
+    the globe, not across lon 180 as was meant."""
+    polygons = [polygon for part in parts for polygon in _polygons(part)]
+    for p, polygon in enumerate(polygons, start=1):
+        for r, ring in enumerate([polygon.exterior, *polygon.interiors], start=1):
+            lon = shapely.get_coordinates(ring)[:, 0]
+            jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180)
+            if jumps.size:
+                k = int(jumps[0])
+                raise AreaError(f"{ring_name(p, r)} crosses the antimeridian between positions "
+                                f"{k + 1} and {k + 2} (lon {lon[k]:g} to {lon[k + 1]:g}): split the "
+                                "area at the antimeridian (lon 180) into a polygon on each side")
+
+
 def _without_slivers(area: MultiPolygon) -> tuple[MultiPolygon, int]:
     """The area without its polygons that enclose under MIN_AREA_M2, and how many those were;
     refused when that is all of it. Enclosed means as the lon/lat geometry that ST_Covers tests:
@@ -237,6 +252,7 @@ def clean_area(geometry: BaseGeometry | list[BaseGeometry],
             raise AreaError("the area has coordinates outside lon -180..180, lat -90..90 "
                             "(is the CRS right, or are lon and lat swapped?)")
         wgs84.append(converted)
+    _refuse_antimeridian_crossings(wgs84)
     notes = [shapely.is_valid_reason(p) for p in wgs84 if not p.is_valid]
     fixed = [shapely.make_valid(p) if not p.is_valid else p for p in wgs84]
     polygons = _polygons(fixed[0]) if len(fixed) == 1 and not notes else _polygons(

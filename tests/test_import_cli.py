@@ -416,3 +416,25 @@ def test_an_open_ring_in_a_file_is_named_as_the_api_names_it(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM unions")).scalar_one() == 0
     clear(engine)
+
+
+def test_an_area_across_the_antimeridian_is_refused_with_a_way_out(
+        database_url: str, engine: Engine, tmp_path: Path) -> None:
+    from tests.union_data import box, clear
+
+    clear(engine)
+    path = tmp_path / "fiji.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "FJ"},
+         "geometry": {"type": "MultiPolygon", "coordinates": [
+             box(179.9, -16.9, 179.95, -16.8)["coordinates"],
+             box(179.99, -16.81, -179.99, -16.80, hole=(179.995, -16.808, 179.998, -16.805))[
+                 "coordinates"]]}}]}))
+    code, out = invoke(database_url, "import", "unions", str(path), "--code-field", "code",
+                       "--name-field", "code", "--level", "grid")
+    assert code == 2, out
+    assert ("feature 1 (FJ): polygon 2, ring 1 (the outer ring) crosses the antimeridian between "
+            "positions 1 and 2 (lon 179.99 to -179.99): split the area at the antimeridian") in out
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM unions")).scalar_one() == 0
+    clear(engine)

@@ -151,6 +151,10 @@ BOWTIE = {"type": "Polygon", "coordinates": [[[121, 31], [121.01, 31.01], [121.0
 COLLINEAR = {"type": "Polygon", "coordinates": [[[121.1, 31.0], [121.12, 31.02], [121.16, 31.06],
                                                  [121.1, 31.0]]]}
 
+# A grid on Taveuni, Fiji, written across lon 180 as one ring: stored as it reads in lon/lat, it
+# would be a band 359.98 degrees long around the globe.
+ACROSS_180 = box(179.99, -16.81, -179.99, -16.80)
+
 
 @pytest.mark.parametrize(("body", "params", "status", "hint"), [
     ({"code": "X", "name": "x", "level": "grid", "parent_code": "nope",
@@ -170,6 +174,9 @@ COLLINEAR = {"type": "Polygon", "coordinates": [[[121.1, 31.0], [121.12, 31.02],
      "degenerate"),
     ({"code": "X", "name": "x", "level": "grid", "parent_code": "K1", "area": COLLINEAR}, {}, 422,
      "the area is degenerate: it encloses "),
+    ({"code": "X", "name": "x", "level": "grid", "area": ACROSS_180}, {}, 422,
+     "polygon 1, ring 1 (the outer ring) crosses the antimeridian between positions 1 and 2 "
+     "(lon 179.99 to -179.99): split the area at the antimeridian"),
     ({"code": "X", "name": "x", "level": "grid", "area": box(121, 31, 121.1, 31.1)},
      {"crs": "EPSG:99999"}, 422, "EPSG:99999"),
     ({"code": "X", "name": "x", "level": "grid", "parent_code": "K1"}, {}, 422,

@@ -30,12 +30,12 @@ from httpx import Response
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pyogrio.raw import read, write
-from pyproj import Geod
+from pyproj import Geod, Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, text
 
-from geo.areas import MAX_AREA_M2, MAX_VERTICES, MIN_AREA_M2, clean_area
+from geo.areas import MAX_AREA_M2, MAX_VERTICES, MIN_AREA_M2, AreaError, clean_area
 from geo.coverage import MIN_RES, cell_polygons, own_cells, resolution_for
 from geo.crs import Crs
 from geo.unions import UnionData, save
@@ -764,3 +764,21 @@ def test_an_area_over_the_body_limit_is_a_413_that_says_the_limit(
         "code": "N", "name": "n", "level": "grid", "area": polygon([*ring, ring[0]])})
     assert response.status_code == 413 and "at most" in response.json()["message"], response.text
     assert snapshot(engine) == before
+
+
+def test_a_ring_across_the_antimeridian_is_refused_not_stored_as_a_band() -> None:
+    """Taveuni (Fiji) straddles lon 180. Read as lon/lat, a ring from 179.99 to -179.99 goes the
+    long way round: a band 359.98 degrees long (within the size limit, here at 16.8° S). A CRS in
+    which the ring is continuous (EPSG:3832, a Mercator centred on 150° E) gives the same lon/lat."""
+    crossing = re.escape("polygon 1, ring 1 (the outer ring) crosses the antimeridian between "
+                         "positions 2 and 3 (lon 179.99 to -179.99): split the area at the antimeridian")
+    with pytest.raises(AreaError, match=crossing):
+        clean_area(shapely.box(179.99, -16.81, -179.99, -16.80, ccw=False))  # from its north-west
+    mercator = Transformer.from_crs("EPSG:4326", "EPSG:3832", always_xy=True)
+    projected = shapely.transform(shapely.box(179.99, -16.81, 180.01, -16.80, ccw=False),
+                                  lambda xy: np.column_stack(mercator.transform(xy[:, 0], xy[:, 1])))
+    with pytest.raises(AreaError, match=crossing):
+        clean_area(projected, 3832)
+    east, west = shapely.box(179.99, -16.81, 180, -16.80), shapely.box(-180, -16.81, -179.99, -16.80)
+    split = clean_area(MultiPolygon([east, west]))
+    assert split.area_m2 == pytest.approx(2 * geodesic_m2(MultiPolygon([east])))
