@@ -195,6 +195,12 @@ def _polygons(geometry: BaseGeometry) -> list[Polygon]:
     return [p for part in getattr(geometry, "geoms", []) for p in _polygons(part)]
 
 
+def geodesic_m2(area: MultiPolygon) -> float:
+    """The area on the WGS84 ellipsoid, whichever way its rings wind."""
+    # pyproj adds up signed ring areas: measure with every shell one way and every hole the other
+    return abs(GEOD.geometry_area_perimeter(MultiPolygon([orient(p) for p in area.geoms]))[0])
+
+
 def _refuse_antimeridian_crossings(parts: list[BaseGeometry]) -> None:
     """A lon/lat edge between vertices more than 180° of longitude apart goes the long way round
     the globe, not across lon 180 as was meant."""
@@ -265,8 +271,7 @@ def clean_area(geometry: BaseGeometry | list[BaseGeometry],
     clean, left_out = _without_slivers(clean)
     if left_out:
         notes.append(f"left out {left_out} polygon(s) enclosing under {MIN_AREA_M2:g} m²")
-    # pyproj adds up signed ring areas: measure with every shell one way and every hole the other
-    area_m2 = abs(GEOD.geometry_area_perimeter(MultiPolygon([orient(p) for p in clean.geoms]))[0])
+    area_m2 = geodesic_m2(clean)
     if area_m2 < MIN_AREA_M2:
         raise _degenerate(area_m2)
     if area_m2 > MAX_AREA_M2:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, TextClause, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from geo.areas import CleanArea
+from geo.areas import CleanArea, geodesic_m2
 from geo.coverage import MAX_RES, MIN_RES, coverage, own_cells
 from geo.models import Union
 from geo.vocab import UnionLevel
@@ -229,10 +229,14 @@ def rebuild_coverage(conn: Connection, union_id: int, area: CleanArea) -> None:
 
 
 def rebuild_all(conn: Connection) -> int:
-    """Recompute every area's coverage from the stored geometry; returns how many."""
-    rows = conn.execute(select(U.c.id, U.c.area, U.c.area_m2).where(U.c.area.is_not(None))).all()
-    for union_id, area, area_m2 in rows:
-        rebuild_coverage(conn, union_id, CleanArea(to_shape(area), area_m2, False))
+    """Measure every stored area again, as a new one is measured, and recompute its coverage;
+    returns how many."""
+    rows = conn.execute(select(U.c.id, U.c.area).where(U.c.area.is_not(None))).all()
+    for union_id, area in rows:
+        geometry = to_shape(area)
+        area_m2 = geodesic_m2(geometry)
+        conn.execute(U.update().where(U.c.id == union_id).values(area_m2=area_m2))
+        rebuild_coverage(conn, union_id, CleanArea(geometry, area_m2, False))
     return len(rows)
 
 

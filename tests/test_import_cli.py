@@ -438,3 +438,34 @@ def test_an_area_across_the_antimeridian_is_refused_with_a_way_out(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM unions")).scalar_one() == 0
     clear(engine)
+
+
+def test_rebuild_coverage_measures_each_area_again(database_url: str, engine: Engine,
+                                                   tmp_path: Path) -> None:
+    """An area stored before a fix to its measure (until a47ae39, inconsistently wound rings
+    measured 0 m² or added their holes) gets its true area_m2 back, and the coverage resolution
+    that goes with it."""
+    from geo.coverage import resolution_for
+    from tests.union_data import box, clear
+
+    clear(engine)
+    path = tmp_path / "grid.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": box(121.0, 31.0, 121.005, 31.005), "properties": {"code": "G"}}]}))
+    code, out = invoke(database_url, "import", "unions", str(path), "--code-field", "code",
+                       "--name-field", "code", "--level", "grid")
+    assert code == 0, out
+
+    def measured() -> tuple[float, float, int]:
+        with engine.connect() as conn:
+            return tuple(conn.execute(text(
+                "SELECT area_m2, ST_Area(area::geography), coverage_res FROM unions")).one())
+
+    area_m2, true_m2, res = measured()
+    assert area_m2 == pytest.approx(true_m2, rel=1e-6) and res == resolution_for(true_m2)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE unions SET area_m2 = 0"))
+    code, out = invoke(database_url, "unions", "rebuild-coverage")
+    assert code == 0 and "coverage rebuilt for 1 areas" in out, out
+    assert measured() == pytest.approx((true_m2, true_m2, res), rel=1e-6)
+    clear(engine)

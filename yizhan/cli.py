@@ -267,7 +267,7 @@ def unions_qa(
 
 @unions_app.command("rebuild-coverage")
 def rebuild_coverage() -> None:
-    """Recompute every area's H3 coverage from the stored areas, in one transaction."""
+    """Measure every stored area again and recompute its H3 coverage, in one transaction."""
     from geo.db import make_engine
     from geo.unions import rebuild_all
 
