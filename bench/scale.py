@@ -11,6 +11,7 @@ pgbench (`make bench-scale` installs wrk; pgbench comes with PostgreSQL). Figure
   filters, beside the raw PostGIS KNN query through psycopg; HTTP requests/s at `--concurrency`
   (wrk against uvicorn with two workers) beside the raw KNN at the same concurrency through
   psycopg (two processes, a thread and a connection per client), and pgbench's C client for scale;
+  for both, the CPU milliseconds a request costs the client (or the API) and PostgreSQL;
 - union match: one point in process beside plain ST_Covers; 10,000 points a request over HTTP
   beside a plain ST_Covers join; matching every workplace in the database, yizhan's H3 path
   beside plain ST_Covers with GiST (the answer only, no writes), and a whole re-match
@@ -25,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
+import os
 import random
 import re
 import shutil
@@ -130,28 +133,54 @@ def pgbench_knn(url: str, points: list[tuple[float, float]], seconds: int, clien
     return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
 
 
+def cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user and system) the processes have used so far; NaN when one cannot be read
+    (a database on another machine)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return math.nan
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def backends(url: str) -> list[int]:
+    """The server processes of every other connection to the database."""
+    with psycopg.connect(libpq_url(url)) as conn:
+        return [pid for pid, in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = "
+                                              "current_database() AND pid <> pg_backend_pid()")]
+
+
 def psycopg_knn(url: str, points: list[tuple[float, float]], seconds: int, clients: int,
-                processes: int = 2) -> float:
-    """Queries/s of the raw KNN query from Python: `processes` processes (as many as the API's
-    workers) sharing `clients` threads, each thread with its own psycopg connection."""
+                processes: int = 2) -> tuple[float, float, float]:
+    """Queries/s of the raw KNN query from Python, and the client's and the server's CPU
+    milliseconds a query: `processes` processes (as many as the API's workers) sharing
+    `clients` threads, each thread with its own psycopg connection."""
     with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
         shares = [clients // processes + (i < clients % processes) for i in range(processes)]
-        done = pool.map(_knn_process, [(url, points, seconds, n) for n in shares])
-        return sum(done) / seconds
+        done = list(pool.map(_knn_process, [(url, points, seconds, n) for n in shares]))
+    count, client, server = (sum(column) for column in zip(*done, strict=True))
+    return count / seconds, client / count * 1000, server / count * 1000
 
 
-def _knn_process(job: tuple[str, list[tuple[float, float]], int, int]) -> int:
+def _knn_process(job: tuple[str, list[tuple[float, float]], int, int]) -> tuple[int, float, float]:
     url, points, seconds, threads = job
 
-    def client(offset: int) -> int:
+    def client(offset: int) -> tuple[int, float, float]:
         with psycopg.connect(libpq_url(url), prepare_threshold=0, autocommit=True) as conn:
+            backend = [conn.info.backend_pid]
             count, deadline = 0, time.monotonic() + seconds
+            mine, theirs = time.thread_time(), cpu_s(backend)
             while time.monotonic() < deadline:
                 conn.execute(RAW_KNN, points[(offset + count) % len(points)]).fetchall()
                 count += 1
-            return count
+            return count, time.thread_time() - mine, cpu_s(backend) - theirs
     with ThreadPoolExecutor(threads) as pool:
-        return sum(pool.map(client, range(0, threads * 97, 97)))
+        done = list(pool.map(client, range(0, threads * 97, 97)))
+    count, mine, theirs = (sum(column) for column in zip(*done, strict=True))
+    return int(count), mine, theirs
 
 
 def pgbench() -> str:
@@ -193,10 +222,14 @@ def wrk(base: str, path_of: Callable[[float, float], str], points: list[tuple[fl
     return rps, ms("50%"), ms("99%"), socket_errors
 
 
+def children(pid: int) -> list[int]:
+    return [*map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
+                                     text=True).stdout.split())]
+
+
 def rss_mb(pid: int) -> float:
     """Resident size of the largest of the process and its children (uvicorn's workers)."""
-    pids = [pid, *map(int, subprocess.run(["pgrep", "-P", str(pid)], capture_output=True,
-                                          text=True).stdout.split())]
+    pids = [pid, *children(pid)]
 
     def one(p: int) -> float:
         status = Path(f"/proc/{p}/status").read_text()
@@ -240,9 +273,11 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rows.append(("union match, one point, in process", f"{p50:.3f} / {p99:.3f} ms",
                  f"{p50 / plain_p50:.2f}×"))
 
-    knn_tps = psycopg_knn(url, points, args.seconds, args.concurrency)
+    knn_tps, knn_client_ms, knn_server_ms = psycopg_knn(url, points, args.seconds, args.concurrency)
     rows.append((f"raw KNN at concurrency {args.concurrency}, psycopg (baseline)",
                  f"{knn_tps:,.0f} /s", "1.00×"))
+    rows.append(("  its CPU a query: Python client / PostgreSQL",
+                 f"{knn_client_ms:.3f} / {knn_server_ms:.3f} ms", ""))
     c_tps = pgbench_knn(url, points, args.seconds, args.concurrency)
     rows.append((f"raw KNN at concurrency {args.concurrency}, pgbench (C, for scale)",
                  f"{c_tps:,.0f} /s", f"{c_tps / knn_tps:.2f}×"))
@@ -251,12 +286,19 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     base, server = serve(url, workers=2, YIZHAN_STATEMENT_TIMEOUT_MS="60000")
     try:
         for path, of in (("/stations/nearest", "&k=5"), ("/unions/match", "")):
-            rps, p50, p99, lost = wrk(base, lambda lon, lat, p=path, o=of:
-                                      f"{p}?lat={lat:.6f}&lon={lon:.6f}{o}",
-                                      points, args.seconds, args.concurrency)
+            def path_of(lon: float, lat: float, p: str = path, o: str = of) -> str:
+                return f"{p}?lat={lat:.6f}&lon={lon:.6f}{o}"
+            wrk(base, path_of, points, 2, args.concurrency)  # opens the pools' connections
+            api, db = [server.pid, *children(server.pid)], backends(url)
+            api_cpu, db_cpu = cpu_s(api), cpu_s(db)
+            rps, p50, p99, lost = wrk(base, path_of, points, args.seconds, args.concurrency)
+            served = rps * args.seconds
             rows.append((f"GET {path} at concurrency {args.concurrency}, wrk",
                          f"{rps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)"
                          + (f", {lost} timed out" if lost else ""), f"{rps / knn_tps:.2f}×"))
+            rows.append(("  its CPU a request: API / PostgreSQL",
+                         f"{(cpu_s(api) - api_cpu) / served * 1000:.3f} / "
+                         f"{(cpu_s(db) - db_cpu) / served * 1000:.3f} ms", ""))
         batch = [(lon, lat) for lon, lat in points[:2000]] * 5
         with httpx.Client(base_url=base, timeout=600) as client:
             body = {"points": [{"id": i, "lon": lon, "lat": lat} for i, (lon, lat) in enumerate(batch)]}
