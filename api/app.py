@@ -13,7 +13,7 @@ from api.access_log import hide_query_strings
 from api.body_limit import BodyLimit
 from api.control_characters import refuse_control_characters
 from api.embedding import allow_cross_origin_reads
-from api.repeated_parameters import refuse_repeated_parameters
+from api.query_parameters import check_query_parameters
 from api.routers import (
     applications,
     auth,
@@ -65,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="yizhan", version="0.1.0", description=DESCRIPTION, lifespan=lifespan,
                   docs_url=None, redoc_url=None,
-                  dependencies=[Depends(refuse_repeated_parameters), Depends(refuse_control_characters)],
+                  dependencies=[Depends(check_query_parameters), Depends(refuse_control_characters)],
                   responses={422: {"model": ErrorOut, "description": "A value that cannot be "
                                    "used: the message says which and what is allowed"}})
     app.state.settings = settings

@@ -95,3 +95,18 @@ def test_list_parameters_stay_repeatable(client: TestClient) -> None:
     assert nearest.status_code == 200, nearest.text
     assert nearest.json()["query"]["amenities"] == ["drinking_water", "toilet"]
     assert client.get("/stations?status=operational&status=planned").status_code == 200
+
+
+def test_a_parameter_the_endpoint_does_not_take_is_refused_with_the_ones_it_does(
+        client: TestClient) -> None:
+    misspelt = client.get("/stations/nearest?lat=31.2&lon=121.4&radius=50&amenities=toilet")
+    assert misspelt.status_code == 422
+    message = misspelt.json()["message"]
+    assert "query parameter 'radius': not a parameter of this endpoint; did you mean 'radius_m'?" in message
+    assert "query parameter 'amenities'" in message and "did you mean 'amenity'?" in message
+    assert "it takes amenity, at, crs, include_closed, k, lat, lon, open_now, radius_m" in message
+    assert "takes no query parameters" in client.get("/health?probe=1").json()["message"]
+    # pages other apps embed take their own parameters; OGC API answers by its own rule
+    assert client.get("/maps/nearest?lat=31.2&lon=121.4&utm_source=partner").status_code == 200
+    ogc = client.get("/ogc/collections/stations/items?radius=5")
+    assert ogc.status_code == 400 and "radius" in ogc.json()["description"]

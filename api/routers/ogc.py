@@ -114,7 +114,7 @@ def get_collection(request: Request, engine: ReadEngineDep, settings: SettingsDe
 
 def _only(request: Request, allowed: set[str], what: str) -> None:
     """The standard's rule: a parameter the operation does not take is a 400. (One given twice
-    is refused for every endpoint: api.repeated_parameters.)"""
+    is refused for every endpoint: api.query_parameters.)"""
     unknown = sorted(set(request.query_params) - allowed)
     if unknown:
         raise OgcError(400, "InvalidParameterValue", f"{what} does not take "

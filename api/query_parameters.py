@@ -1,0 +1,58 @@
+"""The query string's two quiet failures, refused: a parameter the endpoint does not take
+(`radius=50` for `radius_m`, which FastAPI would ignore and answer as if unfiltered), and a
+parameter given more than once where the endpoint takes one value (FastAPI would take the last).
+Parameters declared as lists (`amenity`, `status`) stay repeatable. HTML pages, which other apps
+embed with their own tracking parameters, and OGC API, which has its own rule, take any name."""
+
+from __future__ import annotations
+
+from collections import Counter
+from difflib import get_close_matches
+
+from fastapi import Request, params
+from fastapi.dependencies.utils import field_annotation_is_sequence, get_flat_params
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+
+OWN_RULES = ("/ogc", "/maps", "/join", "/docs", "/redoc", "/static")
+
+
+def _declared(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
+    """The route's query parameters, and those of them that take one value (worked out once per
+    route and kept on it: routes are not hashable)."""
+    found: tuple[frozenset[str], frozenset[str]] | None = getattr(route, "_yizhan_query", None)
+    if found is None:
+        query = [field for field in get_flat_params(route.dependant)
+                 if isinstance(field.field_info, params.Query)]
+        found = (frozenset(field.alias for field in query),
+                 frozenset(field.alias for field in query
+                           if not field_annotation_is_sequence(field.field_info.annotation)))
+        route._yizhan_query = found  # type: ignore[attr-defined]
+    return found
+
+
+def _unknown(name: str, taken: frozenset[str]) -> str:
+    if not taken:
+        return "this endpoint takes no query parameters"
+    close = get_close_matches(name, taken, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"not a parameter of this endpoint; {hint}it takes {', '.join(sorted(taken))}"
+
+
+async def check_query_parameters(request: Request) -> None:
+    """An app-wide dependency: a 422 naming each unknown parameter and each single-valued one
+    given more than once."""
+    route = request.scope.get("route")
+    if not request.query_params or not isinstance(route, APIRoute) or route.path.startswith(OWN_RULES):
+        return
+    taken, single = _declared(route)
+    counts = Counter(name for name, _ in request.query_params.multi_items())
+    errors = [{"type": "unknown_parameter", "loc": ("query", name), "msg": _unknown(name, taken),
+               "input": request.query_params[name]}
+              for name in sorted(set(counts) - taken)]
+    errors += [{"type": "repeated_parameter", "loc": ("query", name),
+                "msg": f"given {counts[name]} times; it takes one value: give it once",
+                "input": request.query_params.getlist(name)}
+               for name in sorted(single) if counts[name] > 1]
+    if errors:
+        raise RequestValidationError(errors)
