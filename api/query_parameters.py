@@ -2,7 +2,8 @@
 (`radius=50` for `radius_m`, which FastAPI would ignore and answer as if unfiltered), and a
 parameter given more than once where the endpoint takes one value (FastAPI would take the last).
 Parameters declared as lists (`amenity`, `status`) stay repeatable. HTML pages, which other apps
-embed with their own tracking parameters, and OGC API, which has its own rule, take any name."""
+embed with their own tracking parameters, and OGC API, which has its own rule, take any name;
+the rule against repeats holds for them too."""
 
 from __future__ import annotations
 
@@ -43,13 +44,14 @@ async def check_query_parameters(request: Request) -> None:
     """An app-wide dependency: a 422 naming each unknown parameter and each single-valued one
     given more than once."""
     route = request.scope.get("route")
-    if not request.query_params or not isinstance(route, APIRoute) or route.path.startswith(OWN_RULES):
+    if not request.query_params or not isinstance(route, APIRoute):
         return
     taken, single = _declared(route)
     counts = Counter(name for name, _ in request.query_params.multi_items())
+    unknown = set() if route.path.startswith(OWN_RULES) else set(counts) - taken
     errors = [{"type": "unknown_parameter", "loc": ("query", name), "msg": _unknown(name, taken),
                "input": request.query_params[name]}
-              for name in sorted(set(counts) - taken)]
+              for name in sorted(unknown)]
     errors += [{"type": "repeated_parameter", "loc": ("query", name),
                 "msg": f"given {counts[name]} times; it takes one value: give it once",
                 "input": request.query_params.getlist(name)}
