@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, metrics
@@ -72,6 +73,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     allow_cross_origin_reads(app, settings, [route for router in ROUTERS for route in router.routes])
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    # Riders are on mobile data: a map page is 390 kB as sent and about a fifth of that gzipped.
+    app.add_middleware(GZipMiddleware, minimum_size=1000)
     metrics.install(app)
     for router in ROUTERS:
         app.include_router(router)

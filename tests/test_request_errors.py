@@ -110,3 +110,13 @@ def test_a_parameter_the_endpoint_does_not_take_is_refused_with_the_ones_it_does
     assert client.get("/maps/nearest?lat=31.2&lon=121.4&utm_source=partner").status_code == 200
     ogc = client.get("/ogc/collections/stations/items?radius=5")
     assert ogc.status_code == 400 and "radius" in ogc.json()["description"]
+
+
+def test_pages_and_long_answers_are_gzipped_for_clients_that_take_it(client: TestClient) -> None:
+    page = client.get("/maps/nearest?lat=31.2&lon=121.4", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200 and page.headers["content-encoding"] == "gzip"
+    assert int(page.headers["content-length"]) * 2 < len(page.content)  # httpx has unzipped it
+    plain = client.get("/maps/nearest?lat=31.2&lon=121.4", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert len(plain.content) == len(page.content)  # the same page (folium's element ids differ)
+    assert "content-encoding" not in client.get("/health").headers  # too short to be worth it
