@@ -217,6 +217,7 @@ def _set_path(conn: Connection, union_id: int, parent: UnionRecord | None,
 
 
 def rebuild_coverage(conn: Connection, union_id: int, area: CleanArea) -> None:
+    """The union's H3 cells for `area`, with the area measure they were sized by."""
     cells = coverage(area.geometry, area_m2=area.area_m2)
     conn.execute(text("DELETE FROM union_cells WHERE union_id = :id"), {"id": union_id})
     conn.execute(
@@ -225,7 +226,8 @@ def rebuild_coverage(conn: Connection, union_id: int, area: CleanArea) -> None:
              "CAST(:interior AS boolean[])) AS t(c, i)"),
         {"id": union_id, "res": cells.res, "cells": cells.interior + cells.border,
          "interior": [True] * len(cells.interior) + [False] * len(cells.border)})
-    conn.execute(U.update().where(U.c.id == union_id).values(coverage_res=cells.res))
+    conn.execute(U.update().where(U.c.id == union_id).values(coverage_res=cells.res,
+                                                             area_m2=area.area_m2))
 
 
 def rebuild_all(conn: Connection) -> int:
@@ -234,9 +236,7 @@ def rebuild_all(conn: Connection) -> int:
     rows = conn.execute(select(U.c.id, U.c.area).where(U.c.area.is_not(None))).all()
     for union_id, area in rows:
         geometry = to_shape(area)
-        area_m2 = geodesic_m2(geometry)
-        conn.execute(U.update().where(U.c.id == union_id).values(area_m2=area_m2))
-        rebuild_coverage(conn, union_id, CleanArea(geometry, area_m2, False))
+        rebuild_coverage(conn, union_id, CleanArea(geometry, geodesic_m2(geometry), False))
     return len(rows)
 
 
