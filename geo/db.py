@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from alembic import command
@@ -18,6 +18,16 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # How long past its statement timeout a query may go unanswered before the server is taken
 # for frozen: the server's own cancellation normally answers well within this.
 ANSWER_GRACE_S = 2.0
+
+
+R = TypeVar("R")
+
+
+def record_of(cls: type[R], row: Any) -> R:
+    """A slotted record dataclass from a result row that has a column for each of its fields
+    (and maybe more). `row._mapping` builds a new mapping at each access, so it is read once."""
+    mapping = row._mapping
+    return cls(*[mapping[name] for name in cls.__slots__])  # type: ignore[attr-defined]
 
 
 def normalise_url(url: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, func, or_, select
 
 from geo import hours
-from geo.db import wgs84_box
+from geo.db import record_of, wgs84_box
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.models import Station
 from geo.upsert import upsert as upsert_rows
@@ -70,7 +70,7 @@ RECORD_COLUMNS = record_columns()
 
 
 def record(row: Any) -> StationRecord:
-    return StationRecord(**{name: row._mapping[name] for name in StationRecord.__slots__})
+    return record_of(StationRecord, row)
 
 
 def filtered(

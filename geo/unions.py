@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from geo.areas import CleanArea, geodesic_m2
 from geo.coverage import MAX_RES, MIN_RES, coverage, own_cells
+from geo.db import record_of
 from geo.models import Union
 from geo.vocab import UnionLevel
 
@@ -57,7 +58,7 @@ class UnionRecord:
 
 
 def _record(row: Any) -> UnionRecord:
-    return UnionRecord(**{name: row._mapping[name] for name in UnionRecord.__slots__})
+    return record_of(UnionRecord, row)
 
 
 class Keep(Enum):

@@ -22,7 +22,7 @@ from stdnum.exceptions import ValidationError as NumberError
 
 from geo.coverage import own_cells
 from geo.crs import Crs, to_wgs84, wgs84_ewkt
-from geo.db import wgs84_box
+from geo.db import record_of, wgs84_box
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.models import Workplace
 from geo.station_data import Text200, Text500, check_point_and_nulls
@@ -94,7 +94,7 @@ COLUMNS = [W.c.id, W.c.external_id, W.c.name, W.c.uscc, W.c.address,
 
 
 def _record(row: Any) -> WorkplaceRecord:
-    return WorkplaceRecord(**{n: row._mapping[n] for n in WorkplaceRecord.__slots__})
+    return record_of(WorkplaceRecord, row)
 
 
 def location_columns(lon: float, lat: float, crs: Crs) -> dict[str, Any]:
