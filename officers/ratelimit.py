@@ -1,30 +1,45 @@
-"""Fixed-window rate limits counted in PostgreSQL, so every API worker and replica shares them."""
+"""Sliding-window rate limits counted in PostgreSQL, so every API worker and replica shares them.
+
+A limit means what its message says: at most `limit` in any `window_s` seconds. Each accepted
+request is kept as a row (`window_start` is when it came); a refused one is not kept, so it
+neither extends the wait nor grows the table. A fixed clock window would let twice the limit
+through around its edge. The limits are small (tens an hour), so the rows are few."""
 
 from __future__ import annotations
 
+import math
 import random
 
 from sqlalchemy import Connection, text
 
-_HIT = text("""
-WITH w AS (SELECT to_timestamp(floor(extract(epoch FROM now()) / :window) * :window) AS start),
-gone AS (DELETE FROM rate_limit_hits h USING w WHERE h.key = :key AND h.window_start < w.start)
-INSERT INTO rate_limit_hits AS h (key, window_start, hits)
-SELECT :key, w.start, 1 FROM w
-ON CONFLICT (key, window_start) DO UPDATE SET hits = h.hits + 1
-RETURNING h.hits, ceil(extract(epoch FROM h.window_start) + :window - extract(epoch FROM now()))
+# Requests for one key wait for each other here, so two at once cannot both take the last place.
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))")
+_RECENT = text("""
+SELECT extract(epoch FROM h.window_start + make_interval(secs => :window) - now()) AS expires_in,
+       h.hits
+FROM rate_limit_hits h
+WHERE h.key = :key AND h.window_start > now() - make_interval(secs => :window)
+ORDER BY h.window_start
 """)
-
-
+_KEEP = text("""
+INSERT INTO rate_limit_hits AS h (key, window_start, hits) VALUES (:key, now(), 1)
+ON CONFLICT (key, window_start) DO UPDATE SET hits = h.hits + 1
+""")
 _PURGE = text("DELETE FROM rate_limit_hits WHERE window_start < now() - interval '1 day'")
 PURGE_EVERY = 1000  # hits, on average: keys that never come back are swept now and then
 
 
 def hit(conn: Connection, key: str, limit: int, window_s: int) -> int | None:
-    """Count one request for `key`; None if it is within `limit` per `window_s` seconds (at most
-    a day), else the seconds until the window ends. Commit for the count to hold even if the
-    request fails."""
+    """Count one request for `key`: None if fewer than `limit` were accepted in the last
+    `window_s` seconds (at most a day), and it is kept; else the seconds until one more would be
+    accepted. The count holds when the transaction commits."""
     if random.randrange(PURGE_EVERY) == 0:
         conn.execute(_PURGE)
-    hits, left = conn.execute(_HIT, {"key": key, "window": window_s}).one()
-    return None if hits <= limit else max(1, int(left))
+    conn.execute(_LOCK, {"key": key})
+    expiries = [float(row.expires_in) for row in conn.execute(_RECENT, {"key": key, "window": window_s})
+                for _ in range(row.hits)]
+    if len(expiries) < limit:
+        conn.execute(_KEEP, {"key": key})
+        return None
+    # One more fits once all but limit - 1 of those in the window have left it.
+    return max(1, math.ceil(expiries[len(expiries) - limit]))

@@ -234,3 +234,53 @@ def test_without_a_statement_timeout_a_long_query_is_never_cut_short(database_ur
     with engine.connect() as conn:
         assert conn.execute(text("SELECT pg_sleep(:s), 1"), {"s": ANSWER_GRACE_S + 0.5}).one()[1] == 1
     engine.dispose()
+
+
+def seed_hits(engine: Engine, key: str, minutes_ago: list[int]) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM rate_limit_hits WHERE key = :key"), {"key": key})
+        for minutes in minutes_ago:
+            conn.execute(text("INSERT INTO rate_limit_hits VALUES "
+                              "(:key, now() - make_interval(mins => :m), 1)"),
+                         {"key": key, "m": minutes})
+
+
+def test_a_limit_holds_over_any_window_and_refusals_do_not_extend_the_wait(engine: Engine) -> None:
+    from officers import ratelimit
+
+    key = "test:sliding"
+    seed_hits(engine, key, [70, 50, 40, 30])  # whichever clock hours those were
+    with engine.begin() as conn:
+        assert ratelimit.hit(conn, key, 4, 3600) is None  # 70 minutes ago is out of the hour
+    for _ in range(3):
+        with engine.begin() as conn:
+            retry = ratelimit.hit(conn, key, 4, 3600)
+        # one more fits when the hit of 50 minutes ago leaves the hour
+        assert retry is not None and 10 * 60 - 5 <= retry <= 10 * 60 + 1, retry
+    with engine.connect() as conn:
+        kept = conn.execute(text("SELECT count(*) FROM rate_limit_hits WHERE key = :key AND "
+                                 "window_start > now() - interval '1 hour'"), {"key": key})
+        assert kept.scalar_one() == 4
+
+
+def test_requests_at_once_cannot_all_take_the_last_places(database_url: str, engine: Engine) -> None:
+    from geo.db import make_engine
+    from officers import ratelimit
+
+    key = "test:at-once"
+    seed_hits(engine, key, [])
+    engine = make_engine(database_url, pool_size=8)
+    start = threading.Barrier(8)
+    accepted: list[bool] = []
+
+    def one() -> None:
+        with engine.begin() as conn:
+            start.wait()
+            accepted.append(ratelimit.hit(conn, key, 3, 600) is None)
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    engine.dispose()
+    assert sorted(accepted) == [False] * 5 + [True] * 3
