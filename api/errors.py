@@ -7,12 +7,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from psycopg.errors import QueryCanceled
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.html import NO_SCRIPTS, error_page, page_hint, prefers_html
 from geo.hours import HoursError
 
 log = logging.getLogger(__name__)
@@ -32,8 +33,8 @@ class ApiError(Exception):
 
 
 class NotFound(ApiError):
-    def __init__(self, what: str, key: object):
-        super().__init__(404, f"no {what} with id {key}")
+    def __init__(self, what: str, key: object, headers: dict[str, str] | None = None):
+        super().__init__(404, f"no {what} with id {key}", headers)
 
 
 class BadParameter(ApiError):
@@ -80,7 +81,7 @@ def _not_json(error: str, where: str = "") -> str:
     return f"the body is not valid JSON: {error}{where}; {JSON_EXPECTED}"
 
 
-def _unreadable_body(request: Request, cause: Exception) -> JSONResponse:
+def _unreadable_body(request: Request, cause: Exception) -> Response:
     """A body FastAPI could not decode at all, which it answers with a bare 400."""
     loc: list[str | int] = ["body"]
     if isinstance(cause, UnicodeDecodeError):
@@ -145,17 +146,23 @@ OGC_CODES = {400: "InvalidParameterValue", 401: "Unauthorized", 404: "NotFound",
 
 
 def _json(status: int, message: str, detail: list[dict[str, Any]] | None = None,
-          headers: dict[str, str] | None = None, request: Request | None = None) -> JSONResponse:
-    """yizhan's error body; under /ogc the OGC exception body instead, whatever the error."""
+          headers: dict[str, str] | None = None, request: Request | None = None) -> Response:
+    """yizhan's error body; under /ogc the OGC exception body instead, whatever the error; on a
+    page a rider opens in a browser, a page saying the same."""
     if request is not None and _ogc(request):
         return _ogc_json(status, OGC_CODES.get(status, "Error"), message, headers)
+    if request is not None and (hint := page_hint(request)) is not None:
+        headers = {"Vary": "Accept", **(headers or {})}
+        if prefers_html(request):
+            return HTMLResponse(error_page(status, message, hint), status_code=status,
+                                headers={"Content-Security-Policy": NO_SCRIPTS, **headers})
     body: dict[str, Any] = {"message": message}
     if detail is not None:
         body["detail"] = detail
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation(request: Request, exc: RequestValidationError) -> Response:
     query = dict(request.query_params)
     details = []
     for error in exc.errors():
@@ -165,7 +172,7 @@ async def _validation(request: Request, exc: RequestValidationError) -> JSONResp
                  request=request)
 
 
-async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+async def _api_error(request: Request, exc: ApiError) -> Response:
     if isinstance(exc, OgcError):
         return _ogc_json(exc.status, exc.code, exc.message, exc.headers)
     detail = [{"loc": exc.loc, "msg": exc.message, "type": "value_error"}] \
@@ -173,7 +180,7 @@ async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
     return _json(exc.status, exc.message, detail, exc.headers, request)
 
 
-async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http(request: Request, exc: StarletteHTTPException) -> Response:
     if exc.status_code == 400 and isinstance(exc.__cause__, ValueError | RecursionError):
         return _unreadable_body(request, exc.__cause__)
     message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
@@ -184,11 +191,11 @@ async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     return _json(exc.status_code, message, headers=getattr(exc, "headers", None), request=request)
 
 
-async def _hours(request: Request, exc: HoursError) -> JSONResponse:
+async def _hours(request: Request, exc: HoursError) -> Response:
     return _json(422, str(exc))
 
 
-async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
+async def _integrity(request: Request, exc: IntegrityError) -> Response:
     constraint = getattr(getattr(exc.orig, "diag", None), "constraint_name", None) or ""
     if constraint == "uq_stations_external_id":
         return _json(409, "a station with this external_id already exists")
@@ -196,14 +203,14 @@ async def _integrity(request: Request, exc: IntegrityError) -> JSONResponse:
     return _json(409, f"the change conflicts with stored data ({constraint or 'constraint'})")
 
 
-async def _data(request: Request, exc: DataError) -> JSONResponse:
+async def _data(request: Request, exc: DataError) -> Response:
     # A value the database cannot take: a NUL character in text, a number out of its range.
     reason = str(getattr(exc, "orig", exc)).splitlines()[0]
     return _json(400 if _ogc(request) else 422, f"a value cannot be used: {reason}",
                  request=request)
 
 
-async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+async def _unavailable(request: Request, exc: Exception) -> Response:
     if isinstance(getattr(exc, "orig", None), QueryCanceled):
         log.warning("statement timeout on %s", request.url.path)
         return _json(503, "the query took too long and was stopped; try again, or ask for less",

@@ -51,5 +51,5 @@ def geojson_response(body: Any, status_code: int = 200,
     return Response(to_json(body), status_code=status_code, media_type=media_type, headers=headers)
 
 
-def json_response(body: Any, status_code: int = 200) -> Response:
-    return geojson_response(body, status_code, "application/json")
+def json_response(body: Any, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return geojson_response(body, status_code, "application/json", headers)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
@@ -26,7 +27,9 @@ from api.deps import (
 )
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
+from api.html import NO_SCRIPTS, prefers_html
 from api.routers.unions import brief
+from api.status_page import status_page
 from geo import unions
 from geo.station_data import Text500
 from membership import applications, identity
@@ -50,6 +53,9 @@ router = APIRouter(prefix="/applications", tags=["applications"])
 # so that refusals (which can tell whether a phone number is a member's) stay bounded too.
 APPLICATIONS_PER_WINDOW, ATTEMPTS_PER_WINDOW, APPLY_WINDOW_S = 10, 30, 3600
 ApplicationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Application id")]
+# The status link carries its token in the URL: no cache keeps the answer, no link passes the URL
+# on; and one URL answers a page or JSON.
+PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "Vary": "Accept"}
 IDEMPOTENCY_KEY = re.compile(r"[ -~]{8,200}")
 IDEMPOTENCY_KEY_RULE = "8 to 200 printable ASCII characters (letters, digits, punctuation, spaces)"
 
@@ -128,17 +134,21 @@ def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: Se
     return response
 
 
-@router.get("/{application_id}")
-def read(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId,
+@router.get("/{application_id}", responses={200: {"content": {"text/html": {}}, "description":
+    "The application; to a browser (HTML ranked above JSON in Accept) with the status link's "
+    "token, a page for the applicant"}})
+def read(request: Request, engine: EngineDep, settings: SettingsDep, application_id: ApplicationId,
          officer: Annotated[OfficerRecord | None, Depends(optional_officer)],
          applicant: Annotated[Actor, Depends(public_actor("applicant"))],
          token: Annotated[str | None, Query(max_length=64, description="From the status link")]
          = None) -> Response:
-    """With the status link's token: the applicant's own view. With an officer's login: the
-    full record, with its history, if the application lies in the officer's jurisdiction."""
+    """With the status link's token: the applicant's own view, as a page when a browser asks.
+    With an officer's login: the full record, with its history, if the application lies in the
+    officer's jurisdiction. Nothing of it is cached or sent on as a referrer (the token is in the
+    URL)."""
     if officer is None and token is None:
         raise ApiError(401, "give the token from your status link (?token=…), or log in as an "
-                            "officer", {"WWW-Authenticate": "Bearer"})
+                            "officer", {"WWW-Authenticate": "Bearer", **PRIVATE})
     day = today(settings)
     with engine.begin() as conn:
         if officer is not None:
@@ -149,7 +159,7 @@ def read(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId
                     settings.secret_key or "", app.id, app.token_salt, token or ""):
                 app = None  # a wrong token learns nothing
         if app is None:
-            raise NotFound("application", application_id)
+            raise NotFound("application", application_id, PRIVATE)
         who = applicant if officer is None else Actor(officer.username, officer.id, applicant.ip,
                                                       applicant.user_agent)
         audit.record(conn, who, "read", "application", app.id, app.union_id)
@@ -164,7 +174,10 @@ def read(engine: EngineDep, settings: SettingsDep, application_id: ApplicationId
                                  "status": e["status"],
                                  "reason": e["reason"] if e["action"] == "rejected" else None}
                                 for e in history]}
-    return json_response(body)
+    if officer is None and prefers_html(request):
+        return HTMLResponse(status_page(body, ZoneInfo(settings.timezone)), headers={
+            **PRIVATE, "Content-Security-Policy": f"{NO_SCRIPTS}; frame-ancestors 'none'"})
+    return json_response(body, headers=PRIVATE)
 
 
 def _details(app: ApplicationRecord, *, masked: bool) -> dict[str, Any]:

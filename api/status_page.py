@@ -1,0 +1,121 @@
+"""The applicant's status link as a page for a phone: drawn from the very view the JSON answer
+holds, so that it can show nothing more; in Chinese and English, like the join form."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from api.html import page
+from maps.page import distance_text
+
+TITLE = "入会申请进度 · Your application"
+STATUS = {
+    "submitted": ("已提交，等待工会联系您", "Submitted: waiting for the union to contact you"),
+    "contacted": ("工会已与您联系", "The union has contacted you"),
+    "approved": ("申请已通过，您已是工会会员", "Approved: you are a member of the union"),
+    "rejected": ("申请未通过", "Not approved"),
+}
+NEXT = {
+    "submitted": ("工会将在 {deadline} 前联系您（提交后 15 个工作日内），请留意来电。",
+                  "The union will contact you by {deadline} (within 15 working days of applying): "
+                  "watch for their call."),
+    "overdue": ("工会应在 {deadline} 前联系您，但还没有联系。请拨打下面的工会电话询问。",
+                "The union should have contacted you by {deadline} and has not yet. Call the union "
+                "at the number below."),
+    "contacted": ("工会正在为您办理入会，办好后本页会显示“申请已通过”。",
+                  "The union is handling your membership; this page will say “Approved” once it "
+                  "is done."),
+    "approved": ("欢迎加入工会！换工作时，您的会籍会转到新工作地点所在的工会。",
+                 "Welcome to the union. When you change jobs, your membership moves to the union "
+                 "where you then work."),
+    "rejected": ("原因见下面的办理记录。如有疑问请联系工会；您也可以重新申请。",
+                 "The reason is in the history below. Ask the union if anything is unclear; you "
+                 "may also apply again."),
+}
+ESTIMATED = ("（预计：那一年的节假日安排尚未公布）",
+             " (estimated: that year's public holidays are not announced yet)")
+ROUTE = {
+    "area": ("覆盖您工作地点的工会", "The union whose area covers your workplace"),
+    "gap_fallback": ("您的工作地点不在任何下级工会的区域内，由覆盖它的上级工会受理",
+                     "Your workplace lies in no smaller union's area, so the union above it handles "
+                     "it"),
+    "nearest_fallback": ("没有工会的区域覆盖您的工作地点，由最近的工会受理（相距 {zh}）",
+                         "No union's area covers your workplace; the nearest union, {en} away, "
+                         "handles it"),
+    "own_union": ("您单位自己的工会", "Your employer's own union"),
+    "forwarded": ("由工会转交到这里", "Forwarded here by a union"),
+}
+ACTION = {
+    "submitted": ("提交申请", "You applied"),
+    "contacted": ("工会已联系您", "The union contacted you"),
+    "forwarded": ("转交给另一工会", "Forwarded to another union"),
+    "approved": ("通过，成为会员", "Approved: you became a member"),
+    "rejected": ("未通过", "Not approved"),
+}
+
+
+def _both(zh: str, en: str) -> str:
+    return f"{escape(zh)}<br>{escape(en)}"
+
+
+def _local(at: datetime, zone: ZoneInfo) -> str:
+    return at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _row(term: str, value: str) -> str:
+    return f"<dt>{term}</dt><dd>{value}</dd>"
+
+
+def _route(route: dict[str, Any]) -> str:
+    zh, en = ROUTE.get(route["reason"], (route["reason"], route["reason"]))
+    if route["distance_m"] is not None:
+        zh = zh.format(zh=distance_text(route["distance_m"], "zh"))
+        en = en.format(en=distance_text(route["distance_m"], "en"))
+    return _both(zh, en)
+
+
+def _union(union: dict[str, Any], route: dict[str, Any]) -> str:
+    rows = [_row("负责工会 Union", f"<strong>{escape(union['name'])}</strong><br>"
+                                   f'<span class="note">{_route(route)}</span>')]
+    if union["contact_phone"]:
+        phone = escape(union["contact_phone"])
+        rows.append(_row("工会电话 Phone", f'<a href="tel:{phone}">{phone}</a>'))
+    if union["contact_address"]:
+        rows.append(_row("工会地址 Address", escape(union["contact_address"])))
+    return "".join(rows)
+
+
+def _event(event: dict[str, Any], zone: ZoneInfo) -> str:
+    zh, en = ACTION.get(event["action"], (event["action"], event["action"]))
+    reason = f"<br>原因 Reason: {escape(event['reason'])}" if event["reason"] else ""
+    return f"<li><time>{_local(event['at'], zone)}</time> {_both(zh, en)}{reason}</li>"
+
+
+def status_page(view: dict[str, Any], zone: ZoneInfo) -> str:
+    """`view` is the applicant's JSON view of their application."""
+    status: str = view["status"]
+    waiting = status == "submitted"
+    deadline: date = view["deadline"]
+    state = "overdue" if waiting and view["overdue"] else status
+    next_zh, next_en = (text.format(deadline=deadline.isoformat()) for text in NEXT[state])
+    if waiting and view["deadline_estimated"]:
+        next_zh, next_en = next_zh + ESTIMATED[0], next_en + ESTIMATED[1]
+    rows = [_row("申请编号 Application", str(view["id"])),
+            _row("申请人 Applicant", f"{escape(view['name'])}（{escape(view['phone'])}）"),
+            _row("工作单位 Workplace", escape(view["workplace"]["name"])),
+            _row("提交时间 Submitted", _local(view["submitted_at"], zone)),
+            *([_row("最迟联系日期 Contact by", deadline.isoformat())] if waiting else []),
+            _union(view["union"], view["route"])]
+    again = ('<p><a href="/join">重新申请 · Apply again</a></p>' if status == "rejected" else "")
+    history = "".join(_event(e, zone) for e in view["events"])
+    body = (f"<h1>{TITLE}</h1>\n"
+            f'<p class="status {state}" id="status">{_both(*STATUS[status])}</p>\n'
+            f"<p>{_both(next_zh, next_en)}</p>\n{again}"
+            f"<dl>{''.join(rows)}</dl>\n"
+            f'<h2>办理记录 · History</h2>\n<ol class="history">{history}</ol>\n'
+            '<p class="note">请保存此链接，但不要转发给别人：拿到链接的人都能看到本页。<br>'
+            "Keep this link, and keep it to yourself: anyone who has it can see this page.</p>")
+    return page(TITLE, body)
