@@ -153,13 +153,13 @@ def test_api_docs_render_offline(
 
 
 def test_a_station_qr_code_opens_the_join_form_and_applying_works(
-    offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine
+    offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine,
+    demo_areas: None
 ) -> None:
     import httpx
     import segno
 
     from geo.unions import match
-    from tests.union_data import clear
 
     page, blocked, errors = offline_page
     with engine.begin() as conn:  # the demo data has area unions over the stations
@@ -168,33 +168,91 @@ def test_a_station_qr_code_opens_the_join_form_and_applying_works(
             "ORDER BY id LIMIT 1").one()
         expected_union = match(conn, lon, lat).union
     assert expected_union is not None
-    try:
-        qr = httpx.get(f"{live_server}/stations/{station_id}/join-qr.png")
-        assert qr.status_code == 200 and qr.headers["content-type"] == "image/png"
-        expected = io.BytesIO()
-        segno.make(f"{live_server}/join?station={station_id}", error="m").save(
-            expected, kind="png", scale=8, border=2)
-        assert qr.content == expected.getvalue()  # the code holds the form's address
-        assert httpx.get(f"{live_server}/stations/999999/join-qr.png").status_code == 404
+    qr = httpx.get(f"{live_server}/stations/{station_id}/join-qr.png")
+    assert qr.status_code == 200 and qr.headers["content-type"] == "image/png"
+    expected = io.BytesIO()
+    segno.make(f"{live_server}/join?station={station_id}", error="m").save(
+        expected, kind="png", scale=8, border=2)
+    assert qr.content == expected.getvalue()  # the code holds the form's address
+    assert httpx.get(f"{live_server}/stations/999999/join-qr.png").status_code == 404
 
-        page.goto(f"{live_server}/join?station={station_id}")
-        page.wait_for_function("document.querySelector('#station').textContent.length > 0")
-        assert station_name in page.inner_text("#station")
-        assert page.input_value("input[name=lon]") != ""
-        page.fill("input[name=name]", "张骑手")
-        page.fill("input[name=phone]", "13700001111")
-        page.fill("input[name=workplace_name]", "饿了么站点")
-        page.check("input[name=consent]")
-        page.click("button[type=submit]")
-        page.wait_for_selector("#result", state="visible")
+    page.goto(f"{live_server}/join?station={station_id}")
+    assert station_name in page.inner_text("#station")
+    # Where the rider found the form is not where they work: nothing is filled in for them.
+    assert page.input_value("input[name=lon]") == page.input_value("input[name=lat]") == ""
+    page.click("#near-station")  # unless they say so
+    assert (float(page.input_value("input[name=lon]")),
+            float(page.input_value("input[name=lat]"))) == (lon, lat)
+    assert "station's position is filled in" in page.inner_text("#where")
+    fill_in_and_apply(page, "张骑手")
+    assert expected_union.name in page.inner_text("#result")
+    with engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT station_id, name FROM applications").all()
+    assert stored == [(station_id, "张骑手")]
+
+    page.click("#result a")  # the status link, as the rider's browser opens it
+    status = page.locator("#status")
+    assert status.is_visible() and "等待工会联系您" in status.inner_text()
+    assert "Submitted: waiting for the union to contact you" in status.inner_text()
+    assert expected_union.name in page.inner_text("dl")
+    assert blocked == [] and errors == []
+
+
+def fill_in_and_apply(page: Page, name: str) -> None:
+    page.fill("input[name=name]", name)
+    page.fill("input[name=phone]", "13700001111")
+    page.fill("input[name=workplace_name]", "饿了么站点")
+    page.check("input[name=consent]")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#result", state="visible")
+
+
+def test_the_join_form_finds_the_rider_or_says_why_not(
+        browser: Browser, live_server: str, engine: Engine, demo_areas: None) -> None:
+    from geo.unions import match
+
+    device = {"latitude": 31.2401, "longitude": 121.4802}
+    with engine.connect() as conn:
+        expected_union = match(conn, device["longitude"], device["latitude"]).union
+    assert expected_union is not None
+    allowed = browser.new_context(geolocation=device, permissions=["geolocation"])
+    refused = browser.new_context()
+    try:
+        page = allowed.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(f"{live_server}/join?station=99999")
+        assert "There is no station 99999" in page.inner_text("#station-missing")
+        assert page.locator("#near-station").is_hidden()
+        page.click("#locate")
+        page.wait_for_function("document.querySelector('input[name=lat]').value !== ''")
+        assert page.input_value("input[name=lon]") == "121.480200"
+        assert page.input_value("input[name=lat]") == "31.240100"
+        assert "current position is filled in" in page.inner_text("#where")
+        fill_in_and_apply(page, "李骑手")  # the unknown station is not sent: the API would refuse it
         assert expected_union.name in page.inner_text("#result")
         with engine.connect() as conn:
-            stored = conn.exec_driver_sql(
-                "SELECT station_id, name FROM applications").all()
-        assert stored == [(station_id, "张骑手")]
-        assert blocked == [] and errors == []
+            stored = conn.exec_driver_sql("SELECT station_id FROM applications").all()
+        assert stored == [(None,)]
+        assert errors == []
+
+        page = refused.new_page()
+        page.goto(f"{live_server}/join")
+        page.click("#locate")
+        page.wait_for_selector("#where.warning")
+        assert "did not let this page use your location" in page.inner_text("#where")
+        assert page.input_value("input[name=lon]") == ""
+
+        bad = page.goto(f"{live_server}/join?station=abc")
+        assert bad is not None and bad.status == 422
+        assert "query parameter 'station'" in page.inner_text("body")
+        with page.expect_navigation():
+            page.click("a[href='/join']")  # and on to the form without a station
+        assert page.locator("#form").is_visible()
     finally:
-        clear(engine)
+        allowed.close()
+        refused.close()
 
 
 def host_page(port: int, body: str) -> ThreadingHTTPServer:

@@ -1,0 +1,52 @@
+"""The join form a station's QR code opens: the station is where the form was found, never
+silently the workplace; an unknown station still lets the rider apply; a station that is not a
+number is refused, as a page for a browser. (Its script is tried in Chromium, in
+test_map_browser.)"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.test_api_stations import make
+from tests.test_status_link import BROWSER
+
+
+def test_the_station_is_offered_not_filled_in(client: TestClient, admin: dict[str, str]) -> None:
+    station = make(client, admin, name="人民广场<b>驿站</b>", address="西藏中路 & 九江路")
+    lon, lat = station["geometry"]["coordinates"]
+    form = client.get("/join", params={"station": station["id"]})
+    assert form.status_code == 200, form.text
+    assert "人民广场&lt;b&gt;驿站&lt;/b&gt;" in form.text and "西藏中路 &amp; 九江路" in form.text
+    assert f'data-station-id="{station["id"]}" data-lon="{lon}" data-lat="{lat}"' in form.text
+    assert 'id="near-station" hidden' in form.text
+    assert not re.search(r"<input[^>]*value=", form.text)  # no field comes filled in
+    assert "{{" not in form.text and 'id="station-missing"' not in form.text
+
+
+def test_an_unknown_station_says_so_and_the_form_stays(client: TestClient) -> None:
+    form = client.get("/join", params={"station": 99999})
+    assert form.status_code == 200
+    assert "There is no station 99999" in form.text and "you can still apply" in form.text
+    assert 'id="station"' not in form.text and 'id="form"' in form.text
+    plain = client.get("/join").text
+    assert 'id="station"' not in plain and 'id="station-missing"' not in plain and "{{" not in plain
+
+
+@pytest.mark.parametrize(("query", "hint"), [
+    ("station=abc", "Input should be a valid integer"),
+    ("station=1.5", "Input should be a valid integer"),
+    ("station=0", "greater than or equal to 1"),
+    ("station=1&station=2", "given 2 times"),
+])
+def test_a_station_that_is_not_an_id_is_refused(client: TestClient, query: str, hint: str) -> None:
+    as_json = client.get(f"/join?{query}")
+    assert as_json.status_code == 422 and as_json.headers["content-type"] == "application/json"
+    message = as_json.json()["message"]
+    assert message.startswith("query parameter 'station': ") and hint in message, message
+    as_page = client.get(f"/join?{query}", headers={"Accept": BROWSER})
+    assert as_page.status_code == 422 and as_page.headers["content-type"].startswith("text/html")
+    assert message.replace("'", "&#x27;") in as_page.text
+    assert '<a href="/join">' in as_page.text  # the form without a station is one tap away
