@@ -25,7 +25,7 @@ def _quality(accept: str, media_type: str) -> float:
     for part in accept.split(","):
         media_range, *parameters = part.split(";")
         rank = ranks.get(media_range.strip().lower(), -1)
-        if rank < max(best_rank, 0):
+        if rank < 0 or rank < best_rank:
             continue
         q = 1.0
         for parameter in parameters:
@@ -43,9 +43,9 @@ def prefers_html(request: Request) -> bool:
     return _quality(accept, "text/html") > _quality(accept, "application/json")
 
 
-def page(title: str, body: str, lang: str = "zh-CN") -> str:
+def page(title: str, body: str) -> str:
     """A complete page around `body` (HTML, already escaped) with the shared style."""
-    return (f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+    return ('<!doctype html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<link rel="icon" href="data:,">\n'
             f"<title>{escape(title)}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n{body}\n"
@@ -54,7 +54,8 @@ def page(title: str, body: str, lang: str = "zh-CN") -> str:
 
 HEADINGS = {401: "需要状态链接 · Status link needed", 404: "未找到 · Not found",
             429: "请稍后再试 · Please try again later", 503: "暂时无法使用 · Not available just now"}
-# Routes that a browser opens: their errors come as a page, with what the rider can do next.
+# Routes that a browser opens: their errors come as a page, and a mistake in the link (401, 404,
+# 422) with what the rider can do about it.
 PAGES = {
     "/join": '<p><a href="/join">打开申请表（不带站点）· Open the join form without a station</a></p>',
     "/applications/{application_id}":
@@ -72,4 +73,4 @@ def page_hint(request: Request) -> str | None:
 def error_page(status: int, message: str, hint: str) -> str:
     heading = HEADINGS.get(status, "链接有误 · Something in the link is wrong")
     return page(heading, f'<h1>{heading}</h1>\n<p class="status rejected">{escape(message)}</p>\n'
-                         f"{hint}")
+                         f"{hint if status in (401, 404, 422) else ''}")

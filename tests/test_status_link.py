@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from starlette.requests import Request
 
-from api.html import prefers_html
+from api.html import PAGES, error_page, prefers_html
 from tests.test_applications import ID_NUMBER, apply
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -117,3 +117,9 @@ def test_every_state_reads_in_words_and_what_anyone_typed_is_escaped(
     client.post(f"/applications/{again['id']}/approve", headers=admin, json={})
     approved = client.get(status_path(again), headers={"Accept": BROWSER}).text
     assert "Approved: you are a member of the union" in approved and "Welcome" in approved
+
+
+def test_an_outage_is_not_blamed_on_the_link() -> None:
+    page = error_page(503, "the database is unavailable; try again shortly",
+                      PAGES["/applications/{application_id}"])
+    assert "暂时无法使用" in page and "try again shortly" in page and "完整链接" not in page
