@@ -115,7 +115,7 @@ OWN = {("GET", "/auth/me"), ("POST", "/auth/password"), ("GET", "/officer/dashbo
 ADMIN_ONLY = {("POST", "/unions"), ("PATCH", "/unions/{union_id}"),
               ("DELETE", "/unions/{union_id}")}
 CREATES = {("POST", "/stations"), ("POST", "/workplaces")}
-ELSEWHERE = {("GET", "/tiles/{layer}/{z}/{x}/{y}.mvt"),  # across jurisdictions in test_tiles.py
+ELSEWHERE = {("GET", "/tiles/workplaces/{z}/{x}/{y}.mvt"),  # across jurisdictions in test_tiles.py
              # and in test_ogc.py: workplaces are listed and read within the jurisdiction only
              ("GET", "/ogc/collections"), ("GET", "/ogc/collections/{collection_id}"),
              ("GET", "/ogc/collections/{collection_id}/items"),

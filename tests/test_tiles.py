@@ -203,7 +203,7 @@ def test_partner_origins_read_public_answers_but_not_officer_ones(
 
 
 OFFICER_READS = ["/officer/dashboard", "/officer/stations", "/officer/audit", "/auth/me",
-                 "/applications", "/members", "/workplaces", "/reports"]
+                 "/applications", "/members", "/workplaces", "/reports", "/tiles/workplaces/9/0/0.mvt"]
 
 
 def test_officer_endpoints_carry_no_cors_headers_even_for_a_listed_origin(
