@@ -215,7 +215,9 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
         log.warning("statement timeout on %s", request.url.path)
         return _json(503, "the query took too long and was stopped; try again, or ask for less",
                      headers={"Retry-After": "5"}, request=request)
-    log.warning("database unavailable: %s", type(exc).__name__)
+    cause = getattr(exc, "orig", None) or exc
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+    log.warning("database unavailable on %s: %s", request.url.path, reason)
     return _json(503, "the database is unavailable; try again shortly", headers={"Retry-After": "5"},
                  request=request)
 

@@ -205,7 +205,7 @@ def test_a_server_that_accepts_and_never_answers_fails_a_new_connection_within_t
 
 
 def test_a_server_frozen_mid_query_is_a_503_within_the_bound_and_the_next_request_is_served(
-        database_url: str) -> None:
+        database_url: str, caplog: pytest.LogCaptureFixture) -> None:
     from sqlalchemy import make_url
 
     from geo.db import ANSWER_GRACE_S
@@ -223,6 +223,8 @@ def test_a_server_frozen_mid_query_is_a_503_within_the_bound_and_the_next_reques
             proxy.frozen.clear()
             assert answer.status_code == 503 and answer.headers["retry-after"] == "5"
             assert "unavailable" in answer.json()["message"]
+            assert "database unavailable on /stations: the database server did not answer " \
+                   "within 2.3 s" in caplog.text  # the log says why
             assert 0.3 + ANSWER_GRACE_S - 0.1 < waited < 0.3 + ANSWER_GRACE_S + 3
             assert client.get("/stations").status_code == 200  # a fresh connection, not the dead one
 
