@@ -1,5 +1,7 @@
 """Closed vocabularies shared by the database, the API and the importers."""
 
+from __future__ import annotations
+
 from enum import StrEnum
 
 
@@ -62,8 +64,32 @@ class UnionLevel(StrEnum):
     def rank(self) -> int:
         return list(UnionLevel).index(self)
 
+    @classmethod
+    def parse(cls, text: str) -> UnionLevel:
+        """A level as data files name it: the value, or another word for the same level in
+        English or Chinese (`village`, `村`, `town`, `乡镇`…). ValueError names what is allowed."""
+        word = text.strip().lower().replace(" ", "_").replace("-", "_")
+        found = LEVEL_WORDS.get(word)
+        if found is None:
+            others = ", ".join(w for w in LEVEL_WORDS if w not in cls._value2member_map_)
+            raise ValueError(f"level {text!r} is not one of {', '.join(cls)} (other words for "
+                             f"them are taken too: {others})")
+        return found
+
     @property
     def needs_area(self) -> bool:
         """Street, community and grid unions (联合工会) cover everyone working in their area; a
         city or district federation (总工会) may be no more than the top of the tree."""
         return self.rank >= UnionLevel.STREET.rank
+
+
+LEVEL_WORDS: dict[str, UnionLevel] = {
+    **{level.value: level for level in UnionLevel},
+    "市": UnionLevel.CITY,
+    "county": UnionLevel.DISTRICT, "区": UnionLevel.DISTRICT, "县": UnionLevel.DISTRICT,
+    "town": UnionLevel.STREET, "township": UnionLevel.STREET,
+    "industrial_park": UnionLevel.STREET, "街道": UnionLevel.STREET, "乡": UnionLevel.STREET,
+    "镇": UnionLevel.STREET, "乡镇": UnionLevel.STREET, "园区": UnionLevel.STREET,
+    "village": UnionLevel.COMMUNITY, "社区": UnionLevel.COMMUNITY, "村": UnionLevel.COMMUNITY,
+    "网格": UnionLevel.GRID,
+}

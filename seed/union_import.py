@@ -115,10 +115,9 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
             continue
         level_text = str(value[fields.level][i]) if fields.level else str(default_level)
         try:
-            level = UnionLevel(level_text.strip().lower())
-        except ValueError:
-            result.problems.append(Problem(where, f"level {level_text!r} is not one of "
-                                                  f"{', '.join(lv.value for lv in UnionLevel)}"))
+            level = UnionLevel.parse(level_text)
+        except ValueError as exc:
+            result.problems.append(Problem(where, str(exc)))
             continue
         try:
             parent = fields.parent_of(code, {f: value[f][i] for f in ([fields.parent]

@@ -125,3 +125,20 @@ def test_embed_origins_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("YIZHAN_EMBED_ORIGINS", "https://ok.example 'unsafe-inline'")
     with pytest.raises(ValidationError, match="scheme://host"):
         Settings()
+
+
+@pytest.mark.parametrize(("word", "level"), [
+    ("community", "community"), ("Village", "community"), ("村", "community"), (" 社区 ", "community"),
+    ("industrial park", "street"), ("乡镇", "street"), ("county", "district"), ("网格", "grid")])
+def test_union_levels_are_read_under_the_names_data_files_give_them(word: str, level: str) -> None:
+    from geo.vocab import UnionLevel
+
+    assert UnionLevel.parse(word) is UnionLevel(level)
+
+
+def test_an_unknown_union_level_names_the_levels_and_their_other_words() -> None:
+    from geo.vocab import UnionLevel
+
+    with pytest.raises(ValueError, match=r"level 'hamlet' is not one of city, district, street, "
+                                         r"community, grid \(other words .*village.*村"):
+        UnionLevel.parse("hamlet")

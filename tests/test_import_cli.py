@@ -221,7 +221,7 @@ def test_import_unions_from_a_geopackage_and_rebuild(database_url: str, engine: 
     areas = [shapely.box(121.0, 31.0, 121.1, 31.1), shapely.box(121.0, 31.0, 121.05, 31.05)]
     path = tmp_path / "unions.gpkg"
     write(path, geometry=np.array([shapely.to_wkb(a) for a in areas], dtype=object),
-          field_data=[np.array(["S", "G"]), np.array(["street", "grid"]),
+          field_data=[np.array(["S", "G"]), np.array(["乡镇", " Grid"]),
                       np.array(["", "S"])],
           fields=["code", "level", "parent"], driver="GPKG", geometry_type="Polygon",
           crs="EPSG:4326")
@@ -236,6 +236,9 @@ def test_import_unions_from_a_geopackage_and_rebuild(database_url: str, engine: 
             "unions s WHERE g.code = 'G' AND s.code = 'S'")).scalar_one()
         cells = conn.execute(text("SELECT count(*) FROM union_cells")).scalar_one()
     assert path_of_g and cells > 0
+    with engine.connect() as conn:
+        levels = dict(conn.execute(text("SELECT code, level FROM unions")).all())
+    assert levels == {"S": "street", "G": "grid"}
     clear(engine)
 
 
@@ -259,7 +262,7 @@ def test_import_grids_under_communities_by_code_prefix(database_url: str, engine
     grids = features(("310101001001001", 121.0), ("310101001001002", 121.005), ("31", 121.0))
     base = ["--code-field", "code", "--name-field", "code"]
     code, out = invoke(database_url, "import", "unions", str(communities), *base,
-                       "--level", "community")
+                       "--level", "village")  # administrative codes name villages and towns
     assert code == 0, out
     code, out = invoke(database_url, "import", "unions", str(grids), *base, "--level", "grid",
                        "--parent-code-prefix", "12")

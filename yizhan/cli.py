@@ -217,7 +217,10 @@ def import_unions(
     code_field: Annotated[str, typer.Option(help="Field with the union's unique code.")],
     name_field: Annotated[str, typer.Option(help="Field with the union's name.")],
     crs: Annotated[str, typer.Option(help="wgs84, gcj02, bd09 or EPSG:<code>.")] = "wgs84",
-    level: Annotated[UnionLevel | None, typer.Option(help="Level of every feature.")] = None,
+    level: Annotated[UnionLevel | None, typer.Option(
+        parser=UnionLevel.parse, metavar="LEVEL",
+        help="Level of every feature: city, district, street, community or grid (village, "
+             "town, 村, 乡镇… are taken too).")] = None,
     level_field: Annotated[str | None, typer.Option(help="Field with each feature's level.")]
     = None,
     parent_field: Annotated[str | None, typer.Option(help="Field with the parent's code.")] = None,
