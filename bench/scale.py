@@ -52,7 +52,7 @@ from geo.db import libpq_url, make_engine
 from geo.nearest import nearest
 from geo.unions import best_match_ctes, match
 from geo.vocab import Amenity
-from geo.workplaces import _WHOLE_TABLE, _settings, rematch_all, rematch_all_parallel
+from geo.workplaces import planned_for_whole_table, rematch_all, rematch_all_parallel
 from seed.station_import import import_file
 from seed.synthetic import SCALES, plan
 from seed.synthetic_load import load
@@ -333,7 +333,7 @@ def whole_table(url: str, workplaces: int) -> list[Row]:
         start = time.perf_counter()
         conn.exec_driver_sql(PLAIN_ALL).scalar()
         plain = time.perf_counter() - start
-        with _settings(conn, _WHOLE_TABLE):
+        with planned_for_whole_table(conn):
             start = time.perf_counter()
             conn.execute(text(f"WITH {best_match_ctes('SELECT id, location, h3_cells FROM workplaces')}"
                               " SELECT count(*) FROM best")).scalar()

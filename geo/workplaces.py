@@ -224,6 +224,14 @@ def _settings(conn: Connection, settings: dict[str, str]) -> Iterator[None]:
     conn.execute(_SET, {"names": list(before), "values": list(before.values())})
 
 
+@contextmanager
+def planned_for_whole_table(conn: Connection) -> Iterator[None]:
+    """The planner settings a pass over every workplace runs with, for statements of one's own
+    (the benchmark's match of every workplace without writing it)."""
+    with _settings(conn, _WHOLE_TABLE):
+        yield
+
+
 def _rematch(conn: Connection, target_sql: str, params: dict[str, Any],
              fallback: bool = True, *, whole_table: bool = False) -> int:
     """Returns how many workplaces' matches changed."""
