@@ -114,7 +114,8 @@ def from_wkb(wkb: bytes) -> BaseGeometry:
     """A geometry as GDAL hands it over. GDAL passes on open rings and rings of 1 to 3 points,
     which GEOS refuses to read without saying which: they are named as from_geojson names them."""
     try:
-        return shapely.from_wkb(wkb)
+        with np.errstate(invalid="ignore"):  # NaN is refused, and named, by clean_area
+            return shapely.from_wkb(wkb)
     except GEOSException as exc:
         check_rings(_wkb_polygons(wkb) or [])
         raise AreaError(f"the area cannot be read ({str(exc).split(': ', 1)[-1]})") from None
@@ -230,6 +231,18 @@ def _without_slivers(area: MultiPolygon) -> tuple[MultiPolygon, int]:
     return MultiPolygon(kept), len(polygons) - len(kept)
 
 
+def _first_non_finite(area: BaseGeometry) -> str:
+    """Where the first NaN or infinite coordinate of a Polygon or MultiPolygon lies, named as
+    `ring_name` names rings."""
+    polygons = list(getattr(area, "geoms", [area]))
+    for p, polygon in enumerate(polygons, start=1):
+        for r, ring in enumerate([polygon.exterior, *polygon.interiors], start=1):
+            for k, xy in enumerate(shapely.get_coordinates(ring), start=1):
+                if not np.isfinite(xy).all():
+                    return f"{ring_name(p, r)}, position {k} is [{xy[0]:g}, {xy[1]:g}]"
+    return "somewhere"
+
+
 def _degenerate(m2: float) -> AreaError:
     return AreaError(f"the area is degenerate: it encloses {m2:.3g} m², and an area needs "
                      f"{MIN_AREA_M2:g} m² or more (do its points lie on one line?)")
@@ -251,7 +264,8 @@ def clean_area(geometry: BaseGeometry | list[BaseGeometry],
     wgs84 = []
     for part in parts:
         if not np.isfinite(shapely.get_coordinates(part)).all():
-            raise AreaError("the area has non-finite coordinates")
+            raise AreaError(f"the area has non-finite coordinates: {_first_non_finite(part)} "
+                            "(NaN or infinite); every position must be finite numbers")
         converted = to_wgs84_geometry(part, crs)
         coords = shapely.get_coordinates(converted)
         if (np.abs(coords[:, 0]) > 180).any() or (np.abs(coords[:, 1]) > 90).any():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
-from typing import Any
+from typing import Any, Literal
 
 import shapely
 from geoalchemy2.shape import to_shape
@@ -143,9 +143,13 @@ def coverage_cells(conn: Connection, union_id: int) -> list[tuple[int, bool]]:
     return [(int(c), bool(i)) for c, i in rows]
 
 
-def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
-    """Insert or update by code; rebuild the coverage when the area is given. Returns (union,
-    created). Everything happens in the caller's transaction."""
+Saved = Literal["created", "updated", "unchanged"]
+
+
+def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, Saved]:
+    """Insert or update by code; rebuild the coverage when a different area is given. A union
+    equal to the stored one is left alone: re-importing a country's file rebuilds nothing.
+    Everything happens in the caller's transaction."""
     existing = by_code(conn, data.code)
     parent = _parent(conn, data.parent_code, existing)
     if parent and parent.rank >= data.level.rank:
@@ -169,11 +173,16 @@ def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
         **{name: value for name in ("contact_address", "contact_phone", "area_effective_at")
            if (value := getattr(data, name)) is not KEEP},
     }
+    same_area = data.area is None
     if data.area is not None:
         exact_wkb = shapely.to_wkb(shapely.set_srid(data.area.geometry, 4326), hex=True,
                                    include_srid=True)
+        same_area = old_area is not None and old_area.lower() == exact_wkb.lower()
         values |= {"area": exact_wkb, "area_m2": data.area.area_m2,
                    "repaired": data.area.repaired}
+    if existing and same_area and all(getattr(existing, name) == value for name, value in values.items()
+                                      if name not in ("area", "area_m2", "repaired")):
+        return existing, "unchanged"
     statement = pg_insert(U).values(**values, path=func.text2ltree("0"))
     union_id, created = conn.execute(
         statement.on_conflict_do_update(
@@ -183,14 +192,15 @@ def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, bool]:
         ).returning(U.c.id, text("xmax = 0"))
     ).one()
     _set_path(conn, union_id, parent, existing)
-    if data.area is not None:
+    if not same_area:
         from geo import workplaces  # the workplaces module builds on this one
 
+        assert data.area is not None
         rebuild_coverage(conn, union_id, data.area)
         workplaces.rematch_around(conn, union_id, old_area)
     saved = get(conn, union_id)
     assert saved is not None
-    return saved, bool(created)
+    return saved, "created" if created else "updated"
 
 
 def _parent(conn: Connection, code: str | Keep | None,

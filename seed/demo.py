@@ -23,7 +23,7 @@ def load_demo(conn: Connection, *, if_empty: bool = False) -> str:
 def _unions(conn: Connection, if_empty: bool) -> str:
     if if_empty and conn.execute(select(func.count()).select_from(U)).scalar_one():
         return "unions already present; demo unions not loaded"
-    created = sum(unions.save(conn, data)[1] for data in demo_unions())
+    created = sum(unions.save(conn, data)[1] == "created" for data in demo_unions())
     return f"demo unions: {created} new"
 
 

@@ -10,6 +10,7 @@ its area, or part of it.
 from __future__ import annotations
 
 import math
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,14 +36,17 @@ class UnionImportResult:
     features: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     repaired: list[Problem] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     merged: int = 0
 
     def summary(self) -> str:
         return (f"{self.features} features: {self.created} unions new, {self.updated} updated, "
+                f"{self.unchanged} unchanged, "
                 f"{self.merged} features merged into a union of the same code, "
-                f"{len(self.repaired)} areas repaired, {len(self.problems)} rejected")
+                f"{len(self.repaired)} {'area' if len(self.repaired) == 1 else 'areas'} "
+                f"repaired, {len(self.problems)} rejected")
 
 
 @dataclass(frozen=True)
@@ -79,7 +83,9 @@ def _read(path: Path, where: str | None) -> tuple[list[str], list[Any], Any]:
     if not path.exists():
         raise ImportFormatError(f"{path} does not exist")
     try:
-        meta, _, geometries, columns = read(path, where=where)
+        with warnings.catch_warnings():  # each open ring is named in the feature's problem
+            warnings.filterwarnings("ignore", "Non closed ring detected", RuntimeWarning)
+            meta, _, geometries, columns = read(path, where=where)
     except DataSourceError as exc:
         raise ImportFormatError(f"cannot read {path.name} as GeoJSON, Shapefile or GeoPackage: "
                                 f"{exc}") from None
@@ -136,18 +142,19 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
             try:
                 group["parts"].append(from_wkb(wkb))
             except AreaError as exc:
-                group["unreadable"].append(f"{where}: {exc}")
+                group["unreadable"].append((where, str(exc)))
     _refuse_missing_areas(grouped)
     result.merged = sum(len(g["where"]) - 1 for g in grouped.values())
     with engine.begin() as conn:
         for code, group in sorted(grouped.items(), key=lambda kv: (kv[1]["level"].rank, kv[0])):
             where = ", ".join(group["where"][:3]) + (" …" if len(group["where"]) > 3 else "")
             try:
-                if group["unreadable"]:
-                    raise AreaError("; ".join(group["unreadable"]))
+                if group["unreadable"]:  # which of the features merged under one code
+                    raise AreaError("; ".join(f"{w}: {why}" if len(group["where"]) > 1 else why
+                                              for w, why in group["unreadable"]))
                 area = clean_area(group["parts"], crs) if group["parts"] else None
                 with conn.begin_nested():
-                    _, created = unions.save(conn, UnionData(
+                    _, saved = unions.save(conn, UnionData(
                         code, group["name"], group["level"], group["parent"], area,
                         contact_address=KEEP, contact_phone=KEEP, area_effective_at=KEEP))
             except (AreaError, UnionTreeError) as exc:
@@ -155,12 +162,16 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
                 continue
             if area and area.repaired:
                 result.repaired.append(Problem(f"{where} ({code})", f"repaired: {area.note}"))
-            if created:
-                result.created += 1
-            else:
-                result.updated += 1
+            setattr(result, saved, getattr(result, saved) + 1)
     analyze(engine, "unions", "union_cells")
+    result.problems.sort(key=_in_file_order)
+    result.repaired.sort(key=_in_file_order)
     return result
+
+
+def _in_file_order(problem: Problem) -> int:
+    """Problems are found feature by feature, then union by union (parents first)."""
+    return int(problem.where.split(",")[0].split()[1])
 
 
 def _refuse_missing_areas(grouped: dict[str, dict[str, Any]]) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -201,6 +202,20 @@ def test_import_unions_cli(database_url: str, engine: Engine, tmp_path: Path) ->
     code, out = invoke(database_url, *args)
     assert code == 2 and "feature 3: no code" in out, out
     assert "1 unions new" in out and "1 features merged" in out
+
+    def stored() -> tuple[Any, ...]:
+        with engine.connect() as conn:
+            return conn.execute(text(
+                "SELECT u.updated_at, (SELECT array_agg(c.cell ORDER BY c.cell) FROM union_cells c "
+                "WHERE c.union_id = u.id), (SELECT xmin::text FROM union_cells c WHERE "
+                "c.union_id = u.id LIMIT 1) FROM unions u WHERE code = 'A'")).one()
+    before = stored()
+    code, out = invoke(database_url, *args)  # the same file again: nothing is rebuilt
+    assert "0 unions new, 0 updated, 1 unchanged" in out, out
+    assert stored() == before
+    doc["features"][0]["properties"]["name"] = doc["features"][1]["properties"]["name"] = "甲乙"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    assert "0 unions new, 1 updated, 0 unchanged" in invoke(database_url, *args)[1]
     code, out = invoke(database_url, *args, "--where", "bogus =")
     assert code == 1 and "Traceback" not in out and "Invalid SQL" in out, out
     code, out = invoke(database_url, *args[:3], "--code-field", "nope", "--name-field", "name",
@@ -339,7 +354,7 @@ def test_a_file_that_names_no_parents_keeps_the_parents_and_contacts_of_existing
 
     assert tuple(grid()) == ("K", True, "12351", "网格站", True)
     code, out = invoke(database_url, *base, "--level", "grid")
-    assert code == 0 and "1 updated" in out, out
+    assert code == 0 and "1 unchanged" in out, out  # nothing the file says is new
     assert tuple(grid()) == ("K", True, "12351", "网格站", True)
     clear(engine)
 
@@ -408,14 +423,23 @@ def test_an_open_ring_in_a_file_is_named_as_the_api_names_it(
         {"type": "Feature", "properties": {"code": "G1"},
          "geometry": {"type": "Polygon", "coordinates": [square, hole]}},
         {"type": "Feature", "properties": {"code": "G2"},
-         "geometry": {"type": "MultiPolygon", "coordinates": [[square], [square[:3]]]}}]}))
+         "geometry": {"type": "MultiPolygon", "coordinates": [[square], [square[:3]]]}},
+        {"type": "Feature", "properties": {"code": "G3"},
+         "geometry": {"type": "Polygon", "coordinates": [
+             [*square[:2], [float("nan"), 31.01], *square[3:]]]}}]}))
     code, out = invoke(database_url, "import", "unions", str(path), "--code-field", "code",
                        "--name-field", "code", "--level", "grid")
     assert code == 2, out
     rule = "GeoJSON rings must end at their first point"
-    assert (f"unions.geojson:feature 1 (G1): feature 1: polygon 1, ring 2 (a hole) does not end "
-            f"at its first point: {rule}") in out, out
-    assert f"feature 2: polygon 2, ring 1 (the outer ring) has only 3 positions: {rule}" in out, out
+    problems = out.splitlines()[:3]  # in the file's order
+    assert problems[0] == (f"unions.geojson:feature 1 (G1): polygon 1, ring 2 (a hole) does not "
+                           f"end at its first point: {rule}, so a ring has 4 positions or more "
+                           "(a triangle is a, b, c, a)"), out
+    assert problems[1].startswith(f"unions.geojson:feature 2 (G2): polygon 2, ring 1 (the outer "
+                                  f"ring) has only 3 positions: {rule}"), out
+    assert problems[2].startswith("unions.geojson:feature 3 (G3): the area has non-finite "
+                                  "coordinates: polygon 1, ring 1 (the outer ring), position 3 is "
+                                  "[nan, 31.01]"), out
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM unions")).scalar_one() == 0
     clear(engine)
