@@ -55,7 +55,7 @@ from geo.vocab import Amenity
 from geo.workplaces import planned_for_whole_table, rematch_all, rematch_all_parallel
 from seed.station_import import import_file
 from seed.synthetic import SCALES, plan
-from seed.synthetic_load import load
+from seed.synthetic_load import COMPLETE, load, state
 from seed.workplace_import import import_workplaces
 from yizhan.cluster import LocalCluster
 from yizhan.settings import Settings
@@ -90,12 +90,13 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 
 def database(scale: str, server: str) -> str:
+    """The scale's database, loaded first unless a load of it finished (a load cut short is
+    loaded anew)."""
     name = f"yizhan_synthetic_{scale}"
-    with psycopg.connect(libpq_url(server), autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-    if not exists:
+    found = state(server, name)
+    if found != COMPLETE:
         print(f"loading {name} first (yizhan seed synthetic --scale {scale})")
-        load(server, name, plan(SCALES[scale]))
+        load(server, name, plan(SCALES[scale]), replace=True)
     return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 

@@ -3,12 +3,16 @@
 Cities are generated and written by a pool of worker processes, each city in one transaction
 of COPY statements. The secondary indexes are dropped before and built once after, as
 pg_restore does; then the planner's statistics are refreshed and every workplace is matched to
-its union. A failure drops the database it was loading, so nothing half-written is left.
+its union. A failure, Ctrl-C or a SIGTERM drops the database it was loading, so nothing
+half-written is left. Each database it makes carries a comment (MARK) that says so, and whether
+the load finished: only such a database is ever replaced.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -21,6 +25,8 @@ from geo.db import libpq_url, make_engine, migrate
 from seed.synthetic import CityPlan, city_stations, city_unions, city_workplaces
 
 TABLES = ("unions", "union_cells", "stations", "workplaces")
+MARK = "yizhan seed synthetic"
+LOADING, COMPLETE = f"{MARK}: loading", f"{MARK}: complete"
 # The statements' own settings for building indexes and matching a whole table.
 BUILD = "SET maintenance_work_mem = '1GB'; SET max_parallel_maintenance_workers = 2"
 
@@ -120,17 +126,30 @@ def _secondary_indexes(conn: psycopg.Connection) -> list[tuple[str, str]]:
         ORDER BY 1""", (list(TABLES),)).fetchall()
 
 
+def state(server_url: str, name: str) -> str | None:
+    """The comment of database `name` (LOADING or COMPLETE if this module made it, something
+    else or "" if not), None if there is no such database."""
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
+        row = conn.execute("SELECT coalesce(shobj_description(oid, 'pg_database'), '') "
+                           "FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    return row[0] if row else None
+
+
 def create_database(server_url: str, name: str, replace: bool) -> str:
-    """The URL of a new, migrated database `name` on the server of `server_url`."""
-    admin = libpq_url(server_url)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if exists and not replace:
-            raise FileExistsError(f"database {name!r} exists already; use --replace to load it "
-                                  "anew, or give another --database")
-        if exists:
+    """The URL of a new, migrated database `name` on the server of `server_url`. An existing
+    one is dropped first if `replace` and this module made it; never yizhan's own."""
+    found = state(server_url, name)
+    if found is not None and not replace:
+        raise FileExistsError(f"database {name!r} exists already; use --replace to load it "
+                              "anew, or give another --database")
+    if name == make_url(server_url).database or (found is not None and not found.startswith(MARK)):
+        raise FileExistsError(f"database {name!r} was not made by `yizhan seed synthetic`, and "
+                              "--replace drops only those; give another --database")
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
+        if found is not None:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{LOADING}'")
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     migrate(url)
     return url
@@ -149,6 +168,9 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
 
     url = create_database(server_url, database, replace)
     report = LoadReport(database, url, len(cities))
+    progress(f"loading {len(cities)} {'city' if len(cities) == 1 else 'cities'} into {database}")
+    in_main = threading.current_thread() is threading.main_thread()  # where signals are handled
+    stop_on_sigterm = signal.signal(signal.SIGTERM, _interrupt) if in_main else None
     try:
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
             indexes = _secondary_indexes(conn)
@@ -157,7 +179,7 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
         start = time.perf_counter()
         total = sum(c.workplaces for c in cities)
         context = multiprocessing.get_context("spawn")  # no inherited connections or threads
-        with context.Pool(workers) as pool:
+        with context.Pool(workers, initializer=_leave_signals_to_the_parent) as pool:
             for done, (city, counts) in enumerate(
                     pool.imap_unordered(_load_city, [(url, c) for c in cities]), start=1):
                 report.counts.add(counts)
@@ -191,7 +213,20 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
         engine.dispose()
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE workplaces")
+            conn.execute(f"COMMENT ON DATABASE \"{database}\" IS '{COMPLETE}'")
     except BaseException:
         drop_database(server_url, database)
         raise
+    finally:
+        if in_main:
+            signal.signal(signal.SIGTERM, stop_on_sigterm)
     return report
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _leave_signals_to_the_parent() -> None:
+    """In a worker: Ctrl-C reaches the whole process group, and the parent stops the pool."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

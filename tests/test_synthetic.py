@@ -31,7 +31,7 @@ from seed.synthetic import (
     parse_scale,
     plan,
 )
-from seed.synthetic_load import drop_database, load
+from seed.synthetic_load import COMPLETE, drop_database, load, state
 
 SMALL = (48, 60)  # lattice of the test cities: about 1,500 unions each instead of 3,300
 
@@ -167,7 +167,8 @@ def test_a_small_country_loads_with_its_indexes_and_every_workplace_matched_exac
         assert c.workplaces == 4_000 and c.stations == 600
         assert found == wanted  # dropped for the load, built again after
         assert next_id == max_id + 1  # a union added later gets a new id
-        assert len(lines) >= 2 and lines[0].startswith("[1/2] S0")
+        assert lines[0] == f"loading 2 cities into {name}" and lines[1].startswith("[1/2] S0")
+        assert state(server, name) == COMPLETE
         assert {status for *_, status, _ in matches} >= {"matched", "gap_fallback", "not_covered"}
         assert again == matches  # re-matched in three slices at once, to the same answers
         assert changed == sum(status != "not_covered" for *_, status, _ in matches)
@@ -190,3 +191,46 @@ def test_a_failed_load_leaves_no_database(engine: Engine) -> None:
         load(server, name, [broken], workers=1)
     with psycopg.connect(libpq_url(server)) as conn:
         assert conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None
+
+
+def test_replace_drops_only_a_database_the_loader_made(engine: Engine) -> None:
+    server = engine.url.render_as_string(hide_password=False)
+    name = f"yizhan_test_other_{secrets.token_hex(3)}"
+    with psycopg.connect(libpq_url(server), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        for target in (name, engine.url.database):  # someone else's, and yizhan's own
+            with pytest.raises(FileExistsError, match="not made by `yizhan seed synthetic`"):
+                load(server, target, [small(plan(SCALES["city"])[0])], workers=1, replace=True)
+        assert state(server, name) == ""  # still there, untouched
+    finally:
+        drop_database(server, name)
+
+
+def test_a_load_stopped_by_sigterm_drops_its_database_and_its_workers(database_url: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    server = make_url(database_url)
+    name = f"yizhan_test_synthetic_{secrets.token_hex(3)}"
+    command = [str(Path(sys.executable).parent / "yizhan"), "seed", "synthetic", "--database", name]
+    loading = subprocess.Popen(command, env={**os.environ, "YIZHAN_DATABASE_URL": database_url},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert loading.stdout is not None
+    assert f"loading 1 city into {name}\n" in itertools.islice(loading.stdout, 3)
+    time.sleep(2)  # the workers are generating the city
+    workers = subprocess.run(["pgrep", "-P", str(loading.pid)], capture_output=True,
+                             text=True).stdout.split()
+    loading.send_signal(signal.SIGTERM)
+    _, err = loading.communicate(timeout=60)
+    assert loading.returncode == 130 and f"interrupted: database {name} was dropped" in err, err
+    deadline = time.monotonic() + 10
+    while (left := [pid for pid in workers if Path(f"/proc/{pid}").exists()]) and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert workers and not left, [Path(f"/proc/{pid}/cmdline").read_text() for pid in left]
+    assert state(server.render_as_string(hide_password=False), name) is None

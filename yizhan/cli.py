@@ -110,6 +110,16 @@ def db_status() -> None:
             raise typer.Exit(3)
 
 
+@db_app.command("url")
+def db_url(database: Annotated[str | None, typer.Option(
+        help="Another database on the same server, such as a synthetic one.")] = None) -> None:
+    """Print the database URL yizhan uses, password included, for YIZHAN_DATABASE_URL="$(…)"."""
+    from sqlalchemy import make_url
+
+    url = make_url(Settings().resolved_database_url())
+    typer.echo((url.set(database=database) if database else url).render_as_string(False))
+
+
 @db_app.command("reset")
 def db_reset(
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask.")] = False,
@@ -152,14 +162,15 @@ def seed_synthetic(
     scale: Annotated[str, typer.Option(
         help="city, province, nation, or a fraction of the nation (0 < scale <= 1).")] = "city",
     database: Annotated[str | None, typer.Option(
-        help="Database to create beside yizhan's own; default yizhan_synthetic_<scale>.")] = None,
+        help="Database to create beside yizhan's own [default: yizhan_synthetic_SCALE]",
+        show_default=False)] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 2,
-    replace: Annotated[bool, typer.Option(help="Drop that database first if it exists.")] = False,
+    replace: Annotated[bool, typer.Option(
+        help="Load anew a database this command made before (never another one).")] = False,
 ) -> None:
     """Generate a deterministic synthetic country (area unions five levels deep with their H3
     coverage, stations, workplaces) into a database of its own, for measuring at scale. Nation
     is about 700,000 unions, 200,000 stations and 6,500,000 workplaces."""
-    from sqlalchemy import make_url
 
     from seed.synthetic import parse_scale, plan
     from seed.synthetic_load import load
@@ -179,10 +190,12 @@ def seed_synthetic(
     except FileExistsError as exc:
         _fail(str(exc))
         return
+    except KeyboardInterrupt:
+        typer.secho(f"interrupted: database {name} was dropped", fg=typer.colors.RED, err=True)
+        raise typer.Exit(130) from None
     for line in report.lines():
         typer.echo(line)
-    typer.echo(f"Serve it: YIZHAN_DATABASE_URL='{make_url(report.url).render_as_string()}' "
-               "yizhan serve")
+    typer.echo(f'Serve it: YIZHAN_DATABASE_URL="$(yizhan db url --database {name})" yizhan serve')
 
 
 @import_app.command("stations")
