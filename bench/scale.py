@@ -17,7 +17,7 @@ pgbench (`make bench-scale` installs wrk; pgbench comes with PostgreSQL). Figure
   beside plain ST_Covers with GiST (the answer only, no writes), and a whole re-match
   on one connection and in two id slices at once (`rematch_all_parallel`);
 - imports: rows/s of `yizhan import stations` and `yizhan import workplaces` (20,000 rows each,
-  removed again), areas/s stored with their coverage through the API's own path;
+  removed again); areas/s of building H3 coverage for stored areas, beside H3's own polygon fill;
 - memory: resident size of an API worker after the load;
 - sizes of the tables.
 """
@@ -42,15 +42,19 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import h3
 import httpx
 import psycopg
+import shapely
 from sqlalchemy import make_url, text
 
 from bench.nearest import serve, timed
+from geo.areas import CleanArea
+from geo.coverage import coverage, resolution_for
 from geo.crs import Crs
 from geo.db import libpq_url, make_engine
 from geo.nearest import nearest
-from geo.unions import best_match_ctes, match
+from geo.unions import best_match_ctes, match, rebuild_coverage
 from geo.vocab import Amenity
 from geo.workplaces import planned_for_whole_table, rematch_all, rematch_all_parallel
 from seed.station_import import import_file
@@ -323,8 +327,39 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     if not args.no_bulk:
         rows += whole_table(url, counts[3])
         rows += imports(url, points, rng)
+        rows += coverage_building(url)
     engine.dispose()
     return rows
+
+
+def coverage_building(url: str, sample: int = 300) -> list[Row]:
+    """Areas/s of building the H3 coverage of stored areas (every level, drawn at random): H3's
+    own polygon fill at the same resolution (baseline), yizhan's interior and border cells, and
+    the same stored through `rebuild_coverage` (rolled back)."""
+    engine = make_engine(url, pool_size=1)
+    with engine.connect() as conn:
+        areas = [(union_id, shapely.from_wkb(wkb), m2) for union_id, wkb, m2 in conn.execute(text(
+            "SELECT id, ST_AsBinary(area), area_m2 FROM unions TABLESAMPLE SYSTEM (5) REPEATABLE (7) "
+            "WHERE area IS NOT NULL LIMIT :n"), {"n": sample})]
+
+        def rate(build: Callable[[int, Any, float], object]) -> float:
+            start = time.perf_counter()
+            for union_id, area, m2 in areas:
+                build(union_id, area, m2)
+            return len(areas) / (time.perf_counter() - start)
+
+        fill = rate(lambda _, area, m2: h3.h3shape_to_cells_experimental(
+            h3.geo_to_h3shape(area), resolution_for(m2), contain="overlap"))
+        ours = rate(lambda _, area, m2: coverage(area, area_m2=m2))
+        stored = rate(lambda union_id, area, m2: rebuild_coverage(
+            conn, union_id, CleanArea(area, m2, False)))
+        conn.rollback()
+    engine.dispose()
+    return [(f"H3 polygon fill of {len(areas)} stored areas, cells overlapping (baseline)",
+             f"{fill:,.0f} areas/s", "1.00×"),
+            ("coverage: interior and border cells", f"{ours:,.0f} areas/s", f"{ours / fill:.2f}×"),
+            ("… stored as a union's cells (rebuild_coverage)", f"{stored:,.0f} areas/s",
+             f"{stored / fill:.2f}×")]
 
 
 def whole_table(url: str, workplaces: int) -> list[Row]:
