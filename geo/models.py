@@ -16,6 +16,7 @@ from sqlalchemy import (
     Identity,
     Index,
     MetaData,
+    PrimaryKeyConstraint,
     SmallInteger,
     Text,
     func,
@@ -154,7 +155,10 @@ class UnionCell(Base):
         BigInteger, ForeignKey("unions.id", ondelete="CASCADE"), primary_key=True)
     interior: Mapped[bool] = mapped_column(Boolean)
 
-    __table_args__ = (Index("ix_union_cells_union_id", "union_id"),)
+    # `interior` rides in the key's index so that a lookup never reads the table (index-only).
+    __table_args__ = (PrimaryKeyConstraint("cell", "res", "union_id", name="pk_union_cells",
+                                           postgresql_include=["interior"]),
+                      Index("ix_union_cells_union_id", "union_id"))
 
 
 class Workplace(Base):
