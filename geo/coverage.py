@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import h3
 import numpy as np
 import shapely
+from h3.api import basic_int
 from shapely.geometry import MultiPolygon
 
 MARGIN_DEG = 1e-5
@@ -88,5 +89,4 @@ def coverage(area: MultiPolygon, res: int | None = None, area_m2: float | None =
 def own_cells(lon: float, lat: float) -> list[int]:
     """The point's own cell at each coverage resolution, MIN_RES first: the keys it is looked up
     by (H3 parents do not nest geometrically, so these are not derived from one fine cell)."""
-    return [int(h3.str_to_int(h3.latlng_to_cell(lat, lon, res)))
-            for res in range(MIN_RES, MAX_RES + 1)]
+    return [basic_int.latlng_to_cell(lat, lon, res) for res in range(MIN_RES, MAX_RES + 1)]

@@ -10,6 +10,7 @@ H3 index is always clear) and shown to clients as the usual hex strings.
 from __future__ import annotations
 
 import h3
+from h3.api import basic_int
 
 STATION_RES = 10
 _RES_SHIFT = 52
@@ -18,7 +19,7 @@ _MAX_RES = 15
 
 
 def point_cell(lon: float, lat: float, res: int = STATION_RES) -> int:
-    return int(h3.str_to_int(h3.latlng_to_cell(lat, lon, res)))
+    return int(basic_int.latlng_to_cell(lat, lon, res))
 
 
 def to_hex(cell: int) -> str:
