@@ -34,14 +34,14 @@ def _valid_timezone(name: str) -> str:
     return name
 
 
-def _valid_phone(phone: str) -> str:
+def valid_phone(phone: str) -> str:
     phone = phone.strip()
     if not PHONE.match(phone):
         raise ValueError("phone must be digits, spaces or dashes, optionally starting with +")
     return phone
 
 
-Phone = Annotated[str, AfterValidator(_valid_phone)]
+Phone = Annotated[str, AfterValidator(valid_phone)]
 TimeZoneName = Annotated[str, AfterValidator(_valid_timezone)]
 
 

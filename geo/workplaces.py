@@ -34,7 +34,7 @@ W = Workplace.__table__
 REACH_DEG = 0.05
 
 
-def _valid_uscc(value: str) -> str:
+def valid_uscc(value: str) -> str:
     try:
         return str(uscc_number.validate(value))
     except NumberError as exc:
@@ -46,7 +46,7 @@ class WorkplaceFields(BaseModel):
 
     external_id: Text200 | None = None
     name: Text200 | None = None
-    uscc: Annotated[str, AfterValidator(_valid_uscc)] | None = Field(
+    uscc: Annotated[str, AfterValidator(valid_uscc)] | None = Field(
         default=None, description="统一社会信用代码, checked by its check digit")
     address: Text500 | None = None
     lon: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)

@@ -19,9 +19,11 @@ from rich.progress import Progress
 from sqlalchemy import Connection, Engine
 
 from geo import stations
-from geo.crs import Crs
+from geo.crs import Crs, to_wgs84, wgs84_ewkt
 from geo.db import analyze
-from geo.station_data import NewStation
+from geo.h3index import point_cell
+from geo.station_data import NewStation, valid_phone
+from seed.fast_columns import Columns, by_value, checked_by, coordinate, fast_columns, text
 
 BATCH = 5000
 MAX_FILE_BYTES = 512 * 1024 * 1024
@@ -131,13 +133,33 @@ def _csv_records(text: str, fields: frozenset[str]) -> Iterator[tuple[str, dict[
         yield where, record
 
 
-def station_columns(crs: Crs) -> Callable[[dict[str, Any]], dict[str, Any]]:
+def model_station_columns(crs: Crs) -> Columns:
+    """A record's columns as the model makes them, one model a record."""
     return lambda record: NewStation.model_validate(record).columns(crs, only_set=False)
+
+
+def station_columns(crs: Crs) -> Columns:
+    """`model_station_columns`, with the model left to the records the fast checks cannot
+    vouch for."""
+    slow = model_station_columns(crs)
+    valid = {"name": "-", "lon": 0.0, "lat": 0.0}
+    defaults = {k: v for k, v in slow(valid).items() if k not in ("name", "location", "h3_r10")}
+    rules = {"external_id": text(200, nullable=True), "name": text(200),
+             "address": text(500, nullable=True), "operator": text(200, nullable=True),
+             "phone": checked_by(valid_phone), "lon": coordinate(180), "lat": coordinate(90),
+             **{f: by_value(slow, f, valid)
+                for f in ("amenities", "opening_hours", "timezone", "status")}}
+
+    def build(checked: dict[str, Any]) -> dict[str, Any]:
+        lon, lat = to_wgs84(checked.pop("lon"), checked.pop("lat"), crs)
+        return {**defaults, **checked, "location": wgs84_ewkt(lon, lat),
+                "h3_r10": point_cell(lon, lat)}
+    return fast_columns(slow, rules, {"name", "lon", "lat"}, build)
 
 
 def prepare(
     records: Iterable[tuple[str, dict[str, Any]]],
-    to_columns: Callable[[dict[str, Any]], dict[str, Any]],
+    to_columns: Columns,
     result: ImportResult,
 ) -> list[dict[str, Any]]:
     """Validate records into database rows with `to_columns` (which raises ValidationError or

@@ -1,0 +1,175 @@
+"""The importers' fast path against the way they worked before: a pydantic model per row for the
+columns and the problems, and for workplaces a write followed by `rematch_ids` for the match."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, text
+
+from geo.crs import Crs
+from seed.station_import import (
+    ImportResult,
+    csv_records,
+    import_file,
+    model_station_columns,
+    prepare,
+    station_columns,
+)
+from seed.workplace_import import model_workplace_columns, workplace_columns
+
+VALID_USCC = "91110000600037341L"
+UNIONS = {"U1": 7, "U2": 8}
+
+numbers = st.one_of(
+    st.floats(-200, 200).map(lambda x: f"{x:.6f}"),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["nan", "NaN", "inf", "-0", "+121.4", " 121.4", "121.4 ", "1e2", "121.", ".5",
+                     "1_0.5", "١٢١", "180", "180.0000001", "-90", "90.00000000000001", "abc", ""]),
+    st.text("0123456789.-e", max_size=12))
+words = st.one_of(st.sampled_from(["", " padded", "padded ", "\u3000全角", "x" * 200, "x" * 201,
+                                   "a\x1fb", "\x1f", "\xa0"]), st.text(max_size=6))
+
+
+def rows(good: dict[str, st.SearchStrategy[str]], bad: dict[str, st.SearchStrategy[str]]
+         ) -> st.SearchStrategy[dict[str, str]]:
+    """Rows of good values, a few of them replaced by bad or awkward ones."""
+    spoils = st.lists(st.sampled_from(sorted(bad)).flatmap(
+        lambda name: st.tuples(st.just(name), bad[name])), max_size=3)
+    return st.tuples(st.fixed_dictionaries(good), spoils).map(lambda r: {**r[0], **dict(r[1])})
+
+
+def choice(*values: str) -> st.SearchStrategy[str]:
+    return st.sampled_from(["", *values])
+
+
+common_good = {"external_id": st.sampled_from(["a1", "a2", "a3", "a4", "a5", "a6"]),
+               "name": st.sampled_from(["驿站", "x" * 200, "tab\there", "Name 1"]),
+               "lon": st.floats(-180, 180).map(lambda x: f"{x:.6f}"),
+               "lat": st.floats(-90, 90).map(lambda x: f"{x:.6f}")}
+common_bad = {"external_id": words, "name": words, "lon": numbers, "lat": numbers}
+station_rows = rows(
+    {**common_good, "address": choice("上海市黄浦区"),
+     "amenities": choice("drinking_water;toilet", "wifi,hot_water", "toilet|toilet"),
+     "opening_hours": choice("24/7", "Mo-Fr 09:00-17:00; PH off"),
+     "status": choice("operational", "temporarily_closed"), "timezone": choice("Asia/Shanghai"),
+     "phone": choice("12351", "+86 10-1234 5678"), "operator": choice("总工会")},
+    {**common_bad, "address": words, "amenities": choice("beer", "Toilet", ";") | words,
+     "opening_hours": choice("whenever", "Mo 25:00-26:00") | words,
+     "status": choice("closed?") | words, "timezone": choice("Mars/Base", "UTC") | words,
+     "phone": choice(" 12351 ", "abc") | words, "operator": words})
+station_rows_columns = ["external_id", "name", "lon", "lat", "address", "amenities",
+                        "opening_hours", "status", "timezone", "phone", "operator"]
+workplace_rows = rows(
+    {**common_good, "uscc": choice(VALID_USCC), "address": choice("杭州市"),
+     "own_union_code": choice("U1", "U2")},
+    {**common_bad, "uscc": choice("91110000600037341X", VALID_USCC.lower(), f" {VALID_USCC}") | words,
+     "address": words, "own_union_code": choice("ZZ", " U1") | words})
+
+
+def swap_some(rows: list[dict[str, str]], swapped: list[bool]) -> list[dict[str, str]]:
+    """Rows with lat and lon swapped where `swapped` says so (a common mistake in real files)."""
+    return [{**r, "lon": r["lat"], "lat": r["lon"]} if s else r
+            for r, s in zip(rows, swapped, strict=False)]
+
+
+def as_csv(rows: list[dict[str, str]], columns: list[str]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def both_ways(records: list[tuple[str, dict[str, Any]]], fast: Any, model: Any
+              ) -> tuple[tuple[list[dict[str, Any]], ImportResult], ...]:
+    fast_result, model_result = ImportResult(), ImportResult()
+    return ((prepare(records, fast, fast_result), fast_result),
+            (prepare(records, model, model_result), model_result))
+
+
+@pytest.mark.parametrize("crs", list(Crs))
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(station_rows, max_size=12), swapped=st.lists(st.booleans(), max_size=12))
+def test_station_rows_and_problems_equal_the_models(crs: Crs, rows: list[dict[str, str]],
+                                                    swapped: list[bool]) -> None:
+    records = list(csv_records(as_csv(swap_some(rows, swapped), list(station_rows_columns))))
+    (fast_rows, fast), (model_rows, model) = both_ways(
+        records, station_columns(crs), model_station_columns(crs))
+    assert fast_rows == model_rows
+    assert fast.problems == model.problems and fast.read == model.read
+
+
+@pytest.mark.parametrize("crs", [Crs.WGS84, Crs.BD09])
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(workplace_rows, max_size=12), swapped=st.lists(st.booleans(), max_size=12))
+def test_workplace_rows_and_problems_equal_the_models(crs: Crs, rows: list[dict[str, str]],
+                                                      swapped: list[bool]) -> None:
+    columns = ["external_id", "name", "lon", "lat", "uscc", "address", "own_union_code"]
+    records = list(csv_records(as_csv(swap_some(rows, swapped), columns),
+                               frozenset(columns) - {"lon", "lat"}))
+    (fast_rows, fast), (model_rows, model) = both_ways(
+        records, workplace_columns(crs, UNIONS), model_workplace_columns(crs, UNIONS))
+    assert fast_rows == model_rows
+    assert fast.problems == model.problems and fast.read == model.read
+
+
+json_values = st.one_of(st.none(), st.booleans(), st.integers(-300, 300),
+                        st.floats(allow_nan=True, allow_infinity=True), words,
+                        st.lists(st.sampled_from(["toilet", "wifi", "beer"]), max_size=3))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from(station_rows_columns), json_values, max_size=6)))
+def test_geojson_values_give_what_the_model_gives(properties: list[dict[str, Any]]) -> None:
+    """GeoJSON brings numbers, nulls, booleans and lists where CSV brings strings."""
+    records = [(f"feature {i}", p) for i, p in enumerate(properties, start=1)]
+    (fast_rows, fast), (model_rows, model) = both_ways(
+        records, station_columns(Crs.GCJ02), model_station_columns(Crs.GCJ02))
+    assert fast_rows == model_rows and fast.problems == model.problems
+
+
+def stored_stations(engine: Engine) -> dict[str, tuple[Any, ...]]:
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT external_id, name, address, ST_X(location), ST_Y(location), h3_r10, amenities, "
+            "opening_hours, timezone, status, operator, phone FROM stations"))
+        return {r[0]: tuple(r[1:]) for r in rows}
+
+
+def expected_stations(rows: list[dict[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    def point(ewkt: str) -> list[float]:
+        return [float(v) for v in ewkt.removeprefix("SRID=4326;POINT(").rstrip(")").split()]
+    return {r["external_id"]: (r["name"], r["address"], *point(r["location"]), r["h3_r10"],
+                               r["amenities"], r["opening_hours"], r["timezone"], r["status"],
+                               r["operator"], r["phone"]) for r in rows}
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(station_rows, max_size=30), swapped=st.lists(st.booleans(), max_size=30))
+def test_a_station_file_stores_what_the_model_rows_are(
+        empty_db: Engine, tmp_path: Path, rows: list[dict[str, str]], swapped: list[bool]) -> None:
+    """Through COPY (60 good rows more than hypothesis makes), twice: the second run writes
+    nothing."""
+    with empty_db.begin() as conn:
+        conn.execute(text("TRUNCATE stations RESTART IDENTITY CASCADE"))
+    good = [{"external_id": f"g{i}", "name": f"驿站 {i}", "lon": f"{121 + i / 1000:.4f}",
+             "lat": "31.2", "amenities": "toilet" if i % 2 else ""} for i in range(60)]
+    path = tmp_path / "stations.csv"
+    content = as_csv(swap_some(rows, swapped) + good, station_rows_columns)
+    assume("\x00" not in content)  # PostgreSQL's text has no NUL; either path fails the file
+    path.write_text(content, encoding="utf-8")
+    model = ImportResult()
+    expected = prepare(csv_records(path.read_text()), model_station_columns(Crs.GCJ02), model)
+    result = import_file(empty_db, path, Crs.GCJ02)
+    assert result.problems == model.problems
+    assert (result.inserted, result.updated) == (len(expected), 0)
+    assert stored_stations(empty_db) == expected_stations(expected)
+    again = import_file(empty_db, path, Crs.GCJ02)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(expected))
