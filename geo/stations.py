@@ -166,7 +166,7 @@ def upsert(conn: Connection, rows: list[dict[str, Any]]) -> tuple[int, int]:
     """
     if not rows:
         return 0, 0
-    written = upsert_rows(conn, T, rows, [c for c in EDITABLE if c in rows[0]], "xmax = 0")
-    inserted = sum(1 for (was_insert,) in written if was_insert)
+    written = upsert_rows(conn, T, rows, [c for c in EDITABLE if c in rows[0]])
+    inserted = sum(1 for _, new in written if new)
     return inserted, len(written) - inserted
 

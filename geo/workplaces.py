@@ -139,8 +139,7 @@ def upsert(conn: Connection, rows: list[dict[str, Any]]) -> list[tuple[int, bool
     """Insert or update by external id; returns (id, inserted) pairs. The caller re-matches."""
     if not rows:
         return []
-    given = [c for c in rows[0] if c != "external_id"]
-    return [(r[0], bool(r[1])) for r in upsert_rows(conn, W, rows, given, "id, xmax = 0")]
+    return upsert_rows(conn, W, rows, [c for c in rows[0] if c != "external_id"])
 
 
 def columns_for(data: WorkplaceFields, crs: Crs, union_ids: dict[str, int],
