@@ -27,6 +27,7 @@ from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.models import Workplace
 from geo.station_data import Text200, Text500, check_point_and_nulls
 from geo.unions import FALLBACK_M, NEAREST_LATERAL, best_match_ctes
+from geo.upsert import COPY_FROM, Joined, differs, stage_rows, write_staged
 from geo.upsert import upsert as upsert_rows
 
 W = Workplace.__table__
@@ -142,6 +143,34 @@ def upsert(conn: Connection, rows: list[dict[str, Any]]) -> list[tuple[int, bool
     return upsert_rows(conn, W, rows, [c for c in rows[0] if c != "external_id"])
 
 
+def upsert_matched(conn: Connection, rows: list[dict[str, Any]]) -> list[tuple[int, bool]]:
+    """`upsert`, and each row written is matched as `rematch_ids` would match it. A batch's new
+    and changed rows are matched first, so that each is written once, with its match."""
+    if len(rows) < COPY_FROM:
+        written = upsert(conn, rows)
+        rematch_ids(conn, [i for i, _ in written])
+        return written
+    given = [c for c in rows[0] if c != "external_id"]
+    stage = stage_rows(conn, W, rows)
+    matches = f"{stage}_match"
+    conn.exec_driver_sql(f"DROP TABLE IF EXISTS {matches}")
+    target = (f"SELECT s.n AS id, s.location, s.h3_cells FROM {stage} s LEFT JOIN workplaces t "
+              f"USING (external_id) WHERE t.id IS NULL OR {differs(given)}")
+    conn.execute(text(f"CREATE TEMP TABLE {matches} ON COMMIT DROP AS WITH "
+                      f"{best_match_ctes(target)}, {_RESULT} "
+                      "SELECT id AS n, union_id, status, method, distance_m FROM result"),
+                 {"fallback_m": FALLBACK_M})
+    match = {"matched_union_id": "x.union_id", "match_status": "x.status",
+             "match_method": "x.method", "match_distance_m": "x.distance_m"}
+    changed = (f"({', '.join(f't.{c}' for c in match)}) IS DISTINCT FROM "
+               f"({', '.join(match.values())})")
+    written, unmatched = write_staged(conn, W, stage, list(rows[0]), given, Joined(
+        f"{matches} x", insert={**match, "matched_at": "now()"},
+        update={**match, "matched_at": f"CASE WHEN {changed} THEN now() ELSE t.matched_at END"}))
+    rematch_ids(conn, unmatched)
+    return written
+
+
 def columns_for(data: WorkplaceFields, crs: Crs, union_ids: dict[str, int],
                 *, only_set: bool = True) -> dict[str, Any]:
     """Database columns; `own_union_code` becomes `own_union_id` through `union_ids`."""
@@ -179,8 +208,7 @@ def delete(conn: Connection, workplace_id: int, within: Jurisdiction = EVERYWHER
 # rows whose match changed are written.
 
 
-_REMATCH = """
-WITH {ctes},
+_RESULT = """
 result AS (
     SELECT t.id, coalesce(b.union_id, n.id) AS union_id,
            CASE WHEN b.gap THEN 'gap_fallback' WHEN b.id IS NOT NULL THEN 'matched'
@@ -188,8 +216,10 @@ result AS (
            CASE WHEN b.interior THEN 'h3_interior' WHEN b.id IS NOT NULL THEN 'exact'
                 WHEN n.id IS NOT NULL THEN 'nearest' END AS method,
            CASE WHEN b.id IS NOT NULL THEN 0 ELSE n.d END AS distance_m
-    FROM target t LEFT JOIN best b ON b.id = t.id {nearest}
-)
+    FROM target t LEFT JOIN best b ON b.id = t.id """ + NEAREST_LATERAL + """
+)"""
+_REMATCH = """
+WITH {ctes},""" + _RESULT + """
 UPDATE workplaces w
 SET matched_union_id = r.union_id, match_status = r.status, match_method = r.method,
     match_distance_m = r.distance_m, matched_at = now()
@@ -236,8 +266,7 @@ def _rematch(conn: Connection, target_sql: str, params: dict[str, Any],
     """Returns how many workplaces' matches changed."""
     target = f"SELECT id, location, h3_cells FROM workplaces {target_sql}"
     with _settings(conn, _WHOLE_TABLE if whole_table else {}):
-        return conn.execute(text(_REMATCH.format(
-            ctes=best_match_ctes(target), nearest=NEAREST_LATERAL)),
+        return conn.execute(text(_REMATCH.format(ctes=best_match_ctes(target))),
             {**params, "fallback_m": FALLBACK_M if fallback else 0.0}).rowcount
 
 

@@ -1,5 +1,5 @@
-"""`yizhan import workplaces`: GeoJSON or CSV, upserted by external id in one transaction, then
-re-matched to their area unions in bulk inside the database."""
+"""`yizhan import workplaces`: GeoJSON or CSV, upserted by external id in one transaction, each
+row written matched to its area union (set-based, inside the database)."""
 
 from __future__ import annotations
 
@@ -54,11 +54,9 @@ def import_workplaces(engine: Engine, path: Path, crs: Crs, fmt: str | None = No
                       ) -> ImportResult:
     records = list(read_records(path, fmt, FIELDS))
     result = ImportResult()
-    touched: list[int] = []
 
     def upsert(conn: Connection, rows: list[dict[str, Any]]) -> tuple[int, int]:
-        saved = workplaces.upsert(conn, rows)
-        touched.extend(i for i, _ in saved)
+        saved = workplaces.upsert_matched(conn, rows)
         inserted = sum(1 for _, new in saved if new)
         return inserted, len(saved) - inserted
 
@@ -68,7 +66,5 @@ def import_workplaces(engine: Engine, path: Path, crs: Crs, fmt: str | None = No
                        result)
         with Progress(transient=True, disable=len(rows) < 5 * BATCH) as progress:
             write(conn, rows, result, progress, upsert)
-        if touched:
-            workplaces.rematch_ids(conn, touched)
     analyze(engine, "workplaces")
     return result

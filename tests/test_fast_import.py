@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
+from geo import workplaces
 from geo.crs import Crs
 from seed.station_import import (
     ImportResult,
@@ -22,7 +23,7 @@ from seed.station_import import (
     prepare,
     station_columns,
 )
-from seed.workplace_import import model_workplace_columns, workplace_columns
+from seed.workplace_import import import_workplaces, model_workplace_columns, workplace_columns
 
 VALID_USCC = "91110000600037341L"
 UNIONS = {"U1": 7, "U2": 8}
@@ -173,3 +174,47 @@ def test_a_station_file_stores_what_the_model_rows_are(
     assert stored_stations(empty_db) == expected_stations(expected)
     again = import_file(empty_db, path, Crs.GCJ02)
     assert (again.inserted, again.updated, again.unchanged) == (0, 0, len(expected))
+
+
+def matches(engine: Engine) -> dict[str, tuple[Any, ...]]:
+    with engine.connect() as conn:
+        return {r[0]: tuple(r[1:]) for r in conn.execute(text(
+            "SELECT external_id, matched_union_id, match_status, match_method, "
+            "round(match_distance_m::numeric, 6), matched_at FROM workplaces"))}
+
+
+def test_imported_workplaces_are_matched_as_rematch_ids_matches_them(
+        engine: Engine, tree: dict[str, int], tmp_path: Path) -> None:
+    """Inside areas, on shared edges, in the street's hole, near the city and far from it; then
+    again with some moved and some renamed: each written row's match is what the path of
+    `rematch_ids` after the write gives, and a row whose match stayed keeps its matched_at."""
+    points = [(121.0 + 0.4 * (i % 17) / 16, 31.0 + 0.4 * (i // 17) / 7) for i in range(17 * 8)]
+    points += [(121.41, 31.2), (121.39, 31.41), (122.5, 31.2), (121.2, 31.2), (121.1, 31.1)]
+    path = tmp_path / "workplaces.csv"
+
+    def run(moved: int) -> dict[str, tuple[Any, ...]]:
+        rows = [{"external_id": f"w{i}", "name": f"单位 {i % 5 if i < moved else i}",
+                 "lon": repr(lon + (0.003 if i < moved else 0)), "lat": repr(lat)}
+                for i, (lon, lat) in enumerate(points)]
+        path.write_text(as_csv(rows, ["external_id", "name", "lon", "lat"]), encoding="utf-8")
+        before = matches(engine)
+        result = import_workplaces(engine, path, Crs.WGS84)
+        assert not result.problems
+        imported = matches(engine)
+        with engine.begin() as conn:  # the earlier path, on the rows as they were written
+            written = [i for i, in conn.execute(text("SELECT id FROM workplaces"))]
+            conn.execute(text("UPDATE workplaces SET matched_union_id = NULL, match_status = NULL, "
+                              "match_method = NULL, match_distance_m = NULL"))
+            workplaces.rematch_ids(conn, written)
+        rematched = matches(engine)
+        assert {k: v[:4] for k, v in imported.items()} == {k: v[:4] for k, v in rematched.items()}
+        for key, (*match, matched_at) in imported.items():
+            if key in before and tuple(before[key][:4]) == tuple(match):
+                assert matched_at == before[key][4], key
+        return imported
+
+    first = run(0)
+    assert {m[1] for m in first.values()} >= {"matched", "gap_fallback", "nearest_fallback",
+                                              "not_covered"}
+    second = run(40)
+    assert sum(first[k] != second[k] for k in first) > 0
