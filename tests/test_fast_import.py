@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -218,3 +220,31 @@ def test_imported_workplaces_are_matched_as_rematch_ids_matches_them(
                                               "not_covered"}
     second = run(40)
     assert sum(first[k] != second[k] for k in first) > 0
+
+
+def test_a_station_another_transaction_inserts_meanwhile_is_updated_as_before(
+        empty_db: Engine, tmp_path: Path) -> None:
+    """The plain INSERT meets the other transaction's row in the unique index, waits for it, and
+    fails; the batch then goes as INSERT … ON CONFLICT, which updates that row."""
+    path = tmp_path / "stations.csv"
+    path.write_text(as_csv([{"external_id": f"c{i}", "name": f"驿站 {i}", "lon": "121.4",
+                             "lat": "31.2"} for i in range(60)], ["external_id", "name", "lon", "lat"]))
+    with empty_db.connect() as other:
+        other.execute(text("INSERT INTO stations (external_id, name, location, h3_r10) VALUES "
+                           "('c7', 'theirs', ST_GeomFromText('POINT(121 31)', 4326), 0)"))
+        with ThreadPoolExecutor(1) as pool:
+            running = pool.submit(import_file, empty_db, path, Crs.WGS84)
+            deadline = time.monotonic() + 30
+            try:
+                with empty_db.connect() as watch:  # until the import waits for the other's row
+                    while not watch.execute(text(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                            "AND query LIKE '%INSERT INTO stations%'")).scalar_one():
+                        watch.rollback()  # a transaction sees one snapshot of the activity
+                        assert time.monotonic() < deadline and not running.done(), running
+                        time.sleep(0.05)
+            finally:
+                other.commit()
+            result = running.result(timeout=60)
+    assert (result.inserted, result.updated) == (59, 1)
+    assert stored_stations(empty_db)["c7"][0] == "驿站 7"
