@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,7 +13,7 @@ import psycopg
 from alembic import command
 from alembic.config import Config
 from psycopg.abc import PQGen
-from sqlalchemy import Engine, create_engine, event, func, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, func, make_url
 from sqlalchemy.sql.elements import ColumnElement
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -124,6 +126,46 @@ def schema_is_current(engine: Engine) -> tuple[bool, str | None, str]:
     with engine.connect() as conn:
         found = MigrationContext.configure(conn).get_current_revision()
     return found == code_head(), found, code_head()
+
+
+# (name, definition) of the indexes of the tables %s (regclass[]) that back no constraint.
+SECONDARY_INDEXES = """
+    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+    FROM pg_index i
+    WHERE i.indrelid = ANY(%s::regclass[])
+      AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+    ORDER BY 1"""
+CHANGED_ENOUGH = 0.1  # of a table's rows written: autovacuum's own default for analysing
+
+
+def estimated_rows(conn: Connection, table: str) -> int:
+    """The planner's count of a table's rows (0 for a table never analysed)."""
+    return max(0, int(conn.exec_driver_sql(
+        "SELECT reltuples FROM pg_class WHERE oid = CAST(%s AS regclass)", (table,)).scalar_one()))
+
+
+@contextmanager
+def indexes_built_after(conn: Connection, table: str, enabled: bool = True) -> Iterator[None]:
+    """In a transaction: `table`'s secondary indexes dropped for the statements inside and
+    built again after, each in one sorted pass, as a restore does; far cheaper than keeping them
+    row by row when the statements write more rows than the table holds. Until the transaction
+    ends, other sessions cannot read the table; a rollback brings the indexes back."""
+    if not enabled:
+        yield
+        return
+    indexes = conn.exec_driver_sql(SECONDARY_INDEXES, ([table],)).all()
+    for name, _ in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+    yield
+    for _, definition in indexes:
+        conn.exec_driver_sql(definition)
+
+
+def analyze_if_changed(engine: Engine, table: str, written: int, rows_before: int) -> None:
+    """`analyze` a table a load wrote a good part of (CHANGED_ENOUGH); a smaller change is left
+    to autovacuum, as the planner's figures stay near enough."""
+    if written > CHANGED_ENOUGH * rows_before:
+        analyze(engine, table)
 
 
 def analyze(engine: Engine, *tables: str) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from geo import stations
 from geo.crs import Crs, to_wgs84, wgs84_ewkt
-from geo.db import analyze
+from geo.db import analyze_if_changed, estimated_rows, indexes_built_after
 from geo.h3index import point_cell
 from geo.station_data import NewStation, valid_phone
 from seed.fast_columns import Columns, by_value, checked_by, coordinate, fast_columns, text
@@ -231,6 +231,8 @@ def import_file(engine: Engine, path: Path, crs: Crs, fmt: str | None = None) ->
     result = ImportResult()
     rows = prepare(read_records(path, fmt), station_columns(crs), result)
     with Progress(transient=True, disable=len(rows) < 5 * BATCH) as progress, engine.begin() as conn:
-        write(conn, rows, result, progress)
-    analyze(engine, "stations")
+        held = estimated_rows(conn, "stations")
+        with indexes_built_after(conn, "stations", len(rows) > max(held, BATCH)):
+            write(conn, rows, result, progress)
+    analyze_if_changed(engine, "stations", result.inserted + result.updated, held)
     return result

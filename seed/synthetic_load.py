@@ -21,7 +21,7 @@ import psycopg
 import shapely
 from sqlalchemy import make_url
 
-from geo.db import libpq_url, make_engine, migrate
+from geo.db import SECONDARY_INDEXES, libpq_url, make_engine, migrate
 from seed.synthetic import CityPlan, city_stations, city_unions, city_workplaces
 
 TABLES = ("unions", "union_cells", "stations", "workplaces")
@@ -118,12 +118,7 @@ def _load_city(job: tuple[str, CityPlan]) -> tuple[CityPlan, CityCounts]:
 
 def _secondary_indexes(conn: psycopg.Connection) -> list[tuple[str, str]]:
     """(name, definition) of the four tables' indexes that back no constraint."""
-    return conn.execute("""
-        SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-        FROM pg_index i
-        WHERE i.indrelid = ANY(%s::regclass[])
-          AND NOT EXISTS (SELECT FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-        ORDER BY 1""", (list(TABLES),)).fetchall()
+    return conn.execute(SECONDARY_INDEXES, (list(TABLES),)).fetchall()
 
 
 def state(server_url: str, name: str) -> str | None:

@@ -15,8 +15,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
+import seed.station_import as station_import
 from geo import workplaces
 from geo.crs import Crs
+from geo.db import SECONDARY_INDEXES
 from seed.station_import import (
     ImportResult,
     csv_records,
@@ -26,6 +28,7 @@ from seed.station_import import (
     station_columns,
 )
 from seed.workplace_import import import_workplaces, model_workplace_columns, workplace_columns
+from tests.faults import CrashOnCall
 
 VALID_USCC = "91110000600037341L"
 UNIONS = {"U1": 7, "U2": 8}
@@ -248,3 +251,35 @@ def test_a_station_another_transaction_inserts_meanwhile_is_updated_as_before(
             result = running.result(timeout=60)
     assert (result.inserted, result.updated) == (59, 1)
     assert stored_stations(empty_db)["c7"][0] == "驿站 7"
+
+
+def secondary_indexes(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        return list(conn.exec_driver_sql(SECONDARY_INDEXES, (["stations"],)).all())
+
+
+@pytest.mark.parametrize("crash", [False, True])
+def test_an_import_larger_than_the_table_builds_its_indexes_after(
+        empty_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash: bool) -> None:
+    """The indexes are dropped and built again inside the import's transaction: afterwards they
+    are all there, as they were, whether the import was committed or rolled back."""
+    before = secondary_indexes(empty_db)
+    path = tmp_path / "stations.csv"
+    path.write_text(as_csv([{"external_id": f"i{i}", "name": f"驿站 {i}", "lon": f"{121 + i / 1e4}",
+                             "lat": "31.2", "amenities": "toilet"} for i in range(60)],
+                           ["external_id", "name", "lon", "lat", "amenities"]))
+    monkeypatch.setattr(station_import, "BATCH", 20)
+    if crash:
+        monkeypatch.setattr(station_import.stations, "upsert", CrashOnCall(
+            station_import.stations.upsert, 3, ConnectionError("the database went away")))
+        with pytest.raises(ConnectionError):
+            import_file(empty_db, path, Crs.WGS84)
+    else:
+        assert import_file(empty_db, path, Crs.WGS84).inserted == 60
+    assert secondary_indexes(empty_db) == before and len(before) >= 5
+    with empty_db.connect() as conn:
+        count, near = conn.execute(text(
+            "SELECT count(*), (SELECT external_id FROM stations WHERE amenities @> '{toilet}' "
+            "ORDER BY location <-> ST_SetSRID(ST_MakePoint(121.0031, 31.2), 4326) LIMIT 1) "
+            "FROM stations")).one()
+    assert (count, near) == ((0, None) if crash else (60, "i31"))
