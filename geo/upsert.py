@@ -57,15 +57,14 @@ def stage_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> st
     conn.exec_driver_sql(f"TRUNCATE {stage}")
     raw = conn.connection.driver_connection
     assert raw is not None
+    arrays = [i for i, c in enumerate(columns, start=1) if isinstance(rows[0][c], list)]
     with raw.cursor() as cursor, cursor.copy(
             f"COPY {stage} (n, {', '.join(columns)}) FROM STDIN") as copy:
-        arrays = [c for c in columns if isinstance(rows[0][c], list)]
         for n, row in enumerate(rows):
-            values = [row[c] for c in columns]
-            for c in arrays:
-                values[columns.index(c)] = _array(row[c])
-            copy.write_row([n, *values])
-    conn.exec_driver_sql(f"ANALYZE {stage}")  # so that a big table is probed, not scanned
+            values = [n, *[row[c] for c in columns]]
+            for i in arrays:
+                values[i] = _array(values[i])
+            copy.write_row(values)
     return stage
 
 
@@ -74,6 +73,8 @@ def _array(values: Any) -> Any:
     list; anything else as it is."""
     if not isinstance(values, list):
         return values
+    if not values:
+        return "{}"
     if all(type(v) is int for v in values):
         return "{" + ",".join(map(str, values)) + "}"
     if all(type(v) is str for v in values):
