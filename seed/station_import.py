@@ -25,7 +25,8 @@ from geo.h3index import point_cell
 from geo.station_data import NewStation, valid_phone
 from seed.fast_columns import Columns, by_value, checked_by, coordinate, fast_columns, text
 
-BATCH = 5000
+BATCH = 50_000  # rows a statement; fewer, and each batch would scan a large table again
+BUILD_INDEXES_FROM = 1000  # rows, and more than the table holds: its indexes are built after
 MAX_FILE_BYTES = 512 * 1024 * 1024
 FIELDS = frozenset(NewStation.model_fields) - {"lon", "lat"}
 LON_NAMES = ("lon", "lng", "longitude", "x")
@@ -232,7 +233,7 @@ def import_file(engine: Engine, path: Path, crs: Crs, fmt: str | None = None) ->
     rows = prepare(read_records(path, fmt), station_columns(crs), result)
     with Progress(transient=True, disable=len(rows) < 5 * BATCH) as progress, engine.begin() as conn:
         held = estimated_rows(conn, "stations")
-        with indexes_built_after(conn, "stations", len(rows) > max(held, BATCH)):
+        with indexes_built_after(conn, "stations", len(rows) > max(held, BUILD_INDEXES_FROM)):
             write(conn, rows, result, progress)
     analyze_if_changed(engine, "stations", result.inserted + result.updated, held)
     return result

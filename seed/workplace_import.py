@@ -14,7 +14,14 @@ from geo.crs import Crs
 from geo.db import analyze_if_changed, estimated_rows, indexes_built_after
 from geo.workplaces import NewWorkplace, location_columns, valid_uscc
 from seed.fast_columns import Columns, GiveUp, checked_by, coordinate, fast_columns, text
-from seed.station_import import BATCH, ImportResult, prepare, read_records, write
+from seed.station_import import (
+    BATCH,
+    BUILD_INDEXES_FROM,
+    ImportResult,
+    prepare,
+    read_records,
+    write,
+)
 
 FIELDS = frozenset(NewWorkplace.model_fields) - {"lon", "lat"}
 
@@ -66,7 +73,7 @@ def import_workplaces(engine: Engine, path: Path, crs: Crs, fmt: str | None = No
                        result)
         held = estimated_rows(conn, "workplaces")
         with (Progress(transient=True, disable=len(rows) < 5 * BATCH) as progress,
-              indexes_built_after(conn, "workplaces", len(rows) > max(held, BATCH))):
+              indexes_built_after(conn, "workplaces", len(rows) > max(held, BUILD_INDEXES_FROM))):
             write(conn, rows, result, progress, upsert)
     analyze_if_changed(engine, "workplaces", result.inserted + result.updated, held)
     return result

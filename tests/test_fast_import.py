@@ -269,6 +269,7 @@ def test_an_import_larger_than_the_table_builds_its_indexes_after(
                              "lat": "31.2", "amenities": "toilet"} for i in range(60)],
                            ["external_id", "name", "lon", "lat", "amenities"]))
     monkeypatch.setattr(station_import, "BATCH", 20)
+    monkeypatch.setattr(station_import, "BUILD_INDEXES_FROM", 10)
     if crash:
         monkeypatch.setattr(station_import.stations, "upsert", CrashOnCall(
             station_import.stations.upsert, 3, ConnectionError("the database went away")))
