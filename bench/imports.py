@@ -13,7 +13,6 @@ figure of a re-import that changes nothing).
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import random
 import subprocess
@@ -21,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from bench.scale import rider_points
+from bench.scale import import_csv, rider_points
 
 RUN = """
 import json, sys, time
@@ -50,16 +49,6 @@ print(json.dumps({"seconds": seconds, "read": result.read}))
 """
 
 
-def write_csv(path: Path, kind: str, n: int, points: list[tuple[float, float]],
-              rng: random.Random) -> None:
-    with path.open("w", newline="") as f:
-        out = csv.writer(f)
-        out.writerow(["external_id", "name", "lon", "lat"])
-        for i in range(n):
-            lon, lat = rng.choice(points)
-            out.writerow([f"bench-{kind}-{i}", f"{kind} {i}", f"{lon:.6f}", f"{lat:.6f}"])
-
-
 def timed(checkout: Path, kind: str, path: Path, url: str) -> list[float]:
     done = subprocess.run([sys.executable, "-c", RUN, kind, str(path), url], cwd=checkout,
                           capture_output=True, text=True, check=True)
@@ -82,7 +71,7 @@ def main() -> None:
         for n in (int(r) for r in args.rows.split(",")):
             for kind in args.kinds.split(","):
                 path = Path(tmp) / f"{kind}.csv"
-                write_csv(path, kind, n, points, rng)
+                import_csv(path, kind, n, points, rng)
                 base, new = (timed(c, kind, path, args.url) for c in (args.baseline, here))
                 for label, i in (("", 0), (", again", 1)):
                     print(f"{kind} {n:,} rows{label:8} {n / base[i]:>11,.0f} rows/s "

@@ -396,6 +396,18 @@ def whole_table(url: str, workplaces: int) -> list[Row]:
              f"{plain / parallel:.2f}× as fast")]
 
 
+def import_csv(path: Path, kind: str, n: int, points: list[tuple[float, float]],
+               rng: random.Random) -> None:
+    """A file for `yizhan import stations|workplaces`: external_id, name, lon, lat at `points`;
+    every external id starts with 'bench-'."""
+    with path.open("w", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["external_id", "name", "lon", "lat"])
+        for i in range(n):
+            lon, lat = rng.choice(points)
+            out.writerow([f"bench-{kind}-{i}", f"{kind} {i}", f"{lon:.6f}", f"{lat:.6f}"])
+
+
 def imports(url: str, points: list[tuple[float, float]], rng: random.Random) -> list[Row]:
     engine = make_engine(url, pool_size=1)
     rows: list[Row] = []
@@ -403,12 +415,7 @@ def imports(url: str, points: list[tuple[float, float]], rng: random.Random) -> 
     with tempfile.TemporaryDirectory() as tmp:
         for kind in ("stations", "workplaces"):
             path = Path(tmp) / f"{kind}.csv"
-            with path.open("w", newline="") as f:
-                out = csv.writer(f)
-                out.writerow(["external_id", "name", "lon", "lat"])
-                for i in range(n):
-                    lon, lat = rng.choice(points)
-                    out.writerow([f"bench-{kind}-{i}", f"{kind} {i}", f"{lon:.6f}", f"{lat:.6f}"])
+            import_csv(path, kind, n, points, rng)
             run: Callable[[], Any] = (
                 (lambda p=path: import_file(engine, p, Crs.WGS84)) if kind == "stations"
                 else (lambda p=path: import_workplaces(engine, p, Crs.WGS84)))
