@@ -419,9 +419,13 @@ SELECT t.id, b.id IS NOT NULL AS covered, coalesce(b.union_id, n.id) AS union_id
 FROM target t LEFT JOIN best b ON b.id = t.id {NEAREST_LATERAL}""")
 
 # One point covered by no area: the nearest union within :fallback_m, by the rule of the bulk path.
+# The nearest union of each point covered by none, all points in one statement: a batch's
+# uncovered points cost one round trip, not one each.
 _NEAREST = text(f"""
-SELECT n.id, n.d
-FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS location) t
+SELECT t.i, n.id, n.d
+FROM (SELECT i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS location
+      FROM unnest(CAST(:i AS bigint[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]))
+           AS p(i, lon, lat)) t
      CROSS JOIN (SELECT NULL::bigint AS id) b {NEAREST_LATERAL}""")
 
 
@@ -466,8 +470,10 @@ def match_many(conn: Connection, points: list[tuple[float, float]],
     by_point: dict[int, list[Any]] = {}
     for row in rows:
         by_point.setdefault(row.i, []).append(row)
-    return [_choose(by_point[i]) if i in by_point else _nearest(conn, lon, lat, fallback_m)
-            for i, (lon, lat) in enumerate(points, start=1)]
+    uncovered = {i: point for i, point in enumerate(points, start=1) if i not in by_point}
+    nearest = _nearest(conn, uncovered, fallback_m) if uncovered else {}
+    return [_choose(by_point[i]) if i in by_point else nearest[i]
+            for i in range(1, len(points) + 1)]
 
 
 def match_best(conn: Connection, points: list[tuple[float, float]],
@@ -500,12 +506,15 @@ def _choose(rows: list[Any]) -> Match:
                  0.0, covering, tied if len(tied) > 1 else [])
 
 
-def _nearest(conn: Connection, lon: float, lat: float, fallback_m: float) -> Match:
-    near = conn.execute(_NEAREST, {"lon": lon, "lat": lat, "fallback_m": fallback_m}).one()
-    if near.id is None:
-        return Match("not_covered", distance_m=None)
-    return Match("nearest_fallback", records(conn, [near.id])[near.id], "nearest", False,
-                 float(near.d))
+def _nearest(conn: Connection, points: dict[int, tuple[float, float]], fallback_m: float
+             ) -> dict[int, Match]:
+    """The fallback answer of each numbered point: its nearest union within `fallback_m`."""
+    rows = conn.execute(_NEAREST, {"i": list(points), "lon": [p[0] for p in points.values()],
+                                   "lat": [p[1] for p in points.values()],
+                                   "fallback_m": fallback_m}).all()
+    unions = records(conn, sorted({r.id for r in rows if r.id is not None}))
+    return {r.i: Match("nearest_fallback", unions[r.id], "nearest", False, float(r.d))
+            if r.id is not None else Match("not_covered", distance_m=None) for r in rows}
 
 
 def records(conn: Connection, ids: list[int]) -> dict[int, UnionRecord]:
