@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 import shapely
+from psycopg import sql
 from sqlalchemy import make_url
 
 from geo.db import SECONDARY_INDEXES, libpq_url, make_engine, migrate
@@ -130,6 +131,11 @@ def state(server_url: str, name: str) -> str | None:
     return row[0] if row else None
 
 
+def _mark(conn: psycopg.Connection, name: str, mark: str) -> None:
+    conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name),
+                                                                 sql.Literal(mark)))
+
+
 def create_database(server_url: str, name: str, replace: bool) -> str:
     """The URL of a new, migrated database `name` on the server of `server_url`. An existing
     one is dropped first if `replace` and this module made it; never yizhan's own."""
@@ -142,9 +148,9 @@ def create_database(server_url: str, name: str, replace: bool) -> str:
                               "--replace drops only those; give another --database")
     with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
         if found is not None:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-        conn.execute(f"COMMENT ON DATABASE \"{name}\" IS '{LOADING}'")
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        _mark(conn, name, LOADING)
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     migrate(url)
     return url
@@ -152,7 +158,7 @@ def create_database(server_url: str, name: str, replace: bool) -> str:
 
 def drop_database(server_url: str, name: str) -> None:
     with psycopg.connect(libpq_url(server_url), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int = 2,
@@ -208,7 +214,7 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
         engine.dispose()
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE workplaces")
-            conn.execute(f"COMMENT ON DATABASE \"{database}\" IS '{COMPLETE}'")
+            _mark(conn, database, COMPLETE)
     except BaseException:
         drop_database(server_url, database)
         raise
