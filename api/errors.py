@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.html import NO_SCRIPTS, error_page, page_hint, prefers_html
+from geo.crs import could_be_lat
 from geo.hours import HoursError
 
 log = logging.getLogger(__name__)
@@ -109,13 +110,6 @@ def _lon_beside(lat_error: dict[str, Any], query: dict[str, str], body: object) 
     return body.get("lon") if isinstance(body, dict) else None
 
 
-def _could_be_lat(value: object) -> bool:
-    try:
-        return abs(float(value)) <= 90  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
-
 def _describe(error: dict[str, Any], query: dict[str, str], body: object) -> str:
     loc = [str(part) for part in error.get("loc", ())]
     place = loc[0] if loc else "request"
@@ -134,7 +128,7 @@ def _describe(error: dict[str, Any], query: dict[str, str], body: object) -> str
         shown = repr(error["input"])
         message += f" (got {shown if len(shown) <= 120 else shown[:117] + '...'})"
     if len(loc) > 1 and loc[-1] == "lat" and kind.endswith("_equal") \
-            and _could_be_lat(_lon_beside(error, query, body)):
+            and could_be_lat(_lon_beside(error, query, body)):
         message += "; did you swap lat and lon?"
     where = f"{PLACES.get(place, place)} '{name}'" if name else PLACES.get(place, place)
     return f"{where}: {message}"

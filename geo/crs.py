@@ -52,3 +52,12 @@ def from_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
 def wgs84_ewkt(lon: float, lat: float) -> str:
     """A WGS84 point as EWKT, the form the geometry columns take."""
     return f"SRID=4326;POINT({float(lon)!r} {float(lat)!r})"
+
+
+def could_be_lat(value: object) -> bool:
+    """Whether a value given as a longitude would pass as a latitude: with a latitude out of
+    range, the sign that the two were swapped."""
+    try:
+        return abs(float(value)) <= 90  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False

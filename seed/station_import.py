@@ -19,7 +19,7 @@ from rich.progress import Progress
 from sqlalchemy import Connection, Engine
 
 from geo import stations
-from geo.crs import Crs, to_wgs84, wgs84_ewkt
+from geo.crs import Crs, could_be_lat, to_wgs84, wgs84_ewkt
 from geo.db import analyze_if_changed, estimated_rows, indexes_built_after
 from geo.h3index import point_cell
 from geo.station_data import NewStation, valid_phone
@@ -59,13 +59,16 @@ class ImportResult:
                 f"{self.unchanged} unchanged, {len(self.problems)} rejected")
 
 
-def explain(exc: ValidationError) -> str:
+def explain(exc: ValidationError, record: dict[str, Any] | None = None) -> str:
     parts = []
     for error in exc.errors():
         message = str(error["msg"]).removeprefix("Value error, ")
         loc = ".".join(str(p) for p in error.get("loc", ()) if not isinstance(p, int))
         if loc and error.get("type") != "missing":
             message += f" (got {error.get('input')!r})"
+        if loc == "lat" and str(error.get("type")).endswith("_equal") and \
+                could_be_lat((record or {}).get("lon")):
+            message += "; did you swap lat and lon?"
         parts.append(f"{loc}: {message}" if loc else message)
     return "; ".join(parts)
 
@@ -175,7 +178,7 @@ def prepare(
         try:
             columns = to_columns(record)
         except ValidationError as exc:
-            result.problems.append(Problem(where, explain(exc)))
+            result.problems.append(Problem(where, explain(exc, record)))
             continue
         except ValueError as exc:
             result.problems.append(Problem(where, str(exc)))

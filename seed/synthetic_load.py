@@ -225,7 +225,7 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(f"signal {signum}")
+    raise KeyboardInterrupt(signum)  # the caller exits with 128 + signum, as a shell would
 
 
 def _leave_signals_to_the_parent() -> None:

@@ -23,6 +23,7 @@ a4,坏设施,,121.46,31.2,beer,,
 a5,坏时间,,121.46,31.2,,whenever,
 a1,重复,,121.46,31.2,,,
 a6,静安寺驿站,,121.4456,31.2235,"wifi,hot_water",Mo-Fr 09:00-17:00; PH off,
+a7,对调,,31.2235,121.4456,,,
 """
 
 
@@ -49,9 +50,11 @@ def test_csv_import_reports_bad_rows_loads_good_ones_and_is_idempotent(
     for line, hint in ((4, "lat: Input should be less than or equal to 90 (got '95.0')"),
                        (5, "amenities: Input should be 'drinking_water'"),
                        (6, "opening_hours: opening_hours 'whenever' is not valid"),
-                       (7, "repeats line 2")):
+                       (7, "repeats line 2"),
+                       (9, "(got '121.4456'); did you swap lat and lon?")):
         assert any(f"stations.csv:line {line}:" in o and hint in o for o in out.splitlines()), out
-    assert "7 read: 3 new, 0 updated, 0 unchanged, 4 rejected" in out
+    assert "8 read: 3 new, 0 updated, 0 unchanged, 5 rejected" in out
+    assert "swap" not in out.splitlines()[0]  # line 4's lon, 121.46, is no latitude
     first = stored(empty_db)
     assert sorted(first) == ["a1", "a2", "a6"]
     assert first["a1"][3] == ["drinking_water", "toilet"]
@@ -496,3 +499,33 @@ def test_rebuild_coverage_measures_each_area_again(database_url: str, engine: En
     assert code == 0 and "coverage rebuilt for 1 areas" in out, out
     assert measured() == pytest.approx((true_m2, true_m2, res), rel=1e-6)
     clear(engine)
+
+
+def test_db_url_is_a_url_psycopg_and_psql_take_and_the_banner_uses_a_served_station(
+        database_url: str, engine: Engine) -> None:
+    import psycopg
+    from sqlalchemy import make_url
+
+    from yizhan.cli import _example_station
+    from yizhan.settings import Settings
+
+    code, out = invoke(database_url, "db", "url", "--database", "postgres")
+    assert code == 0 and out.startswith("postgresql://"), out
+    with psycopg.connect(out.strip()) as conn:
+        assert conn.execute("SELECT current_database()").fetchone() == ("postgres",)
+    with engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO stations (external_id, name, location, h3_r10) VALUES ('banner', 'b', "
+            "ST_SetSRID(ST_MakePoint(113.9, 26.7), 4326), 0)"))
+    try:
+        first = Settings(database_url=database_url)
+        with engine.connect() as conn:
+            expected = conn.execute(text(
+                "SELECT id, ST_Y(location), ST_X(location) FROM stations "
+                "WHERE status = 'operational' ORDER BY id LIMIT 1")).one()
+        assert _example_station(first) == tuple(expected)
+        nowhere = make_url(database_url).set(port=1).render_as_string(hide_password=False)
+        assert _example_station(Settings(database_url=nowhere)) == (1, 31.2335, 121.4751)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM stations WHERE external_id = 'banner'"))

@@ -227,7 +227,7 @@ def test_a_load_stopped_by_sigterm_drops_its_database_and_its_workers(database_u
                              text=True).stdout.split()
     loading.send_signal(signal.SIGTERM)
     _, err = loading.communicate(timeout=60)
-    assert loading.returncode == 130 and f"interrupted: database {name} was dropped" in err, err
+    assert loading.returncode == 143 and f"interrupted: database {name} was dropped" in err, err
     deadline = time.monotonic() + 10
     while (left := [pid for pid in workers if Path(f"/proc/{pid}").exists()]) and \
             time.monotonic() < deadline:

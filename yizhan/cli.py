@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -110,14 +111,33 @@ def db_status() -> None:
             raise typer.Exit(3)
 
 
+def _example_station(settings: Settings) -> tuple[int, float, float]:
+    """A station of the database being served (id, lat, lon), for the banner's example links;
+    the demo's first one if there is none or the database does not answer."""
+    import psycopg
+
+    from geo.db import libpq_url
+
+    try:
+        with psycopg.connect(libpq_url(settings.resolved_database_url()), connect_timeout=3) as conn:
+            row = conn.execute("SELECT id, ST_Y(location), ST_X(location) FROM stations "
+                               "WHERE status = 'operational' ORDER BY id LIMIT 1").fetchone()
+    except psycopg.Error:
+        row = None
+    return row or (1, 31.2335, 121.4751)
+
+
 @db_app.command("url")
 def db_url(database: Annotated[str | None, typer.Option(
         help="Another database on the same server, such as a synthetic one.")] = None) -> None:
-    """Print the database URL yizhan uses, password included, for YIZHAN_DATABASE_URL="$(…)"."""
+    """Print the database URL yizhan uses, password included: for YIZHAN_DATABASE_URL="$(…)",
+    psql and the other PostgreSQL tools."""
     from sqlalchemy import make_url
 
+    from geo.db import libpq_url
+
     url = make_url(Settings().resolved_database_url())
-    typer.echo((url.set(database=database) if database else url).render_as_string(False))
+    typer.echo(libpq_url((url.set(database=database) if database else url).render_as_string(False)))
 
 
 @db_app.command("reset")
@@ -190,12 +210,13 @@ def seed_synthetic(
     except FileExistsError as exc:
         _fail(str(exc))
         return
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         typer.secho(f"interrupted: database {name} was dropped", fg=typer.colors.RED, err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(128 + (exc.args[0] if exc.args else signal.SIGINT)) from None
     for line in report.lines():
         typer.echo(line)
-    typer.echo(f'Serve it: YIZHAN_DATABASE_URL="$(yizhan db url --database {name})" yizhan serve')
+    typer.echo(f'Serve it: YIZHAN_DATABASE_URL="$(.venv/bin/yizhan db url --database {name})" '
+               ".venv/bin/yizhan serve")
 
 
 @import_app.command("stations")
@@ -338,10 +359,11 @@ def serve(
     host = host or settings.host
     port = port or settings.port
     base = settings.public_url or f"http://{host}:{port}"
+    station, lat, lon = _example_station(settings)
     typer.echo(f"API docs:  {base}/docs")
-    typer.echo(f"Map:       {base}/maps/nearest?lat=31.2335&lon=121.4751")
-    typer.echo(f"Nearest:   {base}/stations/nearest?lat=31.2335&lon=121.4751&k=3")
-    typer.echo(f"Join form: {base}/join?station=1")
+    typer.echo(f"Map:       {base}/maps/nearest?lat={lat:.4f}&lon={lon:.4f}")
+    typer.echo(f"Nearest:   {base}/stations/nearest?lat={lat:.4f}&lon={lon:.4f}&k=3")
+    typer.echo(f"Join form: {base}/join?station={station}")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=bool(settings.forwarded_allow_ips),
                 forwarded_allow_ips=settings.forwarded_allow_ips)
