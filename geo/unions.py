@@ -17,7 +17,7 @@ from geo.areas import CleanArea, geodesic_m2
 from geo.coverage import MAX_RES, MIN_RES, coverage, own_cells
 from geo.db import record_of
 from geo.models import Union
-from geo.vocab import UnionLevel
+from geo.vocab import RANKS, UnionLevel
 
 U = Union.__table__
 FALLBACK_M = 2_000.0  # a point covered by no area gets the nearest union within this distance
@@ -54,7 +54,7 @@ class UnionRecord:
 
     @property
     def rank(self) -> int:
-        return UnionLevel(self.level).rank
+        return RANKS[self.level]
 
 
 def _record(row: Any) -> UnionRecord:

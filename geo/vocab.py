@@ -62,7 +62,7 @@ class UnionLevel(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(UnionLevel).index(self)
+        return RANKS[self]
 
     @classmethod
     def parse(cls, text: str) -> UnionLevel:
@@ -83,6 +83,8 @@ class UnionLevel(StrEnum):
         return self.rank >= UnionLevel.STREET.rank
 
 
+# A level's place from the widest (0): read for every candidate of every match, so worked out once.
+RANKS: dict[str, int] = {level: rank for rank, level in enumerate(UnionLevel)}
 LEVEL_WORDS: dict[str, UnionLevel] = {
     **{level.value: level for level in UnionLevel},
     "市": UnionLevel.CITY,
