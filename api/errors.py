@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.html import NO_SCRIPTS, error_page, page_hint, prefers_html
-from geo.crs import could_be_lat
+from geo.crs import swap_hint
 from geo.hours import HoursError
 
 log = logging.getLogger(__name__)
@@ -127,9 +127,8 @@ def _describe(error: dict[str, Any], query: dict[str, str], body: object) -> str
     if kind != "missing" and "input" in error:
         shown = repr(error["input"])
         message += f" (got {shown if len(shown) <= 120 else shown[:117] + '...'})"
-    if len(loc) > 1 and loc[-1] == "lat" and kind.endswith("_equal") \
-            and could_be_lat(_lon_beside(error, query, body)):
-        message += "; did you swap lat and lon?"
+    if len(loc) > 1:
+        message += swap_hint(loc[-1], kind, _lon_beside(error, query, body))
     where = f"{PLACES.get(place, place)} '{name}'" if name else PLACES.get(place, place)
     return f"{where}: {message}"
 

@@ -54,10 +54,15 @@ def wgs84_ewkt(lon: float, lat: float) -> str:
     return f"SRID=4326;POINT({float(lon)!r} {float(lat)!r})"
 
 
-def could_be_lat(value: object) -> bool:
-    """Whether a value given as a longitude would pass as a latitude: with a latitude out of
-    range, the sign that the two were swapped."""
+SWAP_HINT = "; did you swap lat and lon?"
+
+
+def swap_hint(field: str, error_type: str, lon: object) -> str:
+    """SWAP_HINT for a `lat` refused for its range (pydantic's greater- or less-than-or-equal
+    errors) beside a `lon` that would pass as a latitude; else nothing."""
+    if field != "lat" or not error_type.endswith("_equal"):
+        return ""
     try:
-        return abs(float(value)) <= 90  # type: ignore[arg-type]
+        return SWAP_HINT if abs(float(lon)) <= 90 else ""  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        return False
+        return ""

@@ -19,7 +19,7 @@ from rich.progress import Progress
 from sqlalchemy import Connection, Engine
 
 from geo import stations
-from geo.crs import Crs, could_be_lat, to_wgs84, wgs84_ewkt
+from geo.crs import Crs, swap_hint, to_wgs84, wgs84_ewkt
 from geo.db import analyze_if_changed, estimated_rows, indexes_built_after
 from geo.h3index import point_cell
 from geo.station_data import NewStation, valid_phone
@@ -66,9 +66,7 @@ def explain(exc: ValidationError, record: dict[str, Any] | None = None) -> str:
         loc = ".".join(str(p) for p in error.get("loc", ()) if not isinstance(p, int))
         if loc and error.get("type") != "missing":
             message += f" (got {error.get('input')!r})"
-        if loc == "lat" and str(error.get("type")).endswith("_equal") and \
-                could_be_lat((record or {}).get("lon")):
-            message += "; did you swap lat and lon?"
+        message += swap_hint(loc, str(error.get("type")), (record or {}).get("lon"))
         parts.append(f"{loc}: {message}" if loc else message)
     return "; ".join(parts)
 
