@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -202,19 +203,25 @@ def geodesic_m2(area: MultiPolygon) -> float:
     return abs(GEOD.geometry_area_perimeter(MultiPolygon([orient(p) for p in area.geoms]))[0])
 
 
-def _refuse_antimeridian_crossings(parts: list[BaseGeometry]) -> None:
-    """A lon/lat edge between vertices more than 180° of longitude apart goes the long way round
-    the globe, not across lon 180 as was meant."""
+def _named_rings(parts: list[BaseGeometry]) -> Iterator[tuple[str, np.ndarray]]:
+    """Each ring of the parts' polygons with its coordinates, named as `ring_name` names it."""
     polygons = [polygon for part in parts for polygon in _polygons(part)]
     for p, polygon in enumerate(polygons, start=1):
         for r, ring in enumerate([polygon.exterior, *polygon.interiors], start=1):
-            lon = shapely.get_coordinates(ring)[:, 0]
-            jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180)
-            if jumps.size:
-                k = int(jumps[0])
-                raise AreaError(f"{ring_name(p, r)} crosses the antimeridian between positions "
-                                f"{k + 1} and {k + 2} (lon {lon[k]:g} to {lon[k + 1]:g}): split the "
-                                "area at the antimeridian (lon 180) into a polygon on each side")
+            yield ring_name(p, r), shapely.get_coordinates(ring)
+
+
+def _refuse_antimeridian_crossings(parts: list[BaseGeometry]) -> None:
+    """A lon/lat edge between vertices more than 180° of longitude apart goes the long way round
+    the globe, not across lon 180 as was meant."""
+    for name, coordinates in _named_rings(parts):
+        lon = coordinates[:, 0]
+        jumps = np.flatnonzero(np.abs(np.diff(lon)) > 180)
+        if jumps.size:
+            k = int(jumps[0])
+            raise AreaError(f"{name} crosses the antimeridian between positions {k + 1} and "
+                            f"{k + 2} (lon {lon[k]:g} to {lon[k + 1]:g}): split the area at the "
+                            "antimeridian (lon 180) into a polygon on each side")
 
 
 def _without_slivers(area: MultiPolygon) -> tuple[MultiPolygon, int]:
@@ -232,14 +239,11 @@ def _without_slivers(area: MultiPolygon) -> tuple[MultiPolygon, int]:
 
 
 def _first_non_finite(area: BaseGeometry) -> str:
-    """Where the first NaN or infinite coordinate of a Polygon or MultiPolygon lies, named as
-    `ring_name` names rings."""
-    polygons = list(getattr(area, "geoms", [area]))
-    for p, polygon in enumerate(polygons, start=1):
-        for r, ring in enumerate([polygon.exterior, *polygon.interiors], start=1):
-            for k, xy in enumerate(shapely.get_coordinates(ring), start=1):
-                if not np.isfinite(xy).all():
-                    return f"{ring_name(p, r)}, position {k} is [{xy[0]:g}, {xy[1]:g}]"
+    """Where the first NaN or infinite coordinate of a Polygon or MultiPolygon lies."""
+    for name, coordinates in _named_rings([area]):
+        for k, xy in enumerate(coordinates, start=1):
+            if not np.isfinite(xy).all():
+                return f"{name}, position {k} is [{xy[0]:g}, {xy[1]:g}]"
     return "somewhere"
 
 
