@@ -418,9 +418,8 @@ SELECT t.id, b.id IS NOT NULL AS covered, coalesce(b.union_id, n.id) AS union_id
        b.on_border, b.gap, n.d
 FROM target t LEFT JOIN best b ON b.id = t.id {NEAREST_LATERAL}""")
 
-# One point covered by no area: the nearest union within :fallback_m, by the rule of the bulk path.
-# The nearest union of each point covered by none, all points in one statement: a batch's
-# uncovered points cost one round trip, not one each.
+# The nearest union within :fallback_m of each point covered by no area, by the rule of the bulk
+# path, all points in one statement: a batch's uncovered points cost one round trip, not one each.
 _NEAREST = text(f"""
 SELECT t.i, n.id, n.d
 FROM (SELECT i, ST_SetSRID(ST_MakePoint(lon, lat), 4326) AS location
