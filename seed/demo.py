@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
-from geo import unions, workplaces
+from geo import stations, unions, workplaces
 from geo.crs import Crs
 from geo.stations import T
 from geo.unions import U
@@ -35,7 +35,7 @@ def _stations(conn: Connection, if_empty: bool) -> str:
     rows = prepare(records, station_columns(Crs(DEMO_CRS)), result)
     if result.problems:
         raise RuntimeError(f"demo data is invalid: {result.problems[:3]}")
-    write(conn, rows, result)
+    write(conn, "stations", rows, result, stations.upsert)
     return f"demo stations: {result.summary()}"
 
 

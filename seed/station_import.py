@@ -197,16 +197,23 @@ def prepare(
 Upsert = Callable[[Connection, list[dict[str, Any]]], tuple[int, int]]
 
 
-def write(conn: Connection, rows: list[dict[str, Any]], result: ImportResult,
-          progress: Progress | None = None, upsert: Upsert | None = None) -> None:
-    task = progress.add_task("writing", total=len(rows)) if progress else None
-    for start in range(0, len(rows), BATCH):
-        batch = rows[start:start + BATCH]
-        inserted, updated = (upsert or stations.upsert)(conn, batch)
-        result.inserted += inserted
-        result.updated += updated
-        if progress and task is not None:
+def write(conn: Connection, table: str, rows: list[dict[str, Any]], result: ImportResult,
+          upsert: Upsert) -> int:
+    """`rows` written to `table` in batches by `upsert`, counted in `result`, with a progress bar
+    for a large import; one of more rows than the table holds (and than BUILD_INDEXES_FROM)
+    builds the table's indexes after writing. Returns how many rows the table held before, for
+    `analyze_if_changed` once the transaction has committed."""
+    held = estimated_rows(conn, table)
+    with (Progress(transient=True, disable=len(rows) < 5 * BATCH) as progress,
+          indexes_built_after(conn, table, len(rows) > max(held, BUILD_INDEXES_FROM))):
+        task = progress.add_task("writing", total=len(rows))
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start:start + BATCH]
+            inserted, updated = upsert(conn, batch)
+            result.inserted += inserted
+            result.updated += updated
             progress.advance(task, len(batch))
+    return held
 
 
 def read_records(path: Path, fmt: str | None, fields: frozenset[str] = FIELDS
@@ -232,9 +239,7 @@ def read_records(path: Path, fmt: str | None, fields: frozenset[str] = FIELDS
 def import_file(engine: Engine, path: Path, crs: Crs, fmt: str | None = None) -> ImportResult:
     result = ImportResult()
     rows = prepare(read_records(path, fmt), station_columns(crs), result)
-    with Progress(transient=True, disable=len(rows) < 5 * BATCH) as progress, engine.begin() as conn:
-        held = estimated_rows(conn, "stations")
-        with indexes_built_after(conn, "stations", len(rows) > max(held, BUILD_INDEXES_FROM)):
-            write(conn, rows, result, progress)
+    with engine.begin() as conn:
+        held = write(conn, "stations", rows, result, stations.upsert)
     analyze_if_changed(engine, "stations", result.inserted + result.updated, held)
     return result

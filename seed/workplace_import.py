@@ -6,17 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from rich.progress import Progress
 from sqlalchemy import Connection, Engine
 
 from geo import workplaces
 from geo.crs import Crs
-from geo.db import analyze_if_changed, estimated_rows, indexes_built_after
+from geo.db import analyze_if_changed
 from geo.workplaces import NewWorkplace, location_columns, valid_uscc
 from seed.fast_columns import Columns, GiveUp, checked_by, coordinate, fast_columns, text
 from seed.station_import import (
-    BATCH,
-    BUILD_INDEXES_FROM,
     ImportResult,
     prepare,
     read_records,
@@ -71,9 +68,6 @@ def import_workplaces(engine: Engine, path: Path, crs: Crs, fmt: str | None = No
         codes = {str(r["own_union_code"]) for _, r in records if r.get("own_union_code")}
         rows = prepare(records, workplace_columns(crs, workplaces.union_ids_for(conn, codes)),
                        result)
-        held = estimated_rows(conn, "workplaces")
-        with (Progress(transient=True, disable=len(rows) < 5 * BATCH) as progress,
-              indexes_built_after(conn, "workplaces", len(rows) > max(held, BUILD_INDEXES_FROM))):
-            write(conn, rows, result, progress, upsert)
+        held = write(conn, "workplaces", rows, result, upsert)
     analyze_if_changed(engine, "workplaces", result.inserted + result.updated, held)
     return result
