@@ -161,6 +161,7 @@ class MatchOut(BaseModel):
 
 
 class BatchPointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # `lng` for `lon` is named, not passed over
     id: str | int
     lat: float = Field(ge=-90, le=90, allow_inf_nan=False)
     lon: float = Field(ge=-180, le=180, allow_inf_nan=False)

@@ -225,15 +225,27 @@ def read_records(path: Path, fmt: str | None, fields: frozenset[str] = FIELDS
         raise ImportFormatError("the file is empty")
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ImportFormatError(f"file is larger than {MAX_FILE_BYTES // 2**20} MiB; split it")
+    data = path.read_bytes()
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ImportFormatError(f"not UTF-8 text: {exc.reason} at byte {exc.start}") from None
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportFormatError(f"not UTF-8 text: {exc.reason} at byte {exc.start} (line {line})"
+                                + _gbk_hint(data)) from None
     if fmt in ("geojson", "json"):
         return geojson_records(text, fields)
     if fmt == "csv":
         return csv_records(text, fields)
     raise ImportFormatError(f"unknown format {fmt!r}; use geojson or csv (--format)")
+
+
+def _gbk_hint(data: bytes) -> str:
+    """What to do with a file that reads as GB18030 (GBK), as Chinese Excel and WPS save it."""
+    try:
+        data.decode("gb18030")
+    except UnicodeDecodeError:
+        return ""
+    return "; it reads as GBK (GB18030), as Excel and WPS often save it: save it as UTF-8 (CSV UTF-8)"
 
 
 def import_file(engine: Engine, path: Path, crs: Crs, fmt: str | None = None) -> ImportResult:

@@ -96,6 +96,9 @@ def test_geojson_import_in_gcj02(database_url: str, empty_db: Engine, tmp_path: 
     ("name,lon\nx,1\n", "s.csv", "lat"),
     ("a,b\n", "s.txt", "unknown format"),
     (b"\xff\xfe\x00bad", "s.csv", "not UTF-8"),
+    ("external_id,name,lon,lat\na1,南京东路驿站,121.48,31.24\n".encode("gbk"), "s.csv",
+     "not UTF-8 text: invalid continuation byte at byte 28 (line 2); it reads as GBK (GB18030), as Excel "
+     "and WPS often save it: save it as UTF-8"),
     ("", "s.csv", "the file is empty"),
 ])
 def test_malformed_files_are_refused_whole(

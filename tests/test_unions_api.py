@@ -84,6 +84,8 @@ def test_batch_answers_in_order(client: TestClient, tree: dict[str, int]) -> Non
     ({"points": [{"id": 1, "lat": 95, "lon": 0}]}, "lat"),
     ({"points": [{"id": 1, "lat": 1}]}, "lon"),
     ({"points": [{"id": 1, "lat": 1, "lon": 1}], "crs": "utm"}, "crs"),
+    ({"points": [{"id": 1, "lat": 31.2, "lng": 121.4}]},
+     "body field 'points.0.lng': Extra inputs are not permitted"),
 ])
 def test_bad_batches(client: TestClient, body: dict[str, Any], hint: str) -> None:
     response = client.post("/unions/match", json=body)
