@@ -1,4 +1,4 @@
-"""Take the README's map screenshots (docs/map-*.png) from a running yizhan with its demo data.
+"""Take the docs' map screenshots (docs/img/map-*.png) from a running yizhan with its demo data.
 
     make run                                   # in one terminal
     .venv/bin/python -m scripts.screenshots    # in another (needs `make test`'s Chromium)
@@ -48,19 +48,19 @@ def main() -> None:
             page.goto(base + path)
             page.wait_for_selector(ready)
             page.wait_for_timeout(800)  # let clusters and fitted bounds settle
-            page.screenshot(path=str(ROOT / "docs" / f"map-{name}.png"))
+            page.screenshot(path=str(ROOT / "docs" / "img" / f"map-{name}.png"))
         log_in(page, base, password)
         page.wait_for_selector("path.yz-gap")
         page.wait_for_timeout(1500)
-        page.screenshot(path=str(ROOT / "docs" / "map-coverage.png"))
+        page.screenshot(path=str(ROOT / "docs" / "img" / "map-coverage.png"))
         page.goto(f"{base}/maps/unions/{street['id']}?lang=en")
         page.wait_for_selector("path.yz-workplace")
         click_in_view(page, "path.yz-workplace")
         page.wait_for_selector(".yz-workplace-popup")
         page.wait_for_timeout(800)  # the popup fades in
-        page.screenshot(path=str(ROOT / "docs" / "map-union-officer.png"))
+        page.screenshot(path=str(ROOT / "docs" / "img" / "map-union-officer.png"))
         browser.close()
-    print("wrote docs/map-{nearest,match,union,coverage,union-officer}.png")
+    print("wrote docs/img/map-{nearest,match,union,coverage,union-officer}.png")
 
 
 if __name__ == "__main__":
