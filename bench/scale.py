@@ -53,10 +53,11 @@ from geo.areas import CleanArea
 from geo.coverage import coverage, resolution_for
 from geo.crs import Crs
 from geo.db import libpq_url, make_engine
+from geo.match_sql import best_match_ctes
 from geo.nearest import nearest
-from geo.unions import best_match_ctes, match, rebuild_coverage
+from geo.rematch import planned_for_whole_table, rematch_all, rematch_all_parallel
+from geo.unions import match, rebuild_coverage
 from geo.vocab import Amenity
-from geo.workplaces import planned_for_whole_table, rematch_all, rematch_all_parallel
 from seed.station_import import import_file
 from seed.synthetic import SCALES, plan
 from seed.synthetic_load import COMPLETE, load, state

@@ -17,8 +17,8 @@ from sqlalchemy import Engine, make_url
 
 from geo.coverage import cell_polygons
 from geo.db import libpq_url, make_engine
+from geo.rematch import rematch_all_parallel
 from geo.vocab import UnionLevel
-from geo.workplaces import rematch_all_parallel
 from seed.synthetic import (
     NATION_CITIES,
     NATION_STATIONS,

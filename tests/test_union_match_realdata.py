@@ -96,6 +96,7 @@ def test_bulk_rematch_in_sql_agrees_with_matching(engine: Engine, hangzhou: None
 
     from geo import workplaces
     from geo.crs import Crs
+    from geo.rematch import rematch_all
 
     areas = stored_areas(engine)
     minx, miny, maxx, maxy = shapely.total_bounds(list(areas.values()))
@@ -112,7 +113,7 @@ def test_bulk_rematch_in_sql_agrees_with_matching(engine: Engine, hangzhou: None
         ids = []
         for start in range(0, len(rows), 1000):
             ids += [i for i, _ in workplaces.upsert(conn, rows[start:start + 1000])]
-        assert workplaces.rematch_all(conn) == len(points)
+        assert rematch_all(conn) == len(points)
         stored = conn.execute(text(
             "SELECT w.id, u.code, w.match_status, w.match_method, w.match_distance_m "
             "FROM workplaces w LEFT JOIN unions u ON u.id = w.matched_union_id")).all()
