@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from geo.crs import Crs
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
-from membership import identity
+from membership import identity, members
 from membership.deadline import contact_deadline, is_overdue
 from membership.routing import WorkplaceGiven, route_to
 from membership.tables import Application, ApplicationEvent, IdempotencyKey
@@ -259,8 +259,6 @@ def forward(conn: Connection, app: ApplicationRecord, actor: str, to_union_id: i
 
 def approve(conn: Connection, app: ApplicationRecord, actor: str, note: str | None) -> int:
     """Approve and enrol: returns the new member's id."""
-    from membership import members
-
     _must_be_open(app, "approved")
     member_id = members.enrol(conn, app)
     _set(conn, app.id, status=ApplicationStatus.APPROVED.value, member_id=member_id)

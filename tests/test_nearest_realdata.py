@@ -19,8 +19,8 @@ from geo.crs import Crs
 from geo.nearest import nearest
 from geo.vocab import Amenity
 from seed.station_import import import_file
-from tests.conftest import realdata
 from tests.oracle import OracleStation, assert_same_ranking, brute_force_nearest
+from tests.realdata import realdata
 
 AT = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)  # 20:30 in China: some facilities have closed
 FACILITY_AMENITIES = {"公共厕所": ["toilet"], "公共自行车租赁点": ["ebike_parking"], "公交站点": ["seating"]}

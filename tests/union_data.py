@@ -11,7 +11,7 @@ from sqlalchemy import Engine, text
 from geo.areas import parse_crs
 from geo.vocab import UnionLevel
 from seed.union_import import FieldMap, import_unions
-from tests.conftest import realdata
+from tests.realdata import realdata
 
 
 def clear(engine: Engine) -> None:
