@@ -11,7 +11,8 @@ from collections import Counter
 from difflib import get_close_matches
 
 from fastapi import Request, params
-from fastapi.dependencies.utils import field_annotation_is_sequence, get_flat_params
+from fastapi._compat import field_annotation_is_sequence
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 

@@ -9,7 +9,8 @@ from typing import Any, Literal
 
 import shapely
 from geoalchemy2.shape import to_shape
-from sqlalchemy import Connection, TextClause, bindparam, func, select, text
+from shapely.geometry import MultiPolygon
+from sqlalchemy import ColumnElement, Connection, TextClause, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
@@ -110,7 +111,7 @@ def search(conn: Connection, *, level: UnionLevel | None = None, parent_id: int 
            offset: int = 0) -> tuple[int, list[UnionRecord]]:
     """Unions by code; `under` is every union below that one, at any depth (ltree index);
     `roots` only those with no parent."""
-    conditions = [U.c.parent_id.is_(None)] if roots else []
+    conditions: list[ColumnElement[bool]] = [U.c.parent_id.is_(None)] if roots else []
     if level is not None:
         conditions.append(U.c.level == level.value)
     if parent_id is not None:
@@ -247,6 +248,7 @@ def rebuild_all(conn: Connection) -> int:
     rows = conn.execute(select(U.c.id, U.c.area).where(U.c.area.is_not(None))).all()
     for union_id, area in rows:
         geometry = to_shape(area)
+        assert isinstance(geometry, MultiPolygon)  # the column holds nothing else
         rebuild_coverage(conn, union_id, CleanArea(geometry, geodesic_m2(geometry), False))
     return len(rows)
 

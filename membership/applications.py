@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import ColumnElement, Connection, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from geo.crs import Crs
@@ -103,7 +103,8 @@ class ApplicationRecord:
         return ApplicationStatus(self.status).is_open and is_overdue(self.deadline, today)
 
 
-_COLUMNS = [A.c[n] for n in ApplicationRecord.__dataclass_fields__ if n not in ("lon", "lat")]
+_COLUMNS: list[ColumnElement[Any]] = [A.c[n] for n in ApplicationRecord.__dataclass_fields__
+                                      if n not in ("lon", "lat")]
 _COLUMNS += [func.ST_X(A.c.workplace_location).label("lon"),
              func.ST_Y(A.c.workplace_location).label("lat")]
 

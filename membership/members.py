@@ -102,7 +102,7 @@ def enrol(conn: Connection, app: Approved) -> int:
         id_masked=app.id_masked, occupation_group=app.occupation_group, union_id=app.union_id,
         workplace_id=app.workplace_id, workplace_name=app.workplace_name,
         workplace_address=app.workplace_address, workplace_location=wgs84_ewkt(app.lon, app.lat),
-    ).returning(M.c.id)).scalar_one()
+    ).returning(Member.id)).scalar_one()
     conn.execute(M.update().where(M.c.id == member_id).values(member_no=f"M{member_id:010d}"))
     _open(conn, member_id, app.union_id, "joined")
     return member_id
