@@ -35,9 +35,10 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -84,10 +85,9 @@ class Printed(list[Row]):
         print(f"  {row[0]:58} {row[1]:>40} {row[2]:>14}", flush=True)
         super().append(row)
 
-    def __iadd__(self, rows: Any) -> Printed:  # type: ignore[override]
+    def extend(self, rows: Iterable[Row]) -> None:
         for row in rows:
             self.append(row)
-        return self
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -247,8 +247,8 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rng = random.Random(2026)
     points = rider_points(url, args.queries, rng)
     rows = Printed()
-    with psycopg.connect(libpq_url(url)) as conn:
-        counts = conn.execute(
+    with psycopg.connect(libpq_url(url)) as raw:
+        counts = raw.execute(
             "SELECT (SELECT count(*) FROM unions), (SELECT count(*) FROM union_cells), "
             "(SELECT count(*) FROM stations), (SELECT count(*) FROM workplaces), "
             "pg_database_size(current_database())").fetchone()
@@ -315,9 +315,9 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     finally:
         server.terminate()
         server.wait(20)
-    with psycopg.connect(libpq_url(url)) as conn:
+    with psycopg.connect(libpq_url(url)) as raw:
         start = time.perf_counter()
-        conn.execute("SELECT count(*) FROM unnest(%s::float8[], %s::float8[]) AS p(lon, lat) "
+        raw.execute("SELECT count(*) FROM unnest(%s::float8[], %s::float8[]) AS p(lon, lat) "
                      "JOIN unions u ON ST_Covers(u.area, ST_SetSRID(ST_MakePoint(p.lon, p.lat), "
                      "4326))", ([x for x, _ in batch], [y for _, y in batch])).fetchall()
         plain_batch = len(batch) / (time.perf_counter() - start)
@@ -326,9 +326,9 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rows.append(("POST /unions/match, 10,000 points", f"{batch_rate:,.0f} points/s",
                  f"{batch_rate / plain_batch:.2f}×"))
     if not args.no_bulk:
-        rows += whole_table(url, counts[3])
-        rows += imports(url, points, rng)
-        rows += coverage_building(url)
+        rows.extend(whole_table(url, counts[3]))
+        rows.extend(imports(url, points, rng))
+        rows.extend(coverage_building(url))
     engine.dispose()
     return rows
 
@@ -418,8 +418,8 @@ def imports(url: str, points: list[tuple[float, float]], rng: random.Random) -> 
             path = Path(tmp) / f"{kind}.csv"
             import_csv(path, kind, n, points, rng)
             run: Callable[[], Any] = (
-                (lambda p=path: import_file(engine, p, Crs.WGS84)) if kind == "stations"
-                else (lambda p=path: import_workplaces(engine, p, Crs.WGS84)))
+                partial(import_file, engine, path, Crs.WGS84) if kind == "stations"
+                else partial(import_workplaces, engine, path, Crs.WGS84))
             start = time.perf_counter()
             try:
                 result = run()
