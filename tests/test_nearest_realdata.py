@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -38,7 +39,7 @@ def _oracle(engine: Engine, at: datetime = AT) -> list[OracleStation]:
 
 
 @pytest.fixture(scope="module")
-def hospitals(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
+def hospitals(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Any]]:
     source = realdata("shanghai_hospital_poi_wgs84.csv")
     converted = tmp_path_factory.mktemp("realdata") / "hospitals.csv"
     with source.open(encoding="utf-8") as src, converted.open("w", encoding="utf-8") as out:
