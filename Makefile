@@ -16,6 +16,7 @@ test:
 	@scripts/bootstrap --test
 	$(YIZHAN) db up
 	.venv/bin/ruff check .
+	.venv/bin/mypy
 	.venv/bin/python -m scripts.audit
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 
