@@ -29,7 +29,7 @@ def _declared(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
         found = (frozenset(field.alias for field in query),
                  frozenset(field.alias for field in query
                            if not field_annotation_is_sequence(field.field_info.annotation)))
-        route._yizhan_query = found  # type: ignore[attr-defined]
+        route._yizhan_query = found  # type: ignore[attr-defined]  # cached on the route itself
     return found
 
 

@@ -78,6 +78,14 @@ SELECT count(*) FROM (
 Row = tuple[str, str, str]  # figure, value, against the baseline
 
 
+def found(pattern: str, output: str) -> re.Match[str]:
+    """`pattern` in a tool's output, which must have it."""
+    match = re.search(pattern, output)
+    if match is None:
+        raise RuntimeError(f"no {pattern!r} in this output:\n{output}")
+    return match
+
+
 class Printed(list[Row]):
     """Rows that are printed as they are added, so a long run shows its figures as it goes."""
 
@@ -108,7 +116,9 @@ def database(scale: str, server: str) -> str:
 def rider_points(url: str, n: int, rng: random.Random) -> list[tuple[float, float]]:
     """Where riders ask from: at workplaces, moved by up to about 300 m."""
     with psycopg.connect(libpq_url(url)) as conn:
-        top = conn.execute("SELECT max(id) FROM workplaces").fetchone()[0]  # type: ignore[index]
+        row = conn.execute("SELECT max(id) FROM workplaces").fetchone()
+        assert row is not None  # an aggregate answers one row
+        top = row[0]
         rows = conn.execute("SELECT ST_X(location), ST_Y(location) FROM workplaces WHERE id = ANY(%s)",
                             ([rng.randint(1, top) for _ in range(n)],)).fetchall()
     return [(x + rng.uniform(-0.003, 0.003), y + rng.uniform(-0.003, 0.003)) for x, y in rows]
@@ -136,7 +146,7 @@ def pgbench_knn(url: str, points: list[tuple[float, float]], seconds: int, clien
             env={"PGPASSWORD": target.password or "", "PATH": "/usr/bin:/bin"}).stdout
         conn.execute("DROP TABLE bench_points")
         conn.commit()
-    return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return float(found(r"tps = ([\d.]+)", out).group(1))
 
 
 def cpu_s(pids: list[int]) -> float:
@@ -217,14 +227,14 @@ def wrk(base: str, path_of: Callable[[float, float], str], points: list[tuple[fl
         out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s",
                               "--latency", "-s", script.name, base], capture_output=True,
                              text=True, check=True).stdout
-    status_errors, socket_errors = map(int, re.search(r"errors (\d+) (\d+)", out).groups())  # type: ignore[union-attr]
+    status_errors, socket_errors = map(int, found(r"errors (\d+) (\d+)", out).groups())
     if status_errors:
         raise RuntimeError(f"wrk saw {status_errors} answers that were not 2xx:\n{out}")
 
     def ms(label: str) -> float:
-        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        value, unit = found(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rps = float(found(r"Requests/sec:\s+([\d.]+)", out).group(1))
     return rps, ms("50%"), ms("99%"), socket_errors
 
 
@@ -239,7 +249,7 @@ def rss_mb(pid: int) -> float:
 
     def one(p: int) -> float:
         status = Path(f"/proc/{p}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+        return int(found(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
     return max(one(p) for p in pids)
 
 

@@ -68,7 +68,7 @@ def offline_page(browser: Browser, live_server: str) -> Iterator[tuple[Page, lis
     errors: list[str] = []
     local = urlparse(live_server).netloc
 
-    def route(r):  # type: ignore[no-untyped-def]
+    def route(r: Route) -> None:
         if urlparse(r.request.url).netloc == local:
             r.continue_()
         else:

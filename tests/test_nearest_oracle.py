@@ -102,7 +102,8 @@ def test_query_uses_the_spatial_indexes(empty_db: Engine) -> None:
     """Both steps of the exact query are index scans, not a scan of every station."""
     captured: list[tuple[str, Any]] = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                executemany: bool) -> None:
         captured.append((statement, parameters))
 
     with empty_db.begin() as conn:

@@ -9,6 +9,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -56,7 +57,8 @@ def test_a_query_past_the_statement_timeout_is_a_503(database_url: str, engine: 
 
 def test_an_exhausted_pool_is_a_503_after_a_bounded_wait(database_url: str) -> None:
     with app_with(database_url, pool_size=1, pool_timeout_s=0.5) as client:
-        engine = client.app.state.read_engine  # type: ignore[attr-defined]
+        assert isinstance(client.app, FastAPI)
+        engine = client.app.state.read_engine
         held = [engine.connect()]  # the whole pool
         try:
             started = time.monotonic()
