@@ -19,6 +19,7 @@ test:
 	$(YIZHAN) db up
 	.venv/bin/ruff check .
 	$(MKDOCS) build --strict --quiet
+	.venv/bin/mypy
 	.venv/bin/python -m scripts.audit
 	.venv/bin/python -m pytest $(PYTEST_ARGS)
 

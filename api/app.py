@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -55,11 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.resolved_database_url()
-        limits = {"statement_timeout_ms": settings.statement_timeout_ms,
-                  "pool_timeout_s": settings.pool_timeout_s}
-        app.state.engine = make_engine(url, settings.pool_size, **limits)
-        app.state.read_engine = make_engine(settings.read_database_url or url, settings.pool_size,
-                                            autocommit=True, **limits)
+        engine = partial(make_engine, pool_size=settings.pool_size,
+                         statement_timeout_ms=settings.statement_timeout_ms,
+                         pool_timeout_s=settings.pool_timeout_s)
+        app.state.engine = engine(url)
+        app.state.read_engine = engine(settings.read_database_url or url, autocommit=True)
         yield
         app.state.engine.dispose()
         app.state.read_engine.dispose()

@@ -47,10 +47,10 @@ class _ReadOnlyCors(CORSMiddleware):
     Starlette answers every "simple" request, POST included, so a partner's script could
     otherwise read a login's token; and an officer endpoint's answer is nobody else's."""
 
-    def __init__(self, app: ASGIApp, routes: list[BaseRoute], **cors: Any) -> None:
+    def __init__(self, app: ASGIApp, /, routes: list[BaseRoute], **cors: Any) -> None:
         super().__init__(app, **cors)
         self.gets = [(route, _needs_officer(route.dependant)) for route in routes
-                     if isinstance(route, APIRoute) and "GET" in route.methods]
+                     if isinstance(route, APIRoute) and "GET" in (route.methods or ())]
 
     def _for_officers(self, scope: Scope) -> bool:
         """Whether the GET route of this path (that of a HEAD or a preflight too) needs a login."""

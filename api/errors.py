@@ -104,7 +104,7 @@ def _lon_beside(lat_error: dict[str, Any], query: dict[str, str], body: object) 
         return query.get("lon")
     for part in path:
         try:
-            body = body[part]  # type: ignore[index]
+            body = body[part]  # type: ignore[index]  # any JSON value; TypeError is caught
         except (KeyError, IndexError, TypeError):
             return None
     return body.get("lon") if isinstance(body, dict) else None
@@ -216,6 +216,7 @@ async def _unavailable(request: Request, exc: Exception) -> Response:
 
 
 def install(app: FastAPI) -> None:
+    # Starlette types a handler as taking any Exception; each of these takes only its own class.
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]

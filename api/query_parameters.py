@@ -11,7 +11,8 @@ from collections import Counter
 from difflib import get_close_matches
 
 from fastapi import Request, params
-from fastapi.dependencies.utils import field_annotation_is_sequence, get_flat_params
+from fastapi._compat import field_annotation_is_sequence
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
@@ -28,7 +29,7 @@ def _declared(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:
         found = (frozenset(field.alias for field in query),
                  frozenset(field.alias for field in query
                            if not field_annotation_is_sequence(field.field_info.annotation)))
-        route._yizhan_query = found  # type: ignore[attr-defined]
+        route._yizhan_query = found  # type: ignore[attr-defined]  # cached on the route itself
     return found
 
 

@@ -54,7 +54,7 @@ class GivenIds(Jurisdiction):
 
     ids: tuple[int, ...] = ()
 
-    def union(self, union_id: Any) -> ColumnElement[bool]:
+    def union(self, union_id: ColumnElement[Any]) -> ColumnElement[bool]:
         return union_id == any_(literal(list(self.ids), ARRAY(BigInteger)))
 
 
@@ -85,8 +85,8 @@ def main() -> None:
     server_url = make_url(settings.resolved_database_url())
     admin = libpq_url(server_url.render_as_string(False))
     db = f"yizhan_bench_{os.getpid()}_{secrets.token_hex(3)}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{db}"')
+    with psycopg.connect(admin, autocommit=True) as raw:
+        raw.execute(f'CREATE DATABASE "{db}"')
     url = server_url.set(database=db).render_as_string(hide_password=False)
     rng = random.Random(2026)
     x1, y1, x2, y2 = PROVINCE
@@ -97,16 +97,16 @@ def main() -> None:
             for data in province(rng):
                 save(conn, data)
         points = [(rng.uniform(x1, x2), rng.uniform(y1, y2)) for _ in range(args.workplaces)]
-        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-            load_workplaces(conn, points)
-            conn.execute(
+        with psycopg.connect(libpq_url(url), autocommit=True) as raw:
+            load_workplaces(raw, points)
+            raw.execute(
                 "INSERT INTO stations (external_id, name, location, h3_r10) SELECT 's' || g, 's', "
                 "ST_SetSRID(ST_MakePoint(%s + random() * %s, %s + random() * %s), 4326), 0 "
                 "FROM generate_series(1, %s) g", (x1, x2 - x1, y1, y2 - y1, args.stations))
-            conn.execute("VACUUM ANALYZE stations")
+            raw.execute("VACUUM ANALYZE stations")
         bulk(url)
-        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
-            conn.execute("VACUUM ANALYZE workplaces")
+        with psycopg.connect(libpq_url(url), autocommit=True) as raw:
+            raw.execute("VACUUM ANALYZE workplaces")
         with engine.connect() as conn:
             paths = {level: conn.execute(text(
                 "SELECT ltree2text(path) FROM unions WHERE level = :l ORDER BY code LIMIT 1"),
@@ -138,8 +138,8 @@ def main() -> None:
                              best_ms(gap_map, repeat), best_ms(knn_gaps, repeat)))
         engine.dispose()
     finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        with psycopg.connect(admin, autocommit=True) as raw:
+            raw.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
     print(f"\n{args.workplaces:,} workplaces, {args.stations:,} stations, 3,361 areas; "
           "median milliseconds\n")
     print(f"{'jurisdiction':12} {'workplaces':>10} | {'list page':>9} {'ids given':>9} {'ratio':>6}"

@@ -35,9 +35,10 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, datetime
+from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -53,10 +54,11 @@ from geo.areas import CleanArea
 from geo.coverage import coverage, resolution_for
 from geo.crs import Crs
 from geo.db import libpq_url, make_engine
+from geo.match_sql import best_match_ctes
 from geo.nearest import nearest
-from geo.unions import best_match_ctes, match, rebuild_coverage
+from geo.rematch import planned_for_whole_table, rematch_all, rematch_all_parallel
+from geo.unions import match, rebuild_coverage
 from geo.vocab import Amenity
-from geo.workplaces import planned_for_whole_table, rematch_all, rematch_all_parallel
 from seed.station_import import import_file
 from seed.synthetic import SCALES, plan
 from seed.synthetic_load import COMPLETE, load, state
@@ -76,6 +78,14 @@ SELECT count(*) FROM (
 Row = tuple[str, str, str]  # figure, value, against the baseline
 
 
+def found(pattern: str, output: str) -> re.Match[str]:
+    """`pattern` in a tool's output, which must have it."""
+    match = re.search(pattern, output)
+    if match is None:
+        raise RuntimeError(f"no {pattern!r} in this output:\n{output}")
+    return match
+
+
 class Printed(list[Row]):
     """Rows that are printed as they are added, so a long run shows its figures as it goes."""
 
@@ -83,10 +93,9 @@ class Printed(list[Row]):
         print(f"  {row[0]:58} {row[1]:>40} {row[2]:>14}", flush=True)
         super().append(row)
 
-    def __iadd__(self, rows: Any) -> Printed:  # type: ignore[override]
+    def extend(self, rows: Iterable[Row]) -> None:
         for row in rows:
             self.append(row)
-        return self
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -107,7 +116,9 @@ def database(scale: str, server: str) -> str:
 def rider_points(url: str, n: int, rng: random.Random) -> list[tuple[float, float]]:
     """Where riders ask from: at workplaces, moved by up to about 300 m."""
     with psycopg.connect(libpq_url(url)) as conn:
-        top = conn.execute("SELECT max(id) FROM workplaces").fetchone()[0]  # type: ignore[index]
+        row = conn.execute("SELECT max(id) FROM workplaces").fetchone()
+        assert row is not None  # an aggregate answers one row
+        top = row[0]
         rows = conn.execute("SELECT ST_X(location), ST_Y(location) FROM workplaces WHERE id = ANY(%s)",
                             ([rng.randint(1, top) for _ in range(n)],)).fetchall()
     return [(x + rng.uniform(-0.003, 0.003), y + rng.uniform(-0.003, 0.003)) for x, y in rows]
@@ -135,7 +146,7 @@ def pgbench_knn(url: str, points: list[tuple[float, float]], seconds: int, clien
             env={"PGPASSWORD": target.password or "", "PATH": "/usr/bin:/bin"}).stdout
         conn.execute("DROP TABLE bench_points")
         conn.commit()
-    return float(re.search(r"tps = ([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return float(found(r"tps = ([\d.]+)", out).group(1))
 
 
 def cpu_s(pids: list[int]) -> float:
@@ -216,14 +227,14 @@ def wrk(base: str, path_of: Callable[[float, float], str], points: list[tuple[fl
         out = subprocess.run(["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s",
                               "--latency", "-s", script.name, base], capture_output=True,
                              text=True, check=True).stdout
-    status_errors, socket_errors = map(int, re.search(r"errors (\d+) (\d+)", out).groups())  # type: ignore[union-attr]
+    status_errors, socket_errors = map(int, found(r"errors (\d+) (\d+)", out).groups())
     if status_errors:
         raise RuntimeError(f"wrk saw {status_errors} answers that were not 2xx:\n{out}")
 
     def ms(label: str) -> float:
-        value, unit = re.search(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+        value, unit = found(rf"{label}\s+([\d.]+)(us|ms|s)", out).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rps = float(found(r"Requests/sec:\s+([\d.]+)", out).group(1))
     return rps, ms("50%"), ms("99%"), socket_errors
 
 
@@ -238,7 +249,7 @@ def rss_mb(pid: int) -> float:
 
     def one(p: int) -> float:
         status = Path(f"/proc/{p}/status").read_text()
-        return int(re.search(r"VmRSS:\s+(\d+)", status).group(1)) / 1024  # type: ignore[union-attr]
+        return int(found(r"VmRSS:\s+(\d+)", status).group(1)) / 1024
     return max(one(p) for p in pids)
 
 
@@ -246,8 +257,8 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rng = random.Random(2026)
     points = rider_points(url, args.queries, rng)
     rows = Printed()
-    with psycopg.connect(libpq_url(url)) as conn:
-        counts = conn.execute(
+    with psycopg.connect(libpq_url(url)) as raw:
+        counts = raw.execute(
             "SELECT (SELECT count(*) FROM unions), (SELECT count(*) FROM union_cells), "
             "(SELECT count(*) FROM stations), (SELECT count(*) FROM workplaces), "
             "pg_database_size(current_database())").fetchone()
@@ -314,9 +325,9 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     finally:
         server.terminate()
         server.wait(20)
-    with psycopg.connect(libpq_url(url)) as conn:
+    with psycopg.connect(libpq_url(url)) as raw:
         start = time.perf_counter()
-        conn.execute("SELECT count(*) FROM unnest(%s::float8[], %s::float8[]) AS p(lon, lat) "
+        raw.execute("SELECT count(*) FROM unnest(%s::float8[], %s::float8[]) AS p(lon, lat) "
                      "JOIN unions u ON ST_Covers(u.area, ST_SetSRID(ST_MakePoint(p.lon, p.lat), "
                      "4326))", ([x for x, _ in batch], [y for _, y in batch])).fetchall()
         plain_batch = len(batch) / (time.perf_counter() - start)
@@ -325,9 +336,9 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rows.append(("POST /unions/match, 10,000 points", f"{batch_rate:,.0f} points/s",
                  f"{batch_rate / plain_batch:.2f}×"))
     if not args.no_bulk:
-        rows += whole_table(url, counts[3])
-        rows += imports(url, points, rng)
-        rows += coverage_building(url)
+        rows.extend(whole_table(url, counts[3]))
+        rows.extend(imports(url, points, rng))
+        rows.extend(coverage_building(url))
     engine.dispose()
     return rows
 
@@ -417,8 +428,8 @@ def imports(url: str, points: list[tuple[float, float]], rng: random.Random) -> 
             path = Path(tmp) / f"{kind}.csv"
             import_csv(path, kind, n, points, rng)
             run: Callable[[], Any] = (
-                (lambda p=path: import_file(engine, p, Crs.WGS84)) if kind == "stations"
-                else (lambda p=path: import_workplaces(engine, p, Crs.WGS84)))
+                partial(import_file, engine, path, Crs.WGS84) if kind == "stations"
+                else partial(import_workplaces, engine, path, Crs.WGS84))
             start = time.perf_counter()
             try:
                 result = run()

@@ -145,7 +145,7 @@ def forget_matches(conn: psycopg.Connection) -> None:
 
 def bulk(url: str) -> None:
     """yizhan's in-database re-match, covering unions only (plain PostGIS has no fallback)."""
-    from geo.workplaces import rematch_all
+    from geo.rematch import rematch_all
 
     engine = make_engine(url, pool_size=1)
     with engine.begin() as conn:

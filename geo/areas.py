@@ -12,7 +12,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 
 import numpy as np
 import shapely
@@ -175,7 +175,7 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _nested(value: Any, depth: int) -> bool:
+def _nested(value: Any, depth: int) -> TypeGuard[list[Any]]:
     """`value` is a list of lists, `depth` deep."""
     return isinstance(value, list) and (depth == 0 or all(_nested(v, depth - 1) for v in value))
 

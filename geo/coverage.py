@@ -54,7 +54,9 @@ def cell_polygons(cells: list[str]) -> np.ndarray:
     boundaries = [h3.cell_to_boundary(cell) for cell in cells]
     latlng = np.array([vertex for boundary in boundaries for vertex in boundary])
     owner = np.repeat(np.arange(len(cells)), [len(boundary) for boundary in boundaries])
-    return shapely.polygons(shapely.linearrings(latlng[:, ::-1], indices=owner))
+    polygons = shapely.polygons(shapely.linearrings(latlng[:, ::-1], indices=owner))
+    assert isinstance(polygons, np.ndarray)  # one per cell, as `indices` were given
+    return polygons
 
 
 def coverage(area: MultiPolygon, res: int | None = None, area_m2: float | None = None) -> Coverage:

@@ -63,6 +63,6 @@ def swap_hint(field: str, error_type: str, lon: object) -> str:
     if field != "lat" or not error_type.endswith("_equal"):
         return ""
     try:
-        return SWAP_HINT if abs(float(lon)) <= 90 else ""  # type: ignore[arg-type]
+        return SWAP_HINT if abs(float(lon)) <= 90 else ""  # type: ignore[arg-type]  # any JSON value
     except (TypeError, ValueError):
         return ""

@@ -29,6 +29,7 @@ def record_of(cls: type[R], row: Any) -> R:
     """A slotted record dataclass from a result row that has a column for each of its fields
     (and maybe more). `row._mapping` builds a new mapping at each access, so it is read once."""
     mapping = row._mapping
+    # typing knows no __slots__ on a class; record classes are slotted dataclasses
     return cls(*[mapping[name] for name in cls.__slots__])  # type: ignore[attr-defined]
 
 

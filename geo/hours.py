@@ -25,7 +25,8 @@ def parse(expression: str, timezone: str, country: str) -> opening_hours.Opening
             expression, timezone=zone(timezone), country=country,
             auto_country=False, auto_timezone=False,
         )
-    except (SyntaxError, ValueError, opening_hours.ParserError) as exc:
+    # ParserError is what it raises, but its stub names only SyntaxError
+    except (SyntaxError, ValueError, opening_hours.ParserError) as exc:  # type: ignore[attr-defined]
         column = re.search(r"--> \d+:(\d+)", str(exc))
         expected = re.search(r"= (expected .*)", str(exc))
         raise HoursError(

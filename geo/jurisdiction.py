@@ -9,7 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Connection, any_, exists, func, literal, select, true
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Connection,
+    Table,
+    any_,
+    exists,
+    func,
+    literal,
+    select,
+    true,
+)
 
 from geo.models import Union
 
@@ -26,10 +37,10 @@ class Jurisdiction:
     def everything(self) -> bool:
         return self.path is None
 
-    def _in_subtree(self, table: Any) -> ColumnElement[bool]:
+    def _in_subtree(self, table: Table) -> ColumnElement[bool]:
         return table.c.path.op("<@")(func.text2ltree(self.path))
 
-    def union(self, union_id: Any) -> ColumnElement[bool]:
+    def union(self, union_id: ColumnElement[Any]) -> ColumnElement[bool]:
         """`union_id` (a column) names a union of the subtree. The subtree's ids are gathered
         once (an InitPlan) into an array, so that the column's own index answers `= ANY`; as
         `IN (subquery)` the planner scanned every row and tested each."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from geoalchemy2 import Geometry, WKBElement
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
+    Table,
     Text,
     func,
     text,
@@ -62,6 +64,8 @@ LEVEL_SQL = sql_list([level.value for level in UnionLevel])
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every model maps a Table (never a join or a subquery), which the code inserts into.
+    __table__: ClassVar[Table]
 
 
 class Station(Base):

@@ -9,18 +9,21 @@ from typing import Any, Literal
 
 import shapely
 from geoalchemy2.shape import to_shape
-from sqlalchemy import Connection, TextClause, bindparam, func, select, text
+from shapely.geometry import MultiPolygon
+from sqlalchemy import ColumnElement, Connection, TextClause, bindparam, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from geo.areas import CleanArea, geodesic_m2
 from geo.coverage import MAX_RES, MIN_RES, coverage, own_cells
 from geo.db import record_of
+from geo.match_sql import FALLBACK_M as FALLBACK_M  # the API and the tests name it here
+from geo.match_sql import NEAREST_LATERAL, best_match_ctes
 from geo.models import Union
+from geo.rematch import rematch_around
 from geo.vocab import RANKS, UnionLevel
 
 U = Union.__table__
-FALLBACK_M = 2_000.0  # a point covered by no area gets the nearest union within this distance
 RECORD = [U.c.id, U.c.code, U.c.name, U.c.level, U.c.parent_id, func.ltree2text(U.c.path).label(
     "path"), U.c.area_m2, U.c.coverage_res, U.c.repaired, U.c.contact_address, U.c.contact_phone,
     U.c.area_effective_at, U.c.created_at, U.c.updated_at, (U.c.area.is_not(None)).label("has_area")]
@@ -108,7 +111,7 @@ def search(conn: Connection, *, level: UnionLevel | None = None, parent_id: int 
            offset: int = 0) -> tuple[int, list[UnionRecord]]:
     """Unions by code; `under` is every union below that one, at any depth (ltree index);
     `roots` only those with no parent."""
-    conditions = [U.c.parent_id.is_(None)] if roots else []
+    conditions: list[ColumnElement[bool]] = [U.c.parent_id.is_(None)] if roots else []
     if level is not None:
         conditions.append(U.c.level == level.value)
     if parent_id is not None:
@@ -193,11 +196,9 @@ def save(conn: Connection, data: UnionData) -> tuple[UnionRecord, Saved]:
     ).one()
     _set_path(conn, union_id, parent, existing)
     if not same_area:
-        from geo import workplaces  # the workplaces module builds on this one
-
         assert data.area is not None
         rebuild_coverage(conn, union_id, data.area)
-        workplaces.rematch_around(conn, union_id, old_area)
+        rematch_around(conn, union_id, old_area)
     saved = get(conn, union_id)
     assert saved is not None
     return saved, "created" if created else "updated"
@@ -247,6 +248,7 @@ def rebuild_all(conn: Connection) -> int:
     rows = conn.execute(select(U.c.id, U.c.area).where(U.c.area.is_not(None))).all()
     for union_id, area in rows:
         geometry = to_shape(area)
+        assert isinstance(geometry, MultiPolygon)  # the column holds nothing else
         rebuild_coverage(conn, union_id, CleanArea(geometry, geodesic_m2(geometry), False))
     return len(rows)
 
@@ -254,8 +256,6 @@ def rebuild_all(conn: Connection) -> int:
 def delete(conn: Connection, union_id: int) -> bool:
     """Delete a union without children that no workplace has as its own union; workplaces it
     covered are re-matched."""
-    from geo import workplaces  # the workplaces module builds on this one
-
     own = conn.execute(text("SELECT count(*) FROM workplaces WHERE own_union_id = :id"),
                        {"id": union_id}).scalar_one()
     if own:
@@ -274,7 +274,7 @@ def delete(conn: Connection, union_id: int) -> bool:
                               "forward or transfer them, or move or disable the accounts, "
                               "first") from None
     if old_area:
-        workplaces.rematch_around(conn, union_id, old_area)
+        rematch_around(conn, union_id, old_area)
     return True
 
 
@@ -331,87 +331,6 @@ _HITS = _hits(_POINTS)
 # One point as scalar parameters: PostgreSQL then knows there are seven cells and soon settles
 # on a generic plan for the prepared statement, which saves a millisecond of planning a call.
 _HITS_ONE = _hits(_ONE_POINT)
-
-_COVERING = """
-    SELECT h.id, h.union_id, h.interior, h.rank, u.area_m2, u.code,
-           NOT h.interior AND NOT ST_Contains(u.area, h.location) AS on_border
-    FROM {source} h JOIN unions u ON u.id = h.union_id
-    WHERE h.interior OR ST_Covers(u.area, h.location)"""
-
-
-def best_match_ctes(target: str) -> str:
-    """Common table expressions ending in `best (id, union_id, interior, on_border, gap)`: the
-    union each row of `target` (id, location, h3_cells) is matched to by the rules of
-    `match_many`, without listing every covering union.
-
-    Only the deepest level a point's cells reach is tested first; the levels above are tested
-    only for points in a gap of that level. Border candidates are tested in the order of their
-    union, so that PostGIS reuses each area's prepared geometry row after row.
-    """
-    return f"""
-target AS MATERIALIZED ({target}),
-hits AS MATERIALIZED (
-    SELECT t.id, t.location, uc.union_id, uc.interior, u.level_rank AS rank
-    FROM target t, unnest(t.h3_cells) AS c(cell)
-    JOIN union_cells uc ON uc.cell = c.cell JOIN unions u ON u.id = uc.union_id
-),
-deepest AS MATERIALIZED (
-    SELECT h.* FROM hits h JOIN (SELECT id, max(rank) AS rank FROM hits GROUP BY id) d
-        USING (id, rank)
-    ORDER BY h.union_id
-),
-covering_deepest AS MATERIALIZED ({_COVERING.format(source="deepest")}
-),
-in_gap AS MATERIALIZED (  -- points in a gap of the deepest level their cells reach
-    SELECT * FROM hits h WHERE NOT EXISTS (SELECT FROM covering_deepest c WHERE c.id = h.id)
-),
-best AS (
-    SELECT DISTINCT ON (c.id) c.id, c.union_id, c.interior, c.on_border,
-           EXISTS (SELECT 1 FROM unions k WHERE k.parent_id = c.union_id AND k.area IS NOT NULL)
-               AS gap
-    FROM (SELECT * FROM covering_deepest
-          UNION ALL {_COVERING.format(source="in_gap")}) c
-    ORDER BY c.id, c.rank DESC, c.on_border, c.area_m2, c.code
-)"""
-
-
-# For each target row `t` that `best` left without a union (`b.id IS NULL`), the nearest union
-# within :fallback_m metres as `n (id, d)`. Geodesic distances to whole areas (a city's outline
-# has thousands of vertices) are what cost, so each area is first clipped to a lon/lat box that
-# holds everything within :fallback_m of the point (degrees per metre taken at the box's
-# poleward edge): the distance to the clipped part is exact up to :fallback_m, and larger
-# beyond. Five planar-KNN candidates bound the search; near a pole or the antimeridian whole
-# areas are measured instead.
-_PER_METRE = """SELECT 1 / 110000.0 AS lat, 1 / (111000.0 * cos(radians(least(89.0,
-                 abs(ST_Y(t.location)) + :fallback_m / 110000.0)))) AS lon"""
-_NEAR_PART = """(CASE WHEN reach.local THEN ST_ClipByBox2D(u.area, ST_Expand(t.location,
-                 :fallback_m * reach.lon, :fallback_m * reach.lat)) ELSE u.area END)::geography"""
-NEAREST_LATERAL = f"""
-LEFT JOIN LATERAL (
-    WITH reach AS (
-        SELECT m.lon, m.lat, abs(ST_Y(t.location)) + :fallback_m * m.lat < 89
-                             AND abs(ST_X(t.location)) + :fallback_m * m.lon < 180 AS local
-        FROM ({_PER_METRE}) m
-    ),
-    bound AS (
-        SELECT least(min(d), :fallback_m) + 0.001 AS r FROM (
-            SELECT ST_Distance({_NEAR_PART}, t.location::geography) AS d
-            FROM reach, unions u
-            WHERE b.id IS NULL AND :fallback_m > 0 AND u.area IS NOT NULL
-            ORDER BY u.area <-> t.location LIMIT 5) knn
-    )
-    SELECT c.id, c.d FROM (
-        SELECT u.id, u.level_rank, u.code, ST_Distance({_NEAR_PART}, t.location::geography) AS d
-        FROM reach, bound, unions u
-        WHERE b.id IS NULL AND :fallback_m > 0
-          AND u.area && CASE WHEN reach.local
-                             THEN ST_Expand(t.location, bound.r * reach.lon, bound.r * reach.lat)
-                             ELSE ST_MakeEnvelope(-180, -90, 180, 90, 4326) END
-    ) c
-    WHERE c.d <= :fallback_m
-    ORDER BY c.d, c.level_rank DESC, c.code
-    LIMIT 1
-) n ON true"""
 
 _BEST = text(f"""WITH {best_match_ctes(_POINTS)}
 SELECT t.id, b.id IS NOT NULL AS covered, coalesce(b.union_id, n.id) AS union_id, b.interior,

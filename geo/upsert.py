@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Table, column, func, or_, select, text
+from sqlalchemy import Connection, Select, Table, column, func, or_, select, text
 from sqlalchemy import table as sql_table
 from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -93,7 +93,7 @@ def write_staged(conn: Connection, table: Table, stage: str, columns: list[str],
     except IntegrityError as exc:
         if "external_id" not in str(exc.orig):
             raise
-    staged = select(*(column(c) for c in columns)).select_from(sql_table(stage))
+    staged: Select[*tuple[Any, ...]] = select(*(column(c) for c in columns)).select_from(sql_table(stage))
     written = [(r[0], r[1]) for r in conn.execute(_on_conflict(
         pg_insert(table).from_select(columns, staged), table, update))]
     return written, [i for i, _ in written] if joined else []
@@ -131,7 +131,7 @@ def _update_then_insert(conn: Connection, name: str, stage: str, columns: list[s
         insert += " RETURNING id, false"
     inserted = conn.exec_driver_sql(insert).all()
     written = [(i, False) for i, _ in updated] + [(i, True) for i, _ in inserted]
-    return written, [i for i, missed in updated + inserted if missed]
+    return written, [i for i, missed in [*updated, *inserted] if missed]
 
 
 def _on_conflict(statement: Insert, table: Table, update: list[str]) -> Any:

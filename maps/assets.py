@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import folium
+from folium.elements import JSCSSMixin
 
 STATIC_DIR = Path(__file__).parent / "static"
 LEAFLET = "vendor/leaflet-1.9.4"
@@ -15,7 +15,7 @@ OFFICER_JS = "yizhan/officer.js"  # an officer's login and token on map pages
 TILES_JS = "yizhan/tiles.js"  # points from /tiles above the areas, with popups
 
 
-def use_local_assets(element: folium.MacroElement, static_base: str) -> None:
+def use_local_assets(element: JSCSSMixin, static_base: str) -> None:
     """Point an element's script and style links at /static instead of public CDNs."""
     local_js = {
         "leaflet": f"{static_base}/{LEAFLET}/leaflet.js",

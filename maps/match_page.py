@@ -25,7 +25,7 @@ from maps.page import (
 LEVEL_COLOURS = {UnionLevel.CITY: "#6c757d", UnionLevel.DISTRICT: "#6f42c1",
                  UnionLevel.STREET: "#1f6fd1", UnionLevel.COMMUNITY: "#2b7a3d",
                  UnionLevel.GRID: "#d9534f"}
-TEXT = {
+TEXT: dict[str, dict[str, Any]] = {
     "zh": {"title": "这个位置属于哪个工会", "point": "查询位置", "levels": {
         "city": "市", "district": "区", "street": "街道", "community": "社区", "grid": "网格"},
         "matched": "由覆盖此处的最具体的区域工会受理", "gap_fallback":

@@ -79,7 +79,8 @@ def nearest_map(
     page was asked) fills the panel's filter form."""
     t = TEXT[style.lang]
     fmap = base_map(lon, lat, 16, style)
-    cluster = MarkerCluster(options={"disableClusteringAtZoom": 15}).add_to(fmap)
+    cluster = MarkerCluster(options={"disableClusteringAtZoom": 15})
+    cluster.add_to(fmap)
     use_local_assets(cluster, style.static_base)
 
     highlighted = {n.station.id for n in nearest}

@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 import folium
+from branca.element import Figure
 
 from geo.crs import Crs, from_wgs84
 from maps.assets import use_local_assets
@@ -130,6 +131,7 @@ def base_map(lon: float, lat: float, zoom: int, style: MapStyle) -> folium.Map:
 
 def render(fmap: folium.Map, title: str, panel: str, css: str = "", lang: str = "zh") -> str:
     root = fmap.get_root()
+    assert isinstance(root, Figure)  # a map's root is the page
     root.header.add_child(folium.Element(f"<title>{safe_text(title)}</title>{PANEL_CSS}{css}"))
     root.html.add_child(folium.Element(panel + PANEL_TOGGLE % ("面板" if lang == "zh" else "Panel")))
     return str(root.render())

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import folium
 import h3
@@ -109,8 +109,10 @@ def union_map(view: UnionView, style: MapStyle) -> str:
                                style_function=lambda _: {
             "color": "#d9534f", "weight": 3, "fillOpacity": 0, "className": "yz-union"})
         layer.add_to(fmap)
-        fit(fmap, layer.get_bounds(), style, padding=(10, 10))
-    cluster = MarkerCluster(name=t["stations"]).add_to(fmap)
+        # folium types a corner as None where a layer has no coordinates; an area has some
+        fit(fmap, cast(list[list[float]], layer.get_bounds()), style, padding=(10, 10))
+    cluster = MarkerCluster(name=t["stations"])
+    cluster.add_to(fmap)
     use_local_assets(cluster, style.static_base)
     for s in view.stations:
         folium.CircleMarker(style.at(s.lon, s.lat), radius=6, color="#2b7a3d", weight=2, fill=True,

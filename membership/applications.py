@@ -11,12 +11,12 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import ColumnElement, Connection, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from geo.crs import Crs
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
-from membership import identity
+from membership import identity, members
 from membership.deadline import contact_deadline, is_overdue
 from membership.routing import WorkplaceGiven, route_to
 from membership.tables import Application, ApplicationEvent, IdempotencyKey
@@ -103,7 +103,8 @@ class ApplicationRecord:
         return ApplicationStatus(self.status).is_open and is_overdue(self.deadline, today)
 
 
-_COLUMNS = [A.c[n] for n in ApplicationRecord.__dataclass_fields__ if n not in ("lon", "lat")]
+_COLUMNS: list[ColumnElement[Any]] = [A.c[n] for n in ApplicationRecord.__dataclass_fields__
+                                      if n not in ("lon", "lat")]
 _COLUMNS += [func.ST_X(A.c.workplace_location).label("lon"),
              func.ST_Y(A.c.workplace_location).label("lat")]
 
@@ -259,8 +260,6 @@ def forward(conn: Connection, app: ApplicationRecord, actor: str, to_union_id: i
 
 def approve(conn: Connection, app: ApplicationRecord, actor: str, note: str | None) -> int:
     """Approve and enrol: returns the new member's id."""
-    from membership import members
-
     _must_be_open(app, "approved")
     member_id = members.enrol(conn, app)
     _set(conn, app.id, status=ApplicationStatus.APPROVED.value, member_id=member_id)

@@ -8,14 +8,14 @@ from datetime import date
 from functools import cache
 
 import holidays
-from holidays.countries.china import ChinaStaticHolidays
+from holidays.countries.china import China, ChinaStaticHolidays
 
 CONTACT_WORKING_DAYS = 15
 
 
 @cache
 def _calendar() -> holidays.HolidayBase:
-    return holidays.China()
+    return China()
 
 
 def last_announced_year() -> int:

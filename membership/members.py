@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, func, select
 
@@ -15,11 +15,37 @@ from membership.routing import Route, parent_or_self
 from membership.tables import Member, Membership
 from membership.vocab import MemberStatus, RouteReason
 
-if TYPE_CHECKING:
-    from membership.applications import ApplicationRecord
-
 M = Member.__table__
 H = Membership.__table__
+
+
+class Approved(Protocol):
+    """What enrolling takes of an approved application (membership.applications.ApplicationRecord)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
+    @property
+    def id_hash(self) -> bytes | None: ...
+    @property
+    def id_masked(self) -> str | None: ...
+    @property
+    def occupation_group(self) -> str: ...
+    @property
+    def union_id(self) -> int: ...
+    @property
+    def workplace_id(self) -> int | None: ...
+    @property
+    def workplace_name(self) -> str: ...
+    @property
+    def workplace_address(self) -> str | None: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def lat(self) -> float: ...
 
 
 @dataclass(frozen=True)
@@ -69,14 +95,14 @@ def history(conn: Connection, member_id: int) -> list[dict[str, Any]]:
     return [dict(r._mapping) for r in rows]
 
 
-def enrol(conn: Connection, app: ApplicationRecord) -> int:
+def enrol(conn: Connection, app: Approved) -> int:
     member_id = conn.execute(M.insert().values(
         member_no=f"pending-{app.id}", name=app.name, phone=app.phone,
         id_hash=app.id_hash,
         id_masked=app.id_masked, occupation_group=app.occupation_group, union_id=app.union_id,
         workplace_id=app.workplace_id, workplace_name=app.workplace_name,
         workplace_address=app.workplace_address, workplace_location=wgs84_ewkt(app.lon, app.lat),
-    ).returning(M.c.id)).scalar_one()
+    ).returning(Member.id)).scalar_one()
     conn.execute(M.update().where(M.c.id == member_id).values(member_no=f"M{member_id:010d}"))
     _open(conn, member_id, app.union_id, "joined")
     return member_id

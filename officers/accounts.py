@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Connection, func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -55,8 +56,8 @@ _COLUMNS = [OFF.c.id, OFF.c.username, OFF.c.display_name, OFF.c.role, OFF.c.unio
 _FROM = OFF.outerjoin(U, U.c.id == OFF.c.union_id)
 
 
-def _record(row: object) -> OfficerRecord:
-    return OfficerRecord(**row._mapping)  # type: ignore[attr-defined]
+def _record(row: Any) -> OfficerRecord:
+    return OfficerRecord(**row._mapping)
 
 
 def get(conn: Connection, officer_id: int) -> OfficerRecord | None:

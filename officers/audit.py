@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from geo.jurisdiction import Jurisdiction
 from geo.models import Union
@@ -43,7 +43,7 @@ def search(conn: Connection, within: Jurisdiction, *, action: str | None = None,
            actor: str | None = None, since: datetime | None = None, until: datetime | None = None,
            limit: int = 100, offset: int = 0) -> tuple[int, list[dict[str, Any]]]:
     """Newest first. Officers see the entries about their subtree; admins see all."""
-    conditions = []
+    conditions: list[ColumnElement[bool]] = []
     if not within.everything:
         conditions.append(A.c.union_path.op("<@")(func.text2ltree(within.path)))
     for column, value in ((A.c.action, action), (A.c.object_type, object_type),

@@ -29,14 +29,14 @@ GAP_RESOLUTIONS = range(MIN_RES, 11)  # 7 (5 km²) to 10 (0.015 km²); stored fo
 
 def counts(conn: Connection, within: Jurisdiction, today: date,
            stale_before: datetime) -> dict[str, Any]:
-    members = dict(conn.execute(select(M.c.status, func.count()).where(
+    members: dict[str, int] = dict(conn.execute(select(M.c.status, func.count()).where(
         within.union(M.c.union_id)).group_by(M.c.status)).all())
     is_open = A.c.status.in_(OPEN_STATUSES)
     open_, overdue = conn.execute(select(
         func.count().filter(is_open), func.count().filter(is_open & (A.c.deadline < today))
     ).select_from(A).where(within.union(A.c.union_id))).one()
     in_area = within.location(S.c.location)
-    by_status = dict(conn.execute(select(S.c.status, func.count()).where(in_area)
+    by_status: dict[str, int] = dict(conn.execute(select(S.c.status, func.count()).where(in_area)
                                   .group_by(S.c.status)).all())
     stale = conn.execute(select(func.count()).select_from(S).where(
         in_area, stations.stale(stale_before))).scalar_one()

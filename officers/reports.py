@@ -39,7 +39,7 @@ def create(conn: Connection, station_id: int, kind: ReportKind, note: str | None
     if status == StationStatus.REMOVED:
         raise StationRemoved(f"station {station_id} has been removed; there is nothing to report")
     return conn.execute(R.insert().values(station_id=station_id, kind=kind.value, note=note,
-                                          photo_url=photo_url).returning(R.c.id)).scalar_one()
+                                          photo_url=photo_url).returning(StationReport.id)).scalar_one()
 
 
 def get(conn: Connection, report_id: int, within: Jurisdiction, *,
@@ -83,4 +83,4 @@ def resolve(conn: Connection, report_id: int, within: Jurisdiction, officer_id: 
 def open_counts(conn: Connection, station_ids: list[int]) -> dict[int, int]:
     rows = conn.execute(select(R.c.station_id, func.count()).where(
         R.c.station_id.in_(station_ids), R.c.resolved_at.is_(None)).group_by(R.c.station_id))
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())

@@ -165,7 +165,7 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
          replace: bool = False, progress: Callable[[str], None] = print) -> LoadReport:
     """Create `database` beside the one at `server_url` and load `cities` into it (see
     `seed.synthetic.plan`). Returns the database's URL in the report."""
-    from geo.workplaces import rematch_all_parallel
+    from geo.rematch import rematch_all_parallel
 
     url = create_database(server_url, database, replace)
     report = LoadReport(database, url, len(cities))

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -17,10 +16,10 @@ from api.app import create_app
 from api.schemas import UnionFeature
 from geo.db import libpq_url, make_engine, migrate
 from officers import accounts, tokens
+from tests.union_data import TREE, clear
 from yizhan.cluster import LocalCluster
 from yizhan.settings import Settings
 
-REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 SECRET_KEY = "test-secret-key"
 ADMIN_PASSWORD = "test-admin-password"
 
@@ -89,19 +88,10 @@ def admin(engine: Engine, admin_account: str) -> dict[str, str]:
     return bearer(engine, admin_account)
 
 
-def realdata(name: str) -> Path:
-    path = REALDATA / name
-    if not path.exists():
-        pytest.skip(f"{path} is not here (shared/realdata is optional)")
-    return path
-
-
 @pytest.fixture
 def tree(client: TestClient, admin: dict[str, str], engine: Engine) -> Iterator[dict[str, int]]:
     """A small tree of area unions made through the API: city C; districts D1 and D2 sharing an
     edge; street S1 in D1 with a hole; community K1 in the east half of S1."""
-    from tests.union_data import TREE, clear
-
     clear(engine)
     ids = {}
     for code, level, parent, area in TREE:

@@ -5,6 +5,7 @@ its operation declares. A fixed seed and a fixed budget, so that CI runs the sam
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import schemathesis
@@ -45,7 +46,7 @@ def api_url(database_url: str, engine: Engine) -> Iterator[str]:
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_input_gives_a_500_and_answers_match_their_schemas(
-        case: schemathesis.Case, api_url: str, admin: dict[str, str]) -> None:
+        case: schemathesis.Case[Any], api_url: str, admin: dict[str, str]) -> None:
     case.call_and_validate(base_url=api_url, headers=admin,
                            checks=[not_a_server_error, response_schema_conformance])
 

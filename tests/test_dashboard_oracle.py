@@ -65,7 +65,7 @@ def scenes(draw: st.DrawFn) -> Scene:
                 for _ in range(draw(st.integers(0, 30)))]
     workplaces = [point() for _ in range(draw(st.integers(0, 40)))]
     members: list[Point | None] = [point() for _ in range(draw(st.integers(0, 10)))]
-    if members and draw(st.booleans()):
+    if len(members) > 0 and draw(st.booleans()):
         members[0] = None  # members_located counts only members with a location
     return Scene(walk_m, draw(st.integers(7, 10)), stations, workplaces, members)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from fastapi.testclient import TestClient
 from sqlalchemy import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,11 +51,11 @@ def test_dockerfile_installs_every_package() -> None:
     assert "pip install" in dockerfile and "USER yizhan" in dockerfile
 
 
-def test_health_answers(client) -> None:  # type: ignore[no-untyped-def]
+def test_health_answers(client: TestClient) -> None:
     assert client.get("/health").json() == {"status": "ok"}
 
 
-def test_root_points_to_the_docs_and_the_map(client) -> None:  # type: ignore[no-untyped-def]
+def test_root_points_to_the_docs_and_the_map(client: TestClient) -> None:
     index = client.get("/").json()
     assert index["docs"] == "/docs"
     assert client.get(index["map"]).status_code == 200

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 
 import seed.station_import as station_import
-from geo import workplaces
+from geo import stations, workplaces
 from geo.crs import Crs
 from geo.db import SECONDARY_INDEXES
 from seed.station_import import (
@@ -271,8 +271,8 @@ def test_an_import_larger_than_the_table_builds_its_indexes_after(
     monkeypatch.setattr(station_import, "BATCH", 20)
     monkeypatch.setattr(station_import, "BUILD_INDEXES_FROM", 10)
     if crash:
-        monkeypatch.setattr(station_import.stations, "upsert", CrashOnCall(
-            station_import.stations.upsert, 3, ConnectionError("the database went away")))
+        monkeypatch.setattr(stations, "upsert", CrashOnCall(
+            stations.upsert, 3, ConnectionError("the database went away")))
         with pytest.raises(ConnectionError):
             import_file(empty_db, path, Crs.WGS84)
     else:

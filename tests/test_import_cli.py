@@ -11,6 +11,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 import seed.station_import as station_import
+from geo import stations
 from tests.faults import CrashOnCall
 from yizhan.cli import app
 
@@ -32,7 +33,7 @@ def invoke(database_url: str, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def stored(engine: Engine) -> dict[str, tuple]:
+def stored(engine: Engine) -> dict[str, tuple[Any, ...]]:
     with engine.connect() as conn:
         rows = conn.execute(text(
             "SELECT external_id, name, ST_X(location), ST_Y(location), amenities, opening_hours, "
@@ -71,7 +72,7 @@ def test_csv_import_reports_bad_rows_loads_good_ones_and_is_idempotent(
 
 
 def test_geojson_import_in_gcj02(database_url: str, empty_db: Engine, tmp_path: Path) -> None:
-    doc = {"type": "FeatureCollection", "features": [
+    doc: dict[str, Any] = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "id": 7, "geometry": {"type": "Point", "coordinates": [121.4851, 31.2359]},
          "properties": {"name": "外滩驿站", "amenities": ["drinking_water"], "extra": "ignored"}},
         {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]},
@@ -126,9 +127,9 @@ def test_a_crash_while_writing_leaves_nothing_behind(
     path = tmp_path / "stations.csv"
     path.write_text(CSV, encoding="utf-8")
     monkeypatch.setattr(station_import, "BATCH", 1)
-    failing_upsert = CrashOnCall(station_import.stations.upsert, 3,
+    failing_upsert = CrashOnCall(stations.upsert, 3,
                                  ConnectionError("the database went away"))
-    monkeypatch.setattr(station_import.stations, "upsert", failing_upsert)
+    monkeypatch.setattr(stations, "upsert", failing_upsert)
     code, _ = invoke(database_url, "import", "stations", str(path))
     assert code != 0 and failing_upsert.calls == 3
     assert stored(empty_db) == {}
@@ -149,7 +150,8 @@ def test_seed_demo_is_deterministic_and_idempotent(database_url: str, empty_db: 
     assert "already present" in out
     assert stored(empty_db) == first
     with empty_db.connect() as conn:
-        statuses = dict(conn.execute(text("SELECT status, count(*) FROM stations GROUP BY 1")).all())
+        statuses: dict[str, int] = dict(conn.execute(text(
+            "SELECT status, count(*) FROM stations GROUP BY 1")).all())
         box = conn.execute(text("SELECT ST_Extent(location)::text FROM stations")).scalar_one()
     assert set(statuses) == {"operational", "temporarily_closed", "planned", "removed"}
     assert statuses["operational"] > 200
@@ -166,7 +168,7 @@ def test_seed_demo_is_deterministic_and_idempotent(database_url: str, empty_db: 
 
         problems = report(conn)
         # Every demo workplace lies in a community; the gap map has gaps, and most are served.
-        matched = dict(conn.execute(text(
+        matched: dict[str, Any] = dict(conn.execute(text(
             "SELECT u.level, count(*) FROM workplaces w JOIN unions u ON u.id = w.matched_union_id "
             "GROUP BY 1")).all())
         beyond = conn.execute(text(
@@ -193,7 +195,7 @@ def test_import_unions_cli(database_url: str, engine: Engine, tmp_path: Path) ->
     clear(engine)
     square = [[[121.0, 31.0], [121.1, 31.0], [121.1, 31.1], [121.0, 31.1], [121.0, 31.0]]]
     other = [[[121.2, 31.0], [121.3, 31.0], [121.3, 31.1], [121.2, 31.1], [121.2, 31.0]]]
-    doc = {"type": "FeatureCollection", "features": [
+    doc: dict[str, Any] = {"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": "A", "name": "甲"},
          "geometry": {"type": "Polygon", "coordinates": square}},
         {"type": "Feature", "properties": {"code": "A", "name": "甲"},
@@ -258,7 +260,7 @@ def test_import_unions_from_a_geopackage_and_rebuild(database_url: str, engine: 
         cells = conn.execute(text("SELECT count(*) FROM union_cells")).scalar_one()
     assert path_of_g and cells > 0
     with engine.connect() as conn:
-        levels = dict(conn.execute(text("SELECT code, level FROM unions")).all())
+        levels: dict[str, str] = dict(conn.execute(text("SELECT code, level FROM unions")).all())
     assert levels == {"S": "street", "G": "grid"}
     clear(engine)
 
@@ -290,7 +292,7 @@ def test_import_grids_under_communities_by_code_prefix(database_url: str, engine
     assert code == 2 and "2 unions new" in out, out
     assert "feature 3: code '31' has no parent prefix of 12 characters" in out, out
     with engine.connect() as conn:
-        parents = dict(conn.execute(text(
+        parents: dict[str, Any] = dict(conn.execute(text(
             "SELECT g.code, p.code FROM unions g JOIN unions p ON p.id = g.parent_id")).all())
     assert parents == {"310101001001001": "310101001001", "310101001001002": "310101001001"}
     code, out = invoke(database_url, "import", "unions", str(grids), *base, "--level", "grid",
@@ -302,7 +304,8 @@ def test_import_grids_under_communities_by_code_prefix(database_url: str, engine
 def test_a_large_file_goes_through_copy_verbatim_and_a_second_run_changes_nothing(
         database_url: str, empty_db: Engine, tmp_path: Path) -> None:
     awkward = ["tab\there", "back\\slash", "quote \" and '", "line\nbreak", "\\N", "驿站 ☕"]
-    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.4 + i / 1e4, 31.2]},
+    features: list[dict[str, Any]] = [
+                {"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.4 + i / 1e4, 31.2]},
                  "properties": {"external_id": f"big-{i}", "name": f"{awkward[i % 6]} {i}",
                                 "amenities": ["wifi", "toilet"][: i % 3], "opening_hours": None}}
                 for i in range(300)]
@@ -335,7 +338,7 @@ def test_a_file_that_names_no_parents_keeps_the_parents_and_contacts_of_existing
 
     clear(engine)
 
-    def square(code: str, parent: str | None = None) -> dict:
+    def square(code: str, parent: str | None = None) -> dict[str, Any]:
         ring = [[121.0, 31.0], [121.01, 31.0], [121.01, 31.01], [121.0, 31.01], [121.0, 31.0]]
         return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
                 "properties": {"code": code, "name": f"{code} 工会", "parent": parent}}
@@ -351,7 +354,7 @@ def test_a_file_that_names_no_parents_keeps_the_parents_and_contacts_of_existing
         conn.execute(text("UPDATE unions SET contact_phone = '12351', contact_address = '网格站', "
                           "area_effective_at = '2024-01-01Z' WHERE code = 'G'"))
 
-    def grid() -> tuple:
+    def grid() -> tuple[Any, ...]:
         with engine.connect() as conn:
             return conn.execute(text(
                 "SELECT p.code, ltree2text(g.path) = ltree2text(p.path) || '.' || g.id, "
@@ -397,7 +400,8 @@ def test_a_blank_name_keeps_an_existing_union_s_name(database_url: str, engine: 
     ({"type": "Circle", "radius": 5}, "community"),
 ])
 def test_a_union_of_an_area_level_without_an_area_refuses_the_whole_import(
-        database_url: str, engine: Engine, tmp_path: Path, geometry: dict | None, level: str) -> None:
+        database_url: str, engine: Engine, tmp_path: Path, geometry: dict[str, Any] | None,
+        level: str) -> None:
     from tests.union_data import box, clear
 
     clear(engine)

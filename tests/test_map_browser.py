@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Geolocation, Page, Route, sync_playwright
 from sqlalchemy import Engine
 
 from api.app import create_app
@@ -29,7 +29,7 @@ from yizhan.settings import Settings
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                   "--no-first-run", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync"]
-PEOPLE_SQUARE = {"lat": 31.2335, "lon": 121.4751}
+PEOPLE_SQUARE: dict[str, str | float | bool] = {"lat": 31.2335, "lon": 121.4751}
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def offline_page(browser: Browser, live_server: str) -> Iterator[tuple[Page, lis
     errors: list[str] = []
     local = urlparse(live_server).netloc
 
-    def route(r):  # type: ignore[no-untyped-def]
+    def route(r: Route) -> None:
         if urlparse(r.request.url).netloc == local:
             r.continue_()
         else:
@@ -211,7 +211,7 @@ def test_the_join_form_finds_the_rider_or_says_why_not(
         browser: Browser, live_server: str, engine: Engine, demo_areas: None) -> None:
     from geo.unions import match
 
-    device = {"latitude": 31.2401, "longitude": 121.4802}
+    device: Geolocation = {"latitude": 31.2401, "longitude": 121.4802}
     with engine.connect() as conn:
         expected_union = match(conn, device["longitude"], device["latitude"]).union
     assert expected_union is not None
@@ -397,8 +397,14 @@ def test_exported_pages_open_from_disk_with_no_server(
     context = browser.new_context()
     page = context.new_page()
     asked: list[str] = []
-    page.route("**/*", lambda r: (r.continue_() if r.request.url.startswith("file://")
-                                  else (asked.append(r.request.url), r.abort())))
+
+    def only_files(route: Route) -> None:
+        if route.request.url.startswith("file://"):
+            route.continue_()
+        else:
+            asked.append(route.request.url)
+            route.abort()
+    page.route("**/*", only_files)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.on("requestfailed", lambda r: errors.append(r.url) if r.url.startswith("file:") else None)
@@ -431,7 +437,7 @@ def test_exported_pages_open_from_disk_with_no_server(
 
 
 def test_nearest_map_filters_and_finds_the_device(browser: Browser, live_server: str) -> None:
-    device = {"latitude": 31.2401, "longitude": 121.4802}
+    device: Geolocation = {"latitude": 31.2401, "longitude": 121.4802}
     context = browser.new_context(geolocation=device, permissions=["geolocation"])
     page = context.new_page()
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,9 @@ from geo.stations import T
 from geo.vocab import Amenity, StationStatus
 from tests.oracle import OracleStation, assert_same_ranking, brute_force_nearest
 
+# Stations to store, the rider's point, and the options of the query.
+Scene = tuple[list[dict[str, Any]], tuple[float, float], dict[str, Any]]
+
 AT = datetime(2026, 11, 23, 3, 30, tzinfo=UTC)  # a Monday, 11:30 in Shanghai
 HOURS = [None, "24/7", "Mo-Fr 09:00-17:00", "Sa-Su 10:00-16:00", "Mo-Su 12:00-13:00",
          "Mo-Fr 09:00-17:00 || unknown", "off"]
@@ -25,7 +29,7 @@ CENTRES = [(121.47, 31.23), (179.95, 0.0), (-179.95, 65.0), (12.0, 89.7), (0.0, 
 
 
 @st.composite
-def scenes(draw: st.DrawFn) -> tuple[list[dict], tuple[float, float], dict]:
+def scenes(draw: st.DrawFn) -> Scene:
     c_lon, c_lat = draw(st.sampled_from(CENTRES))
     spread = draw(st.sampled_from([0.001, 0.05, 1.0]))
     coord = st.tuples(st.floats(-spread, spread), st.floats(-spread, spread))
@@ -37,7 +41,7 @@ def scenes(draw: st.DrawFn) -> tuple[list[dict], tuple[float, float], dict]:
 
     n = draw(st.integers(0, 40))
     points = [place(draw(coord)) for _ in range(n)]
-    if points and draw(st.booleans()):
+    if len(points) > 0 and draw(st.booleans()):
         points += draw(st.lists(st.sampled_from(points), max_size=5))  # exact duplicates: ties
     stations = [
         {
@@ -68,7 +72,7 @@ def scenes(draw: st.DrawFn) -> tuple[list[dict], tuple[float, float], dict]:
     (179.95, 4.333642310129248e-31),
     {"k": 1, "amenities": [], "include_closed": False, "radius_m": None, "open_now": False},
 ))
-def test_nearest_equals_brute_force(empty_db: Engine, scene: tuple) -> None:
+def test_nearest_equals_brute_force(empty_db: Engine, scene: Scene) -> None:
     stations, (lon, lat), options = scene
     with empty_db.connect() as conn, conn.begin() as transaction:
         oracle = []
@@ -96,9 +100,10 @@ def test_nearest_equals_brute_force(empty_db: Engine, scene: tuple) -> None:
 
 def test_query_uses_the_spatial_indexes(empty_db: Engine) -> None:
     """Both steps of the exact query are index scans, not a scan of every station."""
-    captured: list[tuple[str, object]] = []
+    captured: list[tuple[str, Any]] = []
 
-    def capture(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+    def capture(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+                executemany: bool) -> None:
         captured.append((statement, parameters))
 
     with empty_db.begin() as conn:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -19,8 +20,8 @@ from geo.crs import Crs
 from geo.nearest import nearest
 from geo.vocab import Amenity
 from seed.station_import import import_file
-from tests.conftest import realdata
 from tests.oracle import OracleStation, assert_same_ranking, brute_force_nearest
+from tests.realdata import realdata
 
 AT = datetime(2026, 11, 23, 12, 30, tzinfo=UTC)  # 20:30 in China: some facilities have closed
 FACILITY_AMENITIES = {"公共厕所": ["toilet"], "公共自行车租赁点": ["ebike_parking"], "公交站点": ["seating"]}
@@ -38,7 +39,7 @@ def _oracle(engine: Engine, at: datetime = AT) -> list[OracleStation]:
 
 
 @pytest.fixture(scope="module")
-def hospitals(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
+def hospitals(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Any]]:
     source = realdata("shanghai_hospital_poi_wgs84.csv")
     converted = tmp_path_factory.mktemp("realdata") / "hospitals.csv"
     with source.open(encoding="utf-8") as src, converted.open("w", encoding="utf-8") as out:

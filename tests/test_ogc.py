@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import shapely
@@ -28,12 +29,14 @@ from tests.conftest import SECRET_KEY, bearer
 from tests.live import serving
 from yizhan.settings import Settings
 
+Stations = dict[int, tuple[float, float, str]]  # id -> (lon, lat, status)
+
 ITEMS = "/ogc/collections/{}/items"
 MERCATOR = Transformer.from_crs(4326, 3857, always_xy=True)
 
 
 @pytest.fixture
-def stations(empty_db: Engine, tree: dict[str, int]) -> dict[int, tuple[float, float, str]]:
+def stations(empty_db: Engine, tree: dict[str, int]) -> Stations:
     """23 stations on a grid over the test tree, some on its borders, every fifth removed:
     id -> (lon, lat, status)."""
     made = {}
@@ -51,7 +54,7 @@ def stations(empty_db: Engine, tree: dict[str, int]) -> dict[int, tuple[float, f
 
 
 def all_items(client: TestClient, url: str, headers: dict[str, str] | None = None
-              ) -> tuple[list[dict], list[int]]:
+              ) -> tuple[list[dict[str, Any]], list[int]]:
     """Every feature, following `next` links; and numberMatched of each page."""
     features, matched = [], []
     while url:
@@ -67,7 +70,7 @@ def all_items(client: TestClient, url: str, headers: dict[str, str] | None = Non
 
 
 def test_landing_conformance_and_collections(client: TestClient, admin: dict[str, str],
-                                             stations: dict) -> None:
+                                             stations: Stations) -> None:
     landing = client.get("/ogc").json()
     rels = {link["rel"]: link["href"] for link in landing["links"]}
     assert {"self", "service-desc", "service-doc", "conformance", "data"} <= set(rels)
@@ -84,7 +87,7 @@ def test_landing_conformance_and_collections(client: TestClient, admin: dict[str
     assert west <= 120.95 and east >= 121.2 and south <= 31.0 and north >= 31.3
 
 
-def test_pages_cover_the_collection_exactly_once(client: TestClient, stations: dict) -> None:
+def test_pages_cover_the_collection_exactly_once(client: TestClient, stations: Stations) -> None:
     usable = sorted(i for i, (_, _, status) in stations.items() if status != "removed")
     features, matched = all_items(client, ITEMS.format("stations") + "?limit=4")
     assert [f["id"] for f in features] == usable and set(matched) == {len(usable)}
@@ -111,7 +114,7 @@ def test_pages_cover_the_collection_exactly_once(client: TestClient, stations: d
 @example(west=121.2, south=31.1, width=0.0, height=0.0)  # a point on D1 and D2's shared edge
 @example(west=121.4, south=31.4, width=0.05, height=0.05)  # touching C's corner
 def test_bbox_answers_what_shapely_says_intersects(
-        client: TestClient, empty_db: Engine, stations: dict, west: float, south: float,
+        client: TestClient, empty_db: Engine, stations: Stations, west: float, south: float,
         width: float, height: float) -> None:
     box = shapely.box(west, south, west + width, south + height)
     bbox = f"{west},{south},{west + width},{south + height}"
@@ -135,7 +138,7 @@ def test_a_bbox_across_180_degrees(client: TestClient, empty_db: Engine) -> None
     assert sorted(f["geometry"]["coordinates"][0] for f in found["features"]) == [-179.9, 179.9]
 
 
-def test_crs_and_bbox_crs(client: TestClient, stations: dict) -> None:
+def test_crs_and_bbox_crs(client: TestClient, stations: Stations) -> None:
     usable = {i: s for i, s in stations.items() if s[2] != "removed"}
     for uri, expect in ((EPSG_3857, lambda x, y: MERCATOR.transform(x, y)),
                         (EPSG_4326, lambda x, y: (y, x)),
@@ -154,7 +157,7 @@ def test_crs_and_bbox_crs(client: TestClient, stations: dict) -> None:
         assert {f["id"] for f in found["features"]} == wanted, crs
 
 
-def test_filters(client: TestClient, stations: dict, tree: dict[str, int]) -> None:
+def test_filters(client: TestClient, stations: Stations, tree: dict[str, int]) -> None:
     both = client.get(ITEMS.format("stations"), params={"amenity": "drinking_water,toilet",
                                                         "limit": 100}).json()
     assert {f["id"] for f in both["features"]} == {
@@ -220,7 +223,7 @@ def test_unknown_things_and_officer_only_workplaces(client: TestClient, admin: d
 
 
 @pytest.fixture
-def ogc_server(database_url: str, stations: dict) -> Iterator[str]:
+def ogc_server(database_url: str, stations: Stations) -> Iterator[str]:
     with serving(create_app(Settings(database_url=database_url, secret_key=SECRET_KEY))) as url:
         yield f"{url}/ogc"
 
@@ -261,7 +264,7 @@ def test_gdal_reads_every_public_collection_across_pages(
 
 
 def test_owslib_lists_collections_and_reads_items_in_a_bbox(ogc_server: str,
-                                                            stations: dict) -> None:
+                                                            stations: Stations) -> None:
     from owslib.ogcapi.features import Features
 
     api = Features(ogc_server)
@@ -276,7 +279,7 @@ def test_owslib_lists_collections_and_reads_items_in_a_bbox(ogc_server: str,
 
 
 def test_a_stale_token_costs_nothing_public_and_every_error_is_in_ogc_form(
-        client: TestClient, database_url: str, engine: Engine, stations: dict) -> None:
+        client: TestClient, database_url: str, engine: Engine, stations: Stations) -> None:
     stale = {"Authorization": "Bearer not-a-token"}
     listed = client.get("/ogc/collections", headers=stale)
     assert listed.status_code == 200

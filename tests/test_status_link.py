@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import Engine, text
 from starlette.requests import Request
 
@@ -19,8 +20,8 @@ def status_path(answer: dict[str, str]) -> str:
     return answer["status_url"].split("testserver", 1)[1]
 
 
-def private(response: object) -> dict[str, str]:
-    headers = response.headers  # type: ignore[attr-defined]
+def private(response: Response) -> dict[str, str]:
+    headers = response.headers
     assert "Accept" in headers["vary"]
     return {name: headers[name] for name in PRIVATE}
 

@@ -13,12 +13,13 @@ import h3
 import psycopg
 import pytest
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, make_url
 
 from geo.coverage import cell_polygons
 from geo.db import libpq_url, make_engine
+from geo.rematch import rematch_all_parallel
 from geo.vocab import UnionLevel
-from geo.workplaces import rematch_all_parallel
 from seed.synthetic import (
     NATION_CITIES,
     NATION_STATIONS,
@@ -81,7 +82,7 @@ def test_areas_nest_share_borders_and_have_gaps_holes_exclaves_and_slivers(
     for siblings in children.values():  # no two overlap
         assert shapely.union_all([u.area for u in siblings]).area == pytest.approx(
             sum(u.area.area for u in siblings), rel=1e-9)
-    kinds = Counter()
+    kinds: Counter[str] = Counter()
     for u in unions:
         kinds["multipolygon"] += len(u.area.geoms) > 1
         kinds["hole"] += any(p.interiors for p in u.area.geoms)
@@ -114,7 +115,7 @@ def test_the_same_plan_gives_the_same_rows(unions: list[UnionRow]) -> None:
     assert list(city_workplaces(city)) == list(city_workplaces(city))
 
 
-def _oracle(point: shapely.Point, areas: list[tuple[str, int, float, shapely.Geometry]]
+def _oracle(point: shapely.Point, areas: list[tuple[str, int, float, BaseGeometry]]
             ) -> str | None:
     """The union a covered point matches: the deepest level, then inside before on the border,
     then the smaller area, then the lower code."""
@@ -145,13 +146,15 @@ def test_a_small_country_loads_with_its_indexes_and_every_workplace_matched_exac
             found = {r[0] for r in conn.execute(
                 "SELECT indexname FROM pg_indexes WHERE tablename IN "
                 "('unions', 'union_cells', 'stations', 'workplaces')")}
-            areas = [(code, rank, m2, shapely.from_wkb(wkb)) for code, rank, m2, wkb in conn.execute(
+            areas = [(code, rank, m2, shapely.from_wkb(bytes(wkb))) for code, rank, m2, wkb in conn.execute(
                 "SELECT code, level_rank, area_m2, ST_AsBinary(area) FROM unions")]
             matches = conn.execute(
                 "SELECT ST_X(w.location), ST_Y(w.location), w.match_status, u.code FROM workplaces w "
                 "LEFT JOIN unions u ON u.id = w.matched_union_id ORDER BY w.id").fetchall()
-            next_id, max_id = conn.execute("SELECT nextval(pg_get_serial_sequence('unions', 'id')), "
-                                           "max(id) FROM unions").fetchone()
+            ids = conn.execute("SELECT nextval(pg_get_serial_sequence('unions', 'id')), "
+                               "max(id) FROM unions").fetchone()
+            assert ids is not None
+            next_id, max_id = ids
             conn.execute("UPDATE workplaces SET matched_union_id = NULL, match_status = "
                          "'not_covered', match_method = NULL, match_distance_m = NULL")
             conn.commit()
@@ -198,8 +201,10 @@ def test_replace_drops_only_a_database_the_loader_made(engine: Engine) -> None:
     name = f"yizhan_test_other_{secrets.token_hex(3)}"
     with psycopg.connect(libpq_url(server), autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
+    own = engine.url.database
+    assert own is not None
     try:
-        for target in (name, engine.url.database):  # someone else's, and yizhan's own
+        for target in (name, own):  # someone else's, and yizhan's own
             with pytest.raises(FileExistsError, match="not made by `yizhan seed synthetic`"):
                 load(server, target, [small(plan(SCALES["city"])[0])], workers=1, replace=True)
         assert state(server, name) == ""  # still there, untouched

@@ -5,6 +5,7 @@ officer's jurisdiction; bad tile numbers are 422."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import mapbox_vector_tile
 import pytest
@@ -44,7 +45,7 @@ def buffered_box(z: int, x: int, y: int) -> tuple[float, float, float, float]:
             -HALF + (x + 1) * size + pad, HALF - y * size + pad)
 
 
-def decoded(data: bytes, layer: str) -> list[dict]:
+def decoded(data: bytes, layer: str) -> list[dict[str, Any]]:
     return mapbox_vector_tile.decode(data).get(layer, {}).get("features", [])
 
 

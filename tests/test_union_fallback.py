@@ -10,6 +10,7 @@ import math
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, text
 
 from geo.areas import AreaError, clean_area
@@ -34,7 +35,7 @@ def wrap(lon: float) -> float:
 
 
 @st.composite
-def scene(draw: st.DrawFn) -> tuple[list[tuple[shapely.Geometry, UnionLevel]], list[tuple[float, float]]]:
+def scene(draw: st.DrawFn) -> tuple[list[tuple[BaseGeometry, UnionLevel]], list[tuple[float, float]]]:
     x0, y0 = draw(st.sampled_from(ANCHORS))
     metre = 1 / 111_000
     stretch = 1 / max(math.cos(math.radians(y0)), 0.05)
@@ -44,7 +45,7 @@ def scene(draw: st.DrawFn) -> tuple[list[tuple[shapely.Geometry, UnionLevel]], l
         dy = draw(st.floats(-draw_km, draw_km)) * 1000 * metre
         return wrap(x0 + dx), max(-89.9, min(89.9, y0 + dy))
 
-    shapes = []
+    shapes: list[tuple[BaseGeometry, UnionLevel]] = []
     for _ in range(draw(st.integers(1, 5))):
         x, y = offset(3)
         w = draw(st.floats(50, 1500)) * metre * stretch
@@ -60,7 +61,7 @@ def scene(draw: st.DrawFn) -> tuple[list[tuple[shapely.Geometry, UnionLevel]], l
                                                                   HealthCheck.function_scoped_fixture])
 @given(scene())
 def test_the_fallback_equals_a_brute_force_geodesic_search(
-        engine: Engine, scene: tuple[list[tuple[shapely.Geometry, UnionLevel]],
+        engine: Engine, scene: tuple[list[tuple[BaseGeometry, UnionLevel]],
                                      list[tuple[float, float]]]) -> None:
     shapes, points = scene
     clear(engine)

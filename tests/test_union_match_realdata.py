@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine
 
 from geo.unions import match_best, match_many
@@ -20,7 +21,7 @@ from tests.union_data import clear, load_districts, load_hangzhou, stored_areas
 RANDOM_POINTS = 100_000
 
 
-def oracle(areas: dict[str, shapely.Geometry], points: list[tuple[float, float]]) -> list[set[str]]:
+def oracle(areas: dict[str, BaseGeometry], points: list[tuple[float, float]]) -> list[set[str]]:
     codes = list(areas)
     tree = shapely.STRtree([areas[c] for c in codes])
     pairs = tree.query(shapely.points(np.array(points)), predicate="covered_by")
@@ -30,7 +31,7 @@ def oracle(areas: dict[str, shapely.Geometry], points: list[tuple[float, float]]
     return expected
 
 
-def special_points(areas: dict[str, shapely.Geometry]) -> list[tuple[float, float]]:
+def special_points(areas: dict[str, BaseGeometry]) -> list[tuple[float, float]]:
     """Every vertex, the midpoints of axis-parallel edges (exactly on the edge), and points
     inside every hole."""
     points: set[tuple[float, float]] = set()
@@ -39,8 +40,8 @@ def special_points(areas: dict[str, shapely.Geometry]) -> list[tuple[float, floa
         points.update((float(x), float(y)) for x, y in coords)
         for polygon in getattr(area, "geoms", [area]):
             for ring in polygon.interiors:
-                inner = shapely.Polygon(ring)
-                points.add(tuple(inner.representative_point().coords[0]))
+                inner = shapely.Polygon(ring).representative_point()
+                points.add((inner.x, inner.y))
     for area in areas.values():  # edges shared by neighbours: sample vertex pairs along them
         coords = shapely.get_coordinates(shapely.boundary(area))
         for (x1, y1), (x2, y2) in itertools.pairwise(coords):
@@ -96,6 +97,7 @@ def test_bulk_rematch_in_sql_agrees_with_matching(engine: Engine, hangzhou: None
 
     from geo import workplaces
     from geo.crs import Crs
+    from geo.rematch import rematch_all
 
     areas = stored_areas(engine)
     minx, miny, maxx, maxy = shapely.total_bounds(list(areas.values()))
@@ -112,7 +114,7 @@ def test_bulk_rematch_in_sql_agrees_with_matching(engine: Engine, hangzhou: None
         ids = []
         for start in range(0, len(rows), 1000):
             ids += [i for i, _ in workplaces.upsert(conn, rows[start:start + 1000])]
-        assert workplaces.rematch_all(conn) == len(points)
+        assert rematch_all(conn) == len(points)
         stored = conn.execute(text(
             "SELECT w.id, u.code, w.match_status, w.match_method, w.match_distance_m "
             "FROM workplaces w LEFT JOIN unions u ON u.id = w.matched_union_id")).all()

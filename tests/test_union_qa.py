@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from shapely.geometry import box as shapely_box
 from shapely.geometry import shape
 
-from api.schemas import QaReport
+from api.schemas import QaFeature, QaReport
 from tests.union_data import box
 
 
@@ -20,7 +20,7 @@ def test_quality_report(client: TestClient, admin: dict[str, str], tree: dict[st
     response = client.get("/unions/qa")
     assert response.status_code == 200
     report = QaReport.model_validate(response.json())
-    by_kind: dict[str, list] = {}
+    by_kind: dict[str, list[QaFeature]] = {}
     for f in report.features:
         by_kind.setdefault(f.properties.kind, []).append(f)
 

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine, text
 
 from geo.areas import parse_crs
 from geo.vocab import UnionLevel
 from seed.union_import import FieldMap, import_unions
-from tests.conftest import realdata
+from tests.realdata import realdata
 
 
 def clear(engine: Engine) -> None:
@@ -60,7 +61,7 @@ def load_districts(engine: Engine) -> None:
     assert result.problems == [] and result.created == 50, result
 
 
-def stored_areas(engine: Engine) -> dict[str, shapely.Geometry]:
+def stored_areas(engine: Engine) -> dict[str, BaseGeometry]:
     """The areas exactly as stored (the oracle judges what the database holds)."""
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT code, ST_AsBinary(area) FROM unions WHERE area IS NOT NULL"))

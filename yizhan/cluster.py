@@ -14,11 +14,8 @@ import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import quote
-
-if TYPE_CHECKING:
-    from yizhan.settings import Settings
 
 SUPERUSER = "yizhan"
 DATABASE = "yizhan"
@@ -77,13 +74,22 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
+class Placed(Protocol):
+    """Where the cluster lives and listens (yizhan.settings.Settings has both)."""
+
+    @property
+    def data_dir(self) -> Path: ...
+    @property
+    def pg_port(self) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class LocalCluster:
     state_dir: Path
     requested_port: int | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> LocalCluster:
+    def from_settings(cls, settings: Placed) -> LocalCluster:
         return cls(settings.data_dir, settings.pg_port)
 
     # Where things live ---------------------------------------------------------------------

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from yizhan.cluster import LocalCluster
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ORIGIN = re.compile(r"\*|https?://(\*\.)?[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
 # What to give where pydantic's own message says only what was wrong.
@@ -113,8 +115,6 @@ class Settings(BaseSettings):
         """The database to use: the configured one, else the local cluster's (which must be up)."""
         if self.database_url:
             return self.database_url
-        from yizhan.cluster import LocalCluster
-
         return LocalCluster.from_settings(self).url()
 
 

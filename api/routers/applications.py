@@ -274,7 +274,7 @@ def mark_contacted(engine: EngineDep, settings: SettingsDep, officer: OfficerDep
     """The union has contacted the applicant."""
     return _act(engine, settings, officer, actor, application_id, "contact",
                 lambda conn, app: applications.contact(conn, app, actor.name,
-                                                       body and body.note))
+                                                       body.note if body else None))
 
 
 @router.post("/{application_id}/approve")
@@ -283,7 +283,7 @@ def approve(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor
     """Approve: the applicant becomes a member with a member number."""
     return _act(engine, settings, officer, actor, application_id, "approve",
                 lambda conn, app: applications.approve(conn, app, actor.name,
-                                                       body and body.note))
+                                                       body.note if body else None))
 
 
 @router.post("/{application_id}/reject")

@@ -22,6 +22,7 @@ from api.schemas import (
     OgcException,
     OgcLanding,
 )
+from geo.jurisdiction import EVERYWHERE
 from ogc import collections as oc
 from ogc.crs import BBOX_SYSTEMS, CRS84, SYSTEMS, OgcCrs
 
@@ -200,7 +201,7 @@ def get_items(
              "union": union}
     query = oc.Query({k: v for k, v in given.items() if v is not None and k in c.filters},
                      _box(bbox, box_crs) if bbox is not None else None,
-                     caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE)
+                     caller.officer.jurisdiction if caller.officer else EVERYWHERE)
     with engine.connect() as conn:
         try:
             where = oc.conditions(conn, c, query)
@@ -236,7 +237,7 @@ def get_item(request: Request, engine: ReadEngineDep, settings: SettingsDep,
     out_crs = _crs("crs", crs, list(SYSTEMS))
     if not feature_id.isdigit() or not 1 <= int(feature_id) < 2**63:
         raise OgcError(404, "NotFound", f"no {c.id} item {feature_id!r}: ids are positive integers")
-    within = caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE
+    within = caller.officer.jurisdiction if caller.officer else EVERYWHERE
     with engine.connect() as conn:
         found = oc.one(conn, c, int(feature_id), out_crs,
                        [c.scope(within)] if c.scope is not None else [])

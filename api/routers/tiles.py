@@ -3,7 +3,7 @@ workplaces, for maps with more features than a page can carry as GeoJSON."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -20,7 +20,8 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 
 PublicLayer = Literal["stations", "unions"]
-TILE = {200: {"content": {MVT: {}}, "description": "A vector tile (may be empty)"}}
+TILE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {MVT: {}}, "description": "A vector tile (may be empty)"}}
 Zoom = Annotated[int, Path(ge=0, le=MAX_ZOOM, description=f"Zoom, 0 to {MAX_ZOOM}")]
 Column = Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1, description="Column, 0 to 2^z - 1")]
 Row = Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1, description="Row from the top, 0 to 2^z - 1")]

@@ -4,7 +4,9 @@ leaves the database as it was, and a second run of a finished one changes nothin
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -12,7 +14,6 @@ from sqlalchemy import Engine, text
 from geo import unions
 from geo.crs import Crs
 from geo.vocab import UnionLevel
-from seed import union_import
 from seed.union_import import FieldMap, import_unions
 from tests.faults import CrashOnCall
 
@@ -20,7 +21,7 @@ FIELDS = FieldMap(code="code", name="name", parent="parent")
 
 
 def areas_file(tmp_path: Path) -> Path:
-    def square(x: float, y: float) -> dict:
+    def square(x: float, y: float) -> dict[str, Any]:
         ring = [[x, y], [x + 0.1, y], [x + 0.1, y + 0.1], [x, y + 0.1], [x, y]]
         return {"type": "Polygon", "coordinates": [ring]}
     features = [{"type": "Feature", "geometry": square(121.0 + 0.1 * i, 31.0),
@@ -31,7 +32,7 @@ def areas_file(tmp_path: Path) -> Path:
     return path
 
 
-def state(engine: Engine) -> tuple[list, list]:
+def state(engine: Engine) -> tuple[Sequence[Any], Sequence[Any]]:
     with engine.connect() as conn:
         return (conn.execute(text("SELECT code, name, ST_AsText(area) FROM unions ORDER BY code")).all(),
                 conn.execute(text("SELECT union_id, res, cell, interior FROM union_cells "
@@ -45,12 +46,12 @@ def test_a_crash_in_a_union_import_leaves_nothing_and_a_rerun_changes_nothing(
     clear(engine)
     path = areas_file(tmp_path)
     save = unions.save
-    monkeypatch.setattr(union_import.unions, "save",
+    monkeypatch.setattr(unions, "save",
                         CrashOnCall(save, 3, RuntimeError("the machine fell over")))
     with pytest.raises(RuntimeError):
         import_unions(engine, path, Crs.WGS84, FIELDS, UnionLevel.DISTRICT)
     assert state(engine) == ([], [])  # the two saved before the crash went with it
-    monkeypatch.setattr(union_import.unions, "save", save)
+    monkeypatch.setattr(unions, "save", save)
     first = import_unions(engine, path, Crs.WGS84, FIELDS, UnionLevel.DISTRICT)
     assert first.created == 4 and not first.problems
     done = state(engine)

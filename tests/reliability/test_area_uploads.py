@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import h3
 import numpy as np
@@ -232,7 +232,7 @@ def geometry_of(area: Json) -> BaseGeometry | None:
         return None
 
 
-def lists(value: Any, depth: int) -> bool:
+def lists(value: Any, depth: int) -> TypeGuard[list[Any]]:
     return isinstance(value, list) and (depth == 0 or all(lists(v, depth - 1) for v in value))
 
 
@@ -259,8 +259,8 @@ def as_posted(area: Json) -> BaseGeometry | str:
 
 def in_a_file(area: Json) -> BaseGeometry | None:
     """The area as a file holds it, or None if a ring is not closed or has under 4 positions."""
-    polygons = {"Polygon": [area.get("coordinates")],
-                "MultiPolygon": area.get("coordinates")}.get(area.get("type", ""), [])
+    coordinates: Any = area.get("coordinates")
+    polygons = {"Polygon": [coordinates], "MultiPolygon": coordinates}.get(area.get("type", ""), [])
     for rings in polygons:
         if any(len(ring) < 4 or ring[0] != ring[-1] for ring in rings):
             return None
@@ -423,7 +423,7 @@ def assert_outcome(engine: Engine, before: Snapshot, outcome: UnionImportResult 
     result = outcome
     assert result.features == features
     assert all(p.where and p.reason.strip() for p in result.problems + result.repaired)
-    failed = {code_of(p) for p in result.problems} - {None}
+    failed = {code for p in result.problems if (code := code_of(p)) is not None}
     single = sum(1 for p in result.problems if code_of(p) is None)
     assert single + result.created + result.updated + len(failed) + result.merged == features, result
     new = set(after) - set(before)

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -16,7 +18,7 @@ from tests.conftest import SECRET_KEY
 from yizhan.settings import Settings
 
 
-def app_with(database_url: str, **settings: object) -> TestClient:
+def app_with(database_url: str, **settings: Any) -> TestClient:
     return TestClient(create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
                                           **settings)))
 
@@ -55,7 +57,8 @@ def test_a_query_past_the_statement_timeout_is_a_503(database_url: str, engine: 
 
 def test_an_exhausted_pool_is_a_503_after_a_bounded_wait(database_url: str) -> None:
     with app_with(database_url, pool_size=1, pool_timeout_s=0.5) as client:
-        engine = client.app.state.read_engine  # type: ignore[attr-defined]
+        assert isinstance(client.app, FastAPI)
+        engine = client.app.state.read_engine
         held = [engine.connect()]  # the whole pool
         try:
             started = time.monotonic()
@@ -76,7 +79,7 @@ def test_an_oversized_body_is_a_json_413_and_nothing_is_written(
         **admin, "Content-Type": "application/json"})
     assert answer.status_code == 413 and "at most 1,048,576" in answer.json()["message"]
 
-    def chunks():  # type: ignore[no-untyped-def]  # no Content-Length: counted as it arrives
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
         yield body[:1000]
         yield body[1000:]
     streamed = client.post("/stations", content=chunks(), headers={
@@ -131,7 +134,7 @@ def test_batches_and_areas_past_their_limits_are_refused_with_the_limit_named(
         clean_area(shapely.Polygon(ring))
 
 
-def serve_arguments(monkeypatch: pytest.MonkeyPatch, env: dict[str, str | None]) -> dict[str, Any]:
+def serve_arguments(monkeypatch: pytest.MonkeyPatch, env: Mapping[str, str | None]) -> dict[str, Any]:
     """What `yizhan serve` would start uvicorn with, in this environment."""
     import uvicorn
     from typer.testing import CliRunner

@@ -1,0 +1,85 @@
+"""The SQL of the matching rules, shared by matching points (geo.unions) and re-matching stored
+workplaces (geo.rematch)."""
+
+FALLBACK_M = 2_000.0  # a point covered by no area gets the nearest union within this distance
+
+_COVERING = """
+    SELECT h.id, h.union_id, h.interior, h.rank, u.area_m2, u.code,
+           NOT h.interior AND NOT ST_Contains(u.area, h.location) AS on_border
+    FROM {source} h JOIN unions u ON u.id = h.union_id
+    WHERE h.interior OR ST_Covers(u.area, h.location)"""
+
+
+def best_match_ctes(target: str) -> str:
+    """Common table expressions ending in `best (id, union_id, interior, on_border, gap)`: the
+    union each row of `target` (id, location, h3_cells) is matched to by the rules of
+    `geo.unions.match_many`, without listing every covering union.
+
+    Only the deepest level a point's cells reach is tested first; the levels above are tested
+    only for points in a gap of that level. Border candidates are tested in the order of their
+    union, so that PostGIS reuses each area's prepared geometry row after row.
+    """
+    return f"""
+target AS MATERIALIZED ({target}),
+hits AS MATERIALIZED (
+    SELECT t.id, t.location, uc.union_id, uc.interior, u.level_rank AS rank
+    FROM target t, unnest(t.h3_cells) AS c(cell)
+    JOIN union_cells uc ON uc.cell = c.cell JOIN unions u ON u.id = uc.union_id
+),
+deepest AS MATERIALIZED (
+    SELECT h.* FROM hits h JOIN (SELECT id, max(rank) AS rank FROM hits GROUP BY id) d
+        USING (id, rank)
+    ORDER BY h.union_id
+),
+covering_deepest AS MATERIALIZED ({_COVERING.format(source="deepest")}
+),
+in_gap AS MATERIALIZED (  -- points in a gap of the deepest level their cells reach
+    SELECT * FROM hits h WHERE NOT EXISTS (SELECT FROM covering_deepest c WHERE c.id = h.id)
+),
+best AS (
+    SELECT DISTINCT ON (c.id) c.id, c.union_id, c.interior, c.on_border,
+           EXISTS (SELECT 1 FROM unions k WHERE k.parent_id = c.union_id AND k.area IS NOT NULL)
+               AS gap
+    FROM (SELECT * FROM covering_deepest
+          UNION ALL {_COVERING.format(source="in_gap")}) c
+    ORDER BY c.id, c.rank DESC, c.on_border, c.area_m2, c.code
+)"""
+
+
+# For each target row `t` that `best` left without a union (`b.id IS NULL`), the nearest union
+# within :fallback_m metres as `n (id, d)`. Geodesic distances to whole areas (a city's outline
+# has thousands of vertices) are what cost, so each area is first clipped to a lon/lat box that
+# holds everything within :fallback_m of the point (degrees per metre taken at the box's
+# poleward edge): the distance to the clipped part is exact up to :fallback_m, and larger
+# beyond. Five planar-KNN candidates bound the search; near a pole or the antimeridian whole
+# areas are measured instead.
+_PER_METRE = """SELECT 1 / 110000.0 AS lat, 1 / (111000.0 * cos(radians(least(89.0,
+                 abs(ST_Y(t.location)) + :fallback_m / 110000.0)))) AS lon"""
+_NEAR_PART = """(CASE WHEN reach.local THEN ST_ClipByBox2D(u.area, ST_Expand(t.location,
+                 :fallback_m * reach.lon, :fallback_m * reach.lat)) ELSE u.area END)::geography"""
+NEAREST_LATERAL = f"""
+LEFT JOIN LATERAL (
+    WITH reach AS (
+        SELECT m.lon, m.lat, abs(ST_Y(t.location)) + :fallback_m * m.lat < 89
+                             AND abs(ST_X(t.location)) + :fallback_m * m.lon < 180 AS local
+        FROM ({_PER_METRE}) m
+    ),
+    bound AS (
+        SELECT least(min(d), :fallback_m) + 0.001 AS r FROM (
+            SELECT ST_Distance({_NEAR_PART}, t.location::geography) AS d
+            FROM reach, unions u
+            WHERE b.id IS NULL AND :fallback_m > 0 AND u.area IS NOT NULL
+            ORDER BY u.area <-> t.location LIMIT 5) knn
+    )
+    SELECT c.id, c.d FROM (
+        SELECT u.id, u.level_rank, u.code, ST_Distance({_NEAR_PART}, t.location::geography) AS d
+        FROM reach, bound, unions u
+        WHERE b.id IS NULL AND :fallback_m > 0
+          AND u.area && CASE WHEN reach.local
+                             THEN ST_Expand(t.location, bound.r * reach.lon, bound.r * reach.lat)
+                             ELSE ST_MakeEnvelope(-180, -90, 180, 90, 4326) END
+    ) c
+    WHERE c.d <= :fallback_m
+    ORDER BY c.d, c.level_rank DESC, c.code
+    LIMIT 1
+) n ON true"""

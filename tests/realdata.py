@@ -1,0 +1,14 @@
+"""The real data sets of ../shared/realdata, which a checkout may not have."""
+
+from pathlib import Path
+
+import pytest
+
+REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
+
+
+def realdata(name: str) -> Path:
+    path = REALDATA / name
+    if not path.exists():
+        pytest.skip(f"{path} is not here (shared/realdata is optional)")
+    return path
