@@ -20,6 +20,8 @@ from officers import accounts, tokens
 from yizhan.cluster import LocalCluster
 from yizhan.settings import Settings
 
+# Starlette's TestClient sends `Host: testserver`; the service answers only the hosts it trusts.
+os.environ.setdefault("YIZHAN_TRUSTED_HOSTS", "localhost,127.0.0.1,::1,testserver")
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
 SECRET_KEY = "test-secret-key"
 ADMIN_PASSWORD = "test-admin-password"
