@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
 from api.auth import ActorDep, OfficerDep, optional_officer, public_actor
-from api.client_limits import count_client, limit_client
+from api.client_limits import count_client, limit_client, refuse_cross_site
 from api.deps import (
     EngineDep,
     PageLimit,
@@ -97,7 +97,7 @@ def _status_url(request: Request, settings: Settings, app: ApplicationRecord) ->
     return f"{base}/applications/{app.id}?token={token}"
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[Depends(refuse_cross_site)])
 def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: SecretKeyDep,
           body: NewApplication,
           applicant: Annotated[Actor, Depends(public_actor("applicant"))],

@@ -9,12 +9,13 @@ from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ActorDep, OfficerDep, public_actor
-from api.client_limits import client_address, limit_client
+from api.client_limits import client_address, limit_client, refuse_cross_site
 from api.deps import EngineDep, ReadEngineDep, SecretKeyDep, SettingsDep
 from api.errors import ApiError
 from api.geojson import json_response
 from api.routers.unions import brief
 from geo import unions
+from membership import identity
 from officers import accounts, audit, tokens
 from officers.accounts import AccountError, LoginRefused, OfficerRecord
 from officers.audit import Actor
@@ -29,13 +30,16 @@ class TokenOut(BaseModel):
     expires_in: int = Field(description="Seconds until the token expires")
 
 
-@router.post("/token", response_model=TokenOut)
+@router.post("/token", response_model=TokenOut, dependencies=[Depends(refuse_cross_site)])
 def login(request: Request, engine: EngineDep, settings: SettingsDep, secret: SecretKeyDep,
           form: Annotated[OAuth2PasswordRequestForm, Depends()],
           client: Annotated[Actor, Depends(public_actor("login"))]) -> Response:
-    """Exchange an officer's username and password (form fields) for a bearer token."""
-    limit_client(request, engine, secret, "login", LOGINS_PER_WINDOW, LOGIN_WINDOW_S,
-                 "too many login attempts")
+    """Exchange an officer's username and password (form fields) for a bearer token. Tries
+    are counted per username and address, so that nobody can spend another's; a post from
+    another site's page is refused before it counts."""
+    name = identity.keyed_hash(secret, "username", form.username.strip().lower()).hex()[:16]
+    limit_client(request, engine, secret, f"login:{name}", LOGINS_PER_WINDOW, LOGIN_WINDOW_S,
+                 "too many login attempts for this username")
     refused: LoginRefused | None = None
     with engine.begin() as conn:  # a failed try is counted even though the login is refused
         try:
