@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.routers.auth import LOGINS_PER_WINDOW
-from tests.conftest import bearer
-from tests.test_officers import IN_D2, IN_K1, login, make_officer
+from tests.test_officers import IN_K1, login, make_officer
 
 FOREIGN = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
 
@@ -45,3 +44,54 @@ def test_a_foreign_page_cannot_spend_the_officers_login_budget(
 def _application(lon: float, lat: float, phone: str, **extra: Any) -> dict[str, Any]:
     return {"name": "工人", "phone": phone, "occupation_group": "courier",
             "workplace": {"name": "快递站", "lon": lon, "lat": lat}, "consent": True, **extra}
+
+
+def _public(answer: dict[str, Any]) -> dict[str, Any]:
+    """An answer to the applicant, without what differs between any two applications."""
+    return {k: v for k, v in answer.items()
+            if k not in ("id", "status_url", "submitted_at", "phone")}
+
+
+def test_an_application_tells_nothing_about_who_else_is_in_the_database(
+        client: TestClient, admin: dict[str, str], tree: dict[str, int], engine: Engine) -> None:
+    member_phone, open_phone, new_phone = "13800000001", "13800000002", "13800000003"
+    enrolled = client.post("/applications", json=_application(*IN_K1, member_phone)).json()
+    assert client.post(f"/applications/{enrolled['id']}/approve", headers=admin).status_code == 200
+    first = client.post("/applications", json=_application(*IN_K1, open_phone)).json()
+
+    answers = {phone: client.post("/applications", json=_application(*IN_K1, phone))
+               for phone in (member_phone, open_phone, new_phone)}
+    assert {a.status_code for a in answers.values()} == {201}
+    bodies = [_public(a.json()) for a in answers.values()]
+    assert bodies[0] == bodies[1] == bodies[2] and bodies[0]["status"] == "submitted"
+    links = {phone: client.get(a.json()["status_url"].split("testserver", 1)[1])
+             for phone, a in answers.items()}
+    views = [{k: v for k, v in _public(r.json()).items() if k != "events"} | {
+        "events": [e["action"] for e in r.json()["events"]]} for r in links.values()]
+    assert views[0] == views[1] == views[2]
+
+    # The officers see what the applicant does not: the merge and the membership.
+    queue = {a["id"]: a for a in client.get("/applications", headers=admin,
+                                            params={"limit": 500}).json()["applications"]}
+    again_member, again_open, new = (queue[a.json()["id"]] for a in answers.values())
+    assert again_member["duplicates"]["already_member"] is True
+    assert again_member["status"] == "submitted"
+    assert again_open["status"] == "merged"
+    assert again_open["duplicates"]["merged_into"] == first["id"]
+    assert queue[first["id"]]["duplicates"]["merged"] == [again_open["id"]]
+    assert new["duplicates"] == {"merged_into": None, "merged": [], "already_member": False}
+    history = client.get(f"/applications/{first['id']}", headers=admin).json()["events"]
+    assert [e["action"] for e in history] == ["submitted", "resubmitted"]
+    with engine.connect() as conn:  # still one open application per phone
+        assert conn.execute(text("SELECT count(*) FROM applications WHERE phone = :p AND status "
+                                 "IN ('submitted', 'contacted')"),
+                            {"p": "+86" + open_phone}).scalar_one() == 1
+
+    # The hourly limit is the same for everyone: no 409 for known numbers once it is used up.
+    used = 5
+    for n in range(10 - used):
+        assert client.post("/applications",
+                           json=_application(*IN_K1, f"1390000{n:04d}")).status_code == 201
+    over = [client.post("/applications", json=_application(*IN_K1, phone)).status_code
+            for phone in (member_phone, open_phone, "13900009999")]
+    assert over == [429, 429, 429]
