@@ -50,8 +50,10 @@ class NewApplication(BaseModel):
         default=None, description="Resident ID card number (optional); only a keyed hash and a "
                                   "masked form are kept")
     occupation_group: OccupationGroup
-    workplace_id: int | None = Field(default=None, ge=1, le=2**63 - 1,
-                                     description="An existing workplace; or give `workplace`")
+    workplace_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, json_schema_extra={"deprecated": True},
+        description="Not taken from applicants (stored workplaces are the officers'): give "
+                    "`workplace`")
     workplace: WorkplaceGiven | None = Field(
         default=None, description="Name, address and point of the workplace, in `crs`")
     crs: Crs = Crs.WGS84
@@ -64,9 +66,12 @@ class NewApplication(BaseModel):
         if not self.consent:
             raise ValueError("consent must be true: an application is taken only with the "
                              "applicant's consent to the privacy notice")
-        if (self.workplace_id is None) == (self.workplace is None):
-            raise ValueError("give the workplace exactly once: as workplace_id, or as workplace "
-                             "{name, address, lon, lat}")
+        if self.workplace_id is not None:  # it would tell anyone which workplaces are stored
+            raise ValueError("workplace_id is not taken from applicants: give the workplace as "
+                             "workplace {name, address, lon, lat}; the union links it to a "
+                             "workplace it knows")
+        if self.workplace is None:
+            raise ValueError("give the workplace as workplace {name, address, lon, lat}")
         return self
 
 

@@ -54,9 +54,13 @@ def test_a_point_in_a_gap_goes_to_the_covering_ancestor_and_own_union_wins(
     assert gap.json()["union"]["code"] == "D1" and gap.json()["route"]["reason"] == "gap_fallback"
     workplace = client.post("/workplaces", headers=admin, json={
         "name": "顺丰", "lon": 121.15, "lat": 31.15, "own_union_code": "D2"}).json()
-    own = apply(client, phone="13912345678", workplace=None, workplace_id=workplace["id"])
-    assert own.status_code == 201, own.text
-    assert own.json()["union"]["code"] == "D2" and own.json()["route"]["reason"] == "own_union"
+    first = apply(client, phone="13912345678").json()
+    approved = client.post(f"/applications/{first['id']}/approve", headers=admin).json()
+    own = client.post(f"/members/{approved['member_id']}/transfer", headers=admin,
+                      json={"workplace_id": workplace["id"]})
+    assert own.status_code == 200, own.text
+    assert own.json()["union"]["code"] == "D2"
+    assert own.json()["memberships"][-1]["reason"] == "transfer:own_union"
 
 
 def test_retries_with_an_idempotency_key_apply_once(client: TestClient,
@@ -184,7 +188,8 @@ def test_employers_never_see_applicants(client: TestClient, admin: dict[str, str
                                         tree: dict[str, int]) -> None:
     workplace = client.post("/workplaces", headers=admin, json={
         "name": "某快递公司", "lon": 121.15, "lat": 31.15}).json()
-    apply(client, name="赵秘密", workplace=None, workplace_id=workplace["id"])
+    assert apply(client, name="赵秘密", workplace={"name": "某快递公司", "lon": 121.15,
+                                                "lat": 31.15}).status_code == 201
     for path in (f"/workplaces/{workplace['id']}", "/workplaces",
                  f"/unions/{tree['K1']}", "/unions/match?lat=31.15&lon=121.15"):
         response = client.get(path, headers=admin)
@@ -200,9 +205,9 @@ def test_employers_never_see_applicants(client: TestClient, admin: dict[str, str
     ({"id_number": "110105194912310021"}, 422, "ID card"),
     ({"consent": False}, 422, "consent"),
     ({"occupation_group": "astronaut"}, 422, "occupation_group"),
-    ({"workplace_id": 1}, 422, "exactly once"),
-    ({"workplace": None}, 422, "exactly once"),
-    ({"workplace": None, "workplace_id": 999999}, 422, "no such workplace"),
+    ({"workplace_id": 1}, 422, "workplace_id is not taken from applicants"),
+    ({"workplace": None}, 422, "give the workplace as workplace"),
+    ({"workplace": None, "workplace_id": 999999}, 422, "workplace_id is not taken"),
     ({"station_id": 999999}, 422, "no such station"),
     ({"workplace": {"name": "x", "lon": 100.0, "lat": 40.0}}, 422, "no union covers"),
     ({"workplace": {"name": "x", "lon": 31.15, "lat": 121.15}}, 422, "lat"),

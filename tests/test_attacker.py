@@ -10,7 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.routers.auth import LOGINS_PER_WINDOW
-from tests.test_officers import IN_K1, login, make_officer
+from tests.conftest import bearer
+from tests.test_officers import IN_D2, IN_K1, login, make_officer
 
 FOREIGN = {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}
 
@@ -95,3 +96,58 @@ def test_an_application_tells_nothing_about_who_else_is_in_the_database(
     over = [client.post("/applications", json=_application(*IN_K1, phone)).status_code
             for phone in (member_phone, open_phone, "13900009999")]
     assert over == [429, 429, 429]
+
+
+def test_an_officer_writes_workplaces_only_inside_their_jurisdiction(
+        client: TestClient, admin: dict[str, str], tree: dict[str, int], engine: Engine) -> None:
+    make_officer(engine, "grid-w", "D1")
+    officer = bearer(engine, "grid-w")
+    (k1_lon, k1_lat), (d2_lon, d2_lat) = IN_K1, IN_D2
+    # Location in D2, union the officer's own: before, 201, and D2's officers then saw it.
+    sneaked = client.post("/workplaces", headers=officer, json={
+        "name": "越界", "lon": d2_lon, "lat": d2_lat, "own_union_code": "K1"})
+    assert sneaked.status_code == 422 and "outside your jurisdiction" in sneaked.json()["message"]
+    home = client.post("/workplaces", headers=officer, json={
+        "name": "本区", "lon": k1_lon, "lat": k1_lat, "own_union_code": "K1"})
+    assert home.status_code == 201, home.text
+    moved = client.patch(f"/workplaces/{home.json()['id']}", headers=officer,
+                         json={"lon": d2_lon, "lat": d2_lat})
+    assert moved.status_code == 422 and "outside your jurisdiction" in moved.json()["message"]
+    renamed = client.patch(f"/workplaces/{home.json()['id']}", headers=officer,
+                           json={"name": "本区 2"})
+    assert renamed.status_code == 200
+    with engine.connect() as conn:  # nothing half-written
+        names = conn.execute(text("SELECT name, ST_X(location) FROM workplaces ORDER BY id")).all()
+    assert [tuple(n) for n in names] == [("本区 2", k1_lon)]
+    admin_made = client.post("/workplaces", headers=admin, json={
+        "name": "总部在外", "lon": d2_lon, "lat": d2_lat, "own_union_code": "K1"})
+    assert admin_made.status_code == 201  # admins aside
+
+
+def test_stored_workplaces_stay_hidden_from_who_cannot_list_them(
+        client: TestClient, admin: dict[str, str], tree: dict[str, int], engine: Engine) -> None:
+    secret = client.post("/workplaces", headers=admin, json={
+        "name": "机密仓库", "address": "保密路 1 号", "lon": IN_D2[0], "lat": IN_D2[1]}).json()
+    # The public: a stored workplace and a missing one are answered alike, and by no name.
+    answers = [client.post("/applications", json={**_application(*IN_K1, "13700000001"),
+                                                  "workplace": None, "workplace_id": wid})
+               for wid in (secret["id"], 99999)]
+    assert [a.status_code for a in answers] == [422, 422]
+    assert answers[0].json() == answers[1].json()
+    assert "机密仓库" not in answers[0].text
+    # An officer of K1: a transfer to D2's workplace is answered as one that does not exist.
+    make_officer(engine, "grid-t", "K1")
+    officer = bearer(engine, "grid-t")
+    made = client.post("/applications", json=_application(*IN_K1, "13700000002")).json()
+    member = client.post(f"/applications/{made['id']}/approve", headers=admin).json()["member_id"]
+    tries = [client.post(f"/members/{member}/transfer", headers=officer,
+                         json={"workplace_id": wid}) for wid in (secret["id"], 99999)]
+    assert [t.status_code for t in tries] == [422, 422]
+    assert tries[0].json()["message"].replace(str(secret["id"]), "N") == \
+        tries[1].json()["message"].replace("99999", "N")
+    assert "机密仓库" not in tries[0].text and "保密路" not in tries[0].text
+    own = client.post("/workplaces", headers=officer, json={
+        "name": "本区单位", "lon": IN_K1[0], "lat": IN_K1[1]}).json()
+    to_own = client.post(f"/members/{member}/transfer", headers=officer,
+                         json={"workplace_id": own["id"]})
+    assert to_own.status_code == 200 and to_own.json()["workplace"]["name"] == "本区单位"
