@@ -151,3 +151,32 @@ def test_stored_workplaces_stay_hidden_from_who_cannot_list_them(
     to_own = client.post(f"/members/{member}/transfer", headers=officer,
                          json={"workplace_id": own["id"]})
     assert to_own.status_code == 200 and to_own.json()["workplace"]["name"] == "本区单位"
+
+
+def test_anonymous_actors_are_audited_by_keyed_hashes_only(
+        client: TestClient, admin: dict[str, str], tree: dict[str, int], engine: Engine) -> None:
+    from membership import identity
+    from tests.conftest import SECRET_KEY
+
+    agent = {"User-Agent": "Mozilla/5.0 (Linux; Android 14; rider-phone)"}
+    made = client.post("/applications", json=_application(*IN_K1, "13600000001"), headers=agent)
+    assert made.status_code == 201
+    client.get(made.json()["status_url"].split("testserver", 1)[1], headers=agent)
+    station = client.post("/stations", headers=admin, json={
+        "name": "驿站", "lon": IN_K1[0], "lat": IN_K1[1]}).json()
+    assert client.post(f"/stations/{station['id']}/reports", json={"kind": "closed"},
+                       headers=agent).status_code == 201
+    hashed = identity.keyed_hash(SECRET_KEY, "client", "testclient").hex()[:32]  # as rate limits
+    entries = client.get("/officer/audit", headers=admin, params={"limit": 500}).json()["entries"]
+    public = [e for e in entries if e["actor"] in ("applicant", "public")]
+    assert {(e["actor"], e["action"]) for e in public} >= {
+        ("applicant", "submit"), ("applicant", "read"), ("public", "create")}
+    for entry in public:
+        assert entry["ip"] == hashed, entry
+        assert entry["user_agent"] and "Mozilla" not in entry["user_agent"], entry
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT ip, user_agent FROM audit_log WHERE actor IN "
+                                   "('applicant', 'public')")).all()
+    assert stored and all(ip == hashed and "Android" not in ua for ip, ua in stored)
+    officers = [e for e in entries if e["actor"] == "test-admin"]
+    assert officers and all(e["ip"] == "testclient" for e in officers)  # staff stay in clear

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
-from api.auth import ActorDep, OfficerDep, optional_officer, public_actor
+from api.auth import ActorDep, OfficerDep, client_of, optional_officer, public_actor
 from api.client_limits import count_client, limit_client, refuse_cross_site
 from api.deps import (
     EngineDep,
@@ -163,8 +163,8 @@ def read(request: Request, engine: EngineDep, settings: SettingsDep, application
                 app = None  # a wrong token learns nothing
         if app is None:
             raise NotFound("application", application_id, PRIVATE)
-        who = applicant if officer is None else Actor(officer.username, officer.id, applicant.ip,
-                                                      applicant.user_agent)
+        who = applicant if officer is None else Actor(officer.username, officer.id,
+                                                      *client_of(request))
         audit.record(conn, who, "read", "application", app.id, app.union_id)
         history = applications.events(conn, app.id)
         body = _common(conn, app, day, public=officer is None)
