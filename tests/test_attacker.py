@@ -180,3 +180,26 @@ def test_anonymous_actors_are_audited_by_keyed_hashes_only(
     assert stored and all(ip == hashed and "Android" not in ua for ip, ua in stored)
     officers = [e for e in entries if e["actor"] == "test-admin"]
     assert officers and all(e["ip"] == "testclient" for e in officers)  # staff stay in clear
+
+
+def test_another_areas_external_ids_cannot_be_probed(
+        client: TestClient, admin: dict[str, str], tree: dict[str, int], engine: Engine) -> None:
+    client.post("/workplaces", headers=admin, json={
+        "name": "外区", "external_id": "erp-7", "lon": IN_D2[0], "lat": IN_D2[1]})
+    make_officer(engine, "grid-e", "K1")
+    officer = bearer(engine, "grid-e")
+    given = [client.post("/workplaces", headers=officer, json={
+        "name": "本区", "external_id": eid, "lon": IN_K1[0], "lat": IN_K1[1]})
+        for eid in ("erp-7", "erp-8")]  # before: 409 for the other area's, 201 for a new one
+    assert [g.status_code for g in given] == [422, 422]
+    assert given[0].json() == given[1].json()
+    assert "leave it out" in given[0].json()["message"]
+    made = client.post("/workplaces", headers=officer, json={
+        "name": "本区", "lon": IN_K1[0], "lat": IN_K1[1]})
+    assert made.status_code == 201 and made.json()["external_id"].startswith("api-")
+    renamed = client.patch(f"/workplaces/{made.json()['id']}", headers=officer,
+                           json={"external_id": "erp-7"})
+    assert renamed.status_code == 422
+    again = client.post("/workplaces", headers=admin, json={
+        "name": "外区", "external_id": "erp-7", "lon": IN_D2[0], "lat": IN_D2[1]})
+    assert again.status_code == 409  # an admin sees every workplace anyway

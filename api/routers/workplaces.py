@@ -116,6 +116,11 @@ def get_workplace(engine: ReadEngineDep, officer: OfficerDep,
 def _write(engine: Any, officer: OfficerRecord, actor: Actor, workplace_id: int | None,
            data: WorkplaceFields, crs: Crs, status_code: int) -> Response:
     within = officer.jurisdiction
+    if data.external_id is not None and not within.everything:
+        # Its uniqueness would tell which ids another area's workplaces have.
+        raise ApiError(422, "body field 'external_id': only imports and admins set it (it ties a "
+                            "workplace to another system's records); leave it out and one is "
+                            "generated")
     with engine.begin() as conn:
         codes = {data.own_union_code} if data.own_union_code else set()
         try:
