@@ -100,3 +100,21 @@ def test_every_answer_says_nosniff_and_pages_say_who_may_frame_them(
         error = local_client.get(path, headers=html)
         assert error.status_code in (404, 422) and error.text.startswith("<!doctype html>"), path
         assert "frame-ancestors 'self'" in error.headers["content-security-policy"], path
+
+
+def test_serve_says_which_hosts_it_answers_when_bound_to_every_address(
+        database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from yizhan.cli import app as cli
+
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    env = {"YIZHAN_DATABASE_URL": database_url, "YIZHAN_SECRET_KEY": "k" * 40,
+           "YIZHAN_TRUSTED_HOSTS": "localhost"}
+    everywhere = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0"], env=env)
+    assert everywhere.exit_code == 0, everywhere.output
+    assert "answers only localhost; to reach it by another name or address, set " \
+           "YIZHAN_TRUSTED_HOSTS" in everywhere.output
+    local = CliRunner().invoke(cli, ["serve", "--host", "localhost"], env=env)
+    assert "YIZHAN_TRUSTED_HOSTS" not in local.output
