@@ -10,8 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from api.client_limits import client_address
 from api.deps import ReadEngineDep, SecretKeyDep
 from api.errors import ApiError
+from membership import identity
 from officers import accounts, tokens
 from officers.accounts import OfficerRecord
 from officers.audit import Actor
@@ -81,20 +83,24 @@ def admin_officer(officer: OfficerDep) -> OfficerRecord:
 AdminDep = Annotated[OfficerRecord, Depends(admin_officer)]
 
 
-def _client(request: Request) -> tuple[str | None, str | None]:
+def client_of(request: Request) -> tuple[str | None, str | None]:
+    """The client's address and user agent, as an officer's actions are audited with them."""
     return (request.client.host if request.client else None), request.headers.get("user-agent")
 
 
 def officer_actor(request: Request, officer: OfficerDep) -> Actor:
-    ip, agent = _client(request)
+    ip, agent = client_of(request)
     return Actor(officer.username, officer.id, ip, agent)
 
 
-def public_actor(name: str) -> Callable[[Request], Actor]:
-    """A dependency naming an anonymous actor ("applicant", "public") with the client's address."""
-    def actor(request: Request) -> Actor:
-        ip, agent = _client(request)
-        return Actor(name, None, ip, agent)
+def public_actor(name: str) -> Callable[[Request, str], Actor]:
+    """A dependency naming an anonymous actor ("applicant", "public"): their address only as
+    the keyed hash the rate limits count by, their user agent only as a keyed hash too, so that
+    an officer can tell repeated visitors apart without learning who or where they are."""
+    def actor(request: Request, secret: SecretKeyDep) -> Actor:
+        agent = request.headers.get("user-agent")
+        return Actor(name, None, client_address(request, secret), agent and identity.keyed_hash(
+            secret, "user-agent", agent).hex()[:32])
     return actor
 
 

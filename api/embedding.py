@@ -15,13 +15,13 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import current_officer
+from api.html import frame_ancestors
 from yizhan.settings import Settings
 
 
 def embedding_headers(settings: Settings) -> dict[str, str]:
     """Who may show an HTML page in an iframe: yizhan itself and YIZHAN_EMBED_ORIGINS."""
-    ancestors = " ".join(["'self'", *settings.embed_origins])
-    return {"Content-Security-Policy": f"frame-ancestors {ancestors}"}
+    return {"Content-Security-Policy": frame_ancestors(settings.embed_origins)}
 
 
 def allow_cross_origin_reads(app: FastAPI, settings: Settings, routes: list[BaseRoute]) -> None:

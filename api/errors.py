@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.html import NO_SCRIPTS, error_page, page_hint, prefers_html
+from api.html import NO_SCRIPTS, error_page, frame_ancestors, page_hint, prefers_html
 from geo.crs import swap_hint
 from geo.hours import HoursError
 
@@ -146,9 +146,11 @@ def _json(status: int, message: str, detail: list[dict[str, Any]] | None = None,
         return _ogc_json(status, OGC_CODES.get(status, "Error"), message, headers)
     if request is not None and (hint := page_hint(request)) is not None:
         headers = {"Vary": "Accept", **(headers or {})}
-        if prefers_html(request):
+        if prefers_html(request):  # framed only where the page it stands for may be
+            framing = frame_ancestors(request.app.state.settings.embed_origins)
             return HTMLResponse(error_page(status, message, hint), status_code=status,
-                                headers={"Content-Security-Policy": NO_SCRIPTS, **headers})
+                                headers={**headers,
+                                         "Content-Security-Policy": f"{NO_SCRIPTS}; {framing}"})
     body: dict[str, Any] = {"message": message}
     if detail is not None:
         body["detail"] = detail

@@ -36,6 +36,11 @@ def _quality(accept: str, media_type: str) -> float:
     return best_q
 
 
+def frame_ancestors(embed_origins: list[str]) -> str:
+    """Who may show an HTML page in an iframe: yizhan itself and YIZHAN_EMBED_ORIGINS."""
+    return "frame-ancestors " + " ".join(["'self'", *embed_origins])
+
+
 def prefers_html(request: Request) -> bool:
     """Whether the client ranks HTML above JSON, as a browser does; no Accept header, `*/*` or
     a tie means JSON."""

@@ -54,6 +54,9 @@ ACTION = {
     "forwarded": ("转交给另一工会", "Forwarded to another union"),
     "approved": ("通过，成为会员", "Approved: you became a member"),
     "rejected": ("未通过", "Not approved"),
+    "resubmitted": ("又收到一份电话或身份证号相同的申请，已并入本申请",
+                    "Another application with the same phone or ID number came in and was merged "
+                    "into this one"),
 }
 
 

@@ -107,6 +107,16 @@ def in_jurisdiction(within: Jurisdiction) -> ColumnElement[bool]:
     return within.union(W.c.own_union_id) | within.union(W.c.matched_union_id)
 
 
+def located_within(conn: Connection, workplace_id: int, within: Jurisdiction) -> bool:
+    """Whether the workplace's place lies in the jurisdiction: an area of it covers the point,
+    or the point's area union (its fallback where no area covers it) is in it."""
+    if within.everything:
+        return True
+    return bool(conn.execute(select(within.location(W.c.location)
+                                    | within.union(W.c.matched_union_id))
+                             .where(W.c.id == workplace_id)).scalar())
+
+
 def get(conn: Connection, workplace_id: int,
         within: Jurisdiction = EVERYWHERE) -> WorkplaceRecord | None:
     row = conn.execute(select(*COLUMNS)

@@ -4,13 +4,12 @@ have no operational station within walking distance, with the operational statio
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from geo.stations import StationRecord
 from maps.assets import OFFICER_JS, TILES_JS, VECTORGRID
-from maps.page import MapStyle, base_map, render
+from maps.page import MapStyle, base_map, render, script_json
 
 TEXT = {
     "zh": {"title": "站点缺口地图", "login": "网格员登录", "username": "用户名", "password": "密码",
@@ -28,7 +27,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var map = %(map)s, t = %(text)s, walk = %(walk)s, res = %(res)s, saved = %(saved)s, layers = [];
   var fixedZoom = %(fixed_zoom)s;  // the URL asked for a zoom: keep it
   var panel = document.getElementById("yz-panel"), officer = window.yizhanOfficer;
-  function showLogin() { officer.login(panel, "%(base)s", t, draw); }
+  function showLogin() { officer.login(panel, %(base)s, t, draw); }
   function get(path) { return officer.get(path, showLogin); }
   function colour(n, most) {
     var f = most ? n / most : 0;
@@ -68,12 +67,12 @@ document.addEventListener("DOMContentLoaded", function () {
   function draw() {
     layers.forEach(function (l) { map.removeLayer(l); });
     var query = "walk_m=" + walk + "&res=" + res;
-    Promise.all([get("%(base)s/officer/coverage.geojson?" + query),
-                 get("%(base)s/officer/dashboard?" + query)])
+    Promise.all([get(%(base)s + "/officer/coverage.geojson?" + query),
+                 get(%(base)s + "/officer/dashboard?" + query)])
       .then(function (got) {
         // Operational stations, however many, from the vector tiles (they are public).
         show(got[0], got[1].coverage, got[1].officer.username, window.yizhanTiles.points(map,
-          "%(base)s/tiles/stations/{z}/{x}/{y}.mvt?status=operational&%(tiles_query)s",
+          %(base)s + "/tiles/stations/{z}/{x}/{y}.mvt?status=operational&%(tiles_query)s",
           "stations", dot()));
       }).catch(function () {});
   }
@@ -106,11 +105,11 @@ def coverage_map(lon: float, lat: float, walk_m: float, res: int, style: MapStyl
             {"type": "Feature", "properties": {},
              "geometry": style.geojson({"type": "Point", "coordinates": [s.lon, s.lat]})}
             for s in saved.stations]}}
-    script = _SCRIPT % {"map": fmap.get_name(), "text": json.dumps(t, ensure_ascii=False),
-                        "walk": json.dumps(walk_m), "res": json.dumps(res),
-                        "saved": json.dumps(data, ensure_ascii=False).replace("</", "<\\/"),
-                        "fixed_zoom": json.dumps(style.zoom is not None),
-                        "base": style.api_base, "tiles_query": style.tiles_query}
+    script = _SCRIPT % {"map": fmap.get_name(), "text": script_json(t),
+                        "walk": script_json(walk_m), "res": script_json(res),
+                        "saved": script_json(data),
+                        "fixed_zoom": script_json(style.zoom is not None),
+                        "base": script_json(style.api_base), "tiles_query": style.tiles_query}
     panel = (f'<div id="yz-panel"></div><script src="{style.static_base}/{VECTORGRID}"></script>'
              f'<script src="{style.static_base}/{OFFICER_JS}"></script>'
              f'<script src="{style.static_base}/{TILES_JS}"></script>')

@@ -13,6 +13,7 @@ from geo.unions import Candidate, Match
 from geo.vocab import UnionLevel
 from maps.page import (
     MapStyle,
+    Tooltip,
     base_map,
     distance_text,
     fit,
@@ -81,14 +82,14 @@ def match_map(lon: float, lat: float, match: Match, areas: dict[int, dict[str, A
             continue
         colour = LEVEL_COLOURS[UnionLevel(union.level)]
         folium.GeoJson(
-            style.geojson(area), tooltip=safe_text(f"{t['levels'][union.level]} {union.name}"),
+            style.geojson(area), tooltip=Tooltip(safe_text(f"{t['levels'][union.level]} {union.name}")),
             style_function=lambda _, c=colour, main=union.id == chosen: {
                 "color": c, "weight": 4 if main else 2, "fillOpacity": 0.15 if main else 0.04,
                 "dashArray": None if main else "4 4",
                 "className": f"yz-area yz-area-{'chosen' if main else 'covering'}"},
         ).add_to(fmap)
     folium.CircleMarker(style.at(lon, lat), radius=8, color="#ffffff", weight=3, fill=True,
-                        fill_color="#1f6fd1", fill_opacity=1, tooltip=t["point"],
+                        fill_color="#1f6fd1", fill_opacity=1, tooltip=Tooltip(t["point"]),
                         class_name="yz-point").add_to(fmap)
     chosen_area = areas.get(chosen) if chosen is not None else None
     if chosen_area:

@@ -12,7 +12,16 @@ from geo.navigation import navigation_links
 from geo.nearest import NearStation
 from geo.vocab import AMENITY_LABELS_ZH, Amenity
 from maps.assets import use_local_assets
-from maps.page import MapStyle, base_map, distance_text, fit, render, safe_text
+from maps.page import (
+    MapStyle,
+    Popup,
+    Tooltip,
+    base_map,
+    distance_text,
+    fit,
+    render,
+    safe_text,
+)
 
 AROUND = 150  # stations drawn around the point, besides the nearest ones
 TEXT = {
@@ -91,8 +100,8 @@ def nearest_map(
             style.at(near.station.lon, near.station.lat), radius=6, color="#2b7a3d", weight=2,
             fill=True, fill_color="#5cb85c", fill_opacity=0.8,
             class_name=f"yz-station yz-station-{near.station.id}",
-            popup=folium.Popup(popup_html(near, style.lang), max_width=320),
-            tooltip=safe_text(near.station.name),
+            popup=Popup(popup_html(near, style.lang), max_width=320),
+            tooltip=Tooltip(safe_text(near.station.name)),
         ).add_to(cluster)
 
     for rank, near in enumerate(nearest, start=1):
@@ -100,7 +109,7 @@ def nearest_map(
         label = f"{rank}. {s.name} · {distance_text(near.distance_m, style.lang)}"
         folium.PolyLine(
             [style.at(lon, lat), style.at(s.lon, s.lat)], color="#d9534f", weight=3, dash_array="6 6",
-            tooltip=safe_text(label), class_name="yz-line",
+            tooltip=Tooltip(safe_text(label)), class_name="yz-line",
         ).add_to(fmap)
         folium.Marker(
             style.at(s.lon, s.lat),
@@ -108,13 +117,13 @@ def nearest_map(
                 html=f'<div class="yz-rank yz-rank-{rank}" data-station-id="{s.id}">{rank}</div>',
                 icon_size=(26, 26), icon_anchor=(13, 13), class_name="yz-rank-icon",
             ),
-            popup=folium.Popup(popup_html(near, style.lang), max_width=320),
-            tooltip=safe_text(label), z_index_offset=1000,  # above any cluster of the others
+            popup=Popup(popup_html(near, style.lang), max_width=320),
+            tooltip=Tooltip(safe_text(label)), z_index_offset=1000,  # above any cluster of the others
         ).add_to(fmap)
 
     folium.CircleMarker(
         style.at(lon, lat), radius=9, color="#ffffff", weight=3, fill=True, fill_color="#1f6fd1",
-        fill_opacity=1, tooltip=t["you"], class_name="yz-you",
+        fill_opacity=1, tooltip=Tooltip(t["you"]), class_name="yz-you",
     ).add_to(fmap)
     if nearest:
         points = [style.at(lon, lat)] + [style.at(n.station.lon, n.station.lat) for n in nearest]

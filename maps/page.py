@@ -3,12 +3,14 @@ map, a floating panel, and the page's title."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 import folium
 from branca.element import Figure
+from folium.template import Template
 
 from geo.crs import Crs, from_wgs84
 from maps.assets import use_local_assets
@@ -59,9 +61,47 @@ class MapStyle:
 
 
 def safe_text(value: str) -> str:
-    """Text for HTML that folium places inside JavaScript template literals (popups, tooltips):
-    escaped for HTML, and with ` and $ as entities, so that a name like "${…}" cannot run."""
-    return escape(value).replace("`", "&#96;").replace("$", "&#36;")
+    """Text for HTML: escaped, with the characters JavaScript gives a meaning to inside a
+    literal (backslash, backtick, dollar) as entities too, for HTML that ends up in a script."""
+    return escape(value).replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+
+
+# What could end a <script> or a string inside it, or open a comment: as \u escapes.
+_SCRIPT_UNSAFE = str.maketrans({c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"})
+
+
+def script_json(value: Any) -> str:
+    """`value` as JSON to place inside a <script>: the only way data enters a page's scripts."""
+    return json.dumps(value, ensure_ascii=False).translate(_SCRIPT_UNSAFE)
+
+
+class Tooltip(folium.Tooltip):
+    """folium's tooltip, its HTML handed to Leaflet as a JSON string (folium writes it into a
+    template literal, where a backslash in a name starts an escape and breaks the script)."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+            {{ this._parent.get_name() }}.bindTooltip({{ this.json }},
+                {{ this.options|tojavascript }});
+        {% endmacro %}""")
+
+    @property
+    def json(self) -> str:
+        return script_json(f"<div>{self.text}</div>")
+
+
+class Popup(folium.Popup):
+    """folium's popup, its HTML (already escaped) handed to Leaflet as a JSON string."""
+
+    _template = Template("""
+        var {{ this.get_name() }} = L.popup({{ this.options|tojavascript }});
+        {{ this.get_name() }}.setContent({{ this.json }});
+        {{ this._parent.get_name() }}.bindPopup({{ this.get_name() }});
+    """)
+
+    def __init__(self, html: str, **options: Any) -> None:
+        super().__init__(**options)
+        self.json = script_json(html)
 
 
 def union_link(union_id: int, name: str, style: MapStyle) -> str:

@@ -3,7 +3,6 @@ apart from border cells) and the stations inside."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -20,7 +19,18 @@ from geo.unions import UnionRecord
 from geo.vocab import StationStatus
 from maps.assets import OFFICER_JS, TILES_JS, VECTORGRID, use_local_assets
 from maps.match_page import TEXT as MATCH_TEXT
-from maps.page import MapStyle, base_map, fit, geojson_bounds, render, safe_text, union_link
+from maps.page import (
+    MapStyle,
+    Popup,
+    Tooltip,
+    base_map,
+    fit,
+    geojson_bounds,
+    render,
+    safe_text,
+    script_json,
+    union_link,
+)
 
 TEXT = {
     "zh": {"title": "工会区域", "children": "下级区域", "cells": "H3 覆盖",
@@ -88,7 +98,7 @@ def union_map(view: UnionView, style: MapStyle) -> str:
             if features:
                 kind = "interior" if interior else "border"
                 folium.GeoJson(
-                    {"type": "FeatureCollection", "features": features}, tooltip=t[kind],
+                    {"type": "FeatureCollection", "features": features}, tooltip=Tooltip(t[kind]),
                     style_function=lambda _, k=kind: {
                         "color": "#2b7a3d" if k == "interior" else "#f0ad4e", "weight": 1,
                         "fillOpacity": 0.15, "className": f"yz-cell yz-cell-{k}"},
@@ -96,16 +106,16 @@ def union_map(view: UnionView, style: MapStyle) -> str:
     for child, area in view.children:
         if area:
             layer = folium.GeoJson(style.geojson(area),
-                                   tooltip=safe_text(f"{levels[child.level]} {child.name}"),
+                                   tooltip=Tooltip(safe_text(f"{levels[child.level]} {child.name}")),
                                    style_function=lambda _: {"color": "#1f6fd1", "weight": 1.5,
                                                              "fillOpacity": 0, "dashArray": "4 4",
                                                              "className": "yz-child"})
-            folium.Popup(f'<div class="yz-popup" data-union-code="{safe_text(child.code)}">'
+            Popup(f'<div class="yz-popup" data-union-code="{safe_text(child.code)}">'
                          f"{levels[child.level]} {union_link(child.id, child.name, style)}</div>"
                          ).add_to(layer)
             layer.add_to(fmap)
     if view.area:
-        layer = folium.GeoJson(style.geojson(view.area), tooltip=safe_text(u.name),
+        layer = folium.GeoJson(style.geojson(view.area), tooltip=Tooltip(safe_text(u.name)),
                                style_function=lambda _: {
             "color": "#d9534f", "weight": 3, "fillOpacity": 0, "className": "yz-union"})
         layer.add_to(fmap)
@@ -118,10 +128,10 @@ def union_map(view: UnionView, style: MapStyle) -> str:
         folium.CircleMarker(style.at(s.lon, s.lat), radius=6, color="#2b7a3d", weight=2, fill=True,
                             fill_color="#5cb85c", fill_opacity=0.9,
                             class_name=f"yz-station yz-station-{s.id}",
-                            popup=folium.Popup(f'<div class="yz-popup" data-station-id="{s.id}">'
+                            popup=Popup(f'<div class="yz-popup" data-station-id="{s.id}">'
                                                f"<b>{safe_text(s.name)}</b><br>{safe_text(s.address or '')}"
                                                "</div>", max_width=300),
-                            tooltip=safe_text(s.name)).add_to(cluster)
+                            tooltip=Tooltip(safe_text(s.name))).add_to(cluster)
     tiles = view.station_total > len(view.stations)
     panel = _panel(view, tiles, style)
     panel += f'<script src="{style.static_base}/{VECTORGRID}"></script>'
@@ -188,21 +198,22 @@ def _officer_workplaces(map_name: str, style: MapStyle) -> str:
              "mine": style.page_url("/maps/unions/mine")}
     return f"""<script>
 document.addEventListener("DOMContentLoaded", function () {{
-  var map = {map_name}, officer = window.yizhanOfficer, t = {json.dumps(words, ensure_ascii=False)};
+  var map = {map_name}, officer = window.yizhanOfficer, t = {script_json(words)};
+  var base = {script_json(style.api_base)};
   var box = document.getElementById("yz-officer"), layer = null;
   function loggedOut() {{
     if (layer) {{ map.removeLayer(layer); layer = null; }}
     box.innerHTML = "<a class='yz-login-link' href='" + t.mine + "'>" + t.login + "</a>";
   }}
   if (!officer.token()) {{ loggedOut(); return; }}
-  officer.get("{style.api_base}/auth/me", loggedOut).then(function (me) {{
+  officer.get(base + "/auth/me", loggedOut).then(function (me) {{
     box.innerHTML = t.signed_in + " " + officer.escapeText(me.username) +
       " <button id='yz-logout'>" + t.logout + "</button>";
     document.getElementById("yz-logout").addEventListener("click", function () {{
       officer.logout(); loggedOut();
     }});
     layer = window.yizhanTiles.points(map,
-      "{style.api_base}/tiles/workplaces/{{z}}/{{x}}/{{y}}.mvt?{style.tiles_query}", "workplaces",
+      base + "/tiles/workplaces/{{z}}/{{x}}/{{y}}.mvt?{style.tiles_query}", "workplaces",
       {{radius: 4, fill: true, fillColor: "#6f42c1", color: "#ffffff", weight: 1, fillOpacity: 0.9,
         className: "yz-workplace"}},
       {{fetchOptions: {{headers: {{Authorization: "Bearer " + officer.token()}}}}}},
@@ -234,24 +245,24 @@ def mine_page(style: MapStyle, roots: list[UnionRecord]) -> str:
     script = f"""<script src="{style.static_base}/{OFFICER_JS}"></script><script>
 document.addEventListener("DOMContentLoaded", function () {{
   var panel = document.getElementById("yz-panel"), officer = window.yizhanOfficer;
-  var t = {json.dumps(t, ensure_ascii=False)};
+  var t = {script_json(t)}, base = {script_json(style.api_base)};
   function go() {{
-    officer.get("{style.api_base}/auth/me",
-                function () {{ officer.login(panel, "{style.api_base}", t, go); }})
+    officer.get(base + "/auth/me",
+                function () {{ officer.login(panel, base, t, go); }})
       .then(function (me) {{
         if (!me.union) {{
           panel.innerHTML = "<div>" + t.admin + "</div>" +
             document.getElementById("yz-roots").innerHTML +
             "<button id='yz-logout'>" + t.logout + "</button>";
           document.getElementById("yz-logout").addEventListener("click", function () {{
-            officer.logout(); officer.login(panel, "{style.api_base}", t, go);
+            officer.logout(); officer.login(panel, base, t, go);
           }});
           return;
         }}
-        location.replace("{style.api_base}/maps/unions/" + me.union.id + "?lang={style.lang}");
+        location.replace(base + "/maps/unions/" + me.union.id + "?lang={style.lang}");
       }}).catch(function () {{}});
   }}
-  if (officer.token()) {{ go(); }} else {{ officer.login(panel, "{style.api_base}", t, go); }}
+  if (officer.token()) {{ go(); }} else {{ officer.login(panel, base, t, go); }}
 }});
 </script>"""
     return render(fmap, t["login"],
@@ -265,9 +276,9 @@ def _station_tiles(map_name: str, style: MapStyle) -> str:
     """Stations from /tiles/stations as vector tiles, each with a popup of its name."""
     return f"""<script>
 document.addEventListener("DOMContentLoaded", function () {{
-  var map = {map_name};
+  var map = {map_name}, base = {script_json(style.api_base)};
   window.yizhanTiles.points(map,
-    "{style.api_base}/tiles/stations/{{z}}/{{x}}/{{y}}.mvt?{style.tiles_query}", "stations",
+    base + "/tiles/stations/{{z}}/{{x}}/{{y}}.mvt?{style.tiles_query}", "stations",
     {{radius: 5, fill: true, fillColor: "#5cb85c", color: "#2b7a3d", weight: 1, fillOpacity: 0.9}},
     {{}}, function (p) {{
       return '<div class="yz-popup" data-station-id="' + Number(p.station_id) + '"><b>' +

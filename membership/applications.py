@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import ColumnElement, Connection, func, select, text
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Connection, any_, cast, false, func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from geo.crs import Crs
@@ -32,10 +32,6 @@ class ApplicationRefused(ValueError):
     """The application cannot be taken as sent (an unknown station)."""
 
 
-class DuplicateApplication(Exception):
-    """The same person already has an open application."""
-
-
 class IdempotencyConflict(Exception):
     """An Idempotency-Key came back with a different request."""
 
@@ -54,8 +50,10 @@ class NewApplication(BaseModel):
         default=None, description="Resident ID card number (optional); only a keyed hash and a "
                                   "masked form are kept")
     occupation_group: OccupationGroup
-    workplace_id: int | None = Field(default=None, ge=1, le=2**63 - 1,
-                                     description="An existing workplace; or give `workplace`")
+    workplace_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, json_schema_extra={"deprecated": True},
+        description="Not taken from applicants (stored workplaces are the officers'): give "
+                    "`workplace`")
     workplace: WorkplaceGiven | None = Field(
         default=None, description="Name, address and point of the workplace, in `crs`")
     crs: Crs = Crs.WGS84
@@ -68,9 +66,12 @@ class NewApplication(BaseModel):
         if not self.consent:
             raise ValueError("consent must be true: an application is taken only with the "
                              "applicant's consent to the privacy notice")
-        if (self.workplace_id is None) == (self.workplace is None):
-            raise ValueError("give the workplace exactly once: as workplace_id, or as workplace "
-                             "{name, address, lon, lat}")
+        if self.workplace_id is not None:  # it would tell anyone which workplaces are stored
+            raise ValueError("workplace_id is not taken from applicants: give the workplace as "
+                             "workplace {name, address, lon, lat}; the union links it to a "
+                             "workplace it knows")
+        if self.workplace is None:
+            raise ValueError("give the workplace as workplace {name, address, lon, lat}")
         return self
 
 
@@ -95,12 +96,22 @@ class ApplicationRecord:
     deadline: date
     deadline_estimated: bool
     member_id: int | None
+    merged_into_id: int | None
+    existing_member_id: int | None
     created_at: datetime
     updated_at: datetime
     token_salt: bytes
 
     def overdue(self, today: date) -> bool:
         return ApplicationStatus(self.status).is_open and is_overdue(self.deadline, today)
+
+    @property
+    def public_status(self) -> str:
+        return ApplicationStatus(self.status).public.value
+
+    def public_overdue(self, today: date) -> bool:
+        """Overdue as the applicant's link shows it: a merged application like a submitted one."""
+        return ApplicationStatus(self.public_status).is_open and is_overdue(self.deadline, today)
 
 
 _COLUMNS: list[ColumnElement[Any]] = [A.c[n] for n in ApplicationRecord.__dataclass_fields__
@@ -141,10 +152,10 @@ def submit(conn: Connection, secret: str, data: NewApplication, today: date,
                 raise IdempotencyConflict("this Idempotency-Key was used for a different "
                                           "request; use a new key for a new application")
             return seen.application_id, True
-    # Routing first: an application that cannot be taken must not tell whether someone is a
-    # member (an employer could test its staff list against the union's members).
+    # Nothing here may depend on who else is in the database: a member or a person with an open
+    # application is answered as anyone else (an employer could test its staff list); only the
+    # officers see the match.
     route, workplace = route_to(conn, data.workplace_id, data.workplace, data.crs)
-    _refuse_members(conn, data.phone, id_hash)
     if data.station_id is not None and conn.execute(
             text("SELECT 1 FROM stations WHERE id = :id"), {"id": data.station_id}).first() is None:
         raise ApplicationRefused(f"station_id {data.station_id}: no such station")
@@ -157,15 +168,9 @@ def submit(conn: Connection, secret: str, data: NewApplication, today: date,
         "route_reason": route.reason.value, "route_distance_m": route.distance_m,
         "deadline": deadline, "deadline_estimated": estimated, "consent_notice": PRIVACY_NOTICE,
         "token_salt": secrets.token_bytes(16),
+        "existing_member_id": _member_with(conn, data.phone, id_hash),
     }
-    try:
-        with conn.begin_nested():
-            application_id = conn.execute(A.insert().values(values).returning(A.c.id)).scalar_one()
-    except IntegrityError as exc:
-        by = "ID number" if "id_hash" in str(exc.orig) else "phone number"
-        raise DuplicateApplication(
-            f"an open application with this {by} exists; follow it with the status link you "
-            "were given, or wait until it is decided") from None
+    application_id = _insert_or_merge(conn, values)
     _event(conn, application_id, "applicant", "submitted", ApplicationStatus.SUBMITTED,
            to_union=route.union_id, reason=route.reason.value)
     if idempotency_key is not None:
@@ -174,13 +179,41 @@ def submit(conn: Connection, secret: str, data: NewApplication, today: date,
     return application_id, False
 
 
-def _refuse_members(conn: Connection, phone: str, id_hash: bytes | None) -> None:
-    """Members do not apply again: a new job is a transfer of their membership."""
-    if conn.execute(text("SELECT 1 FROM members WHERE phone = :phone OR id_hash = :id_hash"),
-                    {"phone": phone, "id_hash": id_hash}).first():
-        raise DuplicateApplication(
-            "this phone or ID number belongs to a member already; a member who changes jobs "
-            "asks their union to transfer the membership instead of applying again")
+def _member_with(conn: Connection, phone: str, id_hash: bytes | None) -> int | None:
+    """The member who has this phone or ID number already (a new job would be a transfer)."""
+    return conn.execute(text("SELECT id FROM members WHERE phone = :phone OR id_hash = :id_hash "
+                             "ORDER BY id LIMIT 1"),
+                        {"phone": phone, "id_hash": id_hash}).scalar()
+
+
+def _open_with(conn: Connection, phone: str, id_hash: bytes | None) -> ApplicationRecord | None:
+    """The person's open application, held for the merge."""
+    row = conn.execute(select(*_COLUMNS).where(
+        A.c.status.in_(OPEN_STATUSES),
+        (A.c.phone == phone) | ((A.c.id_hash == id_hash) if id_hash else false()))
+        .order_by(A.c.id).limit(1).with_for_update()).first()
+    return _record(row) if row else None
+
+
+def _insert_or_merge(conn: Connection, values: dict[str, Any]) -> int:
+    """Insert the application; if the person has an open one (by phone or ID number), insert
+    it merged into that one, which records the merge in its history: one open application per
+    person, and the same answer to the applicant either way."""
+    for _ in range(2):  # a second try only after a concurrent application took the place
+        first = _open_with(conn, values["phone"], values["id_hash"])
+        merged = {} if first is None else {"status": ApplicationStatus.MERGED.value,
+                                           "merged_into_id": first.id}
+        try:
+            with conn.begin_nested():
+                new_id: int = conn.execute(A.insert().values(values | merged)
+                                           .returning(A.c.id)).scalar_one()
+        except IntegrityError:
+            continue
+        if first is not None:
+            _event(conn, first.id, "applicant", "resubmitted", ApplicationStatus(first.status),
+                   reason=f"application {new_id}")
+        return new_id
+    raise RuntimeError("an open application with this phone or ID number changed twice at once")
 
 
 def _event(conn: Connection, application_id: int, actor: str, action: str,
@@ -196,6 +229,17 @@ def events(conn: Connection, application_id: int) -> list[dict[str, Any]]:
                                E.c.to_union_id, E.c.reason)
                         .where(E.c.application_id == application_id).order_by(E.c.id))
     return [dict(r._mapping) for r in rows]
+
+
+def merged_into(conn: Connection, ids: list[int]) -> dict[int, list[int]]:
+    """For each application of `ids`, the later ones merged into it."""
+    rows = conn.execute(select(A.c.merged_into_id, A.c.id)
+                        .where(A.c.merged_into_id == any_(cast(ids, ARRAY(BigInteger))))
+                        .order_by(A.c.id))
+    merged: dict[int, list[int]] = {}
+    for first, later in rows:
+        merged.setdefault(first, []).append(later)
+    return merged
 
 
 def search(conn: Connection, today: date, *, within: Jurisdiction = EVERYWHERE,

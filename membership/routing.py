@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, func, select, text
 
 from geo import unions
 from geo.crs import Crs, to_wgs84, wgs84_ewkt
+from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.station_data import Text200, Text500
+from geo.workplaces import W, in_jurisdiction
 from membership.vocab import RouteReason
 
 
@@ -51,8 +53,9 @@ def route_point(conn: Connection, lon: float, lat: float) -> Route:
 
 
 def route_to(conn: Connection, workplace_id: int | None, given: WorkplaceGiven | None,
-             crs: Crs) -> tuple[Route, dict[str, Any]]:
-    """The route for a stored workplace (by id) or a given one (in `crs`), with the columns that
+             crs: Crs, within: Jurisdiction = EVERYWHERE) -> tuple[Route, dict[str, Any]]:
+    """The route for a stored workplace (by id, if it is `within` the jurisdiction: one outside
+    is answered as one that does not exist) or a given one (in `crs`), with the columns that
     record where the person works: workplace_id, _name, _address and _location."""
     if workplace_id is None:
         assert given is not None
@@ -60,12 +63,14 @@ def route_to(conn: Connection, workplace_id: int | None, given: WorkplaceGiven |
         return route_point(conn, lon, lat), {
             "workplace_id": None, "workplace_name": given.name,
             "workplace_address": given.address, "workplace_location": wgs84_ewkt(lon, lat)}
-    row = conn.execute(text(
-        "SELECT name, address, location, own_union_id, matched_union_id, match_status, "
-        "match_distance_m, ST_X(location) AS lon, ST_Y(location) AS lat "
-        "FROM workplaces WHERE id = :id"), {"id": workplace_id}).first()
+    row = conn.execute(select(
+        W.c.name, W.c.address, W.c.location, W.c.own_union_id, W.c.matched_union_id,
+        W.c.match_status, W.c.match_distance_m, func.ST_X(W.c.location).label("lon"),
+        func.ST_Y(W.c.location).label("lat"))
+        .where(W.c.id == workplace_id, in_jurisdiction(within))).first()
     if row is None:
-        raise NotRoutable(f"workplace_id {workplace_id}: no such workplace")
+        raise NotRoutable(f"workplace_id {workplace_id}: no such workplace among those you can "
+                          "list; give the new one as workplace {name, address, lon, lat}")
     return _stored_route(conn, row), {
         "workplace_id": workplace_id, "workplace_name": row.name,
         "workplace_address": row.address, "workplace_location": row.location}

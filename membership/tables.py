@@ -57,6 +57,12 @@ class Application(Base):
     token_salt: Mapped[bytes] = mapped_column(LargeBinary)
     member_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("members.id", ondelete="SET NULL"))
+    # For the officers only: the open application this one was merged into, and the member who
+    # already has this phone or ID number. The applicant's answer never depends on them.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("applications.id", ondelete="SET NULL"))
+    existing_member_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
@@ -70,6 +76,8 @@ class Application(Base):
         Index("uq_applications_open_id_hash", "id_hash", unique=True,
               postgresql_where=text(f"{OPEN_SQL} AND id_hash IS NOT NULL")),
         Index("ix_applications_union_id_status", "union_id", "status"),
+        Index("ix_applications_merged_into_id", "merged_into_id",
+              postgresql_where=text("merged_into_id IS NOT NULL")),
     )
 
 

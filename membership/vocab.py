@@ -24,10 +24,18 @@ class ApplicationStatus(StrEnum):
     CONTACTED = "contacted"
     APPROVED = "approved"
     REJECTED = "rejected"
+    # A second application of a person with an open one, merged into that one: the officers
+    # work the first; the second's link shows it as submitted, like any other.
+    MERGED = "merged"
 
     @property
     def is_open(self) -> bool:
         return self in (ApplicationStatus.SUBMITTED, ApplicationStatus.CONTACTED)
+
+    @property
+    def public(self) -> ApplicationStatus:
+        """What the applicant's link shows: never whether someone else applied first."""
+        return ApplicationStatus.SUBMITTED if self is ApplicationStatus.MERGED else self
 
 
 OPEN_STATUSES = [s.value for s in ApplicationStatus if s.is_open]

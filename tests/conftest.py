@@ -20,6 +20,8 @@ from tests.union_data import TREE, clear
 from yizhan.cluster import LocalCluster
 from yizhan.settings import Settings
 
+# Starlette's TestClient sends `Host: testserver`; the service answers only the hosts it trusts.
+os.environ.setdefault("YIZHAN_TRUSTED_HOSTS", "localhost,127.0.0.1,::1,testserver")
 SECRET_KEY = "test-secret-key"
 ADMIN_PASSWORD = "test-admin-password"
 

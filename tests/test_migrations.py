@@ -44,3 +44,27 @@ def test_migrations_match_models_and_round_trip(database_url: str) -> None:
         engine.dispose()
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_0008_keeps_no_anonymous_address_in_clear_and_every_application(database_url: str) -> None:
+    server = make_url(database_url)
+    name = f"yizhan_migrations_{secrets.token_hex(3)}"
+    admin = libpq_url(database_url)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = server.set(database=name).render_as_string(hide_password=False)
+    try:
+        migrate(url, "0007")
+        with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+            conn.execute("INSERT INTO audit_log (actor, action, object_type, ip, user_agent) "
+                         "VALUES ('applicant', 'submit', 'application', '203.0.113.9', 'Phone'), "
+                         "('public', 'create', 'station_report', '203.0.113.9', 'Phone'), "
+                         "('li', 'read', 'application', '10.0.0.2', 'Desk')")
+        migrate(url)
+        with psycopg.connect(libpq_url(url)) as conn:
+            rows = conn.execute("SELECT actor, ip, user_agent FROM audit_log ORDER BY id").fetchall()
+        assert rows == [("applicant", None, None), ("public", None, None),
+                        ("li", "10.0.0.2", "Desk")]  # officers' own entries stay as they were
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -345,6 +345,8 @@ def serve(
     """Serve the API and the maps."""
     import uvicorn
 
+    from api.hardening import host_allowed
+
     settings = Settings()
     try:
         settings.check_production()
@@ -364,6 +366,9 @@ def serve(
     typer.echo(f"Map:       {base}/maps/nearest?lat={lat:.4f}&lon={lon:.4f}")
     typer.echo(f"Nearest:   {base}/stations/nearest?lat={lat:.4f}&lon={lon:.4f}&k=3")
     typer.echo(f"Join form: {base}/join?station={station}")
+    if not host_allowed(host, settings.allowed_hosts()):  # e.g. 0.0.0.0 in a container
+        typer.echo(f"Hosts:     answers only {', '.join(settings.allowed_hosts())}; to reach it "
+                   "by another name or address, set YIZHAN_TRUSTED_HOSTS or YIZHAN_PUBLIC_URL")
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=bool(settings.forwarded_allow_ips),
                 forwarded_allow_ips=settings.forwarded_allow_ips)

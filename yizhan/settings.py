@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -15,6 +16,8 @@ from yizhan.cluster import LocalCluster
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 ORIGIN = re.compile(r"\*|https?://(\*\.)?[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
+HOST = re.compile(r"\*|(\*\.)?[A-Za-z0-9.\-]+|[0-9A-Fa-f:.]+")
+LOCAL_HOSTS = ["localhost", "127.0.0.1", "::1"]
 # What to give where pydantic's own message says only what was wrong.
 ALLOWED = {"bool_parsing": "give true or false (or yes/no, on/off, 1/0)",
            "int_parsing": "give a whole number", "float_parsing": "give a number"}
@@ -39,7 +42,15 @@ class Settings(BaseSettings):
                                   "links; must stay the same for the life of the data.")
     host: str = "127.0.0.1"
     port: int = 8000
-    public_url: str | None = Field(default=None, description="How clients reach the API.")
+    public_url: str | None = Field(default=None, description=(
+        "How clients reach the API (scheme://host[:port]); links, QR codes and status links are "
+        "built from it. Required in production."))
+    trusted_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(LOCAL_HOSTS), description=(
+            "Host names (or addresses) clients may reach the API by, comma-separated; "
+            "*.example.com names every subdomain, * any host (only behind a proxy that checks "
+            "Host itself). The host of YIZHAN_PUBLIC_URL is always trusted. Any other Host "
+            "header is answered 400, so that no link is ever built from it."))
     timezone: str = Field(default="Asia/Shanghai", description="Default station time zone.")
     holiday_country: str = Field(default="CN", description="Country of public holidays (PH).")
     tiles_url: str = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -86,6 +97,35 @@ class Settings(BaseSettings):
                                      "https://app.example.com, or *")
         return value
 
+    @field_validator("trusted_hosts", mode="before")
+    @classmethod
+    def _hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = json.loads(value) if value.lstrip().startswith("[") else \
+                value.replace(",", " ").split()
+        if isinstance(value, list):
+            for host in value:
+                if not HOST.fullmatch(str(host)):
+                    raise ValueError(f"trusted_hosts: {host!r}: give host names without scheme "
+                                     "or port, e.g. yizhan.example.org, *.example.org, 10.0.0.5")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise ValueError(f"{value!r}: give scheme://host[:port][/path], e.g. "
+                             "https://yizhan.example.org")
+        return value.rstrip("/")
+
+    def allowed_hosts(self) -> list[str]:
+        """The trusted hosts, and that of YIZHAN_PUBLIC_URL."""
+        public = urlsplit(self.public_url).hostname if self.public_url else None
+        return [*self.trusted_hosts, *([public] if public else [])]
+
     @field_validator("forwarded_allow_ips")
     @classmethod
     def _proxies(cls, value: str) -> str:
@@ -110,6 +150,10 @@ class Settings(BaseSettings):
         if not self.database_url:
             raise ValueError("YIZHAN_PRODUCTION is set: give YIZHAN_DATABASE_URL (the local "
                              "development cluster is not for production)")
+        if not self.public_url:
+            raise ValueError("YIZHAN_PRODUCTION is set: give YIZHAN_PUBLIC_URL, the address "
+                             "clients reach the API by (e.g. https://yizhan.example.org); links "
+                             "and QR codes are built from it, never from a request's Host")
 
     def resolved_database_url(self) -> str:
         """The database to use: the configured one, else the local cluster's (which must be up)."""

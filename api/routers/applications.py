@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
-from api.auth import ActorDep, OfficerDep, optional_officer, public_actor
-from api.client_limits import count_client, limit_client
+from api.auth import ActorDep, OfficerDep, client_of, optional_officer, public_actor
+from api.client_limits import count_client, limit_client, refuse_cross_site
 from api.deps import (
     EngineDep,
     PageLimit,
@@ -36,7 +36,6 @@ from membership import applications, identity
 from membership.applications import (
     ApplicationRecord,
     ApplicationRefused,
-    DuplicateApplication,
     IdempotencyConflict,
     NewApplication,
     WrongState,
@@ -84,11 +83,16 @@ def _union_contact(conn: Connection, union_id: int) -> dict[str, Any]:
     return {**brief(u), "contact_address": u.contact_address, "contact_phone": u.contact_phone}
 
 
-def _common(conn: Connection, app: ApplicationRecord, day: date) -> dict[str, Any]:
-    return {"id": app.id, "status": app.status, "union": _union_contact(conn, app.union_id),
+def _common(conn: Connection, app: ApplicationRecord, day: date, *,
+            public: bool = False) -> dict[str, Any]:
+    """What both views show; the applicant's (`public`) never whether the application was
+    merged into someone's earlier one."""
+    return {"id": app.id, "status": app.public_status if public else app.status,
+            "union": _union_contact(conn, app.union_id),
             "route": {"reason": app.route_reason, "distance_m": app.route_distance_m},
             "deadline": app.deadline, "deadline_estimated": app.deadline_estimated,
-            "overdue": app.overdue(day), "submitted_at": app.created_at}
+            "overdue": app.public_overdue(day) if public else app.overdue(day),
+            "submitted_at": app.created_at}
 
 
 def _status_url(request: Request, settings: Settings, app: ApplicationRecord) -> str:
@@ -97,13 +101,16 @@ def _status_url(request: Request, settings: Settings, app: ApplicationRecord) ->
     return f"{base}/applications/{app.id}?token={token}"
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, dependencies=[Depends(refuse_cross_site)])
 def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: SecretKeyDep,
           body: NewApplication,
           applicant: Annotated[Actor, Depends(public_actor("applicant"))],
           idempotency_key: IdempotencyKeyHeader = None) -> Response:
-    """Apply to join the union that covers your workplace. Your employer is never told. At most
-    10 accepted applications an hour from one address, and 30 tries whatever their outcome."""
+    """Apply to join the union that covers your workplace. Your employer is never told. Every
+    application is taken the same way, whoever else is in the database: a second one of a person
+    with an open application is merged into it, and one from a member is flagged for the
+    officers. At most 10 applications an hour from one address, and 30 tries whatever their
+    outcome."""
     limit_client(request, engine, secret, "apply-attempt", ATTEMPTS_PER_WINDOW, APPLY_WINDOW_S,
                  "too many application attempts")
     day = today(settings)
@@ -118,14 +125,10 @@ def apply(request: Request, engine: EngineDep, settings: SettingsDep, secret: Se
             assert app is not None
             if not replayed:
                 audit.record(conn, applicant, "submit", "application", app.id, app.union_id)
-            answer = {**_common(conn, app, day), "status_url": _status_url(request, settings, app)}
+            answer = {**_common(conn, app, day, public=True),
+                      "status_url": _status_url(request, settings, app)}
     except (ApplicationRefused, NotRoutable) as exc:
         raise ApiError(422, str(exc)) from None
-    except DuplicateApplication as exc:
-        with engine.begin() as conn:  # who keeps hitting known numbers is worth knowing
-            audit.record(conn, applicant, "submit_refused", "application", None,
-                         detail={"reason": "duplicate or member"})
-        raise ApiError(409, str(exc)) from None
     except IdempotencyConflict as exc:
         raise ApiError(409, str(exc)) from None
     response = json_response(answer, 200 if replayed else 201)
@@ -160,13 +163,14 @@ def read(request: Request, engine: EngineDep, settings: SettingsDep, application
                 app = None  # a wrong token learns nothing
         if app is None:
             raise NotFound("application", application_id, PRIVATE)
-        who = applicant if officer is None else Actor(officer.username, officer.id, applicant.ip,
-                                                      applicant.user_agent)
+        who = applicant if officer is None else Actor(officer.username, officer.id,
+                                                      *client_of(request))
         audit.record(conn, who, "read", "application", app.id, app.union_id)
         history = applications.events(conn, app.id)
-        body = _common(conn, app, day)
+        body = _common(conn, app, day, public=officer is None)
         if officer is not None:
-            body |= _details(app, masked=False) | {"events": history}
+            body |= _details(app, applications.merged_into(conn, [app.id]), masked=False) | {
+                "events": history}
         else:
             body |= {"name": app.name, "phone": identity.mask_phone(app.phone),
                      "workplace": {"name": app.workplace_name},
@@ -180,13 +184,18 @@ def read(request: Request, engine: EngineDep, settings: SettingsDep, application
     return json_response(body, headers=PRIVATE)
 
 
-def _details(app: ApplicationRecord, *, masked: bool) -> dict[str, Any]:
+def _details(app: ApplicationRecord, merged: dict[int, list[int]], *,
+             masked: bool) -> dict[str, Any]:
+    """The officer's view. `merged`: the later applications merged into each one."""
     return {"name": app.name,
             "phone": identity.mask_phone(app.phone) if masked else app.phone,
             "id_number": app.id_masked, "occupation_group": app.occupation_group,
             "workplace": {"id": app.workplace_id, "name": app.workplace_name,
                           "address": app.workplace_address, "lon": app.lon, "lat": app.lat},
-            "station_id": app.station_id, "member_id": app.member_id}
+            "station_id": app.station_id, "member_id": app.member_id,
+            "duplicates": {"merged_into": app.merged_into_id,
+                           "merged": merged.get(app.id, []),
+                           "already_member": app.existing_member_id is not None}}
 
 
 @router.get("")
@@ -219,7 +228,8 @@ def list_applications(
             overdue=overdue, group=group, submitted_from=start(submitted_from),
             submitted_to=start(submitted_to + timedelta(days=1) if submitted_to else None),
             limit=limit, offset=offset)
-        items = [_common(conn, a, day) | _details(a, masked=True) for a in rows]
+        merged = applications.merged_into(conn, [a.id for a in rows])
+        items = [_common(conn, a, day) | _details(a, merged, masked=True) for a in rows]
         if rows:
             audit.record(conn, actor, "list", "application", None, officer.union_id,
                          {"ids": [a.id for a in rows]})
@@ -260,7 +270,8 @@ def _act(engine: Engine, settings: Settings, officer: OfficerRecord, actor: Acto
             audit.record(conn, actor, action, "application", app.id, app.union_id)
             app = applications.get(conn, application_id)
             assert app is not None
-            body = _common(conn, app, day) | _details(app, masked=False) | {
+            body = _common(conn, app, day) | _details(
+                app, applications.merged_into(conn, [app.id]), masked=False) | {
                 "events": applications.events(conn, app.id)}
     except WrongState as exc:
         raise ApiError(409, str(exc)) from None

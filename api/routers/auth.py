@@ -8,13 +8,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import ActorDep, OfficerDep, public_actor
-from api.client_limits import client_address, limit_client
+from api.auth import ActorDep, OfficerDep, client_of
+from api.client_limits import client_address, limit_client, refuse_cross_site
 from api.deps import EngineDep, ReadEngineDep, SecretKeyDep, SettingsDep
 from api.errors import ApiError
 from api.geojson import json_response
 from api.routers.unions import brief
 from geo import unions
+from membership import identity
 from officers import accounts, audit, tokens
 from officers.accounts import AccountError, LoginRefused, OfficerRecord
 from officers.audit import Actor
@@ -29,25 +30,28 @@ class TokenOut(BaseModel):
     expires_in: int = Field(description="Seconds until the token expires")
 
 
-@router.post("/token", response_model=TokenOut)
+@router.post("/token", response_model=TokenOut, dependencies=[Depends(refuse_cross_site)])
 def login(request: Request, engine: EngineDep, settings: SettingsDep, secret: SecretKeyDep,
-          form: Annotated[OAuth2PasswordRequestForm, Depends()],
-          client: Annotated[Actor, Depends(public_actor("login"))]) -> Response:
-    """Exchange an officer's username and password (form fields) for a bearer token."""
-    limit_client(request, engine, secret, "login", LOGINS_PER_WINDOW, LOGIN_WINDOW_S,
-                 "too many login attempts")
+          form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Response:
+    """Exchange an officer's username and password (form fields) for a bearer token. Tries
+    are counted per username and address, so that nobody can spend another's; a post from
+    another site's page is refused before it counts."""
+    name = identity.keyed_hash(secret, "username", form.username.strip().lower()).hex()[:16]
+    limit_client(request, engine, secret, f"login:{name}", LOGINS_PER_WINDOW, LOGIN_WINDOW_S,
+                 "too many login attempts for this username")
+    ip, agent = client_of(request)  # the tries on an officer's account are audited in clear
     refused: LoginRefused | None = None
     with engine.begin() as conn:  # a failed try is counted even though the login is refused
         try:
             officer = accounts.authenticate(conn, form.username, form.password,
                                             client_address(request, secret))
-            audit.record(conn, Actor(officer.username, officer.id, client.ip, client.user_agent),
+            audit.record(conn, Actor(officer.username, officer.id, ip, agent),
                          "login", "officer", officer.id, officer.union_id)
         except LoginRefused as exc:
             refused = exc
             known = accounts.by_username(conn, form.username)
             if known is not None:  # tries on unknown names are only counted per address
-                audit.record(conn, Actor(known.username, known.id, client.ip, client.user_agent),
+                audit.record(conn, Actor(known.username, known.id, ip, agent),
                              "login_refused", "officer", known.id, known.union_id,
                              {"reason": str(exc)})
     if refused is not None:

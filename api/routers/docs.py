@@ -13,13 +13,15 @@ SWAGGER = "vendor/swagger-ui-5.35.0"
 @router.get("/docs")
 def swagger_ui(request: Request) -> HTMLResponse:
     static = request.scope.get("root_path", "") + "/static"
-    return get_swagger_ui_html(
+    page = get_swagger_ui_html(
         openapi_url=request.scope.get("root_path", "") + "/openapi.json",
         title="yizhan API",
         swagger_js_url=f"{static}/{SWAGGER}/swagger-ui-bundle.js",
         swagger_css_url=f"{static}/{SWAGGER}/swagger-ui.css",
         swagger_favicon_url=f"{static}/{SWAGGER}/favicon-32x32.png",
     )
+    page.headers["Content-Security-Policy"] = "frame-ancestors 'none'"  # no clickjacking
+    return page
 
 
 @router.get("/")

@@ -108,7 +108,8 @@ def transfer(engine: EngineDep, officer: OfficerDep, actor: ActorDep, member_id:
             members.left_job(conn, m)
         else:
             try:
-                route, workplace = route_to(conn, body.workplace_id, body.workplace, body.crs)
+                route, workplace = route_to(conn, body.workplace_id, body.workplace, body.crs,
+                                            officer.jurisdiction)
             except NotRoutable as exc:
                 raise ApiError(422, str(exc)) from None
             members.transfer(conn, m, route, workplace)

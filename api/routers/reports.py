@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl
 
 from api.auth import ActorDep, OfficerDep, public_actor
-from api.client_limits import limit_client
+from api.client_limits import limit_client, refuse_cross_site
 from api.deps import EngineDep, PageLimit, PageOffset, SecretKeyDep
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
@@ -39,7 +39,8 @@ class Resolution(BaseModel):
     resolution: Text500 = Field(description="What was done, or why nothing needs doing")
 
 
-@router.post("/stations/{station_id}/reports", status_code=201)
+@router.post("/stations/{station_id}/reports", status_code=201,
+             dependencies=[Depends(refuse_cross_site)])
 def report(request: Request, engine: EngineDep, secret: SecretKeyDep, station_id: StationId,
            body: NewReport, reporter: Annotated[Actor, Depends(public_actor("public"))]
            ) -> Response:

@@ -116,6 +116,11 @@ def get_workplace(engine: ReadEngineDep, officer: OfficerDep,
 def _write(engine: Any, officer: OfficerRecord, actor: Actor, workplace_id: int | None,
            data: WorkplaceFields, crs: Crs, status_code: int) -> Response:
     within = officer.jurisdiction
+    if data.external_id is not None and not within.everything:
+        # Its uniqueness would tell which ids another area's workplaces have.
+        raise ApiError(422, "body field 'external_id': only imports and admins set it (it ties a "
+                            "workplace to another system's records); leave it out and one is "
+                            "generated")
     with engine.begin() as conn:
         codes = {data.own_union_code} if data.own_union_code else set()
         try:
@@ -137,10 +142,13 @@ def _write(engine: Any, officer: OfficerRecord, actor: Actor, workplace_id: int 
             raise NotFound("workplace", workplace_id)
         workplaces.rematch_ids(conn, [workplace_id])
         w = workplaces.get(conn, workplace_id, within)
-        if w is None:  # raised inside the transaction: nothing is written
-            raise ApiError(422, "the workplace would lie outside your jurisdiction (its union "
-                                "would be neither your union nor one below it); an officer of "
-                                "a union covering both places, or an admin, can make this change")
+        moved = "location" in columns  # a new workplace always has one
+        if w is None or (moved and not workplaces.located_within(conn, workplace_id, within)):
+            # raised inside the transaction: nothing is written
+            raise ApiError(422, "the workplace would lie outside your jurisdiction (no area of "
+                                "your union or of one below it covers its point, or its union "
+                                "would be neither yours nor one below it); an officer of a "
+                                "union covering both places, or an admin, can make this change")
         audit.record(conn, actor, "create" if status_code == 201 else "update", "workplace",
                      w.id, w.own_union_id or w.matched_union_id,
                      {"fields": sorted(data.model_fields_set)})

@@ -98,7 +98,10 @@ def test_production_refuses_to_start_without_real_secrets(
         create_app(Settings(production=True, database_url=database_url, secret_key="short"))
     with pytest.raises(ValueError, match="YIZHAN_DATABASE_URL"):
         create_app(Settings(production=True, secret_key="k" * 40))
-    create_app(Settings(production=True, database_url=database_url, secret_key="k" * 40))
+    with pytest.raises(ValueError, match="YIZHAN_PUBLIC_URL"):
+        create_app(Settings(production=True, database_url=database_url, secret_key="k" * 40))
+    create_app(Settings(production=True, database_url=database_url, secret_key="k" * 40,
+                        public_url="https://yizhan.example.org"))
 
 
 def test_requests_in_flight_while_the_pool_is_held_all_get_answers(database_url: str) -> None:
