@@ -15,6 +15,7 @@ from api.auth import Caller, lenient_officer
 from api.deps import ReadEngineDep, SettingsDep, public_base
 from api.errors import OgcError
 from api.geojson import geojson_response, json_response
+from api.html import quality
 from api.schemas import (
     OgcCollection,
     OgcCollections,
@@ -23,6 +24,7 @@ from api.schemas import (
     OgcLanding,
 )
 from ogc import collections as oc
+from ogc import cql2, filtering
 from ogc.crs import BBOX_SYSTEMS, CRS84, SYSTEMS, OgcCrs
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
@@ -33,9 +35,22 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
 ]
-COMMON = {"limit", "offset", "bbox", "bbox-crs", "crs", "f"}
-GEOJSON, JSON = "application/geo+json", "application/json"
+COMMON = {"limit", "offset", "bbox", "bbox-crs", "crs", "f", "filter", "filter-lang", "filter-crs",
+          "sortby", "properties"}
+GEOJSON, JSON, SCHEMA = "application/geo+json", "application/json", "application/schema+json"
 BAD = {"model": OgcException, "description": "A parameter that cannot be used"}
 # A stale token in a GIS client's saved connection must not cost it the public collections.
 CallerDep = Annotated[Caller, Depends(lenient_officer)]
@@ -66,7 +81,10 @@ def _describe(base: str, c: oc.Collection, extent: list[float] | None) -> dict[s
         "id": c.id, "title": c.title, "description": c.description, "itemType": "feature",
         "crs": list(SYSTEMS), "storageCrs": CRS84,
         "extent": {"spatial": {"bbox": [extent or [-180, -90, 180, 90]], "crs": CRS84}},
-        "links": [_link(here, "self"), _link(f"{here}/items", "items", GEOJSON, c.title)],
+        "links": [_link(here, "self"), _link(f"{here}/items", "items", GEOJSON, c.title),
+                  _link(f"{here}/queryables", "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                        SCHEMA, "The properties a filter may name"),
+                  _link(f"{here}/queryables", "queryables", JSON)],
     }
 
 
@@ -110,6 +128,54 @@ def get_collection(request: Request, engine: ReadEngineDep, settings: SettingsDe
     c = _collection(caller, collection_id)
     with engine.connect() as conn:
         return json_response(_describe(public_base(request, settings), c, oc.extent(conn, c)))
+
+
+@router.get("/collections/{collection_id}/queryables",
+            responses={200: {"content": {SCHEMA: {}}}})
+def get_queryables(request: Request, settings: SettingsDep, caller: CallerDep,
+                   collection_id: CollectionId) -> Response:
+    """The properties a `filter` may name, with their types (JSON Schema); `sortby` takes those
+    that are neither the geometry nor an array."""
+    c = _collection(caller, collection_id)
+    _only(request, {"f"}, f"{collection_id}'s queryables")
+    here = f"{public_base(request, settings)}/ogc/collections/{c.id}/queryables"
+    return geojson_response({
+        "$schema": "https://json-schema.org/draft/2020-12/schema", "$id": here, "type": "object",
+        "title": c.title, "properties": {q.name: q.schema() for q in c.queryables.values()},
+        "additionalProperties": False,
+        # The draft's list, which GDAL before 3.7 reads to know what it may send in a filter.
+        "queryables": [{"id": q.name, "type": q.schema().get("type", "geometry")}
+                       for q in c.queryables.values()]}, media_type=_schema_type(request))
+
+
+def _schema_type(request: Request) -> str:
+    """application/schema+json, as Part 3 says, unless the client asks for plain JSON only (as
+    GDAL before 3.7 does, which refuses any other type)."""
+    accept = request.headers.get("accept", "")
+    plain = quality(accept, JSON) > quality(accept, SCHEMA)
+    return JSON if plain else SCHEMA
+
+
+def _cql(c: oc.Collection, settings: SettingsDep, value: str | None, language: str | None,
+         crs_value: str | None) -> filtering.Translated | None:
+    if value is None:
+        if language is not None or crs_value is not None:
+            raise OgcError(400, "InvalidParameterValue", "filter-lang and filter-crs go with a "
+                           "filter: give filter too, or leave them out")
+        return None
+    limit = settings.ogc_filter_max_chars
+    if len(value) > limit:
+        raise OgcError(400, "InvalidParameterValue", f"filter: {len(value)} characters; at most "
+                       f"{limit} are taken (ask for a bbox, or split the request)")
+    language = language or cql2.TEXT
+    if language not in cql2.LANGUAGES:
+        raise OgcError(400, "InvalidParameterValue", f"filter-lang: {language!r} is not offered; "
+                       f"use {' or '.join(cql2.LANGUAGES)}")
+    filter_crs = _crs("filter-crs", crs_value, BBOX_SYSTEMS)
+    try:
+        return filtering.translate(cql2.parse(value, language), c.queryables, filter_crs)
+    except cql2.BadFilter as exc:
+        raise OgcError(400, "InvalidParameterValue", str(exc)) from None
 
 
 def _only(request: Request, allowed: set[str], what: str) -> None:
@@ -186,6 +252,21 @@ def get_items(
     = None,
     union: Annotated[str | None, Query(description="stations inside, unions below (and "
                                        "itself), workplaces of this union id")] = None,
+    filter_: Annotated[str | None, Query(alias="filter", description="A CQL2 filter over the "
+                                         "collection's queryables, e.g. status = 'operational' "
+                                         "AND A_CONTAINS(amenities, ('toilet'))")] = None,
+    filter_lang: Annotated[str | None, Query(
+        alias="filter-lang", description="cql2-text (unless given) or cql2-json; cql-text, "
+        "which GDAL before 3.7 sends, is read as cql2-text",
+        json_schema_extra={"enum": list(cql2.LANGUAGES)})] = None,
+    filter_crs: Annotated[str | None, Query(alias="filter-crs", description="The system of the "
+                                            "filter's geometries: " + ", ".join(BBOX_SYSTEMS))]
+    = None,
+    sortby: Annotated[str | None, Query(description="Sort by these queryables, e.g. "
+                                        "+name,-updated_at (- for descending); ties by id")]
+    = None,
+    properties: Annotated[str | None, Query(description="Only these properties, e.g. name,status "
+                                            "(none when empty)")] = None,
 ) -> Response:
     """One page of a collection's features, by id, with `numberMatched` and `next`/`prev`."""
     c = _collection(caller, collection_id)
@@ -200,13 +281,20 @@ def get_items(
              "union": union}
     query = oc.Query({k: v for k, v in given.items() if v is not None and k in c.filters},
                      _box(bbox, box_crs) if bbox is not None else None,
-                     caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE)
+                     caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE,
+                     _cql(c, settings, filter_, filter_lang, filter_crs))
+    try:
+        order = filtering.sort_order(sortby, c.queryables, c.table.c.id) if sortby else None
+        names = filtering.chosen_properties(properties, c.property_names) \
+            if properties is not None else None
+    except cql2.BadFilter as exc:
+        raise OgcError(400, "InvalidParameterValue", str(exc)) from None
     with engine.connect() as conn:
         try:
             where = oc.conditions(conn, c, query)
         except oc.BadValue as exc:
             raise OgcError(400, "InvalidParameterValue", str(exc)) from None
-        matched, features = oc.page(conn, c, where, out_crs, size, skip)
+        matched, features = oc.page(conn, c, where, out_crs, size, skip, order, names)
     base = public_base(request, settings)
     here = f"{base}/ogc/collections/{c.id}/items"
     params = {k: v for k, v in request.query_params.items() if k not in ("offset", "limit")}
