@@ -18,7 +18,7 @@ from geo.unions import U
 from geo.vocab import Amenity, StationStatus, UnionLevel
 from geo.workplaces import W, in_jurisdiction
 from ogc.crs import OgcCrs
-from ogc.filtering import Queryable, Translated, geometry_queryable, queryable
+from ogc.filtering import Queryable, Translated, during, geometry_queryable, queryable
 
 Box = tuple[float, float, float, float]  # CRS84: min lon, min lat, max lon, max lat
 
@@ -172,14 +172,18 @@ class Query:
     box: Box | None = None
     within: Jurisdiction = EVERYWHERE
     cql: Translated | None = None  # the `filter` parameter's
+    when: str | None = None  # `datetime`, over updated_at
 
 
 def conditions(conn: Connection, c: Collection, q: Query) -> list[ColumnElement[bool]]:
-    """Raises BadValue for a filter value that cannot be used. A CQL2 filter naming a property
-    counts as asking for it (`status`: removed stations too); the jurisdiction is always ANDed."""
+    """Raises BadValue for a filter value that cannot be used (BadFilter for `datetime`). A CQL2
+    filter naming a property counts as asking for it (`status`: removed stations too); the
+    jurisdiction is always ANDed."""
     found = c.default(set(q.filters) | (set(q.cql.mentioned) if q.cql else set()))
     if q.cql is not None:
         found.append(q.cql.condition)
+    if q.when is not None:
+        found.append(during(q.when, c.table.c.updated_at))
     found += [c.filters[name].condition(conn, value) for name, value in q.filters.items()]
     if q.box is not None:
         found.append(_in_box(c.geometry, q.box))
@@ -205,9 +209,9 @@ def page(conn: Connection, c: Collection, where: list[ColumnElement[bool]], crs:
 
 
 def one(conn: Connection, c: Collection, feature_id: int, crs: OgcCrs,
-        where: list[ColumnElement[bool]]) -> dict[str, Any] | None:
+        where: list[ColumnElement[bool]], names: list[str] | None = None) -> dict[str, Any] | None:
     row = conn.execute(select(c.table.c.id, crs.geometry_json(c.geometry).label("geojson"),
-                              *c.properties).where(c.table.c.id == feature_id, *where)).first()
+                              *_chosen(c, names)).where(c.table.c.id == feature_id, *where)).first()
     return feature(c, crs, row) if row else None
 
 

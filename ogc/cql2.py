@@ -1,10 +1,12 @@
 """CQL2 text and CQL2 JSON read into pygeofilter's syntax tree. The text grammar is pygeofilter's
 with what CQL2 has and it lacks: the array functions (A_CONTAINS(amenities, ('toilet'))) and a
-quote inside a string written twice ('O''Brien'); and ILIKE, which older GDAL sends."""
+quote inside a string written twice ('O''Brien'); ILIKE, which older GDAL sends; NOT before any
+condition, NOT (a AND b) too; and AND binding tighter than OR, as CQL2 says."""
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ from pygeofilter import ast
 from pygeofilter.cql2 import ARRAY_PREDICATES_MAP
 from pygeofilter.parsers.cql2_json import parse as parse_json_filter
 
+TEMPORAL = re.compile(r"\bT_[A-Z]+\s*\(", re.IGNORECASE)
 TEXT, JSON = "cql2-text", "cql2-json"
 OLD_TEXT = "cql-text"  # the draft's name, which GDAL 3.6 (Debian 12's) sends
 LANGUAGES = (TEXT, JSON, OLD_TEXT)
@@ -40,9 +43,21 @@ def _grammar() -> str:
     # GDAL before 3.7 sends ILIKE for OGR SQL's ILIKE; CQL2 writes it CASEI(a) LIKE CASEI(b).
     ilike = '          | expression "ILIKE"i expression                                -> ilike\n'
 
-    if quoted not in grammar or spatial not in grammar:
+    negation = ('            | "NOT"i predicate                                               -> not_\n'
+                '            | "NOT"i "(" predicate ")"                                       -> not_\n')
+    logic = ('?condition: condition_1\n'
+             '          | condition "AND"i condition_1                                 -> and_\n'
+             '          | condition "OR"i condition_1                                   -> or_\n')
+    if any(part not in grammar for part in (quoted, spatial, negation, logic)):
         raise RuntimeError("pygeofilter's CQL2 grammar changed: review ogc/cql2.py")
     grammar = grammar.replace(quoted, "SINGLE_QUOTED: /'(?:[^']|'')*'/")
+    # AND binds tighter than OR (pygeofilter reads a OR b AND c as (a OR b) AND c)
+    grammar = grammar.replace(logic, '?condition: conjunction\n'
+                              '          | condition "OR"i conjunction -> or_\n'
+                              '?conjunction: condition_1\n'
+                              '          | conjunction "AND"i condition_1 -> and_\n')
+    # NOT of any condition: NOT (a AND b), NOT NOT a
+    grammar = grammar.replace(negation, '            | "NOT"i condition_1 -> not_\n')
     return grammar.replace(spatial, spatial + ilike + "          | array_predicate\n") + _ARRAYS
 
 
@@ -68,6 +83,21 @@ def _where(text: str, line: int, column: int) -> str:
         f" ({shown[max(column - 11, 0):column + 10]!r})"
 
 
+def _boxes_as_polygons(node: Any) -> Any:
+    """{"bbox": [west, south, east, north]} as a GeoJSON polygon: pygeofilter reads the four
+    numbers in another order."""
+    if isinstance(node, list):
+        return [_boxes_as_polygons(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    box = node.get("bbox")
+    if set(node) == {"bbox"} and isinstance(box, list) and len(box) in (4, 6):
+        west, south, east, north = (box[0], box[1], box[3], box[4]) if len(box) == 6 else box
+        return {"type": "Polygon", "coordinates": [[[west, south], [east, south], [east, north],
+                                                    [west, north], [west, south]]]}
+    return {key: _boxes_as_polygons(value) for key, value in node.items()}
+
+
 def parse(text: str, language: str) -> ast.Node:
     """The filter's syntax tree; BadFilter when it does not parse."""
     if language == OLD_TEXT:
@@ -81,24 +111,31 @@ def parse(text: str, language: str) -> ast.Node:
         if not isinstance(document, dict):
             raise BadFilter("filter: cql2-json is a JSON object with \"op\" and \"args\"")
         try:
-            return parse_json_filter(document)
+            return parse_json_filter(_boxes_as_polygons(document))
         except (KeyError, ValueError, TypeError, IndexError, AttributeError) as exc:
             raise BadFilter(f"filter: not CQL2 JSON ({type(exc).__name__}: {exc}); each "
                             'expression is {"op": …, "args": […]}, a property {"property": "name"}'
                             ", a geometry GeoJSON") from None
     try:
         return _PARSER.parse(text)  # type: ignore[no-any-return]
-    except UnexpectedCharacters as exc:
-        raise BadFilter(f"filter: not CQL2 text: unexpected character {_where(text, exc.line, exc.column)}"
-                        ) from None
-    except UnexpectedToken as exc:
-        if exc.token.type == "$END":
-            raise BadFilter("filter: not CQL2 text: it ends too soon (an unclosed bracket or "
-                            "quote, or an operator without its value?)") from None
-        raise BadFilter(f"filter: not CQL2 text: {str(exc.token)!r} was not expected "
-                        f"{_where(text, exc.line, exc.column)}") from None
-    except UnexpectedEOF:
-        raise BadFilter("filter: not CQL2 text: it ends too soon") from None
-    except LarkError as exc:  # a transformer's error: a malformed geometry or date, say
-        cause = exc.__context__ or exc
-        raise BadFilter(f"filter: not CQL2 text: {str(cause).splitlines()[0][:200]}") from None
+    except LarkError as exc:
+        raise _parse_error(text, exc) from None
+
+
+def _parse_error(text: str, exc: LarkError) -> BadFilter:
+    if TEMPORAL.search(text):
+        return BadFilter("filter: the temporal functions (T_AFTER, T_BEFORE, …) are not offered; "
+                         "compare a time with <, > or BETWEEN, e.g. updated_at > "
+                         "TIMESTAMP('2025-06-01T00:00:00Z')")
+    if isinstance(exc, UnexpectedCharacters):
+        return BadFilter(f"filter: not CQL2 text: unexpected character "
+                         f"{_where(text, exc.line, exc.column)}")
+    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken)
+                                          and exc.token.type == "$END"):
+        return BadFilter("filter: not CQL2 text: it ends too soon (an unclosed bracket or quote, "
+                         "or an operator without its value?)")
+    if isinstance(exc, UnexpectedToken):
+        return BadFilter(f"filter: not CQL2 text: {str(exc.token)!r} was not expected "
+                         f"{_where(text, exc.line, exc.column)}")
+    cause = exc.__context__ or exc  # a transformer's error: a malformed geometry or date, say
+    return BadFilter(f"filter: not CQL2 text: {str(cause).splitlines()[0][:200]}")

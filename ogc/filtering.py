@@ -292,7 +292,7 @@ def _bound_geometry(geojson: dict[str, Any], crs: OgcCrs) -> ColumnElement[Any]:
         raise BadFilter(f"filter: a geometry outside the world; in {crs.uri} a point is "
                         f"{order} (set filter-crs for another system)")
     if not geometry.is_valid:
-        why = shapely.validation.explain_validity(geometry)
+        why = shapely.is_valid_reason(geometry)
         raise BadFilter(f"filter: the geometry is not valid ({why})")
     return func.ST_GeomFromWKB(bindparam(None, shapely.to_wkb(geometry)), 4326)
 
@@ -308,6 +308,24 @@ def translate(node: ast.Node, queryables: dict[str, Queryable], crs: OgcCrs) -> 
     translator = _Translator(queryables, crs)
     condition = translator.condition(node)
     return Translated(condition, frozenset(translator.mentioned))
+
+
+def during(value: str, column: ColumnElement[Any]) -> ColumnElement[bool]:
+    """Part 1's `datetime`: an instant (equal to it) or an interval start/end, either end open
+    (..), both ends included."""
+    def instant(text: str) -> datetime:
+        try:
+            return _iso_time(text, "datetime")
+        except BadFilter:
+            raise BadFilter(f"datetime: {value!r} is not a time or an interval; give "
+                            "2025-06-01T00:00:00Z, 2025-06-01/2025-06-30, 2025-06-01/.. or "
+                            "../2025-06-30") from None
+    if "/" not in value:
+        return column == instant(value)
+    start, end = (part.strip() for part in value.split("/", 1))
+    found = [column >= instant(start)] if start not in ("", "..") else []
+    found += [column <= instant(end)] if end not in ("", "..") else []
+    return and_(*found) if found else true()
 
 
 def _names(value: str, what: str) -> Iterator[str]:

@@ -49,7 +49,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
 ]
 COMMON = {"limit", "offset", "bbox", "bbox-crs", "crs", "f", "filter", "filter-lang", "filter-crs",
-          "sortby", "properties"}
+          "sortby", "properties", "datetime"}
 GEOJSON, JSON, SCHEMA = "application/geo+json", "application/json", "application/schema+json"
 BAD = {"model": OgcException, "description": "A parameter that cannot be used"}
 # A stale token in a GIS client's saved connection must not cost it the public collections.
@@ -178,6 +178,13 @@ def _cql(c: oc.Collection, settings: SettingsDep, value: str | None, language: s
         raise OgcError(400, "InvalidParameterValue", str(exc)) from None
 
 
+def _properties(c: oc.Collection, value: str | None) -> list[str] | None:
+    try:
+        return filtering.chosen_properties(value, c.property_names) if value is not None else None
+    except cql2.BadFilter as exc:
+        raise OgcError(400, "InvalidParameterValue", str(exc)) from None
+
+
 def _only(request: Request, allowed: set[str], what: str) -> None:
     """The standard's rule: a parameter the operation does not take is a 400. (One given twice
     is refused for every endpoint: api.query_parameters.)"""
@@ -267,6 +274,10 @@ def get_items(
     = None,
     properties: Annotated[str | None, Query(description="Only these properties, e.g. name,status "
                                             "(none when empty)")] = None,
+    datetime_: Annotated[str | None, Query(alias="datetime", description="Changed (updated_at) "
+                                           "at this time or in this interval, e.g. "
+                                           "2025-06-01T00:00:00Z/.. (both ends included)")]
+    = None,
 ) -> Response:
     """One page of a collection's features, by id, with `numberMatched` and `next`/`prev`."""
     c = _collection(caller, collection_id)
@@ -282,17 +293,16 @@ def get_items(
     query = oc.Query({k: v for k, v in given.items() if v is not None and k in c.filters},
                      _box(bbox, box_crs) if bbox is not None else None,
                      caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE,
-                     _cql(c, settings, filter_, filter_lang, filter_crs))
+                     _cql(c, settings, filter_, filter_lang, filter_crs), datetime_)
+    names = _properties(c, properties)
     try:
         order = filtering.sort_order(sortby, c.queryables, c.table.c.id) if sortby else None
-        names = filtering.chosen_properties(properties, c.property_names) \
-            if properties is not None else None
     except cql2.BadFilter as exc:
         raise OgcError(400, "InvalidParameterValue", str(exc)) from None
     with engine.connect() as conn:
         try:
             where = oc.conditions(conn, c, query)
-        except oc.BadValue as exc:
+        except (oc.BadValue, cql2.BadFilter) as exc:
             raise OgcError(400, "InvalidParameterValue", str(exc)) from None
         matched, features = oc.page(conn, c, where, out_crs, size, skip, order, names)
     base = public_base(request, settings)
@@ -317,17 +327,20 @@ def get_items(
             responses={200: {"content": {GEOJSON: {}}}, 400: BAD})
 def get_item(request: Request, engine: ReadEngineDep, settings: SettingsDep,
              caller: CallerDep, collection_id: CollectionId, feature_id: str,
-             crs: Annotated[str | None, Query(description="The answer's system")] = None
+             crs: Annotated[str | None, Query(description="The answer's system")] = None,
+             properties: Annotated[str | None, Query(description="Only these properties, e.g. "
+                                                     "name,status (none when empty)")] = None,
              ) -> Response:
     c = _collection(caller, collection_id)
-    _only(request, {"crs", "f"}, f"a {collection_id} item")
+    _only(request, {"crs", "f", "properties"}, f"a {collection_id} item")
+    names = _properties(c, properties)
     out_crs = _crs("crs", crs, list(SYSTEMS))
     if not feature_id.isdigit() or not 1 <= int(feature_id) < 2**63:
         raise OgcError(404, "NotFound", f"no {c.id} item {feature_id!r}: ids are positive integers")
     within = caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE
     with engine.connect() as conn:
         found = oc.one(conn, c, int(feature_id), out_crs,
-                       [c.scope(within)] if c.scope is not None else [])
+                       [c.scope(within)] if c.scope is not None else [], names)
     if found is None:
         raise OgcError(404, "NotFound", f"no {c.id} item {feature_id}")
     base = public_base(request, settings)
