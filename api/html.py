@@ -43,13 +43,14 @@ def prefers_html(request: Request) -> bool:
     return quality(accept, "text/html") > quality(accept, "application/json")
 
 
-def page(title: str, body: str) -> str:
-    """A complete page around `body` (HTML, already escaped) with the shared style."""
-    return ('<!doctype html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+def page(title: str, body: str, lang: str = "zh-CN", head: str = "") -> str:
+    """A complete page around `body` (HTML, already escaped) with the shared style; `head` is
+    more for its head (a style sheet)."""
+    return (f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<link rel="icon" href="data:,">\n'
-            f"<title>{escape(title)}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n{body}\n"
-            "</body>\n</html>\n")
+            f"<title>{escape(title)}</title>\n<style>\n{STYLE}</style>\n{head}</head>\n<body>\n"
+            f"{body}\n</body>\n</html>\n")
 
 
 HEADINGS = {401: "需要状态链接 · Status link needed", 404: "未找到 · Not found",

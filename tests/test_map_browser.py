@@ -735,3 +735,27 @@ def test_maplibre_demo_draws_the_style_from_yizhan_and_a_click_names_the_station
     assert {"operational": "Open", "temporarily_closed": "Temporarily closed", "planned": "Planned"}[
         expected["status"]] in popup.inner_text()
     assert page.locator("#yz-hint").inner_text().startswith("Click a station")
+
+
+def test_ogc_items_page_maps_the_items_and_a_click_names_one(
+        offline_page: tuple[Page, list[str], list[str]], live_server: str) -> None:
+    """The /ogc items as a browser asks for them: a page in Chinese whose map (Leaflet from
+    /static, under the page's own CSP) draws the listed stations; a click names one."""
+    page, blocked, errors = offline_page
+    url = f"{live_server}/ogc/collections/stations/items?limit=8&sortby=name"
+    expected = page.request.get(url, headers={"Accept": "application/json"}).json()["features"]
+    page.goto(url)
+    page.wait_for_selector("path.yz-feature", timeout=15_000)
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert page.locator("path.yz-feature").count() == 8
+    assert page.locator("table tr").count() == 9  # the header and the eight
+    assert all(url.startswith("https://tile.openstreetmap.org/") for url in blocked)
+    assert not [e for e in errors if "tile.openstreetmap.org" not in e], errors  # no CSP refusal
+    first = expected[0]
+    page.locator(f"path.yz-feature-{first['id']}").click(force=True)
+    popup = page.locator(".leaflet-popup-content .yz-popup")
+    popup.wait_for(timeout=5_000)
+    assert popup.inner_text() == first["properties"]["name"]
+    page.locator('a[rel="next"]').click()
+    page.wait_for_selector("path.yz-feature", timeout=15_000)
+    assert "offset=8" in page.url and page.locator("#yz-count").inner_text().startswith("共")

@@ -7,15 +7,17 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
 
+from api import ogc_pages
 from api.auth import Caller, lenient_officer
 from api.deps import ReadEngineDep, SettingsDep, public_base
 from api.errors import OgcError
 from api.geojson import geojson_response, json_response
-from api.html import quality
+from api.html import prefers_html, quality
 from api.schemas import (
     OgcCollection,
     OgcCollections,
@@ -25,7 +27,7 @@ from api.schemas import (
 )
 from ogc import collections as oc
 from ogc import cql2, filtering
-from ogc.crs import BBOX_SYSTEMS, CRS84, SYSTEMS, OgcCrs
+from ogc.crs import BBOX_SYSTEMS, CRS84, GCJ02, SYSTEMS, OgcCrs
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 
@@ -48,8 +50,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
     "http://www.opengis.net/spec/cql2/1.0/conf/array-functions",
 ]
-COMMON = {"limit", "offset", "bbox", "bbox-crs", "crs", "f", "filter", "filter-lang", "filter-crs",
-          "sortby", "properties", "datetime"}
+COMMON = {"limit", "offset", "bbox", "bbox-crs", "crs", "f", "lang", "filter", "filter-lang",
+          "filter-crs", "sortby", "properties", "datetime"}
 GEOJSON, JSON, SCHEMA = "application/geo+json", "application/json", "application/schema+json"
 BAD = {"model": OgcException, "description": "A parameter that cannot be used"}
 # A stale token in a GIS client's saved connection must not cost it the public collections.
@@ -59,6 +61,45 @@ CollectionId = Annotated[str, Path(description="stations, unions or workplaces (
 
 def _link(href: str, rel: str, kind: str = JSON, title: str | None = None) -> dict[str, str]:
     return {"href": href, "rel": rel, "type": kind} | ({"title": title} if title else {})
+
+
+def _page_lang(request: Request) -> str | None:
+    """The page's language when the answer is to be HTML (f=html, or a browser's Accept without
+    f), else None; a bad f or lang is a 400."""
+    f = request.query_params.get("f")
+    if f not in (None, "json", "geojson", "html"):
+        raise OgcError(400, "InvalidParameterValue", f"f: {f!r} is not offered; use json or html")
+    lang = request.query_params.get("lang", "zh")
+    if lang not in ogc_pages.WORDS:
+        raise OgcError(400, "InvalidParameterValue", f"lang: {lang!r} is not offered; use zh or en")
+    html = f == "html" or (f is None and prefers_html(request))
+    return lang if html else None
+
+
+def _html(request: Request, settings: SettingsDep, body: str) -> HTMLResponse:
+    """A page: scripts and styles from yizhan only, images from it and the base map's server."""
+    tiles = urlsplit(settings.tiles_url.replace("{s}", "*"))
+    policy = ("default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+              f"img-src 'self' data: {tiles.scheme}://{tiles.netloc}; connect-src 'self'")
+    return HTMLResponse(body, headers={"Content-Security-Policy": policy, "Vary": "Accept"})
+
+
+def _map_crs(settings: SettingsDep) -> OgcCrs:
+    """A page's features as its base map draws them (GCJ-02 for Amap's and Tencent's tiles)."""
+    return SYSTEMS[GCJ02 if settings.tiles_crs == "gcj02" else CRS84]
+
+
+def _static(request: Request) -> str:
+    return f"{request.scope.get('root_path', '')}/static"
+
+
+def _summary(c: oc.Collection) -> dict[str, Any]:
+    return {"id": c.id, "title": c.title, "description": c.description}
+
+
+def _tiles(settings: SettingsDep) -> dict[str, str]:
+    return {"url": settings.tiles_url, "subdomains": settings.tiles_subdomains,
+            "attribution": settings.tiles_attribution}
 
 
 def _collection(caller: Caller, collection_id: str) -> oc.Collection:
@@ -92,7 +133,8 @@ def _describe(base: str, c: oc.Collection, extent: list[float] | None) -> dict[s
 def landing(request: Request, settings: SettingsDep) -> Response:
     """Where an OGC API - Features client starts."""
     base = public_base(request, settings)
-    return json_response({
+    lang = _page_lang(request)
+    doc = {
         "title": "yizhan", "description": "Rest stations for outdoor workers, area unions and "
                                           "workplaces, as OGC API - Features.",
         "links": [
@@ -102,12 +144,15 @@ def landing(request: Request, settings: SettingsDep) -> Response:
             _link(f"{base}/docs", "service-doc", "text/html", "The API documentation"),
             _link(f"{base}/ogc/conformance", "conformance", JSON, "Conformance classes"),
             _link(f"{base}/ogc/collections", "data", JSON, "The collections"),
-        ]})
+        ]}
+    return _html(request, settings, ogc_pages.landing(doc, lang)) if lang else json_response(doc)
 
 
 @router.get("/conformance", response_model=OgcConformance)
-def conformance() -> Response:
-    return json_response({"conformsTo": CONFORMANCE})
+def conformance(request: Request, settings: SettingsDep) -> Response:
+    lang = _page_lang(request)
+    doc = {"conformsTo": CONFORMANCE}
+    return _html(request, settings, ogc_pages.conformance(doc, lang)) if lang else json_response(doc)
 
 
 @router.get("/collections", response_model=OgcCollections)
@@ -118,16 +163,20 @@ def list_collections(request: Request, engine: ReadEngineDep, settings: Settings
     shown = [c for c in oc.COLLECTIONS.values() if not c.officers_only or caller.officer]
     with engine.connect() as conn:
         described = [_describe(base, c, oc.extent(conn, c)) for c in shown]
-    return json_response({"links": [_link(f"{base}/ogc/collections", "self")],
-                          "collections": described, "crs": list(SYSTEMS)})
+    lang = _page_lang(request)
+    doc = {"links": [_link(f"{base}/ogc/collections", "self")], "collections": described,
+           "crs": list(SYSTEMS)}
+    return _html(request, settings, ogc_pages.collections(doc, lang)) if lang else json_response(doc)
 
 
 @router.get("/collections/{collection_id}", response_model=OgcCollection)
 def get_collection(request: Request, engine: ReadEngineDep, settings: SettingsDep,
                    caller: CallerDep, collection_id: CollectionId) -> Response:
     c = _collection(caller, collection_id)
+    lang = _page_lang(request)
     with engine.connect() as conn:
-        return json_response(_describe(public_base(request, settings), c, oc.extent(conn, c)))
+        doc = _describe(public_base(request, settings), c, oc.extent(conn, c))
+    return _html(request, settings, ogc_pages.collection(doc, lang)) if lang else json_response(doc)
 
 
 @router.get("/collections/{collection_id}/queryables",
@@ -282,9 +331,8 @@ def get_items(
     """One page of a collection's features, by id, with `numberMatched` and `next`/`prev`."""
     c = _collection(caller, collection_id)
     _only(request, COMMON | set(c.filters), collection_id)
-    if request.query_params.get("f", "json") not in ("json", "geojson"):
-        raise OgcError(400, "InvalidParameterValue", "f: only json (GeoJSON) is offered")
-    out_crs = _crs("crs", crs, list(SYSTEMS))
+    lang = _page_lang(request)
+    out_crs = _map_crs(settings) if lang else _crs("crs", crs, list(SYSTEMS))
     box_crs = _crs("bbox-crs", bbox_crs, BBOX_SYSTEMS)
     size = min(_count("limit", limit, DEFAULT_LIMIT, 1), MAX_LIMIT)
     skip = _count("offset", offset, 0, 0)
@@ -316,11 +364,13 @@ def get_items(
         links.append(_link(at(skip + size), "next", GEOJSON))
     if skip > 0:
         links.append(_link(at(max(skip - size, 0)), "prev", GEOJSON))
-    return geojson_response(
-        {"type": "FeatureCollection", "features": features, "numberMatched": matched,
-         "numberReturned": len(features), "timeStamp": datetime.now(UTC).isoformat(),
-         "links": links},
-        headers={"Content-Crs": f"<{out_crs.uri}>"})
+    doc = {"type": "FeatureCollection", "features": features, "numberMatched": matched,
+           "numberReturned": len(features), "timeStamp": datetime.now(UTC).isoformat(),
+           "links": links}
+    if lang:
+        return _html(request, settings, ogc_pages.items(
+            _summary(c), doc, features, skip, lang, _static(request), _tiles(settings)))
+    return geojson_response(doc, headers={"Content-Crs": f"<{out_crs.uri}>"})
 
 
 @router.get("/collections/{collection_id}/items/{feature_id}",
@@ -332,9 +382,10 @@ def get_item(request: Request, engine: ReadEngineDep, settings: SettingsDep,
                                                      "name,status (none when empty)")] = None,
              ) -> Response:
     c = _collection(caller, collection_id)
-    _only(request, {"crs", "f", "properties"}, f"a {collection_id} item")
+    _only(request, {"crs", "f", "lang", "properties"}, f"a {collection_id} item")
     names = _properties(c, properties)
-    out_crs = _crs("crs", crs, list(SYSTEMS))
+    lang = _page_lang(request)
+    out_crs = _map_crs(settings) if lang else _crs("crs", crs, list(SYSTEMS))
     if not feature_id.isdigit() or not 1 <= int(feature_id) < 2**63:
         raise OgcError(404, "NotFound", f"no {c.id} item {feature_id!r}: ids are positive integers")
     within = caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE
@@ -346,4 +397,7 @@ def get_item(request: Request, engine: ReadEngineDep, settings: SettingsDep,
     base = public_base(request, settings)
     found["links"] = [_link(f"{base}/ogc/collections/{c.id}/items/{feature_id}", "self", GEOJSON),
                       _link(f"{base}/ogc/collections/{c.id}", "collection")]
+    if lang:
+        return _html(request, settings, ogc_pages.item(_summary(c), found, found, lang, _static(request),
+                                                       _tiles(settings)))
     return geojson_response(found, headers={"Content-Crs": f"<{out_crs.uri}>"})
