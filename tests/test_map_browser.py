@@ -700,7 +700,7 @@ def test_a_station_name_cannot_run_as_script(
 
 
 def test_maplibre_demo_draws_the_style_from_yizhan_and_a_click_names_the_station(
-        offline_page: tuple[Page, list[str], list[str]], live_server: str) -> None:
+        offline_page: tuple[Page, list[str], list[str]], live_server: str, demo_areas: None) -> None:
     """MapLibre GL from /static draws /styles/yizhan.json's vector layers with nothing but
     yizhan reachable (the base map's tiles are the one thing refused); a click on a station opens
     a popup with its name, in the page's language."""

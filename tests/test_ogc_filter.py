@@ -301,6 +301,7 @@ def test_queryables_and_conformance(client: TestClient, admin: dict[str, str], t
     conforms = client.get("/ogc/conformance").json()["conformsTo"]
     assert "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter" in conforms
     assert "http://www.opengis.net/spec/cql2/1.0/conf/array-functions" in conforms
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html" in conforms
     assert not any("temporal" in c or "arithmetic" in c or "property-property" in c
                    for c in conforms)
 
