@@ -1,7 +1,8 @@
 """CQL2 text and CQL2 JSON read into pygeofilter's syntax tree. The text grammar is pygeofilter's
 with what CQL2 has and it lacks: the array functions (A_CONTAINS(amenities, ('toilet'))) and a
 quote inside a string written twice ('O''Brien'); ILIKE, which older GDAL sends; NOT before any
-condition, NOT (a AND b) too; and AND binding tighter than OR, as CQL2 says."""
+condition, NOT (a AND b) too; CQL2's box literal, S_WITHIN(geometry, BBOX(w, s, e, n)); and AND
+binding tighter than OR, as CQL2 says."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import pygeofilter.parsers.cql2_text.parser as text_parser
 from lark import Lark, v_args
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
-from pygeofilter import ast
+from pygeofilter import ast, values
 from pygeofilter.cql2 import ARRAY_PREDICATES_MAP
 from pygeofilter.parsers.cql2_json import parse as parse_json_filter
 
@@ -31,6 +32,7 @@ _GRAMMAR_DIR = Path(text_parser.__file__).parent
 _ARRAYS = """
 ?array_predicate: _array_function "(" array_argument "," array_argument ")" -> array_predicate
 !_array_function: "A_EQUALS"i | "A_CONTAINS"i | "A_CONTAINEDBY"i | "A_OVERLAPS"i
+bbox_literal: "BBOX"i "(" full_number "," full_number "," full_number "," full_number ")"
 ?array_argument: attribute
                | "(" [literal ("," literal)*] ")" -> array_literal
 """
@@ -48,7 +50,8 @@ def _grammar() -> str:
     logic = ('?condition: condition_1\n'
              '          | condition "AND"i condition_1                                 -> and_\n'
              '          | condition "OR"i condition_1                                   -> or_\n')
-    if any(part not in grammar for part in (quoted, spatial, negation, logic)):
+    literal = "        | envelope\n"
+    if any(part not in grammar for part in (quoted, spatial, negation, logic, literal)):
         raise RuntimeError("pygeofilter's CQL2 grammar changed: review ogc/cql2.py")
     grammar = grammar.replace(quoted, "SINGLE_QUOTED: /'(?:[^']|'')*'/")
     # AND binds tighter than OR (pygeofilter reads a OR b AND c as (a OR b) AND c)
@@ -58,6 +61,7 @@ def _grammar() -> str:
                               '          | conjunction "AND"i condition_1 -> and_\n')
     # NOT of any condition: NOT (a AND b), NOT NOT a
     grammar = grammar.replace(negation, '            | "NOT"i condition_1 -> not_\n')
+    grammar = grammar.replace(literal, literal + "        | bbox_literal\n")  # CQL2's BBOX(w,s,e,n)
     return grammar.replace(spatial, spatial + ilike + "          | array_predicate\n") + _ARRAYS
 
 
@@ -68,6 +72,9 @@ class _Transformer(text_parser.CQLTransformer):
 
     def array_predicate(self, op: str, lhs: Any, rhs: Any) -> ast.Node:
         return ARRAY_PREDICATES_MAP[op.lower()](lhs, rhs)
+
+    def bbox_literal(self, west: float, south: float, east: float, north: float) -> values.Envelope:
+        return values.Envelope(west, east, south, north)
 
     def array_literal(self, *items: Any) -> list[Any]:
         return [item for item in items if item is not None]

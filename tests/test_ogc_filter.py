@@ -270,7 +270,7 @@ def test_filter_crs_reads_the_geometry_in_the_system_it_names(
                 and shapely.box(*box).intersects(shapely.Point(r["lon"], r["lat"]))}
     (x1, y1), (x2, y2) = MERCATOR.transform(box[0], box[1]), MERCATOR.transform(box[2], box[3])
     for crs, polygon_text in (
-            (None, shapely.box(*box).wkt),
+            (None, shapely.box(*box).wkt), (None, f"BBOX({', '.join(map(str, box))})"),
             (EPSG_4326, shapely.box(box[1], box[0], box[3], box[2]).wkt),
             (EPSG_3857, shapely.box(x1, y1, x2, y2).wkt)):
         params = {"filter": f"S_INTERSECTS(geometry, {polygon_text})", "limit": 1000}
