@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,17 @@ LANGUAGES = (TEXT, JSON, OLD_TEXT)
 
 class BadFilter(ValueError):
     """A filter that cannot be read or used; the message says what is wrong and what is allowed."""
+
+
+def strict_time(text: str) -> datetime:
+    """An ISO 8601 time, UTC unless it says otherwise (pygeofilter's reading takes 2025-13-01 for
+    the 13th of January)."""
+    try:
+        found = datetime.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"TIMESTAMP('{text}') is not a time: write "
+                         "TIMESTAMP('2025-06-01T08:00:00Z')") from None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
 
 
 _GRAMMAR_DIR = Path(text_parser.__file__).parent
@@ -76,6 +88,15 @@ class _Transformer(text_parser.CQLTransformer):
     def bbox_literal(self, west: float, south: float, east: float, north: float) -> values.Envelope:
         return values.Envelope(west, east, south, north)
 
+    def DATETIME(self, token: str) -> datetime:
+        return strict_time(str(token))
+
+    def DATE(self, token: str) -> date:
+        try:
+            return date.fromisoformat(str(token))
+        except ValueError:
+            raise ValueError(f"DATE('{token}') is not a date: write DATE('2025-06-01')") from None
+
     def array_literal(self, *items: Any) -> list[Any]:
         return [item for item in items if item is not None]
 
@@ -92,11 +113,17 @@ def _where(text: str, line: int, column: int) -> str:
 
 def _boxes_as_polygons(node: Any) -> Any:
     """{"bbox": [west, south, east, north]} as a GeoJSON polygon: pygeofilter reads the four
-    numbers in another order."""
+    numbers in another order. A timestamp that is not a time is refused here: pygeofilter would
+    guess one."""
     if isinstance(node, list):
         return [_boxes_as_polygons(item) for item in node]
     if not isinstance(node, dict):
         return node
+    if set(node) == {"timestamp"} and isinstance(node["timestamp"], str):
+        try:
+            strict_time(node["timestamp"])
+        except ValueError as exc:
+            raise BadFilter(f"filter: {exc}") from None
     box = node.get("bbox")
     if set(node) == {"bbox"} and isinstance(box, list) and len(box) in (4, 6):
         west, south, east, north = (box[0], box[1], box[3], box[4]) if len(box) == 6 else box
@@ -127,6 +154,10 @@ def parse(text: str, language: str) -> ast.Node:
         return _PARSER.parse(text)  # type: ignore[no-any-return]
     except LarkError as exc:
         raise _parse_error(text, exc) from None
+    except ValueError as exc:  # a transformer's refusal: a time that is none
+        raise BadFilter(f"filter: {exc}") from None
+    except TypeError:  # pygeofilter's minus before something not a number
+        raise BadFilter("filter: not CQL2 text: a minus sign goes before a number only") from None
 
 
 def _parse_error(text: str, exc: LarkError) -> BadFilter:
