@@ -140,13 +140,33 @@ def landing(request: Request, settings: SettingsDep) -> Response:
                                           "workplaces, as OGC API - Features.",
         "links": [
             _link(f"{base}/ogc", "self"),
-            _link(f"{base}/openapi.json", "service-desc",
+            _link(f"{base}/ogc/api", "service-desc",
                   "application/vnd.oai.openapi+json;version=3.0", "The API definition"),
             _link(f"{base}/docs", "service-doc", "text/html", "The API documentation"),
             _link(f"{base}/ogc/conformance", "conformance", JSON, "Conformance classes"),
             _link(f"{base}/ogc/collections", "data", JSON, "The collections"),
         ]}
     return _html(request, settings, ogc_pages.landing(doc, lang)) if lang else json_response(doc)
+
+
+@router.get("/api", include_in_schema=False)
+def api_definition(request: Request, settings: SettingsDep) -> Response:
+    """The OpenAPI document of /ogc alone, its paths relative to /ogc as OGC API clients expect
+    (/collections/{collectionId}/items): GDAL 3.6 finds the filter languages there and sends
+    -where to yizhan instead of filtering every page itself."""
+    whole = request.app.openapi()
+    paths = {path.removeprefix("/ogc").replace("{collection_id}", "{collectionId}") or "/":
+             _renamed(operations) for path, operations in whole["paths"].items()
+             if path == "/ogc" or path.startswith("/ogc/")}
+    return json_response({**whole, "paths": paths,
+                          "servers": [{"url": f"{public_base(request, settings)}/ogc"}]})
+
+
+def _renamed(operations: dict[str, Any]) -> dict[str, Any]:
+    def parameter(p: dict[str, Any]) -> dict[str, Any]:
+        return {**p, "name": "collectionId"} if p.get("name") == "collection_id" else p
+    return {method: {**op, "parameters": [parameter(p) for p in op.get("parameters", [])]}
+            for method, op in operations.items()}
 
 
 @router.get("/conformance", response_model=OgcConformance)
