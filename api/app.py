@@ -46,7 +46,7 @@ BD-09 (Baidu): say which with `crs`.
 """
 ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.router,
            workplaces.router, applications.router, members.router, join.router, maps.router,
-           tiles.router, ogc.router, health.router, docs.router)
+           tiles.router, tiles.styles, ogc.router, health.router, docs.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

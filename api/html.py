@@ -16,7 +16,7 @@ NO_SCRIPTS = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 Q_VALUE = re.compile(r"\s*q\s*=\s*(0(\.\d{0,3})?|1(\.0{0,3})?)\s*", re.IGNORECASE)
 
 
-def _quality(accept: str, media_type: str) -> float:
+def quality(accept: str, media_type: str) -> float:
     """How much `accept` wants `media_type`: the q of its most specific matching range, 0 when
     none matches (RFC 9110, section 12.5.1). A malformed q counts as 1."""
     kind = media_type.split("/")[0]
@@ -45,16 +45,17 @@ def prefers_html(request: Request) -> bool:
     """Whether the client ranks HTML above JSON, as a browser does; no Accept header, `*/*` or
     a tie means JSON."""
     accept = request.headers.get("accept", "")
-    return _quality(accept, "text/html") > _quality(accept, "application/json")
+    return quality(accept, "text/html") > quality(accept, "application/json")
 
 
-def page(title: str, body: str) -> str:
-    """A complete page around `body` (HTML, already escaped) with the shared style."""
-    return ('<!doctype html>\n<html lang="zh-CN">\n<head>\n<meta charset="utf-8">\n'
+def page(title: str, body: str, lang: str = "zh-CN", head: str = "") -> str:
+    """A complete page around `body` (HTML, already escaped) with the shared style; `head` is
+    more for its head (a style sheet)."""
+    return (f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<link rel="icon" href="data:,">\n'
-            f"<title>{escape(title)}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n{body}\n"
-            "</body>\n</html>\n")
+            f"<title>{escape(title)}</title>\n<style>\n{STYLE}</style>\n{head}</head>\n<body>\n"
+            f"{body}\n</body>\n</html>\n")
 
 
 HEADINGS = {401: "需要状态链接 · Status link needed", 404: "未找到 · Not found",

@@ -18,6 +18,7 @@ from geo.unions import U
 from geo.vocab import Amenity, StationStatus, UnionLevel
 from geo.workplaces import W, in_jurisdiction
 from ogc.crs import OgcCrs
+from ogc.filtering import Queryable, Translated, during, geometry_queryable, queryable
 
 Box = tuple[float, float, float, float]  # CRS84: min lon, min lat, max lon, max lat
 
@@ -61,8 +62,13 @@ class Collection:
     geometry: Column[Any]
     properties: list[ColumnElement[Any]]
     filters: dict[str, Filter]
+    queryables: dict[str, Queryable]
     default: Callable[[set[str]], list[ColumnElement[bool]]] = lambda _: []  # given filters' names
     scope: Callable[[Jurisdiction], ColumnElement[bool]] | None = None  # None: public
+
+    @property
+    def property_names(self) -> list[str]:
+        return [p.name for p in self.properties]
 
     @property
     def officers_only(self) -> bool:
@@ -71,6 +77,10 @@ class Collection:
 
 def _stations_in_union(conn: Connection, value: str) -> ColumnElement[bool]:
     return Jurisdiction(_union_id(conn, "union", value).path).location(T.c.location)
+
+
+def _queryables(*found: Queryable) -> dict[str, Queryable]:
+    return {q.name: q for q in found}
 
 
 STATIONS = Collection(
@@ -88,6 +98,15 @@ STATIONS = Collection(
                           [s.value for s in _choices(StationStatus, "status", v)])),
      "union": Filter("Stations inside this union's area or the areas below it (union id)",
                      _stations_in_union)},
+    _queryables(
+        queryable(T.c.external_id, "The station's id in its operator's records"),
+        queryable(T.c.name, "Name"), queryable(T.c.address, "Address"),
+        queryable(T.c.amenities, "Amenities", Amenity),
+        queryable(T.c.opening_hours, "Opening hours (OSM syntax)"),
+        queryable(T.c.timezone, "Time zone"), queryable(T.c.status, "Status", StationStatus),
+        queryable(T.c.operator, "Operator"), queryable(T.c.phone, "Phone"),
+        queryable(T.c.last_verified_at, "Last checked on site"),
+        queryable(T.c.updated_at, "Last changed"), geometry_queryable(T.c.location, "Location")),
     default=lambda given: [] if "status" in given else [T.c.status != StationStatus.REMOVED.value],
 )
 
@@ -103,6 +122,13 @@ UNIONS = Collection(
                       lambda c, v: U.c.parent_id == _union_id(c, "parent", v).id),
      "union": Filter("This union and every union below it (union id)",
                      lambda c, v: U.c.path.op("<@")(func.text2ltree(_union_id(c, "union", v).path)))},
+    _queryables(
+        queryable(U.c.code, "Code"), queryable(U.c.name, "Name"),
+        queryable(U.c.level, "Level", UnionLevel), queryable(U.c.parent_id, "The union above"),
+        queryable(U.c.area_m2, "Area in square metres"),
+        queryable(U.c.contact_address, "Contact address"),
+        queryable(U.c.contact_phone, "Contact phone"), queryable(U.c.updated_at, "Last changed"),
+        geometry_queryable(U.c.area, "Area")),
 )
 
 
@@ -118,6 +144,13 @@ WORKPLACES = Collection(
      W.c.match_status, W.c.updated_at],
     {"union": Filter("Workplaces of this union: its own or the area union it is matched to",
                      lambda c, v: _workplaces_of(_union_id(c, "union", v).id))},
+    _queryables(
+        queryable(W.c.external_id, "The workplace's id in its source's records"),
+        queryable(W.c.name, "Name"), queryable(W.c.uscc, "Unified social credit code"),
+        queryable(W.c.address, "Address"), queryable(W.c.own_union_id, "Its own union"),
+        queryable(W.c.matched_union_id, "The area union it is matched to"),
+        queryable(W.c.match_status, "How it was matched"),
+        queryable(W.c.updated_at, "Last changed"), geometry_queryable(W.c.location, "Location")),
     scope=in_jurisdiction,
 )
 
@@ -138,11 +171,19 @@ class Query:
     filters: dict[str, str] = field(default_factory=dict)
     box: Box | None = None
     within: Jurisdiction = EVERYWHERE
+    cql: Translated | None = None  # the `filter` parameter's
+    when: str | None = None  # `datetime`, over updated_at
 
 
 def conditions(conn: Connection, c: Collection, q: Query) -> list[ColumnElement[bool]]:
-    """Raises BadValue for a filter value that cannot be used."""
-    found = c.default(set(q.filters))
+    """Raises BadValue for a filter value that cannot be used (BadFilter for `datetime`). A CQL2
+    filter naming a property counts as asking for it (`status`: removed stations too); the
+    jurisdiction is always ANDed."""
+    found = c.default(set(q.filters) | (set(q.cql.mentioned) if q.cql else set()))
+    if q.cql is not None:
+        found.append(q.cql.condition)
+    if q.when is not None:
+        found.append(during(q.when, c.table.c.updated_at))
     found += [c.filters[name].condition(conn, value) for name, value in q.filters.items()]
     if q.box is not None:
         found.append(_in_box(c.geometry, q.box))
@@ -151,20 +192,26 @@ def conditions(conn: Connection, c: Collection, q: Query) -> list[ColumnElement[
     return found or [true()]
 
 
+def _chosen(c: Collection, names: list[str] | None) -> list[ColumnElement[Any]]:
+    return c.properties if names is None else [p for p in c.properties if p.name in names]
+
+
 def page(conn: Connection, c: Collection, where: list[ColumnElement[bool]], crs: OgcCrs,
-         limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
-    """How many match, and one page of them as GeoJSON features, by id."""
+         limit: int, offset: int, order: list[ColumnElement[Any]] | None = None,
+         names: list[str] | None = None) -> tuple[int, list[dict[str, Any]]]:
+    """How many match, and one page of them as GeoJSON features, by id unless `order` says
+    otherwise, with every property or only those `names` gives."""
     matched = conn.execute(select(func.count()).select_from(c.table).where(*where)).scalar_one()
     rows = conn.execute(select(c.table.c.id, crs.geometry_json(c.geometry).label("geojson"),
-                               *c.properties).where(*where).order_by(c.table.c.id)
-                        .limit(limit).offset(offset))
+                               *_chosen(c, names)).where(*where)
+                        .order_by(*(order or [c.table.c.id])).limit(limit).offset(offset))
     return matched, [feature(c, crs, row) for row in rows]
 
 
 def one(conn: Connection, c: Collection, feature_id: int, crs: OgcCrs,
-        where: list[ColumnElement[bool]]) -> dict[str, Any] | None:
+        where: list[ColumnElement[bool]], names: list[str] | None = None) -> dict[str, Any] | None:
     row = conn.execute(select(c.table.c.id, crs.geometry_json(c.geometry).label("geojson"),
-                              *c.properties).where(c.table.c.id == feature_id, *where)).first()
+                              *_chosen(c, names)).where(c.table.c.id == feature_id, *where)).first()
     return feature(c, crs, row) if row else None
 
 

@@ -703,3 +703,65 @@ def test_a_station_name_cannot_run_as_script(
     finally:
         with engine.begin() as conn:
             conn.exec_driver_sql("UPDATE stations SET name = %s WHERE id = %s", (old, station_id))
+
+
+def test_maplibre_demo_draws_the_style_from_yizhan_and_a_click_names_the_station(
+        offline_page: tuple[Page, list[str], list[str]], live_server: str, demo_areas: None) -> None:
+    """MapLibre GL from /static draws /styles/yizhan.json's vector layers with nothing but
+    yizhan reachable (the base map's tiles are the one thing refused); a click on a station opens
+    a popup with its name, in the page's language."""
+    page, blocked, errors = offline_page
+    page.goto(f"{live_server}/maps/maplibre?lang=en")
+    page.wait_for_function("""() => window.yizhanMap && window.yizhanMap.loaded()
+        && window.yizhanMap.queryRenderedFeatures({layers: ['stations']}).length > 20
+        && window.yizhanMap.queryRenderedFeatures({layers: ['union-areas']}).length > 0""",
+                           timeout=30_000)
+    assert page.evaluate("maplibregl.getVersion()") == "5.24.1"
+    assert blocked and all(url.startswith("https://tile.openstreetmap.org/") for url in blocked)
+    assert not [e for e in errors if "tile.openstreetmap.org" not in e], errors
+    station = page.evaluate("""() => {  // a station drawn with nothing over it
+        const map = window.yizhanMap, canvas = map.getCanvas().getBoundingClientRect();
+        for (const f of map.queryRenderedFeatures({layers: ['stations']})) {
+            const p = map.project(f.geometry.coordinates);
+            const x = canvas.left + p.x, y = canvas.top + p.y;
+            if (x > 20 && y > 60 && x < canvas.width - 60 && y < canvas.height - 40
+                && document.elementFromPoint(x, y) === map.getCanvas()
+                && map.queryRenderedFeatures([p.x, p.y], {layers: ['stations']}).length === 1) {
+                return {id: f.properties.station_id, x, y};
+            }
+        }
+    }""")
+    assert station, "no station drawn clear of the others"
+    page.mouse.click(station["x"], station["y"])
+    popup = page.locator(".maplibregl-popup-content .yz-popup")
+    popup.wait_for(timeout=5_000)
+    assert popup.get_attribute("data-station-id") == str(station["id"])
+    expected = page.request.get(f"{live_server}/stations/{station['id']}").json()["properties"]
+    assert popup.locator(".yz-station-name").inner_text() == expected["name"]
+    assert {"operational": "Open", "temporarily_closed": "Temporarily closed", "planned": "Planned"}[
+        expected["status"]] in popup.inner_text()
+    assert page.locator("#yz-hint").inner_text().startswith("Click a station")
+
+
+def test_ogc_items_page_maps_the_items_and_a_click_names_one(
+        offline_page: tuple[Page, list[str], list[str]], live_server: str) -> None:
+    """The /ogc items as a browser asks for them: a page in Chinese whose map (Leaflet from
+    /static, under the page's own CSP) draws the listed stations; a click names one."""
+    page, blocked, errors = offline_page
+    url = f"{live_server}/ogc/collections/stations/items?limit=8&sortby=name"
+    expected = page.request.get(url, headers={"Accept": "application/json"}).json()["features"]
+    page.goto(url)
+    page.wait_for_selector("path.yz-feature", timeout=15_000)
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
+    assert page.locator("path.yz-feature").count() == 8
+    assert page.locator("table tr").count() == 9  # the header and the eight
+    assert all(url.startswith("https://tile.openstreetmap.org/") for url in blocked)
+    assert not [e for e in errors if "tile.openstreetmap.org" not in e], errors  # no CSP refusal
+    first = expected[0]
+    page.locator(f"path.yz-feature-{first['id']}").click(force=True)
+    popup = page.locator(".leaflet-popup-content .yz-popup")
+    popup.wait_for(timeout=5_000)
+    assert popup.inner_text() == first["properties"]["name"]
+    page.locator('a[rel="next"]').click()
+    page.wait_for_selector("path.yz-feature", timeout=15_000)
+    assert "offset=8" in page.url and page.locator("#yz-count").inner_text().startswith("共")

@@ -191,7 +191,7 @@ def test_filters(client: TestClient, stations: Stations, tree: dict[str, int]) -
     ("stations/items?union=999999", "no union with id 999999"),
     ("stations/items?level=city", "stations does not take level"),
     ("unions/items?color=red", "unions does not take color"),
-    ("unions/items?f=html", "only json"),
+    ("unions/items?f=xml", "f: 'xml' is not offered; use json or html"),
     ("stations/items/1?foo=1", "a stations item does not take foo"),
     ("stations/items?bbox=121,31,122,32&bbox=1,1,2,2", "'bbox': given 2 times"),
 ])

@@ -229,3 +229,50 @@ def test_officer_endpoints_carry_no_cors_headers_even_for_a_listed_origin(
 def test_origin_settings_say_what_is_wrong() -> None:
     with pytest.raises(ValueError, match=r"cors_origins: 'courier\.example\.com': give scheme"):
         Settings(cors_origins="courier.example.com")
+
+
+def test_tilejson_describes_the_tiles_it_points_at(client: TestClient, admin: dict[str, str],
+                                                  tree: dict[str, int]) -> None:
+    """Each layer's TileJSON: a URL template that answers tiles holding exactly the fields it
+    lists, the zooms the tiles take and the bounds of the data; crs=gcj02 carried into it."""
+    client.post("/stations", headers=admin, json={"name": "站", "lon": 121.15, "lat": 31.15,
+                                                  "opening_hours": "Mo-Su 08:00-20:00"})
+    for layer, lon, lat in (("stations", 121.15, 31.15), ("unions", 121.15, 31.15)):
+        doc = client.get(f"/tiles/{layer}.json")
+        assert doc.status_code == 200, doc.text
+        body = doc.json()
+        assert body["tilejson"] == "3.0.0" and (body["minzoom"], body["maxzoom"]) == (0, 22)
+        west, south, east, north = body["bounds"]
+        assert west <= lon <= east and south <= lat <= north
+        template = body["tiles"][0]
+        assert template.endswith(f"/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt")
+        x, y = tile_of(lon, lat, 12)
+        data = client.get(template.replace("http://testserver", "").format(z=12, x=x, y=y))
+        features = decoded(data.content, layer)
+        assert features
+        fields = set(body["vector_layers"][0]["fields"])
+        assert body["vector_layers"][0]["id"] == layer
+        assert set().union(*(f["properties"] for f in features)) == fields
+    shifted = client.get("/tiles/stations.json", params={"crs": "gcj02"}).json()
+    assert shifted["tiles"][0].endswith(".mvt?crs=gcj02")
+    assert client.get("/tiles/workplaces.json").status_code == 422
+
+
+def test_the_style_uses_the_tilejson_and_the_configured_base_map(settings: Settings) -> None:
+    configured = settings.model_copy(update={
+        "tiles_url": "https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}&style=8",
+        "tiles_subdomains": "1234", "tiles_crs": "gcj02"})
+    with TestClient(create_app(configured)) as client:
+        style = client.get("/styles/yizhan.json").json()
+        assert style["version"] == 8
+        assert style["sources"]["base"]["tiles"] == [
+            f"https://webrd0{n}.is.autonavi.com/appmaptile?x={{x}}&y={{y}}&z={{z}}&style=8"
+            for n in "1234"]
+        assert style["sources"]["stations"]["url"] == "http://testserver/tiles/stations.json?crs=gcj02"
+        assert [layer["id"] for layer in style["layers"]] == [
+            "background", "base", "union-areas", "union-borders", "stations"]
+        bare = client.get("/styles/yizhan.json", params={"base": "none"}).json()
+        assert "base" not in bare["sources"] and not any(
+            layer.get("type") in ("raster", "symbol") for layer in bare["layers"])
+        statuses = style["layers"][-1]["paint"]["circle-color"]
+        assert {"operational", "temporarily_closed", "planned"} <= {s for s in statuses if isinstance(s, str)}

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
         "Officer endpoints never carry CORS headers, and no Authorization header is allowed.")
     token_minutes: int = Field(default=30, ge=1, le=24 * 60,
                                description="Lifetime of an officer's bearer token.")
+    ogc_filter_max_chars: int = Field(default=4000, ge=100, description=(
+        "The longest CQL2 filter /ogc takes, in characters; a longer one is a 400."))
     stale_after_days: int = Field(default=90, ge=1, description="A station not verified for "
                                   "this long is flagged as stale.")
 

@@ -13,6 +13,7 @@ from api.deps import (
     ReadEngineDep,
     SettingsDep,
     nearest_params,
+    public_base,
     query_point,
 )
 from api.embedding import embedding_headers
@@ -23,10 +24,12 @@ from geo import unions
 from geo.crs import Crs
 from geo.nearest import nearest
 from maps.coverage_page import coverage_map
+from maps.maplibre_page import maplibre_page
 from maps.match_page import match_map, match_view
 from maps.nearest_page import AROUND, PageQuery, nearest_map
 from maps.page import MapStyle
 from maps.union_page import ROOTS_LISTED, mine_page, union_map, union_view
+from ogc import collections as oc
 
 router = APIRouter(prefix="/maps", tags=["maps"])
 
@@ -126,4 +129,17 @@ def coverage_page(
     """The officers' gap map: log in on the page, and see the H3 cells where workplaces and
     members have no operational station within `walk_m`, with the stations on top."""
     html = coverage_map(lon, lat, walk_m, res, style)
+    return HTMLResponse(html, headers=embedding_headers(settings))
+
+
+@router.get("/maplibre", response_class=HTMLResponse)
+def maplibre_demo(request: Request, engine: ReadEngineDep, settings: SettingsDep,
+                  style: StyleDep) -> HTMLResponse:
+    """yizhan's MapLibre style (/styles/yizhan.json) in MapLibre GL JS served from yizhan: the
+    stations by status over the union areas; a click on a station names it."""
+    with engine.connect() as conn:
+        box = oc.extent(conn, oc.STATIONS) or [121.4751, 31.2335, 121.4751, 31.2335]
+    centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+    html = maplibre_page(style.static_base, f"{public_base(request, settings)}/styles/yizhan.json",
+                         centre, style.lang, f"{style.api_base}/maps/maplibre")
     return HTMLResponse(html, headers=embedding_headers(settings))

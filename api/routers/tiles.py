@@ -5,17 +5,21 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.auth import OfficerDep
-from api.deps import ReadEngineDep
+from api.deps import ReadEngineDep, SettingsDep, public_base
 from api.errors import ApiError
+from api.geojson import json_response
 from geo import tiles
 from geo.crs import Crs
 from geo.tiles import MAX_ZOOM, Layer
 from geo.vocab import StationStatus, UnionLevel
+from maps import vector_style
+from ogc import collections as oc
 
 router = APIRouter(prefix="/tiles", tags=["maps"])
+styles = APIRouter(prefix="/styles", tags=["maps"])
 MVT = "application/vnd.mapbox-vector-tile"
 
 
@@ -34,6 +38,33 @@ def _check(z: int, x: int, y: int) -> None:
     if x >= 2**z or y >= 2**z:
         raise ApiError(422, f"tile {z}/{x}/{y} does not exist: at zoom {z}, x and y run from 0 "
                             f"to {2**z - 1}")
+
+
+@router.get("/{layer}.json")
+def get_tilejson(request: Request, engine: ReadEngineDep, settings: SettingsDep,
+                 layer: Annotated[PublicLayer, Path(description="stations or unions")],
+                 crs: TileCrs = "wgs84") -> Response:
+    """The layer's TileJSON 3.0: its tile URL template, zooms, bounds and fields, for MapLibre's
+    `{"type": "vector", "url": …}` or any other vector-tile client."""
+    with engine.connect() as conn:
+        bounds = oc.extent(conn, oc.COLLECTIONS[layer])
+    return json_response(vector_style.tilejson(
+        Layer(layer), public_base(request, settings), "crs=gcj02" if crs == "gcj02" else "", bounds),
+        headers={"Cache-Control": "public, max-age=300"})
+
+
+@styles.get("/yizhan.json")
+def get_style(request: Request, settings: SettingsDep,
+              base: Annotated[Literal["configured", "none"], Query(
+                  description="none: no base map, only yizhan's layers (to lay over your own)")]
+              = "configured") -> Response:
+    """A MapLibre GL style (version 8): stations coloured by status over union areas by level, on
+    the base map yizhan is configured with (YIZHAN_TILES_URL); its tiles follow YIZHAN_TILES_CRS."""
+    query = "crs=gcj02" if settings.tiles_crs == "gcj02" else ""
+    return json_response(vector_style.style(
+        public_base(request, settings), query, settings.tiles_url if base == "configured" else "",
+        settings.tiles_subdomains, settings.tiles_attribution),
+        headers={"Cache-Control": "public, max-age=300"})
 
 
 # Before the route for any layer, which would match it too: a route of its own is an officer
