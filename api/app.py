@@ -15,6 +15,7 @@ from api.body_limit import BodyLimit
 from api.control_characters import refuse_control_characters
 from api.embedding import allow_cross_origin_reads
 from api.query_parameters import check_query_parameters
+from api.read_your_writes import ReadYourWrites
 from api.routers import (
     applications,
     auth,
@@ -33,6 +34,7 @@ from api.routers import (
 )
 from api.schemas import ErrorOut
 from geo.db import make_engine
+from geo.replica import Replica
 from maps.assets import STATIC_DIR
 from yizhan.settings import Settings
 
@@ -58,9 +60,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         limits = {"statement_timeout_ms": settings.statement_timeout_ms,
                   "pool_timeout_s": settings.pool_timeout_s}
         app.state.engine = make_engine(url, settings.pool_size, **limits)
-        app.state.read_engine = make_engine(settings.read_database_url or url, settings.pool_size,
-                                            autocommit=True, **limits)
+        app.state.read_engine = make_engine(url, settings.pool_size, autocommit=True, **limits)
+        app.state.replica = None
+        if settings.read_database_url:
+            app.state.replica = Replica(
+                app.state.read_engine, make_engine(settings.read_database_url, settings.pool_size,
+                                                   autocommit=True, **limits),
+                settings.replica_max_lag_s)
+            app.state.replica.start()
         yield
+        if app.state.replica:
+            app.state.replica.stop()
+            app.state.replica.standby.dispose()
         app.state.engine.dispose()
         app.state.read_engine.dispose()
 
@@ -76,6 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Riders are on mobile data: a map page is 390 kB as sent and about a fifth of that gzipped.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     metrics.install(app)
+    if settings.read_database_url:
+        app.add_middleware(ReadYourWrites, api=app)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

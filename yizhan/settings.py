@@ -30,6 +30,9 @@ class Settings(BaseSettings):
         description="A read replica of the database for the read-only endpoints (nearest, match, "
                     "tiles, maps, OGC, lists); writes always go to the database itself.",
     )
+    replica_max_lag_s: float = Field(default=30, ge=0, le=3600, description=(
+        "Reads go to the primary while the replica is further behind than this many seconds "
+        "(or down, or has not yet replayed what the client wrote)."))
     data_dir: Path = Field(default=PROJECT_ROOT / ".yizhan", description="Local cluster and state.")
     pg_port: int | None = Field(default=None, description="Port of the project-local cluster.")
     secret_key: str | None = Field(
