@@ -161,6 +161,46 @@ def db_migrate() -> None:
     typer.echo("schema is current")
 
 
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="The archive to write (pg_dump custom format).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Write the whole database to FILE, which `yizhan db restore` reads back."""
+    from yizhan.backup import BackupError, backup
+
+    settings = Settings()
+    try:
+        size = backup(settings.resolved_database_url(), file, overwrite=force)
+    except BackupError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"backup written to {file} ({size / 2**20:.1f} MB)")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="An archive written by `yizhan db backup`.")],
+    force: Annotated[bool, typer.Option(
+        "--force", "--yes", help="Replace a database that holds data.")] = False,
+) -> None:
+    """Replace the database's contents with FILE's, in one transaction: a failed restore
+    changes nothing. A database that holds data is only replaced with --force."""
+    import time
+
+    from yizhan.backup import BackupError, restore
+
+    settings = Settings()
+    started = time.monotonic()
+    try:
+        restore(settings.resolved_database_url(), file, replace=force)
+    except BackupError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"restored {file} in {time.monotonic() - started:.1f} s; the schema is the "
+               "backup's: run `yizhan db migrate` if this code is newer")
+
+
 @seed_app.command("demo")
 def seed_demo(
     if_empty: Annotated[bool, typer.Option(
