@@ -30,6 +30,7 @@ from api.routers import (
     stations,
     tiles,
     unions,
+    withdrawal,
     workplaces,
 )
 from api.schemas import ErrorOut
@@ -45,8 +46,8 @@ answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 
 BD-09 (Baidu): say which with `crs`.
 """
 ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.router,
-           workplaces.router, applications.router, members.router, join.router, maps.router,
-           tiles.router, ogc.router, health.router, docs.router)
+           workplaces.router, applications.router, withdrawal.router, members.router, join.router,
+           maps.router, tiles.router, ogc.router, health.router, docs.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

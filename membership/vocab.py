@@ -24,6 +24,7 @@ class ApplicationStatus(StrEnum):
     CONTACTED = "contacted"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by the applicant, whose personal data was erased with it
 
     @property
     def is_open(self) -> bool:

@@ -33,6 +33,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(unions_app, name="unions")
 app.add_typer(officers_app, name="officers")
 app.add_typer(maps_app, name="maps")
+data_app = typer.Typer(help="Personal data over time.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
 
 
 @app.callback()
@@ -199,6 +201,35 @@ def db_restore(
         return
     typer.echo(f"restored {file} in {time.monotonic() - started:.1f} s; the schema is the "
                "backup's: run `yizhan db migrate` if this code is newer")
+
+
+@data_app.command("purge")
+def data_purge(
+    days: Annotated[int | None, typer.Option(min=1, help=(
+        "Erase what was decided longer ago than this many days [default: YIZHAN_RETENTION_DAYS, "
+        "180]"), show_default=False)] = None,
+) -> None:
+    """Erase the personal data (name, phone, ID number, typed-in workplace) of applications
+    rejected or withdrawn longer ago than the retention period; each erasure is audited.
+    Safe to run daily, e.g. from cron: what was erased before is not touched again."""
+    from datetime import UTC, datetime, timedelta
+
+    from geo.db import make_engine
+    from officers.audit import Actor
+    from officers.erasure import PURGE_BATCH, purge
+
+    settings = Settings()
+    cutoff = datetime.now(UTC) - timedelta(days=days or settings.retention_days)
+    engine = make_engine(settings.resolved_database_url(), pool_size=1)
+    batch = PURGE_BATCH
+    erased = 0
+    while batch == PURGE_BATCH:  # a transaction per batch: a stop keeps what was done
+        with engine.begin() as conn:
+            batch = purge(conn, cutoff, Actor("cli"))
+        erased += batch
+    engine.dispose()
+    typer.echo(f"erased the personal data of {erased} rejected or withdrawn application(s) "
+               f"decided before {cutoff:%Y-%m-%d %H:%M} UTC")
 
 
 @seed_app.command("demo")

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
         "Officer endpoints never carry CORS headers, and no Authorization header is allowed.")
     token_minutes: int = Field(default=30, ge=1, le=24 * 60,
                                description="Lifetime of an officer's bearer token.")
+    retention_days: int = Field(default=180, ge=1, le=3650, description=(
+        "`yizhan data purge` erases the personal data of applications rejected or withdrawn "
+        "longer ago than this."))
     stale_after_days: int = Field(default=90, ge=1, description="A station not verified for "
                                   "this long is flagged as stale.")
 
