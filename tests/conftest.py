@@ -18,6 +18,7 @@ from api.schemas import UnionFeature
 from geo.db import libpq_url, make_engine, migrate
 from officers import accounts, tokens
 from yizhan.cluster import LocalCluster
+from yizhan.pgbouncer import PgBouncer, pooled_role
 from yizhan.settings import Settings
 
 REALDATA = Path(__file__).resolve().parents[1].parent / "shared" / "realdata"
@@ -41,6 +42,28 @@ def database_url() -> Iterator[str]:
     finally:
         with psycopg.connect(libpq_url(server_url.render_as_string(False)), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(database_url: str) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction mode in front of the test database's server, the statement
+    timeout set on the role for the test database (PgBouncer drops startup options)."""
+    settings = Settings()
+    if settings.database_url:
+        pytest.skip("the PgBouncer tests start one in front of the project's own cluster")
+    pooled_role(database_url, statement_timeout_ms=settings.statement_timeout_ms)
+    bouncer = PgBouncer(LocalCluster.from_settings(settings))
+    bouncer.start()
+    yield bouncer
+    bouncer.stop()
+
+
+def through_pgbouncer(settings: Settings, pgbouncer: PgBouncer) -> Settings:
+    """The API's settings with the database reached through PgBouncer (Debian's 1.18 does not
+    track prepared statements)."""
+    database = make_url(settings.resolved_database_url()).database or ""
+    return settings.model_copy(update={"database_url": pgbouncer.url(database),
+                                       "prepared_statements": False})
 
 
 @pytest.fixture(scope="session")

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
         default="wgs84", description="The coordinate system of the tile source: gcj02 for Amap "
                                      "or Tencent tiles, so that markers are moved onto them.")
     pool_size: int = 10
+    prepared_statements: bool = Field(default=True, description=(
+        "Let psycopg prepare frequent statements on the server. Set false behind a "
+        "transaction-mode pooler that does not track them, such as PgBouncer before 1.21 "
+        "(Debian 12 has 1.18)."))
     pool_timeout_s: float = Field(default=5, gt=0, le=60, description=(
         "How long a request waits for a database connection before it is answered 503."))
     statement_timeout_ms: int = Field(default=10_000, ge=0, description=(
