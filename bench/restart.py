@@ -125,6 +125,12 @@ def scratch(root: Path) -> tuple[LocalCluster, str]:
     cluster = LocalCluster(root, free_port())
     cluster.up()
     url = cluster.url()
+    prepare(url)
+    return cluster, url
+
+
+def prepare(url: str) -> None:
+    """The schema and one city union that takes every application."""
     migrate(url)
     engine = make_engine(url, 1)
     with engine.begin() as conn:
@@ -132,7 +138,6 @@ def scratch(root: Path) -> tuple[LocalCluster, str]:
                                     clean_area(shapely.box(121, 31, 122, 32)),
                                     contact_phone="12351"))
     engine.dispose()
-    return cluster, url
 
 
 def stored_ids(url: str) -> set[int]:
@@ -166,7 +171,7 @@ def measure(root: Path, seconds: float, workers: int, pgbouncer: bool = False) -
     finally:
         if bouncer is not None:
             bouncer.stop()
-        cluster.down()
+        cluster.remove()  # its folder may lie outside `root` (see LocalCluster.root)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
 
 import psycopg
 from alembic import command
@@ -41,8 +42,20 @@ def normalise_url(url: str) -> str:
 
 
 def libpq_url(url: str) -> str:
-    """The same database as a plain libpq URL, for psycopg.connect."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """The same database as a plain libpq URL, for psycopg.connect and PostgreSQL's tools.
+    SQLAlchemy's form of several hosts (`?host=h1:p1&host=h2:p2`, for failover) becomes
+    libpq's (`h1:p1,h2:p2`)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    hosts = parsed.query.get("host")
+    if not hosts:
+        return parsed.render_as_string(hide_password=False)
+    hosts = (hosts,) if isinstance(hosts, str) else hosts
+    query = urlencode({k: v for k, v in parsed.query.items() if k != "host"}, doseq=True)
+    user = quote(parsed.username or "", safe="")
+    if parsed.password is not None:
+        user += ":" + quote(str(parsed.password), safe="")
+    return (f"postgresql://{user}{'@' if user else ''}{','.join(hosts)}/"
+            f"{quote(parsed.database or '', safe='')}{'?' if query else ''}{query}")
 
 
 class BoundedConnection(psycopg.Connection[Any]):

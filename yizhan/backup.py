@@ -38,11 +38,11 @@ class BackupError(RuntimeError):
 def _connection_env(url: str) -> Iterator[tuple[str, dict[str, str]]]:
     """A libpq URL without its password, and an environment carrying it: the password stays
     out of the process list."""
-    parsed = make_url(libpq_url(url))
+    parsed = make_url(url)
     env = {**os.environ}
     if parsed.password:
         env["PGPASSWORD"] = str(parsed.password)
-    yield parsed.set(password=None).render_as_string(hide_password=False), env
+    yield libpq_url(parsed.set(password=None).render_as_string(hide_password=False)), env
 
 
 def _tool(name: str) -> str:
