@@ -33,6 +33,9 @@ app.add_typer(import_app, name="import")
 app.add_typer(unions_app, name="unions")
 app.add_typer(officers_app, name="officers")
 app.add_typer(maps_app, name="maps")
+standby_app = typer.Typer(help="A streaming standby of the local cluster, to try a read replica.",
+                          no_args_is_help=True)
+db_app.add_typer(standby_app, name="standby")
 data_app = typer.Typer(help="Personal data over time.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
@@ -161,6 +164,57 @@ def db_migrate() -> None:
 
     migrate(Settings().resolved_database_url())
     typer.echo("schema is current")
+
+
+def _standby(settings: Settings) -> tuple[LocalCluster, LocalCluster]:
+    cluster = _cluster(settings)
+    if cluster is None:
+        _fail("YIZHAN_DATABASE_URL is set: make its standby with PostgreSQL's own tools "
+              "(see Running with a replica in the docs)")
+        raise typer.Exit(1)
+    return cluster, LocalCluster(settings.data_dir / "standby", None, cluster.sized_to_machine)
+
+
+@standby_app.command("up")
+def standby_up(delay: Annotated[str | None, typer.Option(
+        help="Lag it on purpose by this much (recovery_min_apply_delay), e.g. 5s.")] = None) -> None:
+    """Make (first time, with pg_basebackup -R) and start a hot standby of the local cluster."""
+    settings = Settings()
+    primary, standby = _standby(settings)
+    extra = {"recovery_min_apply_delay": f"'{delay}'"} if delay else {}
+    try:
+        primary.up()
+        if standby.initialized():
+            standby.up()
+            if delay:
+                standby.reconfigure(recovery_min_apply_delay=delay)
+        else:
+            standby = primary.make_standby(standby.state_dir, None, extra)
+    except ClusterError as exc:
+        _fail(str(exc))
+    typer.echo(f"standby streaming from 127.0.0.1:{primary.port()}, running on "
+               f"127.0.0.1:{standby.port()}, data in {standby.data}\n"
+               f'Serve with it: YIZHAN_READ_DATABASE_URL="$(.venv/bin/yizhan db standby url)" '
+               ".venv/bin/yizhan serve")
+
+
+@standby_app.command("url")
+def standby_url() -> None:
+    """The standby's URL, for YIZHAN_READ_DATABASE_URL."""
+    _, standby = _standby(Settings())
+    typer.echo(standby.url())
+
+
+@standby_app.command("down")
+def standby_down(remove: Annotated[bool, typer.Option(
+        "--remove", help="Also delete it (`up` then makes a fresh one).")] = False) -> None:
+    """Stop the standby."""
+    _, standby = _standby(Settings())
+    if remove:
+        standby.remove()
+    else:
+        standby.down()
+    typer.echo("standby removed" if remove else "standby stopped")
 
 
 @db_app.command("backup")
