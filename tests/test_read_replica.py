@@ -176,3 +176,18 @@ def test_without_a_replica_no_write_position_is_handed_out(client: TestClient,
     assert created.status_code == 201
     assert HEADER not in created.headers and COOKIE not in client.cookies
     assert "replica" not in client.get("/ready").json()
+
+
+def test_a_promoted_replica_is_no_longer_read_from(pair: Pair, primary: Engine) -> None:
+    """Last in this module: it ends the pair's replication."""
+    with app_client(pair) as client:
+        wait_for(client, "streaming")
+        pair.standby.promote()
+        report = wait_for(client, "down")
+        assert "promoted" in report["message"]
+        with primary.begin() as conn:  # written on the old primary only
+            conn.execute(text(
+                "INSERT INTO stations (external_id, name, location, h3_r10) VALUES "
+                "('after-promotion', '提升后驿站', 'SRID=4326;POINT(100.02 20.02)', 0)"))
+        near = anonymous(client, "/stations/nearest", lat=20.02, lon=100.02, k=1)
+        assert names(near) == {"提升后驿站"}
