@@ -57,6 +57,13 @@ async def get_read_engine(request: Request) -> Engine:
     return engine
 
 
+async def get_primary_read_engine(request: Request) -> Engine:
+    """Autocommit reads from the primary even with a replica: what must never be stale, such as
+    whether an officer's token still works."""
+    engine: Engine = request.app.state.read_engine
+    return engine
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -70,6 +77,7 @@ async def get_secret_key(settings: SettingsDep) -> str:
 SecretKeyDep = Annotated[str, Depends(get_secret_key)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ReadEngineDep = Annotated[Engine, Depends(get_read_engine)]
+PrimaryReadEngineDep = Annotated[Engine, Depends(get_primary_read_engine)]
 
 @dataclass(frozen=True)
 class QueryPoint:

@@ -150,6 +150,19 @@ def test_a_replica_further_behind_than_the_limit_is_not_read(
         assert float(lag.split()[1]) > 1
 
 
+def test_a_revoked_token_is_refused_at_once_while_the_replica_lags(
+        pair: Pair, primary: Engine, officer: dict[str, str], standby_in_step: None) -> None:
+    with app_client(pair, replica_max_lag_s=60) as client:
+        wait_for(client, "streaming")
+        assert client.get("/auth/me", headers=officer).status_code == 200
+        pair.standby.reconfigure(recovery_min_apply_delay=DELAY)
+        with primary.begin() as conn:  # what a password reset does
+            conn.execute(text("UPDATE officers SET token_version = token_version + 1 "
+                              "WHERE username = 'test-admin'"))
+        client.cookies.clear()
+        assert client.get("/auth/me", headers=officer).status_code == 401
+
+
 def test_a_replica_that_is_down_does_not_take_the_api_down(
         pair: Pair, officer: dict[str, str], standby_in_step: None) -> None:
     with app_client(pair) as client:
