@@ -23,8 +23,11 @@ class _Pools(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         gauge = GaugeMetricFamily("yizhan_db_pool_connections",
                                   "Database connections by pool and state", labels=["pool", "state"])
-        for name in ("engine", "read_engine"):
-            engine = getattr(self.app.state, name, None)
+        replica = getattr(self.app.state, "replica", None)
+        engines = [(name, getattr(self.app.state, name, None)) for name in ("engine", "read_engine")]
+        if replica is not None:
+            engines.append(("replica_engine", replica.standby))
+        for name, engine in engines:
             if engine is None:
                 continue
             pool = engine.pool
@@ -32,7 +35,6 @@ class _Pools(Collector):
             gauge.add_metric([name, "idle"], pool.checkedin())
             gauge.add_metric([name, "size"], pool.size())
         yield gauge
-        replica = getattr(self.app.state, "replica", None)
         if replica is None:
             return
         state = replica.state

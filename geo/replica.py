@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 log = logging.getLogger("yizhan.replica")
+ROUTES = [("standby", "replayed"), ("primary", "own_write_not_replayed"),
+          ("primary", "standby_lagging"), ("primary", "standby_down")]
 DOWN = "the replica does not answer: reads go to the primary"
 PROMOTED = "the replica is no longer a standby (it was promoted): reads go to the primary"
 
@@ -70,7 +72,9 @@ class Replica:
         self.primary, self.standby = primary, standby
         self.max_lag_s, self.check_every_s = max_lag_s, check_every_s
         self.state = StandbyState(up=False, problem="not checked yet")
-        self.reads: Counter[tuple[str, str]] = Counter()  # (target, reason) -> reads
+        # (target, reason) -> reads; every key there from the start, so that it never grows
+        # while /metrics reads it from another thread
+        self.reads: Counter[tuple[str, str]] = Counter(dict.fromkeys(ROUTES, 0))
         # The primary's positions not yet replayed by the standby, with when they were seen.
         self._unreplayed: deque[tuple[float, int]] = deque()
         self._stop = threading.Event()

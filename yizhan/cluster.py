@@ -245,15 +245,6 @@ class LocalCluster:
         shutil.rmtree(self.root, ignore_errors=True)
         self.up()
 
-    def in_recovery(self) -> bool:
-        """Whether this server is a standby (replaying another's WAL)."""
-        import psycopg
-
-        from geo.db import libpq_url
-
-        with psycopg.connect(libpq_url(self.url("postgres")), autocommit=True) as conn:
-            return bool(conn.execute("SELECT pg_is_in_recovery()").fetchone()[0])  # type: ignore[index]
-
     def make_standby(self, state_dir: Path, port: int | None = None,
                      settings: dict[str, str] | None = None) -> LocalCluster:
         """A hot standby of this (running) cluster in `state_dir`, streaming from it: a base
