@@ -19,6 +19,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 
@@ -54,7 +55,7 @@ def multi_host_url(*clusters: LocalCluster) -> str:
     """One URL naming every server; libpq tries them in turn and keeps the one taking writes."""
     first = clusters[0]
     hosts = "&".join(f"host=127.0.0.1:{c.port()}" for c in clusters)
-    return (f"postgresql+psycopg://{SUPERUSER}:{first.password()}@/{DATABASE}?{hosts}"
+    return (f"postgresql+psycopg://{SUPERUSER}:{quote(first.password(), safe='')}@/{DATABASE}?{hosts}"
             "&target_session_attrs=read-write")
 
 

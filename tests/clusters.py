@@ -43,12 +43,12 @@ class Pair:
 
 
 @contextmanager
-def primary_and_standby(root: Path, primary_settings: dict[str, str] | None = None) -> Iterator[Pair]:
+def primary_and_standby(root: Path) -> Iterator[Pair]:
     """A migrated primary and its hot standby, removed after."""
     primary = LocalCluster(root / "primary", free_port(), sized_to_machine=False)
     standby: LocalCluster | None = None
     try:
-        primary.up(primary_settings)
+        primary.up()
         migrate(primary.url())
         standby = primary.make_standby(root / "standby", free_port())
         yield Pair(primary, standby)
