@@ -20,7 +20,7 @@ ID_NUMBER = "11010519491231002X"  # a well-formed example number (check digit X)
 
 
 @pytest.fixture
-def settings(settings: Settings, pgbouncer: PgBouncer) -> Settings:
+def settings(settings: Settings, pgbouncer: PgBouncer | None) -> Settings:
     """The applications API runs through PgBouncer in transaction mode, as deployed at scale."""
     return through_pgbouncer(settings, pgbouncer)
 

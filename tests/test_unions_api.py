@@ -20,7 +20,7 @@ from yizhan.settings import Settings
 
 
 @pytest.fixture
-def settings(settings: Settings, pgbouncer: PgBouncer) -> Settings:
+def settings(settings: Settings, pgbouncer: PgBouncer | None) -> Settings:
     """The union matching API runs through PgBouncer in transaction mode, as deployed at scale."""
     return through_pgbouncer(settings, pgbouncer)
 
