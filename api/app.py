@@ -17,6 +17,7 @@ from api.control_characters import refuse_control_characters
 from api.embedding import allow_cross_origin_reads
 from api.hardening import Hardening
 from api.query_parameters import check_query_parameters
+from api.read_your_writes import ReadYourWrites
 from api.routers import (
     applications,
     auth,
@@ -31,10 +32,12 @@ from api.routers import (
     stations,
     tiles,
     unions,
+    withdrawal,
     workplaces,
 )
 from api.schemas import ErrorOut
 from geo.db import make_engine
+from geo.replica import Replica
 from maps.assets import STATIC_DIR
 from yizhan.settings import Settings
 
@@ -45,8 +48,8 @@ answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 
 BD-09 (Baidu): say which with `crs`.
 """
 ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.router,
-           workplaces.router, applications.router, members.router, join.router, maps.router,
-           tiles.router, tiles.styles, ogc.router, health.router, docs.router)
+           workplaces.router, applications.router, withdrawal.router, members.router, join.router,
+           maps.router, tiles.router, tiles.styles, ogc.router, health.router, docs.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -59,10 +62,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         url = settings.resolved_database_url()
         engine = partial(make_engine, pool_size=settings.pool_size,
                          statement_timeout_ms=settings.statement_timeout_ms,
-                         pool_timeout_s=settings.pool_timeout_s)
+                         pool_timeout_s=settings.pool_timeout_s,
+                         prepared_statements=settings.prepared_statements)
         app.state.engine = engine(url)
-        app.state.read_engine = engine(settings.read_database_url or url, autocommit=True)
+        app.state.read_engine = engine(url, autocommit=True)
+        app.state.replica = None
+        if settings.read_database_url:
+            app.state.replica = Replica(app.state.read_engine,
+                                        engine(settings.read_database_url, autocommit=True),
+                                        settings.replica_max_lag_s)
+            app.state.replica.start()
         yield
+        if app.state.replica:
+            app.state.replica.stop()
+            app.state.replica.standby.dispose()
         app.state.engine.dispose()
         app.state.read_engine.dispose()
 
@@ -78,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Riders are on mobile data: a map page is 390 kB as sent and about a fifth of that gzipped.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     metrics.install(app)
+    if settings.read_database_url:
+        app.add_middleware(ReadYourWrites, api=app)
     app.add_middleware(Hardening, allowed=settings.allowed_hosts())  # outermost: before all else
     for router in ROUTERS:
         app.include_router(router)

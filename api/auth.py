@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.client_limits import client_address
-from api.deps import ReadEngineDep, SecretKeyDep
+from api.deps import PrimaryReadEngineDep, SecretKeyDep
 from api.errors import ApiError
 from membership import identity
 from officers import accounts, tokens
@@ -29,9 +29,10 @@ def _unauthorised(message: str) -> ApiError:
     return ApiError(401, message, {"WWW-Authenticate": "Bearer"})
 
 
-def optional_officer(engine: ReadEngineDep, secret: SecretKeyDep,
+def optional_officer(engine: PrimaryReadEngineDep, secret: SecretKeyDep,
                      token: Annotated[str | None, Depends(_oauth2)]) -> OfficerRecord | None:
-    """The officer of the bearer token; None without one; 401 for a bad or revoked one."""
+    """The officer of the bearer token; None without one; 401 for a bad or revoked one. Asked of
+    the primary: a replica behind it could still take a token revoked a moment ago."""
     if token is None:
         return None
     try:
@@ -54,7 +55,7 @@ class Caller:
     refused: ApiError | None = None
 
 
-def lenient_officer(engine: ReadEngineDep, secret: SecretKeyDep,
+def lenient_officer(engine: PrimaryReadEngineDep, secret: SecretKeyDep,
                     token: Annotated[str | None, Depends(_oauth2)]) -> Caller:
     try:
         return Caller(optional_officer(engine, secret, token))

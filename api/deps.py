@@ -14,9 +14,11 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from sqlalchemy import Engine
 
+from api import read_your_writes
 from api.errors import ApiError, BadParameter
 from geo import hours
 from geo.crs import Crs, to_wgs84
+from geo.replica import Replica
 from geo.vocab import Amenity
 from yizhan.settings import Settings
 
@@ -40,12 +42,24 @@ async def get_settings(request: Request) -> Settings:
 
 async def get_engine(request: Request) -> Engine:
     """For writes: `with engine.begin()` is one transaction."""
+    read_your_writes.note_write(request)
     engine: Engine = request.app.state.engine
     return engine
 
 
 async def get_read_engine(request: Request) -> Engine:
-    """For reads: autocommit connections, one round trip per query and none to clean up."""
+    """For reads: autocommit connections, one round trip per query and none to clean up. With a
+    replica, the replica's, unless it lags or has not replayed what this client wrote."""
+    replica: Replica | None = request.app.state.replica
+    if replica is not None:
+        return replica.engine_for(read_your_writes.seen(request))
+    engine: Engine = request.app.state.read_engine
+    return engine
+
+
+async def get_primary_read_engine(request: Request) -> Engine:
+    """Autocommit reads from the primary even with a replica: what must never be stale, such as
+    whether an officer's token still works."""
     engine: Engine = request.app.state.read_engine
     return engine
 
@@ -63,6 +77,7 @@ async def get_secret_key(settings: SettingsDep) -> str:
 SecretKeyDep = Annotated[str, Depends(get_secret_key)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ReadEngineDep = Annotated[Engine, Depends(get_read_engine)]
+PrimaryReadEngineDep = Annotated[Engine, Depends(get_primary_read_engine)]
 
 @dataclass(frozen=True)
 class QueryPoint:

@@ -69,6 +69,7 @@ PAGES = {
         "Open the whole link you were given when you applied: a link cut short or changed finds "
         "nothing. If you have lost it, contact the union.</p>",
 }
+PAGES["/applications/{application_id}/withdraw"] = PAGES["/applications/{application_id}"]
 
 
 def page_hint(request: Request) -> str | None:

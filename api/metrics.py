@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -20,11 +20,14 @@ class _Pools(Collector):
     def __init__(self, app: FastAPI) -> None:
         self.app = app
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         gauge = GaugeMetricFamily("yizhan_db_pool_connections",
                                   "Database connections by pool and state", labels=["pool", "state"])
-        for name in ("engine", "read_engine"):
-            engine = getattr(self.app.state, name, None)
+        replica = getattr(self.app.state, "replica", None)
+        engines = [(name, getattr(self.app.state, name, None)) for name in ("engine", "read_engine")]
+        if replica is not None:
+            engines.append(("replica_engine", replica.standby))
+        for name, engine in engines:
             if engine is None:
                 continue
             pool = engine.pool
@@ -32,6 +35,20 @@ class _Pools(Collector):
             gauge.add_metric([name, "idle"], pool.checkedin())
             gauge.add_metric([name, "size"], pool.size())
         yield gauge
+        if replica is None:
+            return
+        state = replica.state
+        yield GaugeMetricFamily("yizhan_replica_up", "1 while the read replica answers and "
+                                "streams from the primary", value=int(state.up))
+        if state.lag_s is not None:
+            yield GaugeMetricFamily("yizhan_replica_lag_seconds", "How long ago the primary had "
+                                    "written what the replica has not replayed yet",
+                                    value=state.lag_s)
+        reads = CounterMetricFamily("yizhan_replica_reads", "Reads by where they went and why",
+                                    labels=["target", "reason"])
+        for (target, reason), count in sorted(replica.reads.items()):
+            reads.add_metric([target, reason], count)
+        yield reads
 
 
 class Metrics:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from api.html import page
 from maps.page import distance_text
+from officers.erasure import WITHDRAWABLE
 
 TITLE = "入会申请进度 · Your application"
 STATUS = {
@@ -17,6 +18,7 @@ STATUS = {
     "contacted": ("工会已与您联系", "The union has contacted you"),
     "approved": ("申请已通过，您已是工会会员", "Approved: you are a member of the union"),
     "rejected": ("申请未通过", "Not approved"),
+    "withdrawn": ("您已撤回申请", "You withdrew your application"),
 }
 NEXT = {
     "submitted": ("工会将在 {deadline} 前联系您（提交后 15 个工作日内），请留意来电。",
@@ -34,6 +36,11 @@ NEXT = {
     "rejected": ("原因见下面的办理记录。如有疑问请联系工会；您也可以重新申请。",
                  "The reason is in the history below. Ask the union if anything is unclear; you "
                  "may also apply again."),
+    "withdrawn": ("您的姓名、电话、身份证号和填写的工作单位已删除，只保留一条不记名的申请记录。"
+                  "工会不会再联系您。您可以随时重新申请。",
+                  "Your name, phone number, ID number and the workplace you gave have been "
+                  "erased; only a record without your name that an application was made is kept. "
+                  "The union will not contact you about it. You may apply again at any time."),
 }
 ESTIMATED = ("（预计：那一年的节假日安排尚未公布）",
              " (estimated: that year's public holidays are not announced yet)")
@@ -57,7 +64,9 @@ ACTION = {
     "resubmitted": ("又收到一份电话或身份证号相同的申请，已并入本申请",
                     "Another application with the same phone or ID number came in and was merged "
                     "into this one"),
+    "withdrawn": ("撤回申请", "You withdrew the application"),
 }
+ERASED = "已删除 · Erased"
 
 
 def _both(zh: str, en: str) -> str:
@@ -97,8 +106,23 @@ def _event(event: dict[str, Any], zone: ZoneInfo) -> str:
     return f"<li><time>{_local(event['at'], zone)}</time> {_both(zh, en)}{reason}</li>"
 
 
-def status_page(view: dict[str, Any], zone: ZoneInfo) -> str:
-    """`view` is the applicant's JSON view of their application."""
+def _withdraw_form(application_id: int, token: str) -> str:
+    return (f'<form method="post" action="/applications/{application_id}/withdraw" '
+            'class="withdraw">\n<h2>撤回申请 · Withdraw</h2>\n'
+            f'<input type="hidden" name="token" value="{escape(token)}">\n'
+            "<p>撤回后，工会不再办理您的申请，您的姓名、电话、身份证号和填写的工作单位会立即删除，"
+            "无法恢复。<br>If you withdraw, the union stops handling your application, and your "
+            "name, phone number, ID number and the workplace you gave are erased at once, for "
+            "good.</p>\n"
+            '<label><input type="checkbox" name="confirm" value="yes" required> '
+            "我确认撤回申请并删除我的个人信息<br>I withdraw my application and want my personal "
+            "data erased</label>\n"
+            '<button type="submit">撤回申请 · Withdraw my application</button>\n</form>\n')
+
+
+def status_page(view: dict[str, Any], zone: ZoneInfo, token: str | None = None) -> str:
+    """`view` is the applicant's JSON view of their application; with the status link's `token`
+    the page offers to withdraw it."""
     status: str = view["status"]
     waiting = status == "submitted"
     deadline: date = view["deadline"]
@@ -107,18 +131,21 @@ def status_page(view: dict[str, Any], zone: ZoneInfo) -> str:
     if waiting and view["deadline_estimated"]:
         next_zh, next_en = next_zh + ESTIMATED[0], next_en + ESTIMATED[1]
     rows = [_row("申请编号 Application", str(view["id"])),
-            _row("申请人 Applicant", f"{escape(view['name'])}（{escape(view['phone'])}）"),
-            _row("工作单位 Workplace", escape(view["workplace"]["name"])),
+            _row("申请人 Applicant", f"{escape(view['name'])}（{escape(view['phone'])}）"
+                 if view["name"] is not None else ERASED),
+            _row("工作单位 Workplace", escape(view["workplace"]["name"] or ERASED)),
             _row("提交时间 Submitted", _local(view["submitted_at"], zone)),
             *([_row("最迟联系日期 Contact by", deadline.isoformat())] if waiting else []),
             _union(view["union"], view["route"])]
-    again = ('<p><a href="/join">重新申请 · Apply again</a></p>' if status == "rejected" else "")
+    again = ('<p><a href="/join">重新申请 · Apply again</a></p>'
+             if status in ("rejected", "withdrawn") else "")
+    withdraw = _withdraw_form(view["id"], token) if token and status in {s.value for s in WITHDRAWABLE} else ""
     history = "".join(_event(e, zone) for e in view["events"])
     body = (f"<h1>{TITLE}</h1>\n"
             f'<p class="status {state}" id="status">{_both(*STATUS[status])}</p>\n'
             f"<p>{_both(next_zh, next_en)}</p>\n{again}"
             f"<dl>{''.join(rows)}</dl>\n"
-            f'<h2>办理记录 · History</h2>\n<ol class="history">{history}</ol>\n'
+            f'<h2>办理记录 · History</h2>\n<ol class="history">{history}</ol>\n{withdraw}'
             '<p class="note">请保存此链接，但不要转发给别人：拿到链接的人都能看到本页。<br>'
             "Keep this link, and keep it to yourself: anyone who has it can see this page.</p>")
     return page(TITLE, body)

@@ -31,7 +31,8 @@ from geo.db import make_engine, migrate
 from geo.unions import UnionData
 from geo.vocab import UnionLevel
 from tests.live import free_port, serving
-from yizhan.cluster import LocalCluster
+from yizhan.cluster import DATABASE, LocalCluster
+from yizhan.pgbouncer import PgBouncer, pooled_role
 from yizhan.settings import Settings
 
 PLACE = {"name": "重启测试站点", "lon": 121.5, "lat": 31.5}
@@ -46,6 +47,7 @@ class Report:
     back_at: float = 0.0
     first_after: float | None = None  # the first application accepted after the restart
     stored: set[int] = field(default_factory=set)
+    pooled_transactions: int | None = None  # passed on by PgBouncer, when it was in between
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -123,6 +125,12 @@ def scratch(root: Path) -> tuple[LocalCluster, str]:
     cluster = LocalCluster(root, free_port())
     cluster.up()
     url = cluster.url()
+    prepare(url)
+    return cluster, url
+
+
+def prepare(url: str) -> None:
+    """The schema and one city union that takes every application."""
     migrate(url)
     engine = make_engine(url, 1)
     with engine.begin() as conn:
@@ -130,7 +138,6 @@ def scratch(root: Path) -> tuple[LocalCluster, str]:
                                     clean_area(shapely.box(121, 31, 122, 32)),
                                     contact_phone="12351"))
     engine.dispose()
-    return cluster, url
 
 
 def stored_ids(url: str) -> set[int]:
@@ -141,27 +148,43 @@ def stored_ids(url: str) -> set[int]:
     return ids
 
 
-def measure(root: Path, seconds: float, workers: int) -> Report:
+def measure(root: Path, seconds: float, workers: int, pgbouncer: bool = False) -> Report:
+    """With `pgbouncer`, the API reaches the database through PgBouncer in transaction mode,
+    which stays up while the database behind it is killed and restarted."""
     cluster, url = scratch(root)
+    bouncer = PgBouncer(cluster) if pgbouncer else None
     try:
-        app = create_app(Settings(database_url=url, secret_key="restart-" * 5, pool_size=4,
-                                  pool_timeout_s=2, statement_timeout_ms=5000))
+        api_url = url
+        if bouncer is not None:
+            pooled_role(url, statement_timeout_ms=5000)
+            bouncer.start()
+            api_url = bouncer.url(DATABASE)
+        app = create_app(Settings(database_url=api_url, secret_key="restart-" * 5, pool_size=4,
+                                  pool_timeout_s=2, statement_timeout_ms=5000,
+                                  prepared_statements=bouncer is None))
         with serving(app) as base:
             report = run(base, cluster.kill, cluster.up, seconds, workers)
         report.stored = stored_ids(url)
+        if bouncer is not None:
+            report.pooled_transactions = bouncer.transactions(DATABASE)
         return report
     finally:
-        cluster.down()
+        if bouncer is not None:
+            bouncer.stop()
+        cluster.remove()  # its folder may lie outside `root` (see LocalCluster.root)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=16)
+    parser.add_argument("--pgbouncer", action="store_true",
+                        help="Through PgBouncer in transaction mode.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as root:
-        report = measure(Path(root) / "state", args.seconds, args.workers)
-    print(f"{args.workers} phones applying for {args.seconds:g} s; the database killed "
+        report = measure(Path(root) / "state", args.seconds, args.workers, args.pgbouncer)
+    print(f"{args.workers} phones applying for {args.seconds:g} s"
+          f"{' through PgBouncer' if args.pgbouncer else ''}; the database killed "
           f"(pg_ctl stop -m immediate) a third of the way in and started again a second later")
     for line in report.lines():
         print(line)

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
 
 import psycopg
 from alembic import command
@@ -42,8 +43,20 @@ def normalise_url(url: str) -> str:
 
 
 def libpq_url(url: str) -> str:
-    """The same database as a plain libpq URL, for psycopg.connect."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """The same database as a plain libpq URL, for psycopg.connect and PostgreSQL's tools.
+    SQLAlchemy's form of several hosts (`?host=h1:p1&host=h2:p2`, for failover) becomes
+    libpq's (`h1:p1,h2:p2`)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    hosts = parsed.query.get("host")
+    if not hosts:
+        return parsed.render_as_string(hide_password=False)
+    hosts = (hosts,) if isinstance(hosts, str) else hosts
+    query = urlencode({k: v for k, v in parsed.query.items() if k != "host"}, doseq=True)
+    user = quote(parsed.username or "", safe="")
+    if parsed.password is not None:
+        user += ":" + quote(str(parsed.password), safe="")
+    return (f"postgresql://{user}{'@' if user else ''}{','.join(hosts)}/"
+            f"{quote(parsed.database or '', safe='')}{'?' if query else ''}{query}")
 
 
 class BoundedConnection(psycopg.Connection[Any]):
@@ -66,12 +79,15 @@ class BoundedConnection(psycopg.Connection[Any]):
 
 
 def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False,
-                statement_timeout_ms: int = 0, pool_timeout_s: float = 10) -> Engine:
+                statement_timeout_ms: int = 0, pool_timeout_s: float = 10,
+                prepared_statements: bool = True) -> Engine:
     """An engine with its own pool. `autocommit` suits read-only work: no BEGIN, and no ROLLBACK
     round trip when a connection goes back to the pool; `engine.begin()` is then not atomic.
     A statement running longer than `statement_timeout_ms` (0: no limit) is cancelled, a server
     silent for `ANSWER_GRACE_S` beyond that loses the connection, and a request waits at most
-    `pool_timeout_s` for a connection: the API answers 503 for each."""
+    `pool_timeout_s` for a connection: the API answers 503 for each. Without
+    `prepared_statements` (behind a transaction-mode pooler that does not track them, as
+    PgBouncer before 1.21), psycopg never prepares a statement on the server."""
     # JIT compiles for hundreds of milliseconds whenever PostGIS cost estimates run high,
     # which spatial joins always do; for these short queries it never pays.
     options = f"-c jit=off -c statement_timeout={statement_timeout_ms}"
@@ -80,7 +96,8 @@ def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False,
         isolation_level="AUTOCOMMIT" if autocommit else None,
         # A server that accepts the connection and then says nothing (a frozen host) would
         # otherwise hold a new connection, and the request waiting for it, for ever.
-        connect_args={"options": options, "connect_timeout": max(1, math.ceil(pool_timeout_s))},
+        connect_args={"options": options, "connect_timeout": max(1, math.ceil(pool_timeout_s)),
+                      **({} if prepared_statements else {"prepare_threshold": None})},
         # No overflow: under load, overflow connections are opened and closed again request after
         # request, each costing the server a fork and an authentication.
         pool_size=pool_size,

@@ -78,13 +78,13 @@ class NewApplication(BaseModel):
 @dataclass(frozen=True)
 class ApplicationRecord:
     id: int
-    name: str
-    phone: str
+    name: str | None  # None, with phone and workplace_name, once erased
+    phone: str | None
     id_hash: bytes | None
     id_masked: str | None
     occupation_group: str
     workplace_id: int | None
-    workplace_name: str
+    workplace_name: str | None
     workplace_address: str | None
     lon: float
     lat: float

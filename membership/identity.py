@@ -31,7 +31,9 @@ def mobile_number(text: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def mask_phone(e164: str) -> str:
+def mask_phone(e164: str | None) -> str | None:
+    if e164 is None:  # erased
+        return None
     national = e164.removeprefix("+86")
     return f"{national[:3]}****{national[-4:]}"
 

@@ -34,14 +34,15 @@ class Application(Base):
     __tablename__ = "applications"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
-    name: Mapped[str] = mapped_column(Text)
-    phone: Mapped[str] = mapped_column(Text)  # E.164; masked everywhere but an officer's detail view
+    # name and phone are None (with the ID hash) once erased: see officers/erasure.py
+    name: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(Text)  # E.164; masked but in an officer's detail view
     id_hash: Mapped[bytes | None] = mapped_column(LargeBinary)  # keyed hash; the number is not kept
     id_masked: Mapped[str | None] = mapped_column(Text)
     occupation_group: Mapped[str] = mapped_column(Text)
     workplace_id: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("workplaces.id", ondelete="SET NULL"))
-    workplace_name: Mapped[str] = mapped_column(Text)
+    workplace_name: Mapped[str | None] = mapped_column(Text)
     workplace_address: Mapped[str | None] = mapped_column(Text)
     workplace_location: Mapped[WKBElement] = mapped_column(
         Geometry("POINT", srid=4326, spatial_index=False, nullable=False))
@@ -65,9 +66,12 @@ class Application(Base):
         BigInteger, ForeignKey("members.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (
         CheckConstraint("length(btrim(name)) BETWEEN 1 AND 100", name="name"),
+        CheckConstraint("erased_at IS NOT NULL OR (name IS NOT NULL AND phone IS NOT NULL AND "
+                        "workplace_name IS NOT NULL)", name="personal_data"),
         CheckConstraint(f"occupation_group IN ({GROUP_SQL})", name="occupation_group"),
         CheckConstraint(f"status IN ({sql_list([s.value for s in ApplicationStatus])})",
                         name="status"),

@@ -27,6 +27,7 @@ class ApplicationStatus(StrEnum):
     # A second application of a person with an open one, merged into that one: the officers
     # work the first; the second's link shows it as submitted, like any other.
     MERGED = "merged"
+    WITHDRAWN = "withdrawn"  # by the applicant, whose personal data was erased with it
 
     @property
     def is_open(self) -> bool:

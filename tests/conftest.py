@@ -18,6 +18,7 @@ from geo.db import libpq_url, make_engine, migrate
 from officers import accounts, tokens
 from tests.union_data import TREE, clear
 from yizhan.cluster import LocalCluster
+from yizhan.pgbouncer import PgBouncer, pooled_role
 from yizhan.settings import Settings
 
 # Starlette's TestClient sends `Host: testserver`; the service answers only the hosts it trusts.
@@ -42,6 +43,32 @@ def database_url() -> Iterator[str]:
     finally:
         with psycopg.connect(libpq_url(server_url.render_as_string(False)), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(database_url: str) -> Iterator[PgBouncer | None]:
+    """PgBouncer in transaction mode in front of the test database's server, the statement
+    timeout set on the role for the test database (PgBouncer drops startup options). None when
+    the tests run on YIZHAN_DATABASE_URL's server, which this machine may not reach as root."""
+    settings = Settings()
+    if settings.database_url:
+        yield None
+        return
+    pooled_role(database_url, statement_timeout_ms=settings.statement_timeout_ms)
+    bouncer = PgBouncer(LocalCluster.from_settings(settings))
+    bouncer.start()
+    yield bouncer
+    bouncer.stop()
+
+
+def through_pgbouncer(settings: Settings, pgbouncer: PgBouncer | None) -> Settings:
+    """The API's settings with the database reached through PgBouncer (Debian's 1.18 does not
+    track prepared statements); as they are without one."""
+    if pgbouncer is None:
+        return settings
+    database = make_url(settings.resolved_database_url()).database or ""
+    return settings.model_copy(update={"database_url": pgbouncer.url(database),
+                                       "prepared_statements": False})
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,18 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from membership.deadline import contact_deadline
+from tests.conftest import through_pgbouncer
+from yizhan.pgbouncer import PgBouncer
+from yizhan.settings import Settings
 
 PHONE = "13812345678"
 ID_NUMBER = "11010519491231002X"  # a well-formed example number (check digit X)
+
+
+@pytest.fixture
+def settings(settings: Settings, pgbouncer: PgBouncer | None) -> Settings:
+    """The applications API runs through PgBouncer in transaction mode, as deployed at scale."""
+    return through_pgbouncer(settings, pgbouncer)
 
 
 def body(**fields: Any) -> dict[str, Any]:

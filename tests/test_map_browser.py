@@ -198,6 +198,33 @@ def test_a_station_qr_code_opens_the_join_form_and_applying_works(
     assert blocked == [] and errors == []
 
 
+def test_an_applicant_withdraws_on_the_status_page(
+    offline_page: tuple[Page, list[str], list[str]], live_server: str, engine: Engine,
+    demo_areas: None
+) -> None:
+    page, blocked, errors = offline_page
+    page.goto(f"{live_server}/join")
+    page.fill("input[name=lon]", "121.4737")
+    page.fill("input[name=lat]", "31.2304")
+    fill_in_and_apply(page, "李撤回")
+    page.click("#result a")
+    page.wait_for_selector("#status")
+    app_id = int(urlparse(page.url).path.rsplit("/", 1)[1])
+    page.click("form.withdraw button[type=submit]")  # not confirmed: the browser holds the form
+    assert page.locator("#status").inner_text().startswith("已提交")
+    page.check("form.withdraw input[name=confirm]")
+    page.click("form.withdraw button[type=submit]")
+    page.wait_for_selector("#status.withdrawn")
+    assert "您已撤回申请" in page.inner_text("#status")
+    shown = page.inner_text("body")
+    assert "已删除 · Erased" in shown and "李撤回" not in shown and "None" not in shown
+    assert "token=" in page.url and "/withdraw" not in page.url  # back on the status link
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT name, phone, status FROM applications WHERE id = %s",
+                                    (app_id,)).one() == (None, None, "withdrawn")
+    assert blocked == [] and errors == []
+
+
 def fill_in_and_apply(page: Page, name: str) -> None:
     page.fill("input[name=name]", name)
     page.fill("input[name=phone]", "13700001111")

@@ -13,7 +13,16 @@ from sqlalchemy import Engine
 
 from api.schemas import BatchMatchResult, MatchOut
 from geo.crs import Crs, from_wgs84
+from tests.conftest import through_pgbouncer
 from tests.union_data import box
+from yizhan.pgbouncer import PgBouncer
+from yizhan.settings import Settings
+
+
+@pytest.fixture
+def settings(settings: Settings, pgbouncer: PgBouncer | None) -> Settings:
+    """The union matching API runs through PgBouncer in transaction mode, as deployed at scale."""
+    return through_pgbouncer(settings, pgbouncer)
 
 
 def match(client: TestClient, lat: float, lon: float, **params: Any) -> dict[str, Any]:

@@ -33,6 +33,11 @@ app.add_typer(import_app, name="import")
 app.add_typer(unions_app, name="unions")
 app.add_typer(officers_app, name="officers")
 app.add_typer(maps_app, name="maps")
+standby_app = typer.Typer(help="A streaming standby of the local cluster, to try a read replica.",
+                          no_args_is_help=True)
+db_app.add_typer(standby_app, name="standby")
+data_app = typer.Typer(help="Personal data over time.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
 
 
 @app.callback()
@@ -159,6 +164,126 @@ def db_migrate() -> None:
 
     migrate(Settings().resolved_database_url())
     typer.echo("schema is current")
+
+
+def _standby(settings: Settings) -> tuple[LocalCluster, LocalCluster]:
+    cluster = _cluster(settings)
+    if cluster is None:
+        _fail("YIZHAN_DATABASE_URL is set: make its standby with PostgreSQL's own tools "
+              "(see Running with a replica in the docs)")
+        raise typer.Exit(1)
+    return cluster, LocalCluster(settings.data_dir / "standby", None, cluster.sized_to_machine)
+
+
+@standby_app.command("up")
+def standby_up(delay: Annotated[str | None, typer.Option(
+        help="Lag it on purpose by this much (recovery_min_apply_delay), e.g. 5s.")] = None) -> None:
+    """Make (first time, with pg_basebackup -R) and start a hot standby of the local cluster."""
+    settings = Settings()
+    primary, standby = _standby(settings)
+    extra = {"recovery_min_apply_delay": f"'{delay}'"} if delay else {}
+    try:
+        primary.up()
+        if standby.initialized():
+            standby.up()
+            if delay:
+                standby.reconfigure(recovery_min_apply_delay=delay)
+        else:
+            standby = primary.make_standby(standby.state_dir, None, extra)
+    except ClusterError as exc:
+        _fail(str(exc))
+    typer.echo(f"standby streaming from 127.0.0.1:{primary.port()}, running on "
+               f"127.0.0.1:{standby.port()}, data in {standby.data}\n"
+               f'Serve with it: YIZHAN_READ_DATABASE_URL="$(.venv/bin/yizhan db standby url)" '
+               ".venv/bin/yizhan serve")
+
+
+@standby_app.command("url")
+def standby_url() -> None:
+    """The standby's URL, for YIZHAN_READ_DATABASE_URL."""
+    _, standby = _standby(Settings())
+    typer.echo(standby.url())
+
+
+@standby_app.command("down")
+def standby_down(remove: Annotated[bool, typer.Option(
+        "--remove", help="Also delete it (`up` then makes a fresh one).")] = False) -> None:
+    """Stop the standby."""
+    _, standby = _standby(Settings())
+    if remove:
+        standby.remove()
+    else:
+        standby.down()
+    typer.echo("standby removed" if remove else "standby stopped")
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="The archive to write (pg_dump custom format).")],
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> None:
+    """Write the whole database to FILE, which `yizhan db restore` reads back."""
+    from yizhan.backup import BackupError, backup
+
+    settings = Settings()
+    try:
+        size = backup(settings.resolved_database_url(), file, overwrite=force)
+    except BackupError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"backup written to {file} ({size / 2**20:.1f} MB)")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="An archive written by `yizhan db backup`.")],
+    force: Annotated[bool, typer.Option(
+        "--force", "--yes", help="Replace a database that holds data.")] = False,
+) -> None:
+    """Replace the database's contents with FILE's, in one transaction: a failed restore
+    changes nothing. A database that holds data is only replaced with --force."""
+    import time
+
+    from yizhan.backup import BackupError, restore
+
+    settings = Settings()
+    started = time.monotonic()
+    try:
+        restore(settings.resolved_database_url(), file, replace=force)
+    except BackupError as exc:
+        _fail(str(exc))
+        return
+    typer.echo(f"restored {file} in {time.monotonic() - started:.1f} s; the schema is the "
+               "backup's: run `yizhan db migrate` if this code is newer")
+
+
+@data_app.command("purge")
+def data_purge(
+    days: Annotated[int | None, typer.Option(min=1, help=(
+        "Erase what was decided longer ago than this many days [default: YIZHAN_RETENTION_DAYS, "
+        "180]"), show_default=False)] = None,
+) -> None:
+    """Erase the personal data (name, phone, ID number, typed-in workplace) of applications
+    rejected or withdrawn longer ago than the retention period; each erasure is audited.
+    Safe to run daily, e.g. from cron: what was erased before is not touched again."""
+    from datetime import UTC, datetime, timedelta
+
+    from geo.db import make_engine
+    from officers.audit import Actor
+    from officers.erasure import PURGE_BATCH, purge
+
+    settings = Settings()
+    cutoff = datetime.now(UTC) - timedelta(days=days or settings.retention_days)
+    engine = make_engine(settings.resolved_database_url(), pool_size=1)
+    batch = PURGE_BATCH
+    erased = 0
+    while batch == PURGE_BATCH:  # a transaction per batch: a stop keeps what was done
+        with engine.begin() as conn:
+            batch = purge(conn, cutoff, Actor("cli"))
+        erased += batch
+    engine.dispose()
+    typer.echo(f"erased the personal data of {erased} rejected or withdrawn application(s) "
+               f"decided before {cutoff:%Y-%m-%d %H:%M} UTC")
 
 
 @seed_app.command("demo")

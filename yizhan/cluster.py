@@ -81,12 +81,20 @@ class Placed(Protocol):
     def data_dir(self) -> Path: ...
     @property
     def pg_port(self) -> int | None: ...
+def free_port() -> int:
+    """A port nothing listens on now, chosen by the kernel (for throw-away clusters)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 @dataclass(frozen=True)
 class LocalCluster:
     state_dir: Path
     requested_port: int | None = None
+    # False for throw-away clusters beside the main one (tests): PostgreSQL's small defaults
+    # instead of memory sized from the machine.
+    sized_to_machine: bool = True
 
     @classmethod
     def from_settings(cls, settings: Placed) -> LocalCluster:
@@ -185,11 +193,23 @@ class LocalCluster:
             return False
         return self._run("pg_ctl", "status", "-D", str(self.data), check=False).returncode == 0
 
-    def init(self) -> None:
+    def _make_root(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         self.socket_dir.mkdir(exist_ok=True)
         for path in (self.root, self.socket_dir):
             self._chown_to_server(path)
+
+    def _configure(self, extra: dict[str, str]) -> None:
+        # A socket path longer than the kernel allows makes the server refuse to start.
+        socket_dir = str(self.socket_dir) if len(str(self.socket_dir)) < 90 else ""
+        settings = {**SERVER_SETTINGS, "port": str(self.port()),
+                    "unix_socket_directories": f"'{socket_dir}'", **extra}
+        with (self.data / "postgresql.conf").open("a") as conf:
+            conf.write("\n# yizhan local cluster\n")
+            conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+
+    def init(self, extra: dict[str, str] | None = None) -> None:
+        self._make_root()
         pwfile = self.root / "initdb-password"
         pwfile.write_text(self.password())
         self._chown_to_server(pwfile)
@@ -200,23 +220,19 @@ class LocalCluster:
             )
         finally:
             pwfile.unlink(missing_ok=True)
-        # A socket path longer than the kernel allows makes the server refuse to start.
-        socket_dir = str(self.socket_dir) if len(str(self.socket_dir)) < 90 else ""
-        settings = {**SERVER_SETTINGS, "port": str(self.port()),
-                    "unix_socket_directories": f"'{socket_dir}'"}
-        with (self.data / "postgresql.conf").open("a") as conf:
-            conf.write("\n# yizhan local cluster\n")
-            conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
+        self._configure(extra or {})
 
-    def up(self) -> None:
+    def up(self, extra: dict[str, str] | None = None) -> None:
+        """Start the cluster; the first time, create it (with `extra` server settings)."""
         if not self.initialized():
-            self.init()
+            self.init(extra)
         if not self.running():
+            memory = memory_settings() if self.sized_to_machine else {}
             self.logfile.touch()
             self._chown_to_server(self.logfile)
             self._run("pg_ctl", "start", "-w", "-t", "60", "-D", str(self.data),
                       "-l", str(self.logfile), "-o", " ".join(
-                          [f"-p {self.port()}", *(f"-c {k}={v}" for k, v in memory_settings().items())]))
+                          [f"-p {self.port()}", *(f"-c {k}={v}" for k, v in memory.items())]))
         self.ensure_database(DATABASE)
 
     def down(self) -> None:
@@ -232,6 +248,50 @@ class LocalCluster:
         self.down()
         shutil.rmtree(self.root, ignore_errors=True)
         self.up()
+
+    def make_standby(self, state_dir: Path, port: int | None = None,
+                     settings: dict[str, str] | None = None) -> LocalCluster:
+        """A hot standby of this (running) cluster in `state_dir`, streaming from it: a base
+        backup taken with `pg_basebackup -R`, which writes the standby's connection to this one
+        (`primary_conninfo`) and its `standby.signal`. The standby has the same superuser and
+        password, names itself `cluster_name = 'standby'` (what `synchronous_standby_names`
+        lists) and takes `settings` besides, e.g. a `recovery_min_apply_delay`. Started."""
+        state_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy(self.password_file, state_dir / "pg-password")
+        standby = LocalCluster(state_dir, port, self.sized_to_machine)
+        if standby.initialized():
+            raise ClusterError(f"{standby.data} already holds a cluster: remove it first")
+        standby._make_root()
+        conninfo = (f"host=127.0.0.1 port={self.port()} user={SUPERUSER} "
+                    f"password={self.password()} application_name=standby")
+        self._run("pg_basebackup", "-D", str(standby.data), "-R", "-X", "stream",
+                  "--checkpoint=fast", "-d", conninfo)
+        standby._configure({"cluster_name": "'standby'", "hot_standby": "on",
+                            **(settings or {})})
+        standby.up()
+        return standby
+
+    def reconfigure(self, **settings: str) -> None:
+        """Change server settings of the running cluster (`ALTER SYSTEM`, then a reload); this
+        works on a standby too."""
+        import psycopg
+
+        from geo.db import libpq_url
+
+        with psycopg.connect(libpq_url(self.url("postgres")), autocommit=True) as conn:
+            for name, value in settings.items():
+                conn.execute(f"ALTER SYSTEM SET {name} = '{value}'")
+            conn.execute("SELECT pg_reload_conf()")
+
+    def promote(self) -> None:
+        """Make this standby a primary: it stops replaying and takes writes."""
+        self._run("pg_ctl", "promote", "-w", "-t", "60", "-D", str(self.data))
+
+    def remove(self) -> None:
+        """Stop and delete this cluster's files (for throw-away clusters made by tests)."""
+        self.kill()
+        shutil.rmtree(self.root, ignore_errors=True)
+        shutil.rmtree(self.state_dir, ignore_errors=True)
 
     def ensure_database(self, name: str) -> None:
         import psycopg

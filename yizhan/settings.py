@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         description="A read replica of the database for the read-only endpoints (nearest, match, "
                     "tiles, maps, OGC, lists); writes always go to the database itself.",
     )
+    replica_max_lag_s: float = Field(default=30, ge=0, le=3600, description=(
+        "Reads go to the primary while the replica is further behind than this many seconds "
+        "(or down, or has not yet replayed what the client wrote)."))
     data_dir: Path = Field(default=PROJECT_ROOT / ".yizhan", description="Local cluster and state.")
     pg_port: int | None = Field(default=None, description="Port of the project-local cluster.")
     secret_key: str | None = Field(
@@ -61,6 +64,10 @@ class Settings(BaseSettings):
         default="wgs84", description="The coordinate system of the tile source: gcj02 for Amap "
                                      "or Tencent tiles, so that markers are moved onto them.")
     pool_size: int = 10
+    prepared_statements: bool = Field(default=True, description=(
+        "Let psycopg prepare frequent statements on the server. Set false behind a "
+        "transaction-mode pooler that does not track them, such as PgBouncer before 1.21 "
+        "(Debian 12 has 1.18)."))
     pool_timeout_s: float = Field(default=5, gt=0, le=60, description=(
         "How long a request waits for a database connection before it is answered 503."))
     statement_timeout_ms: int = Field(default=10_000, ge=0, description=(
@@ -83,6 +90,9 @@ class Settings(BaseSettings):
                                description="Lifetime of an officer's bearer token.")
     ogc_filter_max_chars: int = Field(default=4000, ge=100, description=(
         "The longest CQL2 filter /ogc takes, in characters; a longer one is a 400."))
+    retention_days: int = Field(default=180, ge=1, le=3650, description=(
+        "`yizhan data purge` erases the personal data of applications rejected or withdrawn "
+        "longer ago than this."))
     stale_after_days: int = Field(default=90, ge=1, description="A station not verified for "
                                   "this long is flagged as stale.")
 

@@ -179,8 +179,9 @@ def read(request: Request, engine: EngineDep, settings: SettingsDep, application
                                  "reason": e["reason"] if e["action"] == "rejected" else None}
                                 for e in history]}
     if officer is None and prefers_html(request):
-        return HTMLResponse(status_page(body, ZoneInfo(settings.timezone)), headers={
-            **PRIVATE, "Content-Security-Policy": f"{NO_SCRIPTS}; frame-ancestors 'none'"})
+        return HTMLResponse(status_page(body, ZoneInfo(settings.timezone), token), headers={
+            **PRIVATE, "Content-Security-Policy": f"{NO_SCRIPTS}; form-action 'self'; "
+                                                  "frame-ancestors 'none'"})
     return json_response(body, headers=PRIVATE)
 
 
