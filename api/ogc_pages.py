@@ -165,7 +165,7 @@ def collections(doc: dict[str, Any], lang: str) -> str:
 
 def _description(c: dict[str, Any], lang: str) -> str:
     words = DESCRIPTIONS_ZH if lang == "zh" else DESCRIPTIONS_EN
-    return words.get(c["id"], c["description"])
+    return str(words.get(c["id"], c["description"]))
 
 
 def collection(c: dict[str, Any], lang: str) -> str:

@@ -139,7 +139,8 @@ def status_page(view: dict[str, Any], zone: ZoneInfo, token: str | None = None) 
             _union(view["union"], view["route"])]
     again = ('<p><a href="/join">重新申请 · Apply again</a></p>'
              if status in ("rejected", "withdrawn") else "")
-    withdraw = _withdraw_form(view["id"], token) if token and status in {s.value for s in WITHDRAWABLE} else ""
+    withdrawable = status in {s.value for s in WITHDRAWABLE}
+    withdraw = _withdraw_form(view["id"], token) if token and withdrawable else ""
     history = "".join(_event(e, zone) for e in view["events"])
     body = (f"<h1>{TITLE}</h1>\n"
             f'<p class="status {state}" id="status">{_both(*STATUS[status])}</p>\n'

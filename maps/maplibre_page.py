@@ -22,7 +22,7 @@ def maplibre_page(static_base: str, style_url: str, centre: tuple[float, float],
                   path: str) -> str:
     """The page: every word in `lang`, the map's settings in data- attributes for the script."""
     words = WORDS[lang]
-    other_name, other_lang = words["other"]  # type: ignore[misc]
+    other_name, other_lang = words["other"]
     statuses = "".join(f' data-status-{k.replace("_", "-")}="{escape(v)}"'
                        for k, v in words["status"].items())  # type: ignore[attr-defined]
     return f"""<!doctype html>

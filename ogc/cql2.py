@@ -151,7 +151,7 @@ def parse(text: str, language: str) -> ast.Node:
                             'expression is {"op": …, "args": […]}, a property {"property": "name"}'
                             ", a geometry GeoJSON") from None
     try:
-        return _PARSER.parse(text)  # type: ignore[no-any-return]
+        return _PARSER.parse(text)
     except LarkError as exc:
         raise _parse_error(text, exc) from None
     except ValueError as exc:  # a transformer's refusal: a time that is none

@@ -107,7 +107,7 @@ class _Translator:
     def condition(self, node: Any) -> ColumnElement[bool]:
         for kinds, handler in self.HANDLERS:
             if isinstance(node, kinds):
-                return handler(self, node)  # type: ignore[no-any-return]
+                return handler(self, node)
         raise BadFilter(f"filter: {_shown(node)} is not offered; yizhan takes comparisons, "
                         "AND/OR/NOT, IN, BETWEEN, LIKE, IS NULL, CASEI, S_INTERSECTS and the "
                         "other S_ functions, BBOX and A_CONTAINS and the other A_ functions")
@@ -235,9 +235,11 @@ class _Translator:
             raise BadFilter(f"filter: {prop.name} holds {', '.join(prop.choices)}; not "
                             f"{', '.join(map(repr, unknown))}")
         items, column = list(node.rhs), prop.column
-        return {"AEQUALS": and_(column.contains(items), column.contained_by(items)),
-                "ACONTAINS": column.contains(items), "ACONTAINEDBY": column.contained_by(items),
-                "AOVERLAPS": column.overlap(items)}[node.op.value]
+        found: ColumnElement[bool] = {
+            "AEQUALS": and_(column.contains(items), column.contained_by(items)),
+            "ACONTAINS": column.contains(items), "ACONTAINEDBY": column.contained_by(items),
+            "AOVERLAPS": column.overlap(items)}[node.op.value]
+        return found
 
     HANDLERS: tuple[tuple[Any, Callable[[_Translator, Any], ColumnElement[bool]]], ...] = (
         ((ast.Not, ast.And, ast.Or), logical), (ast.Include, include),

@@ -107,7 +107,7 @@ def literal(value: Any) -> str:
     return quoted(value)
 
 
-def polygon(box: tuple[float, ...]) -> shapely.Polygon:
+def polygon(box: tuple[float, float, float, float]) -> shapely.Polygon:
     return shapely.box(*box)
 
 
@@ -280,7 +280,7 @@ def test_filter_crs_reads_the_geometry_in_the_system_it_names(
         assert {f["id"] for f in answer.json()["features"]} == expected, crs
 
 
-def test_queryables_and_conformance(client: TestClient, admin: dict[str, str], tree: dict) -> None:
+def test_queryables_and_conformance(client: TestClient, admin: dict[str, str], tree: dict[str, Any]) -> None:
     doc = client.get("/ogc/collections/stations/queryables")
     assert doc.status_code == 200 and doc.headers["content-type"] == "application/schema+json"
     properties = doc.json()["properties"]

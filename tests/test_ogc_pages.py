@@ -50,7 +50,9 @@ def test_the_items_page_lists_what_the_json_holds_in_words(client: TestClient) -
     assert [int(i) for i in ids] == [f["id"] for f in data["features"]]
     assert f"共 {data['numberMatched']} 条，本页第 1–4 条" in page
     assert "开放" in visible_text(page) and "operational" not in visible_text(page)
-    following = re.search(r'<a rel="next" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    found = re.search(r'<a rel="next" href="([^"]+)"', page)
+    assert found, "the page links to the next one"
+    following = found.group(1).replace("&amp;", "&")
     assert "f=html" in following and "sortby=-name" in following and "offset=4" in following
     english = client.get(url + "&f=html&lang=en").text
     assert "Open" in visible_text(english) and "Next page" in english
