@@ -13,6 +13,7 @@ from api import errors, metrics
 from api.access_log import hide_query_strings
 from api.body_limit import BodyLimit
 from api.control_characters import refuse_control_characters
+from api.costly import Lane
 from api.embedding import allow_cross_origin_reads
 from api.query_parameters import check_query_parameters
 from api.routers import (
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   responses={422: {"model": ErrorOut, "description": "A value that cannot be "
                                    "used: the message says which and what is allowed"}})
     app.state.settings = settings
+    app.state.costly_lane = Lane(settings.costly_at_once, settings.pool_timeout_s)
     errors.install(app)
     allow_cross_origin_reads(app, settings, [route for router in ROUTERS for route in router.routes])
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)

@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import AdminActorDep
+from api.costly import costly_lane, spend_points
 from api.deps import (
     EngineDep,
     PageLimit,
     PageOffset,
     QueryPoint,
     ReadEngineDep,
+    SettingsDep,
     query_point,
 )
 from api.errors import ApiError, BadParameter, NotFound
@@ -22,6 +24,7 @@ from api.geojson import json_response
 from api.schemas import (
     BatchMatchIn,
     BatchMatchResult,
+    ErrorOut,
     MatchOut,
     QaReport,
     UnionFeature,
@@ -163,9 +166,21 @@ def _match_body(found: Match, chain: list[UnionRecord], point: QueryPoint) -> di
     }
 
 
-@router.post("/match", response_model=BatchMatchResult)
+def _spend_points(request: Request, engine: EngineDep, settings: SettingsDep,
+                  body: BatchMatchIn) -> None:
+    spend_points(request, engine, settings, len(body.points))
+
+
+@router.post("/match", response_model=BatchMatchResult,
+             dependencies=[Depends(_spend_points), Depends(costly_lane)],
+             responses={429: {"model": ErrorOut, "description": "The address's points a minute "
+                              "are used up; Retry-After says when to send again"},
+                        503: {"model": ErrorOut, "description": "Too many large requests at "
+                              "once; try again after Retry-After seconds"}})
 def match_batch(engine: ReadEngineDep, body: BatchMatchIn) -> Response:
-    """Match up to 10,000 points at once; answers come in input order, each with its id."""
+    """Match up to 10,000 points at once; answers come in input order, each with its id. One
+    address may send at most `YIZHAN_MATCH_POINTS_PER_MINUTE` points (20,000 by default) in any
+    60 seconds."""
     points = [to_wgs84(p.lon, p.lat, body.crs) for p in body.points]
     with engine.connect() as conn:
         found = unions.match_best(conn, points)
