@@ -43,7 +43,7 @@ yizhan (驿站) finds rest stations for outdoor workers — water, shade, toilet
 answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 (Amap) or
 BD-09 (Baidu): say which with `crs`.
 """
-ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.router,
+ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.costly, unions.router,
            workplaces.router, applications.router, members.router, join.router, maps.router,
            tiles.router, ogc.router, health.router, docs.router)
 

@@ -55,7 +55,14 @@ ON CONFLICT (key, window_start) DO UPDATE SET hits = h.hits + :cost
 """)
 
 
-def spend(conn: Connection, key: str, cost: int, budget: int, window_s: int) -> int | None:
+def room(conn: Connection, key: str, budget: int, window_s: int) -> int | None:
+    """None if `key` has any of its `budget` left in the last `window_s` seconds, else the
+    seconds until some comes back. Counts nothing."""
+    return spend(conn, key, 1, budget, window_s, keep=False)
+
+
+def spend(conn: Connection, key: str, cost: int, budget: int, window_s: int,
+          keep: bool = True) -> int | None:
     """Spend `cost` units (points, say) of `key`'s `budget` per `window_s` seconds: None if the
     units spent in the last `window_s` seconds leave room for it, and it is kept; else the
     seconds until they would (a cost above the whole budget never fits: the caller refuses it
@@ -68,7 +75,8 @@ def spend(conn: Connection, key: str, cost: int, budget: int, window_s: int) -> 
     spent = conn.execute(_RECENT, {"key": key, "window": window_s}).all()
     over = sum(row.hits for row in spent) + cost - budget
     if over <= 0:
-        conn.execute(_SPEND, {"key": key, "cost": cost})
+        if keep:
+            conn.execute(_SPEND, {"key": key, "cost": cost})
         return None
     for row in spent:  # oldest first: room comes back as they leave the window
         over -= row.hits

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from api.auth import AdminActorDep
-from api.costly import costly_lane, spend_points
+from api.costly import CostlyRoute, spend_points
 from api.deps import (
     EngineDep,
     PageLimit,
@@ -40,6 +40,7 @@ from officers import audit
 from officers.audit import Actor
 
 router = APIRouter(prefix="/unions", tags=["unions"])
+costly = APIRouter(prefix="/unions", tags=["unions"], route_class=CostlyRoute)
 UnionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Union id")]
 TIE_RULE = ("among unions of the matched level: a point inside beats a point on the border, "
             "then the smaller area, then the lower code")
@@ -171,8 +172,7 @@ def _spend_points(request: Request, engine: EngineDep, settings: SettingsDep,
     spend_points(request, engine, settings, len(body.points))
 
 
-@router.post("/match", response_model=BatchMatchResult,
-             dependencies=[Depends(_spend_points), Depends(costly_lane)],
+@costly.post("/match", response_model=BatchMatchResult, dependencies=[Depends(_spend_points)],
              responses={429: {"model": ErrorOut, "description": "The address's points a minute "
                               "are used up; Retry-After says when to send again"},
                         503: {"model": ErrorOut, "description": "Too many large requests at "

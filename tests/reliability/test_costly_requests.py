@@ -106,8 +106,11 @@ def test_points_a_minute_are_counted_per_address(database_url: str, empty_db: En
         assert refused.json()["message"].startswith(
             "too many points to match: at most 25 points a minute from one address; try again in")
         assert 1 <= int(refused.headers["Retry-After"]) <= 61
-        five = {"points": body["points"][:5]}
-        assert client.post("/unions/match", json=five).status_code == 200  # what is left fits
         too_many = client.post("/unions/match", json={"points": body["points"] * 3})
         assert too_many.status_code == 422
         assert "at most 25 points a minute are matched for one address" in too_many.json()["message"]
+        five = {"points": body["points"][:5]}
+        assert client.post("/unions/match", json=five).status_code == 200  # what is left fits
+        spent = client.post("/unions/match", json={"points": body["points"][:1]})
+        assert spent.status_code == 429  # refused before its body is read
+        assert spent.json()["message"].startswith("too many points to match: at most 25 points")
