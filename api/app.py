@@ -57,7 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         url = settings.resolved_database_url()
         limits = {"statement_timeout_ms": settings.statement_timeout_ms,
-                  "pool_timeout_s": settings.pool_timeout_s}
+                  "pool_timeout_s": settings.pool_timeout_s,
+                  "idle_in_transaction_ms": settings.idle_in_transaction_timeout_ms}
         app.state.engine = make_engine(url, settings.pool_size, **limits)
         app.state.read_engine = make_engine(settings.read_database_url or url, settings.pool_size,
                                             autocommit=True, **limits)

@@ -345,6 +345,8 @@ def serve(
     """Serve the API and the maps."""
     import uvicorn
 
+    from yizhan.serving import uvicorn_options
+
     settings = Settings()
     try:
         settings.check_production()
@@ -364,6 +366,5 @@ def serve(
     typer.echo(f"Map:       {base}/maps/nearest?lat={lat:.4f}&lon={lon:.4f}")
     typer.echo(f"Nearest:   {base}/stations/nearest?lat={lat:.4f}&lon={lon:.4f}&k=3")
     typer.echo(f"Join form: {base}/join?station={station}")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=bool(settings.forwarded_allow_ips),
-                forwarded_allow_ips=settings.forwarded_allow_ips)
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port,
+                workers=workers, **uvicorn_options(settings))

@@ -33,9 +33,9 @@ def test_an_area_crossing_itself_too_often_is_refused_with_the_limit(
         "code": "X1", "name": "乱画", "level": "community", "area": area})
     assert answer.status_code == 422
     assert answer.json()["message"] == (
-        f"body field 'area': the area's edges cross or overlap each other at more than {MAX_CROSSINGS} places; "
-        f"at most {MAX_CROSSINGS} are repaired: draw the outline again without crossings, or "
-        "split it into several areas")
+        f"body field 'area': the area's edges cross or overlap each other at more than "
+        f"{MAX_CROSSINGS} places; at most {MAX_CROSSINGS} are repaired: draw the outline again "
+        "without crossings, or split it into several areas")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM unions")).scalar_one() == 0
     few = scribble(12, 2)  # a few crossings are repaired as before
