@@ -7,12 +7,14 @@ their cells."""
 
 from __future__ import annotations
 
+import json
 import random
 
 import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shapely.geometry import shape
 
 from geo.areas import AreaError, clean_area, from_geojson
 from geo.coverage import (
@@ -21,6 +23,8 @@ from geo.coverage import (
     outline_m,
     resolution_for,
 )
+from geo.crs import Crs
+from tests.conftest import realdata
 from tests.coverage_oracle import comb, old_coverage, thin_ring, wiggly_circle
 from tests.reliability.test_area_uploads import (
     CENTRES,
@@ -62,3 +66,21 @@ def test_an_outline_long_for_its_area_builds_a_sound_bounded_coverage(shape: str
     assert len(built.border) <= 2 * MAX_BORDER_CELLS
     cells = {c: True for c in built.interior} | {c: False for c in built.border}
     assert_sound_coverage(area.geometry, built.res, cells, random.Random(7))
+
+
+@pytest.mark.parametrize(("name", "crs"), [
+    ("hz_xiacheng_street_community.geojson", Crs.WGS84), ("hz_xiacheng_grids.geojson", Crs.WGS84),
+    ("datav_districts_sh_xy_sz_gz_gcj02.geojson", Crs.GCJ02)])
+def test_real_areas_have_the_old_cells(name: str, crs: Crs) -> None:
+    collection = json.loads(realdata(name).read_text(encoding="utf-8"))
+    compared = 0
+    for feature in collection["features"]:
+        try:
+            area = clean_area(shape(feature["geometry"]), crs)
+        except AreaError:
+            continue
+        res = resolution_for(area.area_m2, outline_m(area.geometry))
+        assert res == resolution_for(area.area_m2)
+        assert coverage(area.geometry, res) == old_coverage(area.geometry, res), feature["properties"]
+        compared += 1
+    assert compared > 0.9 * len(collection["features"])
