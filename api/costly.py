@@ -55,8 +55,8 @@ class CostlyRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def in_lane(request: Request) -> Response:
-            if self.path_format == "/unions/match" and request.method == "POST":
-                await run_in_threadpool(refuse_when_spent, request)
+            if (check := BEFORE_BODY.get((request.method, self.path_format))) is not None:
+                await run_in_threadpool(check, request)
             lane: Lane = request.app.state.costly_lane
             await lane.enter()
             try:
@@ -97,3 +97,8 @@ def spend_points(request: Request, engine: Engine, settings: Settings, points: i
                                 POINTS_WINDOW_S)
     if retry is not None:
         raise _spent(budget, retry)
+
+
+# What a costly route checks before its body is read, by method and path.
+BEFORE_BODY: dict[tuple[str, str], Callable[[Request], None]] = {
+    ("POST", "/unions/match"): refuse_when_spent}
