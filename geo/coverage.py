@@ -24,7 +24,7 @@ import shapely
 from h3.api import basic_int
 from shapely.geometry import MultiPolygon
 
-M_PER_DEGREE = 111_320.0  # metres in a degree of latitude, about; of longitude at the equator
+from geo.areas import M_PER_DEGREE
 
 MARGIN_DEG = 1e-5
 MIN_RES, MAX_RES = 7, 13
