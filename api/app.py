@@ -14,6 +14,7 @@ from api import errors, metrics
 from api.access_log import hide_query_strings
 from api.body_limit import BodyLimit
 from api.control_characters import refuse_control_characters
+from api.costly import Lane
 from api.embedding import allow_cross_origin_reads
 from api.hardening import Hardening
 from api.query_parameters import check_query_parameters
@@ -47,7 +48,7 @@ yizhan (驿站) finds rest stations for outdoor workers — water, shade, toilet
 answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 (Amap) or
 BD-09 (Baidu): say which with `crs`.
 """
-ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.router,
+ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.costly, unions.router,
            workplaces.router, applications.router, withdrawal.router, members.router, join.router,
            maps.router, tiles.router, tiles.styles, ogc.router, health.router, docs.router)
 
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = partial(make_engine, pool_size=settings.pool_size,
                          statement_timeout_ms=settings.statement_timeout_ms,
                          pool_timeout_s=settings.pool_timeout_s,
+                         idle_in_transaction_ms=settings.idle_in_transaction_timeout_ms,
                          prepared_statements=settings.prepared_statements)
         app.state.engine = engine(url)
         app.state.read_engine = engine(url, autocommit=True)
@@ -85,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   responses={422: {"model": ErrorOut, "description": "A value that cannot be "
                                    "used: the message says which and what is allowed"}})
     app.state.settings = settings
+    app.state.costly_lane = Lane(settings.costly_at_once, settings.pool_timeout_s)
     errors.install(app)
     allow_cross_origin_reads(app, settings, [route for router in ROUTERS for route in router.routes])
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)

@@ -24,13 +24,15 @@ import shapely
 from h3.api import basic_int
 from shapely.geometry import MultiPolygon
 
+from geo.areas import M_PER_DEGREE
+
 MARGIN_DEG = 1e-5
 MIN_RES, MAX_RES = 7, 13
 CELLS_PER_AREA = 40  # aim: the area spans about this many cells, so most of it is interior
-# Candidates come from H3 itself on a densified, widened copy of the area, so that the straight
-# lon/lat edges of the stored area and H3's arcs cannot disagree about which cells it touches.
-SEGMENT_DEG = 0.005
-CANDIDATE_PAD_DEG = 1e-4
+# An outline long for its area (a thin strip, a comb) would cross this many cells or more at
+# the resolution its area asks for: it gets a coarser one, so that no area costs more than about
+# this many cells to build and to store. Real areas stay far below it.
+MAX_BORDER_CELLS = 20_000
 
 
 @dataclass(frozen=True)
@@ -40,11 +42,22 @@ class Coverage:
     border: list[int]
 
 
-def resolution_for(area_m2: float) -> int:
+def resolution_for(area_m2: float, outline_m: float = 0.0) -> int:
+    """The coarsest resolution at which the area spans CELLS_PER_AREA cells, or a coarser one
+    at which its outline (`outline_m` long) crosses at most MAX_BORDER_CELLS."""
+    chosen = MAX_RES
     for res in range(MIN_RES, MAX_RES + 1):
         if h3.average_hexagon_area(res, "m^2") * CELLS_PER_AREA <= area_m2:
-            return res
-    return MAX_RES
+            chosen = res
+            break
+    while chosen > MIN_RES and outline_m / h3.average_hexagon_edge_length(chosen, "m") > MAX_BORDER_CELLS:
+        chosen -= 1
+    return chosen
+
+
+def outline_m(area: MultiPolygon) -> float:
+    """The length of the area's rings, about (a degree of longitude taken as at the equator)."""
+    return float(shapely.length(area)) * M_PER_DEGREE
 
 
 def cell_polygons(cells: list[str]) -> np.ndarray:
@@ -60,32 +73,59 @@ def cell_polygons(cells: list[str]) -> np.ndarray:
 
 
 def coverage(area: MultiPolygon, res: int | None = None, area_m2: float | None = None) -> Coverage:
+    """The cells whose lon/lat hexagon comes within MARGIN_DEG of the area, found by walking
+    from a cell on each polygon to its neighbours, only ever past cells that are themselves that
+    near: those cells are connected, so the walk finds each of them and looks at no more than
+    their neighbours. Each test is against the prepared (indexed) area, so the cost grows with
+    the number of cells and the logarithm of the number of vertices, whatever the shape."""
     if res is None:
         if area_m2 is None:
             raise ValueError("give res or area_m2")
-        res = resolution_for(area_m2)
-    # Widened first: densifying may make a valid ring with a near pinch cross itself, and GEOS's
-    # buffer of a ring that crosses itself can lose most of the area.
-    widened = shapely.segmentize(area.buffer(CANDIDATE_PAD_DEG, quad_segs=2), SEGMENT_DEG)
-    # H3's overlap test misses a cell that holds a whole hole with the cell's centre in it: such a
-    # cell holds the hole's vertices. Parts of a MultiPolygon may share a cell.
-    holes = [xy for part in shapely.get_parts(widened) for ring in part.interiors for xy in ring.coords]
-    candidates = sorted(set(h3.h3shape_to_cells_experimental(
-        h3.geo_to_h3shape(widened), res, contain="overlap"))
-        | {h3.latlng_to_cell(lat, lon, res) for lon, lat in holes})
-    hexagons = cell_polygons(candidates)
+        res = resolution_for(area_m2, outline_m(area))
     edge = area.boundary
     shapely.prepare(area)
     shapely.prepare(edge)
-    inside = shapely.contains_properly(area, hexagons) & ~shapely.dwithin(edge, hexagons, MARGIN_DEG)
-    touches = shapely.dwithin(area, hexagons, MARGIN_DEG)
-    bounds = shapely.bounds(hexagons)
-    wraps = (bounds[:, 2] - bounds[:, 0]) > 180 if len(candidates) else np.array([], dtype=bool)
-    interior = [c for c, i, w in zip(candidates, inside, wraps, strict=True) if i and not w]
-    border = [c for c, i, t, w in zip(candidates, inside, touches, wraps, strict=True)
-              if (t and not i) or w]
-    return Coverage(res, [int(h3.str_to_int(c)) for c in interior],
-                    [int(h3.str_to_int(c)) for c in border])
+    east = float(shapely.centroid(area).x) > 0
+    starts = [part.exterior.coords[0] for part in area.geoms]
+    frontier = {cell for lon, lat in starts for cell in h3.grid_disk(h3.latlng_to_cell(lat, lon, res), 1)}
+    seen = set(frontier)
+    interior: list[str] = []
+    border: list[str] = []
+    while frontier:
+        cells = sorted(frontier)
+        hexagons = cell_polygons(cells)
+        bounds = shapely.bounds(hexagons)
+        wraps = (bounds[:, 2] - bounds[:, 0]) > 180
+        inside = shapely.contains_properly(area, hexagons) & ~shapely.dwithin(edge, hexagons, MARGIN_DEG)
+        touches = shapely.dwithin(area, hexagons, MARGIN_DEG)
+        if wraps.any():  # across the antimeridian or round a pole: never interior
+            inside &= ~wraps
+            touches[wraps] = [_wrapped_touches(area, cell, east) for cell in np.array(cells)[wraps]]
+        near = []
+        for cell, is_inside, is_near in zip(cells, inside, touches, strict=True):
+            if is_inside:
+                interior.append(cell)
+            elif is_near:
+                border.append(cell)
+            else:
+                continue
+            near.append(cell)
+        frontier = {n for cell in near for n in h3.grid_disk(cell, 1)} - seen
+        seen |= frontier
+    return Coverage(res, [int(h3.str_to_int(c)) for c in sorted(interior)],
+                    [int(h3.str_to_int(c)) for c in sorted(border)])
+
+
+def _wrapped_touches(area: MultiPolygon, cell: str, east: bool) -> bool:
+    """Whether a cell whose lon/lat boundary jumps across the antimeridian comes near the area:
+    its boundary moved to the area's side; a cell round a pole is taken as its band of latitude."""
+    latlng = np.array(h3.cell_to_boundary(cell))
+    lon, lat = latlng[:, 1], latlng[:, 0]
+    lon = np.where(lon < 0, lon + 360, lon) if east else np.where(lon > 0, lon - 360, lon)
+    if lon.max() - lon.min() > 180:
+        band = shapely.box(-180, lat.min(), 180, lat.max())
+        return bool(shapely.dwithin(area, band, MARGIN_DEG))
+    return bool(shapely.dwithin(area, shapely.Polygon(np.column_stack([lon, lat])), MARGIN_DEG))
 
 
 def own_cells(lon: float, lat: float) -> list[int]:

@@ -80,17 +80,20 @@ class BoundedConnection(psycopg.Connection[Any]):
 
 def make_engine(url: str, pool_size: int = 10, *, autocommit: bool = False,
                 statement_timeout_ms: int = 0, pool_timeout_s: float = 10,
-                prepared_statements: bool = True) -> Engine:
+                prepared_statements: bool = True, idle_in_transaction_ms: int = 0) -> Engine:
     """An engine with its own pool. `autocommit` suits read-only work: no BEGIN, and no ROLLBACK
     round trip when a connection goes back to the pool; `engine.begin()` is then not atomic.
     A statement running longer than `statement_timeout_ms` (0: no limit) is cancelled, a server
     silent for `ANSWER_GRACE_S` beyond that loses the connection, and a request waits at most
-    `pool_timeout_s` for a connection: the API answers 503 for each. Without
+    `pool_timeout_s` for a connection: the API answers 503 for each. A connection idle inside a
+    transaction for `idle_in_transaction_ms` (0: no limit) is closed by the server, its
+    transaction rolled back, so that a request stuck between statements holds no locks. Without
     `prepared_statements` (behind a transaction-mode pooler that does not track them, as
     PgBouncer before 1.21), psycopg never prepares a statement on the server."""
     # JIT compiles for hundreds of milliseconds whenever PostGIS cost estimates run high,
     # which spatial joins always do; for these short queries it never pays.
-    options = f"-c jit=off -c statement_timeout={statement_timeout_ms}"
+    options = (f"-c jit=off -c statement_timeout={statement_timeout_ms} "
+               f"-c idle_in_transaction_session_timeout={idle_in_transaction_ms}")
     engine = create_engine(
         normalise_url(url),
         isolation_level="AUTOCOMMIT" if autocommit else None,

@@ -48,20 +48,41 @@ best AS (
 
 # For each target row `t` that `best` left without a union (`b.id IS NULL`), the nearest union
 # within :fallback_m metres as `n (id, d)`. Geodesic distances to whole areas (a city's outline
-# has thousands of vertices) are what cost, so each area is first clipped to a lon/lat box that
-# holds everything within :fallback_m of the point (degrees per metre taken at the box's
-# poleward edge): the distance to the clipped part is exact up to :fallback_m, and larger
-# beyond. Five planar-KNN candidates bound the search; near a pole or the antimeridian whole
-# areas are measured instead.
+# has thousands of vertices) are what cost, so only areas whose box meets a lon/lat box holding
+# everything within :fallback_m of the point are measured (degrees per metre taken at the box's
+# poleward edge), and each is first clipped to that box: the distance to the clipped part is exact
+# up to :fallback_m, and larger beyond. Five planar-KNN candidates bound the search. Near a pole
+# the box is a band of latitude round the globe; across the antimeridian it is two boxes, one on
+# each side; there whole areas are measured, but only those the box meets, so a point far from
+# every union costs an index look-up however it is placed.
 _PER_METRE = """SELECT 1 / 110000.0 AS lat, 1 / (111000.0 * cos(radians(least(89.0,
                  abs(ST_Y(t.location)) + :fallback_m / 110000.0)))) AS lon"""
 _NEAR_PART = """(CASE WHEN reach.local THEN ST_ClipByBox2D(u.area, ST_Expand(t.location,
                  :fallback_m * reach.lon, :fallback_m * reach.lat)) ELSE u.area END)::geography"""
+
+
+def _near_boxes(r: str) -> str:
+    """`u.area` meets the box (or boxes) holding everything within `r` metres of the point."""
+    south = f"greatest(-90, ST_Y(t.location) - {r} * reach.lat)"
+    north = f"least(90, ST_Y(t.location) + {r} * reach.lat)"
+    west, east = f"ST_X(t.location) - {r} * reach.lon", f"ST_X(t.location) + {r} * reach.lon"
+    return f"""(u.area && CASE
+            WHEN reach.local THEN ST_Expand(t.location, {r} * reach.lon, {r} * reach.lat)
+            WHEN reach.polar THEN ST_MakeEnvelope(-180, {south}, 180, {north}, 4326)
+            ELSE ST_MakeEnvelope(greatest(-180, {west}), {south}, least(180, {east}), {north}, 4326)
+            END
+        OR NOT reach.local AND NOT reach.polar AND u.area && CASE
+            WHEN {east} > 180 THEN ST_MakeEnvelope(-180, {south}, {east} - 360, {north}, 4326)
+            WHEN {west} < -180 THEN ST_MakeEnvelope({west} + 360, {south}, 180, {north}, 4326)
+            END)"""
+
+
 NEAREST_LATERAL = f"""
 LEFT JOIN LATERAL (
     WITH reach AS (
         SELECT m.lon, m.lat, abs(ST_Y(t.location)) + :fallback_m * m.lat < 89
-                             AND abs(ST_X(t.location)) + :fallback_m * m.lon < 180 AS local
+                             AND abs(ST_X(t.location)) + :fallback_m * m.lon < 180 AS local,
+               abs(ST_Y(t.location)) + :fallback_m * m.lat >= 89 AS polar
         FROM ({_PER_METRE}) m
     ),
     bound AS (
@@ -69,15 +90,13 @@ LEFT JOIN LATERAL (
             SELECT ST_Distance({_NEAR_PART}, t.location::geography) AS d
             FROM reach, unions u
             WHERE b.id IS NULL AND :fallback_m > 0 AND u.area IS NOT NULL
+              AND {_near_boxes(":fallback_m")}
             ORDER BY u.area <-> t.location LIMIT 5) knn
     )
     SELECT c.id, c.d FROM (
         SELECT u.id, u.level_rank, u.code, ST_Distance({_NEAR_PART}, t.location::geography) AS d
         FROM reach, bound, unions u
-        WHERE b.id IS NULL AND :fallback_m > 0
-          AND u.area && CASE WHEN reach.local
-                             THEN ST_Expand(t.location, bound.r * reach.lon, bound.r * reach.lat)
-                             ELSE ST_MakeEnvelope(-180, -90, 180, 90, 4326) END
+        WHERE b.id IS NULL AND :fallback_m > 0 AND {_near_boxes("bound.r")}
     ) c
     WHERE c.d <= :fallback_m
     ORDER BY c.d, c.level_rank DESC, c.code

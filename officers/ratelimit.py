@@ -1,4 +1,5 @@
-"""Sliding-window rate limits counted in PostgreSQL, so every API worker and replica shares them.
+"""Sliding-window rate limits and budgets counted in PostgreSQL, so every API worker and replica
+shares them.
 
 A limit means what its message says: at most `limit` in any `window_s` seconds. Each accepted
 request is kept as a row (`window_start` is when it came); a refused one is not kept, so it
@@ -43,3 +44,42 @@ def hit(conn: Connection, key: str, limit: int, window_s: int) -> int | None:
         return None
     # One more fits once all but limit - 1 of those in the window have left it.
     return max(1, math.ceil(expiries[len(expiries) - limit]))
+
+
+# A cost is kept at the second after it came, rounded up: a key spends at most 60 rows a minute
+# however it splits its requests, and a cost leaves the window no earlier than it should.
+_SPEND = text("""
+INSERT INTO rate_limit_hits AS h (key, window_start, hits)
+VALUES (:key, date_trunc('second', now()) + interval '1 second', :cost)
+ON CONFLICT (key, window_start) DO UPDATE SET hits = h.hits + :cost
+""")
+
+
+def room(conn: Connection, key: str, budget: int, window_s: int) -> int | None:
+    """None if `key` has any of its `budget` left in the last `window_s` seconds, else the
+    seconds until some comes back. Counts nothing."""
+    return spend(conn, key, 1, budget, window_s, keep=False)
+
+
+def spend(conn: Connection, key: str, cost: int, budget: int, window_s: int,
+          keep: bool = True) -> int | None:
+    """Spend `cost` units (points, say) of `key`'s `budget` per `window_s` seconds: None if the
+    units spent in the last `window_s` seconds leave room for it, and it is kept; else the
+    seconds until they would (a cost above the whole budget never fits: the caller refuses it
+    first). The spending holds when the transaction commits."""
+    if cost > budget:
+        raise ValueError(f"a cost of {cost} can never fit a budget of {budget}")
+    if random.randrange(PURGE_EVERY) == 0:
+        conn.execute(_PURGE)
+    conn.execute(_LOCK, {"key": key})
+    spent = conn.execute(_RECENT, {"key": key, "window": window_s}).all()
+    over = sum(row.hits for row in spent) + cost - budget
+    if over <= 0:
+        if keep:
+            conn.execute(_SPEND, {"key": key, "cost": cost})
+        return None
+    for row in spent:  # oldest first: room comes back as they leave the window
+        over -= row.hits
+        if over <= 0:
+            return max(1, math.ceil(float(row.expires_in)))
+    raise AssertionError("unreachable: the spent units exceed what is needed")

@@ -18,7 +18,7 @@ from geo.unions import FALLBACK_M, UnionData, match, match_best, save
 from geo.vocab import UnionLevel
 from tests.union_data import clear
 
-ANCHORS = [(121.47, 31.23), (179.995, -16.5), (-179.995, 65.0), (10.0, 88.9)]
+ANCHORS = [(121.47, 31.23), (179.995, -16.5), (-179.995, 65.0), (10.0, 88.9), (179.99, -89.5)]
 LEVELS = list(UnionLevel)
 
 BRUTE_FORCE = text("""

@@ -471,6 +471,7 @@ def serve(
     import uvicorn
 
     from api.hardening import host_allowed
+    from yizhan.serving import uvicorn_options
 
     settings = Settings()
     try:
@@ -494,6 +495,5 @@ def serve(
     if not host_allowed(host, settings.allowed_hosts()):  # e.g. 0.0.0.0 in a container
         typer.echo(f"Hosts:     answers only {', '.join(settings.allowed_hosts())}; to reach it "
                    "by another name or address, set YIZHAN_TRUSTED_HOSTS or YIZHAN_PUBLIC_URL")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=bool(settings.forwarded_allow_ips),
-                forwarded_allow_ips=settings.forwarded_allow_ips)
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port,
+                workers=workers, **uvicorn_options(settings))

@@ -72,6 +72,22 @@ class Settings(BaseSettings):
         "How long a request waits for a database connection before it is answered 503."))
     statement_timeout_ms: int = Field(default=10_000, ge=0, description=(
         "A query running longer is cancelled and answered 503 (0: no limit)."))
+    idle_in_transaction_timeout_ms: int = Field(default=60_000, ge=0, description=(
+        "A connection left idle inside a transaction for longer is closed by the server and its "
+        "transaction rolled back, so that no stuck request holds locks (0: no limit)."))
+    match_points_per_minute: int = Field(default=20_000, ge=1, description=(
+        "Points one client address may send to POST /unions/match in any 60 seconds; beyond "
+        "that it is answered 429 with Retry-After. Counted in the database, so all workers "
+        "share it."))
+    costly_at_once: int = Field(default=2, ge=1, le=100, description=(
+        "Costly requests (POST /unions/match, GET /unions/qa) each worker process serves at "
+        "once; more wait up to pool_timeout_s and are then answered 503, so that single "
+        "look-ups always find a database connection."))
+    header_timeout_s: float = Field(default=10, gt=0, le=300, description=(
+        "A connection that has not sent a whole request head (request line and headers) this "
+        "long after it opened, or after its first byte of a next request, is closed."))
+    shutdown_grace_s: float = Field(default=20, gt=0, le=600, description=(
+        "On SIGTERM, requests still running this long are cancelled and the server exits."))
     forwarded_allow_ips: str = Field(default="", description=(
         "Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed: comma-separated "
         "addresses or networks, or * behind a load balancer that always sets them. None by "

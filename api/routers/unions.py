@@ -5,16 +5,18 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from api.auth import AdminActorDep
+from api.auth import AdminActorDep, OfficerDep
+from api.costly import CostlyRoute, spend_points
 from api.deps import (
     EngineDep,
     PageLimit,
     PageOffset,
     QueryPoint,
     ReadEngineDep,
+    SettingsDep,
     query_point,
 )
 from api.errors import ApiError, BadParameter, NotFound
@@ -22,6 +24,7 @@ from api.geojson import json_response
 from api.schemas import (
     BatchMatchIn,
     BatchMatchResult,
+    ErrorOut,
     MatchOut,
     QaReport,
     UnionFeature,
@@ -37,6 +40,7 @@ from officers import audit
 from officers.audit import Actor
 
 router = APIRouter(prefix="/unions", tags=["unions"])
+costly = APIRouter(prefix="/unions", tags=["unions"], route_class=CostlyRoute)
 UnionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Union id")]
 TIE_RULE = ("among unions of the matched level: a point inside beats a point on the border, "
             "then the smaller area, then the lower code")
@@ -163,9 +167,20 @@ def _match_body(found: Match, chain: list[UnionRecord], point: QueryPoint) -> di
     }
 
 
-@router.post("/match", response_model=BatchMatchResult)
+def _spend_points(request: Request, engine: EngineDep, settings: SettingsDep,
+                  body: BatchMatchIn) -> None:
+    spend_points(request, engine, settings, len(body.points))
+
+
+@costly.post("/match", response_model=BatchMatchResult, dependencies=[Depends(_spend_points)],
+             responses={429: {"model": ErrorOut, "description": "The address's points a minute "
+                              "are used up; Retry-After says when to send again"},
+                        503: {"model": ErrorOut, "description": "Too many large requests at "
+                              "once; try again after Retry-After seconds"}})
 def match_batch(engine: ReadEngineDep, body: BatchMatchIn) -> Response:
-    """Match up to 10,000 points at once; answers come in input order, each with its id."""
+    """Match up to 10,000 points at once; answers come in input order, each with its id. One
+    address may send at most `YIZHAN_MATCH_POINTS_PER_MINUTE` points (20,000 by default) in any
+    60 seconds."""
     points = [to_wgs84(p.lon, p.lat, body.crs) for p in body.points]
     with engine.connect() as conn:
         found = unions.match_best(conn, points)
@@ -177,20 +192,25 @@ def match_batch(engine: ReadEngineDep, body: BatchMatchIn) -> Response:
     ]})
 
 
-@router.get("/qa", response_model=QaReport)
+@costly.get("/qa", response_model=QaReport)
 def quality_report(
     engine: ReadEngineDep,
-    union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1,
-                                          description="Only this union's subtree")] = None,
+    officer: OfficerDep,
+    union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description=(
+        "Only this union's subtree; by default the officer's own union's (everything for an "
+        "admin)"))] = None,
 ) -> Response:
     """Data errors to look at on a map, as GeoJSON: overlaps between sibling areas (same level,
     same parent), gaps between a parent's area and its children's, parts of children outside
     their parent, and areas repaired on import. Pieces under 1 m² are left out; thin pieces are
-    marked `sliver`."""
+    marked `sliver`. For officers, within their own union's subtree: it intersects and
+    subtracts whole areas, which costs seconds on detailed ones."""
     with engine.connect() as conn:
-        if union_id is not None and unions.get(conn, union_id) is None:
-            raise NotFound("union", union_id)
-        return json_response(union_qa.report(conn, union_id))
+        root = union_id if union_id is not None else officer.union_id
+        if root is not None and (unions.get(conn, root) is None
+                                 or not officer.jurisdiction.holds(conn, root)):
+            raise NotFound("union", root)
+        return json_response(union_qa.report(conn, root))
 
 
 @router.get("/{union_id}", response_model=UnionFeature)

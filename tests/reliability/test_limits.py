@@ -292,3 +292,20 @@ def test_requests_at_once_cannot_all_take_the_last_places(database_url: str, eng
         t.join(30)
     engine.dispose()
     assert sorted(accepted) == [False] * 5 + [True] * 3
+
+
+def test_a_transaction_left_idle_is_ended_by_the_server(database_url: str, empty_db: Engine) -> None:
+    """A request stuck between two statements of its transaction (once, half an hour of
+    computing an area's cells) holds no locks for longer than the setting."""
+    from sqlalchemy.exc import DBAPIError
+
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY,
+                              idle_in_transaction_timeout_ms=300))
+    with TestClient(app):
+        with app.state.engine.connect() as conn:
+            assert conn.execute(text("SHOW idle_in_transaction_session_timeout")).scalar() == "300ms"
+            time.sleep(1.0)  # idle inside the transaction the SHOW began
+            with pytest.raises(DBAPIError, match="idle-in-transaction timeout"):
+                conn.execute(text("SELECT 1"))
+        with app.state.engine.connect() as conn:  # the pool hands out a working connection
+            assert conn.execute(text("SELECT 1")).scalar() == 1
