@@ -1,0 +1,296 @@
+"""Every word the console shows, in Chinese (the default) and English: one catalogue, so that a
+page cannot show a string in one language only. Keys are grouped by page; the vocabularies
+(statuses, occupation groups…) are keyed by their stored value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # The frame of every page
+    "console": ("工会工作台", "Union workbench"),
+    "skip": ("跳到正文", "Skip to the content"),
+    "nav": ("主菜单", "Main menu"),
+    "nav.home": ("待办", "To do"),
+    "nav.applications": ("入会申请", "Applications"),
+    "nav.below": ("下级工会", "Unions below"),
+    "nav.reports": ("驿站报告", "Station reports"),
+    "nav.password": ("修改密码", "Change password"),
+    "nav.maps": ("地图", "Maps"),
+    "logout": ("退出登录", "Log out"),
+    "signed_in_as": ("{name}，{union}", "{name}, {union}"),
+    "everything": ("全部工会（管理员）", "all unions (admin)"),
+    "session_ends": ("本次登录到 {time} 失效。", "This login lasts until {time}."),
+    "other_lang": ("English", "中文"),
+    "other_lang_code": ("en", "zh"),
+    "other_lang_name": ("English", "Chinese"),
+    # Logging in
+    "login.title": ("登录工会工作台", "Log in to the union workbench"),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Log in"),
+    "login.rules": ("连续输错 3 次密码后，每次再试都要多等一会儿（最长 1 分钟）；连续输错 10 次，"
+                    "这个用户名在这台设备上锁定 30 分钟，管理员重设密码即可解锁。登录 {minutes} "
+                    "分钟后失效，需要重新登录。",
+                    "After 3 wrong passwords in a row each further try must wait a little longer "
+                    "(up to a minute); after 10 the username is locked on this device for 30 "
+                    "minutes, unless an admin resets the password. A login lasts {minutes} "
+                    "minutes; then you log in again."),
+    "login.wrong": ("用户名或密码不对。", "Wrong username or password."),
+    "login.wait": ("已连续输错 {failures} 次，请等 {seconds} 秒后再试。",
+                   "{failures} wrong tries in a row: wait {seconds} s before trying again."),
+    "login.wait_plain": ("请等 {seconds} 秒后再试。", "Wait {seconds} s before trying again."),
+    "login.locked": ("连续输错 10 次，这个用户名在这台设备上已锁定，{minutes} 分钟后可再试；"
+                     "请管理员重设密码可立即解锁。",
+                     "10 wrong tries in a row: this username is locked on this device for "
+                     "{minutes} more minutes; an admin who resets the password unlocks it at "
+                     "once."),
+    "login.too_many": ("这台设备的登录尝试太多（10 分钟内最多 30 次），请 {seconds} 秒后再试。",
+                       "Too many login attempts from this device (at most 30 in 10 minutes): "
+                       "try again in {seconds} s."),
+    "login.expired": ("登录已过期，请重新登录。", "Your login has expired: log in again."),
+    "login.ended": ("登录已失效（密码已修改或重设，或账号已停用），请重新登录。",
+                    "Your login has ended (the password was changed or reset, or the account "
+                    "was disabled): log in again."),
+    "login.needed": ("请先登录。", "Log in first."),
+    "login.kept": ("您填写的内容已保留，登录后会回到原来的表单，请检查后再提交。",
+                   "What you filled in is kept: after logging in you return to the form; "
+                   "check it and send it again."),
+    "login.restored": ("这是您登录过期前填写的内容，请检查后再提交。",
+                       "This is what you filled in before your login expired: check it and send "
+                       "it again."),
+    "login.stale_form": ("这个表单已过期（可能在另一个窗口重新登录过），请重新打开页面再提交。",
+                         "This form is out of date (perhaps you logged in again in another "
+                         "window): open the page again and send it from there."),
+    "login.required_both": ("请填写用户名和密码。", "Enter your username and password."),
+    "logged_out": ("已退出登录。", "You have logged out."),
+    # Changing the password
+    "password.title": ("修改密码", "Change password"),
+    "password.current": ("当前密码", "Current password"),
+    "password.new": ("新密码", "New password"),
+    "password.rule": ("10 到 200 个字符，至少含 4 个不同的字符。修改后，所有设备上的登录都会失效，需要用新密码重新登录。",
+                      "10 to 200 characters, at least 4 of them different. Afterwards every login of your account, on "
+                      "every device, ends: log in again with the new password."),
+    "password.submit": ("修改密码", "Change password"),
+    "password.wrong": ("当前密码不对。", "The current password is wrong."),
+    "password.same": ("新密码不能与当前密码相同。", "The new password must differ from the "
+                                                   "current one."),
+    "password.weak": ("新密码不符合要求：10 到 200 个字符，至少含 4 个不同的字符。",
+                      "The new password does not do: 10 to 200 characters, at least 4 of them "
+                      "different."),
+    "password.done": ("密码已修改，请用新密码登录。", "Your password is changed: log in with the "
+                                                    "new one."),
+    # Home
+    "home.title": ("今天的待办", "What needs doing today"),
+    "home.due": ("逾期和快到期的申请", "Overdue and nearly due applications"),
+    "home.due_none": ("没有待处理的申请。", "No open applications."),
+    "home.due_more": ("查看全部 {n} 份待处理申请", "See all {n} open applications"),
+    "home.reports": ("未处理的驿站报告", "Unresolved station reports"),
+    "home.reports_none": ("没有未处理的报告。", "No unresolved reports."),
+    "home.stale": ("需要核实的驿站", "Stations to verify"),
+    "home.stale_note": ("正常开放、但超过 {days} 天没有实地核实的驿站。",
+                        "Operational stations not checked on site for over {days} days."),
+    "home.stale_none": ("没有需要核实的驿站。", "No station needs verifying."),
+    "home.counts": ("辖区概况", "Your area in numbers"),
+    "count.members": ("会员", "Members"),
+    "count.members_active": ("在职会员", "Members in work"),
+    "count.members_between": ("待业会员（由上级工会暂管）", "Members between jobs (held one level up)"),
+    "count.open": ("待处理申请", "Open applications"),
+    "count.overdue": ("逾期申请", "Overdue applications"),
+    "count.stations": ("正常开放的驿站", "Operational stations"),
+    "count.stale": ("待核实驿站", "Stations to verify"),
+    "count.reports": ("未处理报告", "Unresolved reports"),
+    # Days left
+    "due.today": ("今天到期", "Due today"),
+    "due.left": ("还剩 {n} 个工作日", "{n} working days left"),
+    "due.left1": ("还剩 1 个工作日", "1 working day left"),
+    "due.over": ("已逾期 {n} 个工作日", "Overdue by {n} working days"),
+    "due.over1": ("已逾期 1 个工作日", "Overdue by 1 working day"),
+    "due.estimated": ("（预计）", " (estimated)"),
+    # The queue
+    "queue.title": ("入会申请", "Applications"),
+    "queue.filter": ("筛选", "Filter"),
+    "queue.status": ("状态", "Status"),
+    "queue.any": ("全部", "Any"),
+    "queue.open": ("待处理（已提交或已联系）", "Open (submitted or contacted)"),
+    "queue.overdue": ("只看逾期", "Overdue only"),
+    "queue.group": ("职业群体", "Occupation group"),
+    "queue.from": ("提交日期从", "Submitted from"),
+    "queue.to": ("提交日期到", "Submitted to"),
+    "queue.apply": ("筛选", "Filter"),
+    "queue.count": ("共 {total} 份，按最迟联系日期排序。", "{total} in all, nearest contact "
+                                                         "deadline first."),
+    "queue.none": ("没有符合条件的申请。", "No application matches."),
+    "queue.bad_date": ("日期请写成 2026-12-04 这样的格式。", "Give the date as 2026-12-04."),
+    "queue.bad_range": ("“提交日期从”不能晚于“提交日期到”。",
+                        "“Submitted from” must not be after “Submitted to”."),
+    "queue.next": ("下一页", "Next page"),
+    "queue.previous": ("上一页", "Previous page"),
+    "col.applicant": ("申请人", "Applicant"),
+    "col.phone": ("手机号", "Mobile"),
+    "col.group": ("职业群体", "Occupation"),
+    "col.workplace": ("工作单位", "Workplace"),
+    "col.union": ("负责工会", "Union"),
+    "col.deadline": ("最迟联系日期", "Contact by"),
+    "col.status": ("状态", "Status"),
+    "col.submitted": ("提交时间", "Submitted"),
+    # One application
+    "app.title": ("入会申请 {id}", "Application {id}"),
+    "app.id_number": ("身份证号", "ID card number"),
+    "app.id_none": ("未填写", "Not given"),
+    "app.address": ("工作地址", "Workplace address"),
+    "app.route": ("为什么由这个工会受理", "Why this union handles it"),
+    "app.member": ("会员编号", "Member number"),
+    "app.history": ("办理记录", "History"),
+    "app.actions": ("办理", "Handle it"),
+    "app.closed": ("这份申请已办结，不能再操作。", "This application is decided; nothing more "
+                                                 "can be done with it."),
+    "app.note": ("备注（选填）", "Note (optional)"),
+    "app.reason": ("原因", "Reason"),
+    "app.reason_reject": ("不通过的原因（申请人会看到）", "Why not (the applicant sees this)"),
+    "app.reason_forward": ("转交的原因（记入办理记录）", "Why it goes there (kept in the "
+                                                        "history)"),
+    "app.contact": ("已联系申请人", "Mark as contacted"),
+    "app.approve": ("通过，接收为会员", "Approve: make a member"),
+    "app.reject": ("不通过", "Reject"),
+    "app.forward": ("转交给另一工会", "Forward to another union"),
+    "app.forward_to": ("转交给", "Forward to"),
+    "app.forward_pick": ("请选择工会", "Choose a union"),
+    "app.forward_parent": ("上级", "one level up"),
+    "app.forward_sibling": ("同级", "same level"),
+    "app.forward_child": ("下级", "one level down"),
+    "app.forward_map": ("在地图上看这些工会的区域", "See these unions' areas on a map"),
+    "app.need_reason": ("请写明原因（最多 500 字）。", "Give the reason (at most 500 characters)."),
+    "app.need_union": ("请从列表中选择要转交的工会。", "Choose the union from the list."),
+    "app.too_long": ("最多 500 字。", "At most 500 characters."),
+    "app.no_union": ("没有这个工会，请从列表中选择。", "There is no such union: choose one from "
+                                                     "the list."),
+    "app.same_union": ("申请已经在这个工会了。", "The application is with that union already."),
+    "app.wrong_state": ("这份申请已经{status}，不能再{action}。",
+                        "The application is {status} already; it can no longer be {action}."),
+    "app.call": ("拨打", "Call"),
+    "done.contact": ("已记录：已联系申请人。", "Recorded: the applicant was contacted."),
+    "done.approve": ("已通过，申请人成为会员，会员编号 {member_no}。",
+                     "Approved: the applicant is a member, member number {member_no}."),
+    "done.reject": ("已记录：不通过。申请人会在状态页看到原因。",
+                    "Recorded: rejected. The applicant sees the reason on their status page."),
+    "done.forward": ("已转交，这份申请已离开您的辖区。", "Forwarded: the application has left "
+                                                       "your area."),
+    "done.forward_kept": ("已转交给 {union}。", "Forwarded to {union}."),
+    "not_found": ("没有找到", "Not found"),
+    "not_found.text": ("没有这一项，或者它不在您的辖区内。", "There is no such item, or it is not "
+                                                           "in your area."),
+    "back_home": ("回到待办", "Back to the to-do list"),
+    # Station reports
+    "reports.title": ("驿站报告", "Station reports"),
+    "reports.station": ("驿站", "Station"),
+    "reports.kind": ("问题", "Problem"),
+    "reports.note": ("说明", "Note"),
+    "reports.at": ("报告时间", "Reported"),
+    "reports.resolution": ("处理结果", "What was done"),
+    "reports.resolve": ("标记为已处理", "Mark as resolved"),
+    "reports.need_resolution": ("请写明处理结果（最多 500 字）。",
+                                "Say what was done (at most 500 characters)."),
+    "reports.already": ("这条报告已经处理过了。", "This report was resolved already."),
+    "reports.done": ("已记录处理结果。", "Recorded as resolved."),
+    "reports.none": ("没有未处理的报告。", "No unresolved reports."),
+    # The level below
+    "below.title": ("下级工会", "Unions one level down"),
+    "below.total": ("合计", "Total"),
+    "below.own": ("{union}本级", "{union} itself"),
+    "below.up": ("回到上一级", "One level up"),
+    "below.none": ("没有下级工会。", "No union below this one."),
+    "below.note": ("“本级”是直接由这个工会受理的会员和申请（例如不属于任何下级工会区域的，"
+                   "以及待业会员）。驿站和工作单位按所在区域计；位于两个区域交界线上的算在两边，"
+                   "所以按工会所属计的“合计”行之外另有去重后的辖区数。",
+                   "“itself” counts the members and applications the union handles directly "
+                   "(outside every lower union's area, and members between jobs). Stations and "
+                   "workplaces count by place; one on a shared border counts on both sides."),
+    "col.members_active": ("在职会员", "In work"),
+    "col.members_between": ("待业会员", "Between jobs"),
+    "col.open": ("待处理申请", "Open applications"),
+    "col.overdue": ("逾期", "Overdue"),
+    "col.stations": ("驿站", "Stations"),
+    "col.stale": ("待核实", "To verify"),
+    "col.workplaces": ("工作单位", "Workplaces"),
+    "col.reach": ("步行可达驿站的工作单位", "Workplaces within reach of a station"),
+    # Charts
+    "charts.title": ("图表", "Charts"),
+    "charts.weekly": ("每周申请：收到、通过、逾期", "Applications per week: received, approved, "
+                                                   "overdue"),
+    "charts.groups": ("会员的职业群体", "Members by occupation group"),
+    "charts.week": ("周（起始日）", "Week (starting)"),
+    "charts.received": ("收到", "Received"),
+    "charts.approved": ("通过", "Approved"),
+    "charts.overdue": ("逾期", "Overdue"),
+    "charts.count": ("人数", "Members"),
+}
+
+STATUS = {
+    "submitted": ("已提交", "submitted"),
+    "contacted": ("已联系", "contacted"),
+    "approved": ("已通过", "approved"),
+    "rejected": ("未通过", "rejected"),
+}
+ACTION_WORD = {  # for "it can no longer be …"
+    "contact": ("标记为已联系", "marked contacted"),
+    "approve": ("通过", "approved"),
+    "reject": ("不通过", "rejected"),
+    "forward": ("转交", "forwarded"),
+}
+GROUP = {
+    "food_delivery_rider": ("外卖骑手", "Food-delivery rider"),
+    "courier": ("快递员", "Courier"),
+    "truck_driver": ("货车司机", "Truck driver"),
+    "care_worker": ("护工护理员", "Care worker"),
+    "domestic_worker": ("家政服务员", "Domestic worker"),
+    "mall_staff": ("商场信息员", "Mall staff"),
+    "estate_agent": ("房产经纪人", "Estate agent"),
+    "security_guard": ("保安员", "Security guard"),
+    "other": ("其他", "Other"),
+}
+ROUTE = {
+    "own_union": ("申请人单位自己的工会", "The employer's own union"),
+    "area": ("工作地点在这个工会的区域内", "The workplace lies in this union's area"),
+    "gap_fallback": ("工作地点不在任何下级工会的区域内，由覆盖它的上级工会受理",
+                     "The workplace lies in no lower union's area: the union covering it "
+                     "handles it"),
+    "nearest_fallback": ("没有工会的区域覆盖工作地点，由最近的工会受理",
+                         "No union's area covers the workplace: the nearest union handles it"),
+    "forwarded": ("由另一工会转交过来", "Forwarded here by another union"),
+    "held_by_parent": ("待业期间由上级工会暂管", "Held one level up between jobs"),
+}
+EVENT = {
+    "submitted": ("提交申请", "Applied"),
+    "contacted": ("已联系申请人", "Applicant contacted"),
+    "forwarded": ("转交", "Forwarded"),
+    "approved": ("通过，成为会员", "Approved: became a member"),
+    "rejected": ("不通过", "Rejected"),
+}
+REPORT_KIND = {
+    "closed": ("驿站关门了", "The station was closed"),
+    "no_water": ("没有饮用水", "No drinking water"),
+    "broken": ("设施损坏", "Something is broken"),
+    "crowded": ("太拥挤", "Too crowded"),
+    "wrong_location": ("位置不对", "In the wrong place"),
+}
+LEVEL = {
+    "city": ("市", "city"), "district": ("区县", "district"), "street": ("街道", "street"),
+    "community": ("社区", "community"), "grid": ("网格", "grid"),
+}
+VOCABULARIES = {"status": STATUS, "action": ACTION_WORD, "group": GROUP, "route": ROUTE,
+                "event": EVENT, "report_kind": REPORT_KIND, "level": LEVEL}
+
+
+def text(lang: str, key: str, **values: Any) -> str:
+    """The message `key` in `lang`, with `values` put in; a missing key is a bug (KeyError)."""
+    message = MESSAGES[key][LANGS.index(lang)]
+    return message.format(**values) if values else message
+
+
+def word(lang: str, vocabulary: str, value: str) -> str:
+    """A stored value (a status, a group…) in words; an unknown one shows as stored."""
+    pair = VOCABULARIES[vocabulary].get(value)
+    return pair[LANGS.index(lang)] if pair else value
