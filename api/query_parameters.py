@@ -15,7 +15,7 @@ from fastapi.dependencies.utils import field_annotation_is_sequence, get_flat_pa
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-OWN_RULES = ("/ogc", "/maps", "/join", "/docs", "/redoc", "/static")
+OWN_RULES = ("/ogc", "/maps", "/join", "/docs", "/redoc", "/static", "/console")
 
 
 def _declared(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:

@@ -35,13 +35,13 @@ def queue(conn: Connection, officer: OfficerRecord, actor: Actor, today: date, *
           union_id: int | None = None, status: ApplicationStatus | None = None,
           overdue: bool | None = None, group: OccupationGroup | None = None,
           submitted_from: datetime | None = None, submitted_to: datetime | None = None,
-          by_deadline: bool = False, limit: int = 100,
+          open_only: bool = False, by_deadline: bool = False, limit: int = 100,
           offset: int = 0) -> tuple[int, list[ApplicationRecord]]:
     """A page of the officer's applications; the ids shown are audited as a list read."""
     total, rows = applications.search(
         conn, today, within=officer.jurisdiction, union_id=union_id, status=status,
         overdue=overdue, group=group, submitted_from=submitted_from, submitted_to=submitted_to,
-        by_deadline=by_deadline, limit=limit, offset=offset)
+        open_only=open_only, by_deadline=by_deadline, limit=limit, offset=offset)
     if rows:
         audit.record(conn, actor, "list", "application", None, officer.union_id,
                      {"ids": [a.id for a in rows]})

@@ -64,15 +64,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "login.stale_form": ("这个表单已过期（可能在另一个窗口重新登录过），请重新打开页面再提交。",
                          "This form is out of date (perhaps you logged in again in another "
                          "window): open the page again and send it from there."),
+    "stale.heading": ("表单已过期", "The form is out of date"),
     "login.required_both": ("请填写用户名和密码。", "Enter your username and password."),
     "logged_out": ("已退出登录。", "You have logged out."),
     # Changing the password
     "password.title": ("修改密码", "Change password"),
     "password.current": ("当前密码", "Current password"),
     "password.new": ("新密码", "New password"),
-    "password.rule": ("10 到 200 个字符，至少含 4 个不同的字符。修改后，所有设备上的登录都会失效，需要用新密码重新登录。",
-                      "10 to 200 characters, at least 4 of them different. Afterwards every login of your account, on "
-                      "every device, ends: log in again with the new password."),
+    "password.rule": ("10 到 200 个字符，至少含 4 个不同的字符。修改后，所有设备上的登录都会失效，"
+                      "需要用新密码重新登录。",
+                      "10 to 200 characters, at least 4 of them different. Afterwards every "
+                      "login of your account, on every device, ends: log in again with the new "
+                      "password."),
     "password.submit": ("修改密码", "Change password"),
     "password.wrong": ("当前密码不对。", "The current password is wrong."),
     "password.same": ("新密码不能与当前密码相同。", "The new password must differ from the "

@@ -1,0 +1,14 @@
+"""The officers' workbench: server-rendered pages under /console over the same core as the API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from api.console import application_pages, login_pages  # noqa: F401  (they add their routes)
+from api.console.common import HANDLERS, router
+
+
+def install(app: FastAPI) -> None:
+    for exception, handler in HANDLERS.items():
+        app.add_exception_handler(exception, handler)
+    app.include_router(router)

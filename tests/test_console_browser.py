@@ -1,0 +1,277 @@
+"""The officers' workbench (/console) in a real headless Chromium, offline, at a phone's size
+(390×844) and a desktop's, as a grid (community) officer and as a street officer: an application
+from the join form contacted and approved and the applicant's status page saying so; one
+forwarded to the neighbouring grid; an expired login that keeps the form; the login rules in
+words; no other area's names in any page; no serious or critical axe-core violation."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page
+from sqlalchemy import Engine
+
+from api.app import create_app
+from api.console.session import COOKIE
+from membership import applications
+from membership.applications import NewApplication
+from officers import accounts, tokens
+from officers.vocab import Role
+from seed.demo import load_demo
+from tests.conftest import SECRET_KEY
+from tests.live import serving
+from tests.test_map_browser import browser  # noqa: F401  (the module's Chromium)
+from yizhan.settings import Settings
+
+AXE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js").read_text("utf-8")
+PASSWORD = "console-pass-1"
+PHONE, DESKTOP = {"width": 390, "height": 844}, {"width": 1280, "height": 800}
+# Points inside the demo tree's boxes: DEMO-1-1-1 and DEMO-1-1-2 are neighbouring communities
+# (grids) of street DEMO-1-1; DEMO-1-2-1 is a community of the neighbouring street.
+GRID_A, GRID_B, OTHER_STREET = (121.385, 31.325), (121.42, 31.325), (121.45, 31.325)
+OFFICERS = {"grid": ("grid-a", "DEMO-1-1-1"), "grid-b": ("grid-b", "DEMO-1-1-2"),
+            "street": ("street-1", "DEMO-1-1")}
+_phones = itertools.count(13_800_000_000)
+
+
+@pytest.fixture(scope="module")
+def console(database_url: str, engine: Engine) -> Iterator[str]:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("TRUNCATE stations, unions, workplaces, rate_limit_hits, "
+                             "login_failures RESTART IDENTITY CASCADE")
+        conn.exec_driver_sql("DELETE FROM officers WHERE username <> 'test-admin'")
+        load_demo(conn)
+        for username, code in OFFICERS.values():
+            accounts.create(conn, username, f"{username} 专员", Role.OFFICER, code, PASSWORD)
+    app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY))
+    with serving(app) as url:
+        yield url
+
+
+def apply(engine: Engine, name: str, at: tuple[float, float]) -> int:
+    """An application stored as POST /applications stores it."""
+    body = NewApplication.model_validate({
+        "name": name, "phone": f"+86{next(_phones)}", "occupation_group": "courier",
+        "workplace": {"name": f"{name}的单位", "lon": at[0], "lat": at[1]}, "consent": True})
+    with engine.begin() as conn:
+        app_id, _ = applications.submit(conn, SECRET_KEY, body, date.today())
+    return app_id
+
+
+@pytest.fixture(scope="module")
+def strangers(console: str, engine: Engine) -> dict[str, str]:
+    """An applicant in each area the officers must not see into."""
+    names = {"grid-b": "邻格秘密申请人", "other-street": "外街秘密申请人"}
+    apply(engine, names["grid-b"], GRID_B)
+    apply(engine, names["other-street"], OTHER_STREET)
+    return names
+
+
+def hidden_from(who: str, strangers: dict[str, str]) -> list[str]:
+    return [strangers["other-street"]] + ([strangers["grid-b"]] if who == "grid" else [])
+
+
+@pytest.fixture
+def context(browser: Browser, console: str, request: pytest.FixtureRequest  # noqa: F811
+            ) -> Iterator[BrowserContext]:
+    viewport = getattr(request, "param", PHONE)
+    context = browser.new_context(viewport=viewport)
+    local = urlparse(console).netloc
+    context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).netloc == local
+                  else r.abort())
+    yield context
+    context.close()
+
+
+class Checked:
+    """A page whose every console page is checked on load: axe-core finds no serious or
+    critical violation, no script error, and no name of an area the officer may not see."""
+
+    def __init__(self, page: Page, forbidden: list[str]) -> None:
+        self.page, self.forbidden, self.errors = page, forbidden, []
+        self.seen: list[str] = []
+        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
+                and "responded with a status of 4" not in m.text else None)  # a form sent back
+
+    def check(self) -> None:
+        html = self.page.content()
+        self.seen.append(urlparse(self.page.url).path)
+        for name in self.forbidden:
+            assert name not in html, f"{name} leaks into {self.page.url}"
+        self.page.evaluate(AXE + "\n;0")
+        found = self.page.evaluate("""async () => (await axe.run(document, {resultTypes:
+            ['violations']})).violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '))""")
+        assert found == [], f"{self.page.url}: {found}"
+        assert self.errors == []
+
+
+def log_in(page: Page, base: str, username: str, path: str = "/console") -> None:
+    page.goto(base + path)
+    assert "/console/login" in page.url
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("form.card button[type=submit]")
+
+
+@pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+@pytest.mark.parametrize("who", ["grid", "street"])
+def test_application_from_the_join_form_is_contacted_and_approved_in_three_taps(
+        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, str],
+        who: str) -> None:
+    page = context.new_page()
+    checked = Checked(page, hidden_from(who, strangers))
+    name = f"{who}{context.pages[0].viewport_size['width']}号申请人"  # type: ignore[index]
+    page.goto(f"{console}/join")
+    page.fill("input[name=name]", name)
+    page.fill("input[name=phone]", str(next(_phones)))
+    page.fill("input[name=workplace_name]", "快递网点")
+    page.fill("input[name=lon]", str(GRID_A[0]))
+    page.fill("input[name=lat]", str(GRID_A[1]))
+    page.check("input[name=consent]")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#result", state="visible")
+    status_link = page.get_attribute("#result a", "href")
+    assert status_link
+
+    log_in(page, console, OFFICERS[who][0])
+    page.wait_for_url(f"{console}/console")
+    checked.check()
+    page.click(f"text={name}")  # tap 1: the application, from the home page
+    checked.check()
+    assert "已提交" in page.inner_text("#status")
+    page.click("#contact")  # tap 2
+    assert "已联系" in page.inner_text("#status")
+    checked.check()
+    page.click("#approve")  # tap 3
+    assert "已通过" in page.inner_text("#status")
+    assert page.inner_text("#member-no").startswith("M")
+    assert "会员编号" in page.inner_text("#done")
+    checked.check()
+    page.goto(f"{console}/console/applications?lang=en")
+    checked.check()
+    assert "Applications" in page.inner_text("h1")
+
+    page.goto(status_link)
+    assert "申请已通过" in page.inner_text("#status")
+    with engine.connect() as conn:  # audited as the API audits: the same actions, by this officer
+        done = conn.exec_driver_sql(
+            "SELECT action FROM audit_log WHERE actor = %s AND object_type = 'application' "
+            "AND action IN ('contact', 'approve') ORDER BY id DESC LIMIT 2",
+            (OFFICERS[who][0],)).scalars().all()
+    assert sorted(done) == ["approve", "contact"]
+
+
+@pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+def test_forwarded_application_moves_to_the_neighbouring_grid_queue(
+        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, str]) -> None:
+    name = f"转交{next(_phones) % 1000}号"
+    apply(engine, name, GRID_A)
+    page = context.new_page()
+    checked = Checked(page, hidden_from("grid", strangers))
+    log_in(page, console, "grid-a", "/console/applications")
+    page.wait_for_url(f"{console}/console/applications")
+    checked.check()
+    page.click(f"text={name}")
+    page.click("#forward")  # no union chosen, no reason: said at the fields, nothing written
+    assert "请从列表中选择" in page.inner_text("#forward-to-error")
+    assert "请写明原因" in page.inner_text("#forward-error")
+    checked.check()
+    page.select_option("#forward-to", "DEMO-1-1-2")
+    page.fill("#forward-reason", "工作地点在隔壁网格")
+    page.click("#forward")
+    assert "已转交" in page.inner_text("#done")
+    assert name not in page.inner_text("main")
+    checked.check()
+
+    other = context.browser.new_context(viewport=context.pages[0].viewport_size)  # type: ignore[union-attr]
+    try:
+        page_b = other.new_page()
+        log_in(page_b, console, "grid-b", "/console/applications")
+        page_b.wait_for_url(f"{console}/console/applications")
+        assert name in page_b.inner_text("main")
+        page_b.click(f"text={name}")
+        assert "工作地点在隔壁网格" in page_b.inner_text("ol.history")
+    finally:
+        other.close()
+
+
+def test_expired_login_asks_again_and_keeps_the_half_filled_form(
+        context: BrowserContext, console: str, engine: Engine) -> None:
+    name = f"过期{next(_phones) % 1000}号"
+    app_id = apply(engine, name, GRID_A)
+    page = context.new_page()
+    log_in(page, console, "grid-a", f"/console/applications/{app_id}")
+    page.wait_for_url(f"{console}/console/applications/{app_id}")
+    page.fill("#reject-reason", "电话号码无人接听，已三次联系未果")
+    with engine.connect() as conn:
+        officer = accounts.by_username(conn, "grid-a")
+    assert officer is not None
+    expired = tokens.issue(SECRET_KEY, officer.id, officer.token_version, -1)
+    context.add_cookies([{"name": COOKIE, "value": expired, "domain": urlparse(console).hostname,
+                          "path": "/console", "httpOnly": True, "sameSite": "Strict"}])
+    page.click("#reject")
+    assert "登录已过期" in page.inner_text("main")
+    assert "填写的内容已保留" in page.inner_text("main")
+    with engine.connect() as conn:
+        assert applications.get(conn, app_id).status == "submitted"  # type: ignore[union-attr]
+    page.fill("#username", "grid-a")
+    page.fill("#password", PASSWORD)
+    page.click("form.card button[type=submit]")
+    page.wait_for_url(f"{console}/console/applications/{app_id}")
+    assert page.input_value("#reject-reason") == "电话号码无人接听，已三次联系未果"
+    assert "登录过期前填写的内容" in page.inner_text("main")
+    page.click("#reject")
+    assert "未通过" in page.inner_text("#status")
+    page.reload()  # the kept fields are used once
+    assert "登录过期前填写的内容" not in page.inner_text("main")
+
+
+def test_login_rules_in_plain_words_and_a_disabled_account_ends_the_session(
+        context: BrowserContext, console: str, engine: Engine) -> None:
+    with engine.begin() as conn:
+        accounts.create(conn, "grid-tmp", "临时专员", Role.OFFICER, "DEMO-1-1-1", PASSWORD)
+    page = context.new_page()
+    page.goto(f"{console}/console/login")
+    assert "连续输错 3 次" in page.inner_text("main")
+    for _ in range(4):
+        page.fill("#username", "grid-tmp")
+        page.fill("#password", "not-the-password")
+        page.click("form.card button[type=submit]")
+    assert "请等" in page.inner_text("#login-error") and "秒后再试" in page.inner_text("#login-error")
+    with engine.begin() as conn:
+        accounts.set_password(conn, "grid-tmp", PASSWORD)  # an admin's reset unlocks it
+    log_in(page, console, "grid-tmp")
+    page.wait_for_url(f"{console}/console")
+    with engine.begin() as conn:
+        accounts.disable(conn, "grid-tmp")
+    page.goto(f"{console}/console/applications")
+    assert "/console/login" in page.url
+    assert "登录已失效" in page.inner_text("main")
+
+
+def test_forms_need_the_session_csrf_token_and_get_changes_nothing(
+        context: BrowserContext, console: str, engine: Engine) -> None:
+    app_id = apply(engine, f"防伪{next(_phones) % 1000}号", GRID_A)
+    page = context.new_page()
+    log_in(page, console, "grid-a")
+    page.wait_for_url(f"{console}/console")
+    forged = page.request.post(f"{console}/console/applications/{app_id}/approve",
+                               form={"csrf": "forged", "note": ""})
+    assert forged.status == 403
+    got = page.request.get(f"{console}/console/applications/{app_id}/approve")
+    assert got.status == 405
+    with engine.connect() as conn:
+        assert applications.get(conn, app_id).status == "submitted"  # type: ignore[union-attr]
+    response = page.goto(f"{console}/console")
+    assert response is not None
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    cookie = next(c for c in context.cookies() if c["name"] == COOKIE)
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/console"
