@@ -6,22 +6,28 @@ words; no other area's names in any page; no serious or critical axe-core violat
 
 from __future__ import annotations
 
+import io
 import itertools
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+import segno
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine
 
 from api.app import create_app
 from api.console.session import COOKIE
+from geo import stations
+from geo.crs import Crs
+from geo.station_data import NewStation
 from membership import applications
 from membership.applications import NewApplication
-from officers import accounts, tokens
-from officers.vocab import Role
+from officers import accounts, reports, tokens
+from officers.vocab import ReportKind, Role
 from seed.demo import load_demo
 from tests.conftest import SECRET_KEY
 from tests.live import serving
@@ -63,17 +69,29 @@ def apply(engine: Engine, name: str, at: tuple[float, float]) -> int:
     return app_id
 
 
+def station_at(engine: Engine, name: str, at: tuple[float, float]) -> int:
+    body = NewStation.model_validate({"name": name, "lon": at[0], "lat": at[1],
+                                      "opening_hours": "24/7"})
+    with engine.begin() as conn:
+        return stations.create(conn, body.columns(Crs.WGS84, only_set=False)
+                               | {"external_id": f"test-{name}"}).id
+
+
 @pytest.fixture(scope="module")
-def strangers(console: str, engine: Engine) -> dict[str, str]:
-    """An applicant in each area the officers must not see into."""
-    names = {"grid-b": "邻格秘密申请人", "other-street": "外街秘密申请人"}
-    apply(engine, names["grid-b"], GRID_B)
-    apply(engine, names["other-street"], OTHER_STREET)
+def strangers(console: str, engine: Engine) -> dict[str, list[str]]:
+    """An applicant and a reported station in each area the officers must not see into."""
+    names = {"grid-b": ["邻格秘密申请人", "邻格秘密驿站"],
+             "other-street": ["外街秘密申请人", "外街秘密驿站"]}
+    for area, at in (("grid-b", GRID_B), ("other-street", OTHER_STREET)):
+        apply(engine, names[area][0], at)
+        station_id = station_at(engine, names[area][1], at)
+        with engine.begin() as conn:
+            reports.create(conn, station_id, ReportKind.NO_WATER, "秘密报告", None)
     return names
 
 
-def hidden_from(who: str, strangers: dict[str, str]) -> list[str]:
-    return [strangers["other-street"]] + ([strangers["grid-b"]] if who == "grid" else [])
+def hidden_from(who: str, strangers: dict[str, list[str]]) -> list[str]:
+    return strangers["other-street"] + (strangers["grid-b"] if who == "grid" else [])
 
 
 @pytest.fixture
@@ -97,7 +115,8 @@ class Checked:
         self.seen: list[str] = []
         page.on("pageerror", lambda exc: self.errors.append(str(exc)))
         page.on("console", lambda m: self.errors.append(m.text) if m.type == "error"
-                and "responded with a status of 4" not in m.text else None)  # a form sent back
+                and "responded with a status of 4" not in m.text  # a form sent back
+                and "ERR_FAILED" not in m.text else None)  # map tiles, offline
 
     def check(self) -> None:
         html = self.page.content()
@@ -123,7 +142,7 @@ def log_in(page: Page, base: str, username: str, path: str = "/console") -> None
 @pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
 @pytest.mark.parametrize("who", ["grid", "street"])
 def test_application_from_the_join_form_is_contacted_and_approved_in_three_taps(
-        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, str],
+        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, list[str]],
         who: str) -> None:
     page = context.new_page()
     checked = Checked(page, hidden_from(who, strangers))
@@ -170,7 +189,7 @@ def test_application_from_the_join_form_is_contacted_and_approved_in_three_taps(
 
 @pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
 def test_forwarded_application_moves_to_the_neighbouring_grid_queue(
-        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, str]) -> None:
+        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, list[str]]) -> None:
     name = f"转交{next(_phones) % 1000}号"
     apply(engine, name, GRID_A)
     page = context.new_page()
@@ -275,3 +294,101 @@ def test_forms_need_the_session_csrf_token_and_get_changes_nothing(
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     cookie = next(c for c in context.cookies() if c["name"] == COOKIE)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/console"
+
+
+@pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+@pytest.mark.parametrize("who", ["grid", "street"])
+def test_station_added_on_the_map_hours_edited_and_poster_printed(
+        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, list[str]],
+        who: str, tmp_path: Path) -> None:
+    page = context.new_page()
+    checked = Checked(page, hidden_from(who, strangers))
+    name = f"{who}{context.pages[0].viewport_size['width']}号新驿站"  # type: ignore[index]
+    log_in(page, console, OFFICERS[who][0], "/console/stations")
+    page.wait_for_url(f"{console}/console/stations")
+    checked.check()
+    page.click("#add-station")
+    page.wait_for_selector("#place-map.leaflet-container")
+    checked.check()
+    page.click("#create")  # nothing filled in: each field says what it needs
+    assert page.input_value("#lon") == ""
+    page.evaluate("document.querySelector('form.card').noValidate = true")
+    page.click("#create")
+    assert "请在地图上点选位置" in page.inner_text("#place-error")
+    assert "请填写名称" in page.inner_text("#name-error")
+    page.wait_for_selector("#place-map.leaflet-container")
+    box = page.locator("#place-map").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    assert page.input_value("#lon") != "" and page.input_value("#crs") == "wgs84"
+    page.fill("#name", name)
+    page.fill("#opening_hours", "Mo-Fr 09:00-17:00; PH off")
+    expect(page.locator("#week tr")).to_have_count(7)
+    page.check("input[value=drinking_water]")
+    page.click("#create")
+    assert "已新增驿站" in page.inner_text("#done")
+    checked.check()
+    with engine.connect() as conn:
+        row = conn.exec_driver_sql("SELECT id, opening_hours, amenities FROM stations "
+                                   "WHERE name = %s", (name,)).one()
+    assert row[1:] == ("Mo-Fr 09:00-17:00; PH off", ["drinking_water"])
+
+    page.fill("#opening_hours", "Mo-Fr 25:00-26:00")  # the preview says it cannot be read
+    expect(page.locator("#open-now")).to_contain_text("写法不对")
+    page.click("#save")
+    assert "写法不对" in page.inner_text("#hours-error")
+    page.fill("#opening_hours", "24/7")
+    expect(page.locator("#open-now")).to_have_text("现在开放")
+    page.click("#save")
+    assert "已保存" in page.inner_text("#done")
+    page.click("#verify")
+    assert "刚刚实地核实" in page.inner_text("#done")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT opening_hours, last_verified_at IS NOT NULL "
+                                    "FROM stations WHERE id = %s", (row[0],)).one() == ("24/7", True)
+
+    for size, points in (("a4", (595, 842)), ("a5", (420, 595))):
+        page.goto(f"{console}/console/stations/{row[0]}")
+        page.click(f"#poster-{size}")
+        checked.check()
+        assert name in page.inner_text("h1")
+        expected = io.BytesIO()  # the code holds the join form's link for this station
+        segno.make(f"{console}/join?station={row[0]}", error="m").save(
+            expected, kind="svg", border=4, xmldecl=False)
+        modules = re.search(rb' d="([^"]+)"', expected.getvalue())
+        assert modules is not None and modules[1].startswith(b"M4 ")  # four modules of white
+        assert page.get_attribute("#qr svg path", "d") == modules[1].decode()
+        page.emulate_media(media="print")
+        assert page.locator(".screen-only").is_hidden()
+        pdf = page.pdf(prefer_css_page_size=True)
+        page.emulate_media(media="screen")
+        box_ = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+        assert box_ is not None and (round(float(box_[1])), round(float(box_[2]))) == points
+        assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + \
+            pdf.count(b"/Type/Page") >= 1
+
+
+@pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+def test_report_is_resolved(context: BrowserContext, console: str, engine: Engine,
+                            strangers: dict[str, list[str]]) -> None:
+    station_id = station_at(engine, f"报告驿站{next(_phones) % 1000}", GRID_A)
+    with engine.begin() as conn:
+        report_id = reports.create(conn, station_id, ReportKind.BROKEN, "椅子坏了", None)
+    page = context.new_page()
+    checked = Checked(page, hidden_from("grid", strangers))
+    log_in(page, console, "grid-a", "/console/reports")
+    page.wait_for_url(f"{console}/console/reports")
+    checked.check()
+    assert "椅子坏了" in page.inner_text(f"#report-{report_id}")
+    page.click(f"#resolve-{report_id}")  # no resolution: said at the field
+    assert "请写明处理结果" in page.inner_text(f"#resolution-{report_id}-error")
+    page.fill(f"#resolution-{report_id}", "已更换椅子")
+    page.click(f"#resolve-{report_id}")
+    assert "已记录处理结果" in page.inner_text("#done")
+    assert page.locator(f"#report-{report_id}").count() == 0
+    checked.check()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT resolution FROM station_reports WHERE id = %s",
+                                    (report_id,)).scalar() == "已更换椅子"
+        assert conn.exec_driver_sql("SELECT count(*) FROM audit_log WHERE action = 'resolve' "
+                                    "AND object_id = %s", (report_id,)).scalar() == 1

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from api.console import application_pages, login_pages  # noqa: F401  (they add their routes)
+from api.console import (  # noqa: F401  (they add their routes)
+    application_pages,
+    login_pages,
+    report_pages,
+    station_pages,
+)
 from api.console.common import HANDLERS, router
 
 

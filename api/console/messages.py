@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from geo.vocab import AMENITY_LABELS_ZH
+
 LANGS = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -199,6 +201,85 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reports.already": ("这条报告已经处理过了。", "This report was resolved already."),
     "reports.done": ("已记录处理结果。", "Recorded as resolved."),
     "reports.none": ("没有未处理的报告。", "No unresolved reports."),
+    # Stations
+    "nav.stations": ("驿站", "Stations"),
+    "stations.title": ("驿站", "Stations"),
+    "stations.add": ("新增驿站", "Add a station"),
+    "stations.only_stale": ("只看待核实的", "Only those to verify"),
+    "stations.count": ("共 {total} 个。", "{total} in all."),
+    "stations.none": ("没有符合条件的驿站。", "No station matches."),
+    "stations.open_reports": ("{n} 条未处理报告", "{n} unresolved reports"),
+    "stations.stale": ("待核实", "To verify"),
+    "stations.verified": ("最近核实", "Last verified"),
+    "stations.never": ("从未核实", "Never verified"),
+    "station.name": ("名称", "Name"),
+    "station.address": ("地址", "Address"),
+    "station.place": ("位置", "Position"),
+    "station.place_help": ("在地图上点一下放置驿站；也可以直接填写经纬度。从高德地图复制的坐标请选"
+                           "“GCJ-02（高德、腾讯）”。",
+                           "Tap the map to place the station, or type the longitude and "
+                           "latitude. For coordinates copied from Amap choose “GCJ-02 (Amap, "
+                           "Tencent)”."),
+    "station.map": ("放置驿站的地图", "Map to place the station"),
+    "station.lon": ("经度", "Longitude"),
+    "station.lat": ("纬度", "Latitude"),
+    "station.crs": ("坐标系", "Coordinate system"),
+    "crs.wgs84": ("WGS84（GPS）", "WGS84 (GPS)"),
+    "crs.gcj02": ("GCJ-02（高德、腾讯）", "GCJ-02 (Amap, Tencent)"),
+    "crs.bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
+    "station.hours": ("开放时间", "Opening hours"),
+    "station.hours_help": ("OpenStreetMap 写法，例如 Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off"
+                           "（Mo 周一 … Su 周日，PH 法定节假日）；全天开放写 24/7。",
+                           "OpenStreetMap syntax, e.g. Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off "
+                           "(Mo Monday … Su Sunday, PH public holidays); always open is 24/7."),
+    "station.preview": ("未来七天", "The next seven days"),
+    "station.closed_day": ("不开放", "Closed"),
+    "station.unknown_day": ("时间不确定", "Hours uncertain"),
+    "station.open_now": ("现在开放", "Open now"),
+    "station.closed_now": ("现在不开放", "Closed now"),
+    "station.unknown_now": ("现在是否开放不确定", "Not known whether it is open now"),
+    "station.no_hours": ("没有填写开放时间。", "No opening hours given."),
+    "station.amenities": ("设施", "Amenities"),
+    "station.status": ("状态", "Status"),
+    "station.phone": ("电话", "Phone"),
+    "station.operator": ("运营单位", "Run by"),
+    "station.save": ("保存", "Save"),
+    "station.create": ("新增驿站", "Add the station"),
+    "station.verify": ("已实地核实", "Verified on site just now"),
+    "station.verify_help": ("到现场确认驿站还在、设施和开放时间都对之后点这里。",
+                            "Tap this once you have checked on site that the station is there "
+                            "and its amenities and hours are right."),
+    "station.retire": ("撤销驿站", "Retire the station"),
+    "station.retire_help": ("驿站不再存在时撤销：它从地图上消失，记录保留。",
+                            "Retire a station that no longer exists: it leaves the maps; the "
+                            "record is kept."),
+    "station.poster": ("打印门贴", "Print the door poster"),
+    "station.poster_a4": ("A4 门贴", "A4 poster"),
+    "station.poster_a5": ("A5 门贴", "A5 poster"),
+    "station.edit": ("修改驿站信息", "Edit the station"),
+    "station.bad_name": ("请填写名称（最多 200 字）。", "Give the name (at most 200 characters)."),
+    "station.bad_text": ("最多 {n} 字。", "At most {n} characters."),
+    "station.bad_point": ("请在地图上点选位置，或填写经纬度（经度 -180 到 180，纬度 -90 到 90）。",
+                          "Tap the map, or give the longitude (-180 to 180) and latitude (-90 "
+                          "to 90)."),
+    "station.bad_hours": ("开放时间的写法不对（第 {at} 个字符处）。例如 Mo-Fr 09:00-17:00; PH off。",
+                          "The opening hours cannot be read (at character {at}). For example "
+                          "Mo-Fr 09:00-17:00; PH off."),
+    "station.bad_phone": ("电话只能有数字、空格和短横线，可以用 + 开头。",
+                          "A phone number has digits, spaces or dashes, and may start with +."),
+    "station.outside": ("这个位置不在您的辖区内；请选辖区内的位置，或请位置所在辖区的工会添加。",
+                        "That place is outside your area: choose one inside it, or ask the "
+                        "union whose area it is to add the station."),
+    "done.station_create": ("已新增驿站。", "The station is added."),
+    "done.station_edit": ("已保存。", "Saved."),
+    "done.station_verify": ("已记录：刚刚实地核实。", "Recorded: verified on site just now."),
+    "done.station_retire": ("驿站已撤销。", "The station is retired."),
+    "poster.join": ("扫码加入工会", "Scan to join the union"),
+    "poster.join_help": ("户外劳动者、新就业形态劳动者都可以申请，不需要单位同意。",
+                         "Outdoor and platform workers can apply; the employer is not asked."),
+    "poster.print": ("打印", "Print"),
+    "poster.title": ("{name} 门贴", "{name} poster"),
+    "station_status.operational": ("正常开放", "Operational"),
     # The level below
     "below.title": ("下级工会", "Unions one level down"),
     "below.total": ("合计", "Total"),
@@ -283,8 +364,16 @@ LEVEL = {
     "city": ("市", "city"), "district": ("区县", "district"), "street": ("街道", "street"),
     "community": ("社区", "community"), "grid": ("网格", "grid"),
 }
+STATION_STATUS = {
+    "operational": ("正常开放", "operational"),
+    "temporarily_closed": ("暂停开放", "temporarily closed"),
+    "planned": ("筹建中", "planned"),
+    "removed": ("已撤销", "retired"),
+}
+AMENITY = {a.value: (zh, a.value.replace("_", " ")) for a, zh in AMENITY_LABELS_ZH.items()}
 VOCABULARIES = {"status": STATUS, "action": ACTION_WORD, "group": GROUP, "route": ROUTE,
-                "event": EVENT, "report_kind": REPORT_KIND, "level": LEVEL}
+                "event": EVENT, "report_kind": REPORT_KIND, "level": LEVEL,
+                "station_status": STATION_STATUS, "amenity": AMENITY}
 
 
 def text(lang: str, key: str, **values: Any) -> str:

@@ -108,7 +108,8 @@ async def _form(request: Request) -> FormData:
 @dataclass(frozen=True)
 class Posted:
     session: Session
-    form: dict[str, str]
+    form: dict[str, str]  # a field sent more than once: its last value
+    lists: dict[str, list[str]]  # every value of each field (check boxes)
 
 
 def posted(request: Request, engine: ReadEngineDep, secret: SecretKeyDep,
@@ -123,7 +124,8 @@ def posted(request: Request, engine: ReadEngineDep, secret: SecretKeyDep,
         raise LoginNeeded(reason, safe_back(fields.get("back")), kept)
     if not hmac.compare_digest(fields.get("csrf", ""), session.csrf):
         raise StaleForm()
-    return Posted(session, fields)
+    lists = {k: [v for v in form.getlist(k) if isinstance(v, str)] for k in form}
+    return Posted(session, fields, lists)
 
 
 PageSession = Annotated[Session, Depends(page_session)]
