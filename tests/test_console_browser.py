@@ -392,3 +392,57 @@ def test_report_is_resolved(context: BrowserContext, console: str, engine: Engin
                                     (report_id,)).scalar() == "已更换椅子"
         assert conn.exec_driver_sql("SELECT count(*) FROM audit_log WHERE action = 'resolve' "
                                     "AND object_id = %s", (report_id,)).scalar() == 1
+
+
+def member_in(engine: Engine, name: str, at: tuple[float, float]) -> int:
+    app_id = apply(engine, name, at)
+    with engine.begin() as conn:
+        app = applications.get(conn, app_id)
+        assert app is not None
+        return applications.approve(conn, app, "test", None)
+
+
+@pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+@pytest.mark.parametrize("who", ["grid", "street"])
+def test_member_found_and_transferred(context: BrowserContext, console: str, engine: Engine,
+                                      strangers: dict[str, list[str]], who: str) -> None:
+    name = f"会员{who}{next(_phones) % 10000}"
+    member_id = member_in(engine, name, GRID_A)
+    page = context.new_page()
+    checked = Checked(page, hidden_from(who, strangers))
+    log_in(page, console, OFFICERS[who][0], "/console/members")
+    page.wait_for_url(f"{console}/console/members")
+    checked.check()
+    page.fill("#q", name)
+    page.click("form.filters button")
+    assert page.locator("ul.apps li").count() == 1
+    assert "****" in page.inner_text("ul.apps")  # the phone, masked in the list
+    page.click(f"text={name}")
+    checked.check()
+    page.click("#transfer")  # nothing chosen: said at the choice
+    assert "请选择" in page.inner_text("#move-error")
+    if who == "street":  # a new job in the neighbouring grid: still in the street's area
+        page.check("#move-new")
+        page.fill("#workplace_name", "新的快递网点")
+        page.fill("#lon", str(GRID_B[0]))
+        page.fill("#lat", str(GRID_B[1]))
+        page.click("#transfer")
+        assert "DEMO" not in page.inner_text("#done")
+        assert "第2社区" in page.inner_text("#member-union")
+        assert page.locator("#history li").count() == 2
+        checked.check()
+    page.check("#move-left")
+    page.click("#transfer")
+    with engine.connect() as conn:
+        union, status = conn.exec_driver_sql(
+            "SELECT u.code, m.status FROM members m JOIN unions u ON u.id = m.union_id "
+            "WHERE m.id = %s", (member_id,)).one()
+    assert (union, status) == ("DEMO-1-1", "between_jobs")  # held one level up
+    if who == "grid":  # which is beyond a grid officer's area
+        assert "转出您的辖区" in page.inner_text("#done")
+        assert name not in page.content()
+    else:
+        assert "待业" in page.inner_text("#member-status")
+        page.goto(f"{console}/console/members?status=between_jobs")
+        assert name in page.inner_text("main")
+    checked.check()

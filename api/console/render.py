@@ -40,6 +40,14 @@ class Page:
     def w(self, vocabulary: str, value: str) -> str:
         return messages.word(self.lang, vocabulary, value)
 
+    def reason(self, why: str) -> str:
+        """Why a membership began: joined, a transfer (and its route), held one level up."""
+        if why == "joined":
+            return self.t("reason.joined")
+        if why.startswith("transfer:"):
+            return f"{self.t('member.transfer')}: {self.w('route', why.split(':', 1)[1])}"
+        return self.w("route", why)
+
     def url(self, path: str, **params: Any) -> str:
         """A console link in this page's language; None and empty parameters are left out."""
         path, _, given = path.partition("?")

@@ -44,7 +44,7 @@ def map_csp(settings: Settings) -> str:
     return CSP.replace("img-src 'self' data:", f"img-src 'self' data: {tiles.scheme}://{host}")
 
 
-def _map(conn: Connection, settings: Settings, union_id: int | None) -> dict[str, Any]:
+def place_map(conn: Connection, settings: Settings, union_id: int | None) -> dict[str, Any]:
     """The map's tiles, centred on a point of the officer's union's area (in the tiles' system)."""
     point = conn.execute(text("SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(area) AS p "
                               "FROM unions WHERE id = :id AND area IS NOT NULL) a"),
@@ -146,7 +146,7 @@ def new_station_form(request: Request, engine: ReadEngineDep, settings: Settings
                      s: PageSession) -> Response:
     with engine.connect() as conn:
         union = union_name(conn, s, Page(request, s, zone(settings)).lang)
-        where = _map(conn, settings, s.officer.union_id)
+        where = place_map(conn, settings, s.officer.union_id)
     response = show(request, s, settings, "station_new.html", union_name=union, errors={},
                     kept={}, amenities=[a.value for a in Amenity], map=where)
     response.headers["Content-Security-Policy"] = map_csp(settings)
@@ -175,7 +175,7 @@ def create_station(request: Request, engine: EngineDep, settings: SettingsDep,
             errors["place"] = p.t("station.outside")
     with engine.connect() as conn:
         union = union_name(conn, s, p.lang)
-        where = _map(conn, settings, s.officer.union_id)
+        where = place_map(conn, settings, s.officer.union_id)
     response = show(request, s, settings, "station_new.html", 422, union_name=union,
                     errors=errors, kept=posted.form | {"amenity": posted.lists.get("amenity", [])},
                     amenities=[a.value for a in Amenity], map=where)
