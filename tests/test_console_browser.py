@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from api.console.session import COOKIE
-from geo import stations
+from geo import stations, unions
 from geo.crs import Crs
 from geo.station_data import NewStation
 from membership import applications
@@ -32,6 +32,7 @@ from seed.demo import load_demo
 from tests.conftest import SECRET_KEY
 from tests.live import serving
 from tests.test_map_browser import browser  # noqa: F401  (the module's Chromium)
+from tests.union_data import clear
 from yizhan.settings import Settings
 
 AXE = (Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js").read_text("utf-8")
@@ -47,16 +48,26 @@ _phones = itertools.count(13_800_000_000)
 
 @pytest.fixture(scope="module")
 def console(database_url: str, engine: Engine) -> Iterator[str]:
+    clear(engine)
     with engine.begin() as conn:
-        conn.exec_driver_sql("TRUNCATE stations, unions, workplaces, rate_limit_hits, "
-                             "login_failures RESTART IDENTITY CASCADE")
-        conn.exec_driver_sql("DELETE FROM officers WHERE username <> 'test-admin'")
+        conn.exec_driver_sql("TRUNCATE stations, rate_limit_hits, login_failures "
+                             "RESTART IDENTITY CASCADE")
         load_demo(conn)
         for username, code in OFFICERS.values():
             accounts.create(conn, username, f"{username} 专员", Role.OFFICER, code, PASSWORD)
+        if accounts.by_username(conn, "console-admin") is None:
+            accounts.create(conn, "console-admin", "管理员", Role.ADMIN, None, PASSWORD)
     app = create_app(Settings(database_url=database_url, secret_key=SECRET_KEY))
     with serving(app) as url:
         yield url
+    clear(engine)
+
+
+@pytest.fixture(autouse=True)
+def fresh_limits(console: str, engine: Engine) -> None:
+    """Each test logs in a few times from 127.0.0.1: the per-address limit starts afresh."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM rate_limit_hits")
 
 
 def apply(engine: Engine, name: str, at: tuple[float, float]) -> int:
@@ -446,3 +457,49 @@ def test_member_found_and_transferred(context: BrowserContext, console: str, eng
         page.goto(f"{console}/console/members?status=between_jobs")
         assert name in page.inner_text("main")
     checked.check()
+
+
+@pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+def test_level_below_drills_down_and_stays_in_the_area(
+        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, list[str]],
+        admin_account: str) -> None:
+    page = context.new_page()
+    checked = Checked(page, hidden_from("street", strangers))
+    log_in(page, console, "street-1", "/console/below")
+    page.wait_for_url(f"{console}/console/below")
+    checked.check()
+    rows = page.locator("#below tbody tr")
+    assert rows.count() >= 4 and "第1社区" in rows.first.inner_text()
+    page.click("#below tbody tr >> nth=0 >> a")
+    assert "第1社区" in page.inner_text("h1")
+    checked.check()
+    page.click("#up")
+    assert "第1街道" in page.inner_text("h1")
+    with engine.connect() as conn:
+        other = unions.by_code(conn, "DEMO-1-2")
+        neighbour = unions.by_code(conn, "DEMO-1-1-2")
+    assert other is not None and neighbour is not None
+    assert other.name not in page.content()
+    response = page.goto(f"{console}/console/below?union={other.id}")
+    assert response is not None and response.status == 404
+    assert other.name not in page.content()
+
+    grid = context.browser.new_context(viewport=context.pages[0].viewport_size)  # type: ignore[union-attr]
+    try:
+        page = grid.new_page()
+        log_in(page, console, "grid-a", f"/console/below?union={neighbour.id}")
+        assert page.wait_for_load_state() is None and "没有找到" in page.inner_text("h1")
+    finally:
+        grid.close()
+
+    admin = context.browser.new_context(viewport=context.pages[0].viewport_size)  # type: ignore[union-attr]
+    try:
+        page = admin.new_page()
+        page.goto(f"{console}/console/below")
+        page.fill("#username", "console-admin")
+        page.fill("#password", PASSWORD)
+        page.click("form.card button[type=submit]")
+        page.wait_for_url(f"{console}/console/below")
+        assert "演示市总工会" in page.inner_text("#below tbody")  # an admin starts at the top
+    finally:
+        admin.close()

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from api.console import (  # noqa: F401  (they add their routes)
     application_pages,
+    below_pages,
     login_pages,
     member_pages,
     report_pages,

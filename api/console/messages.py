@@ -323,12 +323,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "below.own": ("{union}本级", "{union} itself"),
     "below.up": ("回到上一级", "One level up"),
     "below.none": ("没有下级工会。", "No union below this one."),
-    "below.note": ("“本级”是直接由这个工会受理的会员和申请（例如不属于任何下级工会区域的，"
-                   "以及待业会员）。驿站和工作单位按所在区域计；位于两个区域交界线上的算在两边，"
-                   "所以按工会所属计的“合计”行之外另有去重后的辖区数。",
+    "below.note": ("“本级”是这个工会直接受理的会员和申请（工作地点不在任何下级工会区域内的、"
+                   "待业期间暂管的会员），以及不在任何下级区域内的驿站。交界线上的驿站只算在"
+                   "编号较小的下级工会一行，所以各行相加等于合计。",
                    "“itself” counts the members and applications the union handles directly "
-                   "(outside every lower union's area, and members between jobs). Stations and "
-                   "workplaces count by place; one on a shared border counts on both sides."),
+                   "(workplaces in no lower union's area, members held between jobs) and the "
+                   "stations on no lower union's area. A station on a shared border counts in "
+                   "one line only, so the lines add up to the total."),
     "col.members_active": ("在职会员", "In work"),
     "col.members_between": ("待业会员", "Between jobs"),
     "col.open": ("待处理申请", "Open applications"),
