@@ -503,3 +503,36 @@ def test_level_below_drills_down_and_stays_in_the_area(
         assert "演示市总工会" in page.inner_text("#below tbody")  # an admin starts at the top
     finally:
         admin.close()
+
+
+PAGES = ["/console", "/console/applications", "/console/applications?status=open&overdue=1",
+         "/console/members", "/console/members?status=between_jobs", "/console/stations",
+         "/console/stations?stale=1", "/console/stations/new", "/console/reports",
+         "/console/below", "/console/charts", "/console/audit", "/console/password"]
+
+
+@pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+@pytest.mark.parametrize("who", ["grid", "street"])
+def test_every_page_in_both_languages(context: BrowserContext, console: str, engine: Engine,
+                                      strangers: dict[str, list[str]], who: str) -> None:
+    """No serious or critical axe-core violation, no other area's names, no "None", and the
+    page in the language asked for."""
+    page = context.new_page()
+    checked = Checked(page, hidden_from(who, strangers))
+    log_in(page, console, OFFICERS[who][0])
+    page.wait_for_url(f"{console}/console")
+    for path in PAGES:
+        for lang in ("zh", "en"):
+            url = console + path + (("&" if "?" in path else "?") + "lang=en" if lang == "en" else "")
+            response = page.goto(url)
+            assert response is not None and response.status == 200, url
+            checked.check()
+            text = page.inner_text("body")
+            assert "None" not in text and "()" not in text, url
+            assert page.get_attribute("html", "lang") == ("en" if lang == "en" else "zh-CN")
+            if lang == "en":
+                assert "Log out" in text and "退出登录" not in text, url
+    page.goto(f"{console}/console/charts")
+    weekly = page.locator("section[aria-labelledby=weekly-h] tbody tr")
+    assert weekly.count() == 12
+    assert page.locator("section[aria-labelledby=groups-h] tbody tr").count() == 9

@@ -6,7 +6,9 @@ from fastapi import FastAPI
 
 from api.console import (  # noqa: F401  (they add their routes)
     application_pages,
+    audit_pages,
     below_pages,
+    chart_pages,
     login_pages,
     member_pages,
     report_pages,

@@ -348,6 +348,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "charts.approved": ("通过", "Approved"),
     "charts.overdue": ("逾期", "Overdue"),
     "charts.count": ("人数", "Members"),
+    "charts.stations": ("驿站状态", "Stations by status"),
+    "nav.charts": ("图表", "Charts"),
+    "audit.title": ("操作记录", "Audit log"),
+    "audit.gap_map": ("驿站覆盖缺口地图", "Gap map"),
+    "audit.union_map": ("本工会区域地图", "Your union's map"),
+    "audit.action": ("操作", "Action"),
+    "audit.object": ("对象", "Object"),
+    "audit.actor": ("操作人", "Who"),
+    "audit.day": ("日期", "Day"),
+    "audit.when": ("时间", "When"),
 }
 
 STATUS = {
@@ -409,9 +419,29 @@ STATION_STATUS = {
     "removed": ("已撤销", "retired"),
 }
 AMENITY = {a.value: (zh, a.value.replace("_", " ")) for a, zh in AMENITY_LABELS_ZH.items()}
+AUDIT_ACTION = {
+    "read": ("查看", "read"), "list": ("查看列表", "listed"), "submit": ("提交", "submitted"),
+    "submit_refused": ("提交被拒", "submission refused"), "contact": ("联系", "contacted"),
+    "approve": ("通过", "approved"), "reject": ("不通过", "rejected"),
+    "forward": ("转交", "forwarded"), "login": ("登录", "logged in"),
+    "login_refused": ("登录失败", "login refused"), "create": ("新增", "created"),
+    "update": ("修改", "changed"), "verify": ("实地核实", "verified"),
+    "retire": ("撤销", "retired"), "resolve": ("处理", "resolved"),
+    "transfer": ("转会籍", "transferred"), "transfer_in": ("转入", "transferred in"),
+    "password_change": ("修改密码", "password changed"),
+    "password_change_refused": ("修改密码失败", "password change refused"),
+    "delete": ("删除", "deleted"),
+}
+AUDIT_OBJECT = {
+    "application": ("入会申请", "application"), "member": ("会员", "member"),
+    "station": ("驿站", "station"), "station_report": ("驿站报告", "station report"),
+    "officer": ("账号", "account"), "workplace": ("工作单位", "workplace"),
+    "union": ("工会", "union"),
+}
 VOCABULARIES = {"status": STATUS, "action": ACTION_WORD, "group": GROUP, "route": ROUTE,
                 "event": EVENT, "report_kind": REPORT_KIND, "level": LEVEL,
-                "station_status": STATION_STATUS, "amenity": AMENITY}
+                "station_status": STATION_STATUS, "amenity": AMENITY,
+                "audit_action": AUDIT_ACTION, "audit_object": AUDIT_OBJECT}
 
 
 def text(lang: str, key: str, **values: Any) -> str:
