@@ -25,6 +25,7 @@ from geo.vocab import StationStatus
 from geo.workplaces import in_jurisdiction
 from membership.tables import Application, Member
 from membership.vocab import OPEN_STATUSES, MemberStatus
+from officers.accounts import OfficerRecord
 from officers.dashboard import _beyond, counts
 
 S, W, U = Station.__table__, Workplace.__table__, Union.__table__
@@ -150,3 +151,14 @@ def totals(conn: Connection, within: Jurisdiction, today: date, stale_before: da
     return total
 
 
+
+
+def view(conn: Connection, officer: OfficerRecord, union_id: int | None, today: date,
+         stale_before: datetime) -> Table | None:
+    """The table below `union_id` (default: the officer's own union; an admin's: the roots),
+    or None when that union is not in the officer's jurisdiction."""
+    top_id = union_id if union_id is not None else officer.union_id
+    top = unions.get(conn, top_id) if top_id is not None else None
+    if top_id is not None and (top is None or not officer.jurisdiction.holds(conn, top_id)):
+        return None
+    return table(conn, top, today, stale_before)

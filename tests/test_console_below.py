@@ -10,16 +10,21 @@ from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from api.app import create_app
 from geo import stations, unions
 from geo.crs import Crs
 from geo.station_data import NewStation
 from membership import applications, members
 from membership.applications import NewApplication
-from officers import below
+from officers import accounts, below
+from officers.vocab import Role
 from seed.demo import load_demo
+from tests.conftest import bearer
 from tests.union_data import clear
+from yizhan.settings import Settings
 
 BORDER = (121.4025, 31.325)  # the edge between communities DEMO-1-1-1 and DEMO-1-1-2
 POINTS = [(121.385, 31.325), (121.42, 31.325), (121.45, 31.325), (121.55, 31.2), BORDER]
@@ -54,6 +59,8 @@ def demo(engine: Engine) -> Iterator[None]:
                     parent = unions.get(conn, app.union_id)
                     assert parent is not None and parent.parent_id is not None
                     applications.forward(conn, app, "test", parent.parent_id, "上交")
+        if accounts.by_username(conn, "below-street") is None:
+            accounts.create(conn, "below-street", "街道", Role.OFFICER, "DEMO-1-1", "below-pass-1")
     yield
     clear(engine)
 
@@ -73,3 +80,19 @@ def test_the_lines_add_up_to_the_total(engine: Engine, demo: None, code: str | N
         assert sum(first.stations.values()) == 2
         itself = shown.lines[-1]
         assert itself.union is None and itself.members["between_jobs"] > 0 and itself.open > 0
+
+
+def test_the_api_reads_the_same_table_and_no_other_area(engine: Engine, demo: None,
+                                                        settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client, engine.connect() as conn:
+        headers = bearer(engine, "below-street")
+        mine = client.get("/officer/below", headers=headers)
+        assert mine.status_code == 200, mine.text
+        body = mine.json()
+        assert body["union"]["code"] == "DEMO-1-1"
+        assert sum(line["applications"]["open"] for line in body["lines"]) == \
+            body["total"]["applications"]["open"]
+        other = unions.by_code(conn, "DEMO-1-2")
+        assert other is not None
+        refused = client.get(f"/officer/below?union_id={other.id}", headers=headers)
+        assert refused.status_code == 404 and other.name not in refused.text

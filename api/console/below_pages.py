@@ -13,7 +13,6 @@ from api.console.common import not_found, router, show, today, union_name, zone
 from api.console.render import Page
 from api.console.session import PageSession
 from api.deps import ReadEngineDep, SettingsDep
-from geo import unions
 from membership.vocab import MemberStatus
 from officers import below
 
@@ -25,12 +24,10 @@ def level_below(request: Request, engine: ReadEngineDep, settings: SettingsDep, 
     stale_before = datetime.now(UTC) - timedelta(days=settings.stale_after_days)
     with engine.connect() as conn:
         mine = union_name(conn, s, p.lang)
-        top_id = union if union is not None else s.officer.union_id
-        top = unions.get(conn, top_id) if top_id is not None else None
-        if (top_id is not None and top is None) or (
-                top is not None and not s.officer.jurisdiction.holds(conn, top.id)):
+        shown = below.view(conn, s.officer, union, today(settings), stale_before)
+        if shown is None:
             return not_found(request, s, settings, mine)
-        shown = below.table(conn, top, today(settings), stale_before)
+        top = shown.top
         up = None
         if top is not None and top.id != s.officer.union_id:
             up = top.parent_id if top.parent_id is not None else 0
