@@ -21,9 +21,10 @@ from sqlalchemy import Engine
 
 from api.app import create_app
 from api.console.session import COOKIE
-from geo import stations, unions
+from geo import stations, unions, workplaces
 from geo.crs import Crs
 from geo.station_data import NewStation
+from geo.workplaces import NewWorkplace
 from membership import applications
 from membership.applications import NewApplication
 from officers import accounts, reports, tokens
@@ -508,7 +509,8 @@ def test_level_below_drills_down_and_stays_in_the_area(
 PAGES = ["/console", "/console/applications", "/console/applications?status=open&overdue=1",
          "/console/members", "/console/members?status=between_jobs", "/console/stations",
          "/console/stations?stale=1", "/console/stations/new", "/console/reports",
-         "/console/below", "/console/charts", "/console/audit", "/console/password"]
+         "/console/below", "/console/charts", "/console/audit", "/console/password",
+         "/console/workplaces"]
 
 
 @pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
@@ -536,3 +538,39 @@ def test_every_page_in_both_languages(context: BrowserContext, console: str, eng
     weekly = page.locator("section[aria-labelledby=weekly-h] tbody tr")
     assert weekly.count() == 12
     assert page.locator("section[aria-labelledby=groups-h] tbody tr").count() == 9
+
+
+@pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+@pytest.mark.parametrize("who", ["grid", "street"])
+def test_workplace_location_corrected_and_matched_again(
+        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, list[str]],
+        who: str) -> None:
+    name = f"单位{who}{next(_phones) % 10000}"
+    with engine.begin() as conn:
+        data = NewWorkplace.model_validate({"name": name, "lon": GRID_A[0], "lat": GRID_A[1]})
+        columns = workplaces.columns_for(data, Crs.WGS84, {}, only_set=False)
+        ((workplace_id, _),) = workplaces.upsert(conn, [columns | {"external_id": name}])
+        workplaces.rematch_ids(conn, [workplace_id])
+    page = context.new_page()
+    checked = Checked(page, hidden_from(who, strangers))
+    log_in(page, console, OFFICERS[who][0], "/console/workplaces")
+    page.wait_for_url(f"{console}/console/workplaces")
+    page.fill("#q", name)
+    page.click("form.card button")
+    page.click(f"text={name}")
+    checked.check()
+    assert "第1社区" in page.inner_text("#matched")
+    page.fill("#lon", str(GRID_B[0]))
+    page.fill("#lat", str(GRID_B[1]))
+    page.click("#move")
+    with engine.connect() as conn:
+        moved = workplaces.get(conn, workplace_id)
+    assert moved is not None
+    if who == "grid":  # it would leave the grid: refused, nothing written
+        assert "不在您的辖区内" in page.inner_text("#place-error")
+        assert (moved.lon, moved.lat) == GRID_A
+    else:
+        assert "已重新匹配" in page.inner_text("#done")
+        assert "第2社区" in page.inner_text("#matched")
+        assert (round(moved.lon, 6), round(moved.lat, 6)) == GRID_B
+    checked.check()

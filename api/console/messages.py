@@ -317,6 +317,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "done.transfer": ("会籍已转到 {union}。", "The membership is now with {union}."),
     "done.transfer_out": ("会籍已转出您的辖区。", "The membership has moved out of your area."),
     "reason.joined": ("入会", "joined"),
+    # Workplaces
+    "nav.workplaces": ("工作单位", "Workplaces"),
+    "workplaces.title": ("工作单位", "Workplaces"),
+    "workplaces.search": ("名称、地址或统一社会信用代码", "Name, address or unified social "
+                                                        "credit code"),
+    "workplace.uscc": ("统一社会信用代码", "Unified social credit code"),
+    "workplace.own": ("单位自己的工会", "The employer's own union"),
+    "workplace.matched": ("所在区域的工会", "The area union covering it"),
+    "workplace.none": ("没有工会覆盖", "No union covers it"),
+    "workplace.move": ("更正位置", "Correct the location"),
+    "workplace.move_help": ("在地图上点出正确的位置，或填写经纬度；保存后立即重新匹配所在区域的工会。",
+                            "Tap the right place on the map, or type the longitude and "
+                            "latitude; once saved it is matched to its area union again."),
+    "workplace.do_move": ("保存位置", "Save the location"),
+    "workplace.outside": ("这个位置不在您的辖区内，单位会离开您的辖区；请管理员或覆盖两处的工会修改。",
+                          "That place is outside your area and the workplace would leave it: "
+                          "an admin, or a union covering both places, can make this change."),
+    "done.workplace": ("位置已更正，已重新匹配工会（见“所在区域的工会”）。",
+                       "The location is corrected and matched again (see “The area union "
+                       "covering it”)."),
     # The level below
     "below.title": ("下级工会", "Unions one level down"),
     "below.total": ("合计", "Total"),
@@ -393,6 +413,7 @@ ROUTE = {
                          "No union's area covers the workplace: the nearest union handles it"),
     "forwarded": ("由另一工会转交过来", "Forwarded here by another union"),
     "held_by_parent": ("待业期间由上级工会暂管", "Held one level up between jobs"),
+    "not_covered": ("没有工会覆盖", "No union covers it"),
 }
 EVENT = {
     "submitted": ("提交申请", "Applied"),
