@@ -379,6 +379,12 @@ def test_station_added_on_the_map_hours_edited_and_poster_printed(
         assert pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ") + \
             pdf.count(b"/Type/Page") >= 1
 
+    page.goto(f"{console}/console/stations/{row[0]}")
+    page.click("#retire")
+    assert "驿站已撤销" in page.inner_text("#done") and "已撤销" in page.inner_text("#station-status")
+    page.goto(f"{console}/console/stations")
+    assert name not in page.inner_text("main")
+
 
 @pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
 def test_report_is_resolved(context: BrowserContext, console: str, engine: Engine,
@@ -574,3 +580,37 @@ def test_workplace_location_corrected_and_matched_again(
         assert "第2社区" in page.inner_text("#matched")
         assert (round(moved.lon, 6), round(moved.lat, 6)) == GRID_B
     checked.check()
+
+
+def test_password_change_ends_every_session(context: BrowserContext, console: str,
+                                            engine: Engine) -> None:
+    with engine.begin() as conn:
+        accounts.create(conn, "grid-pw", "改密专员", Role.OFFICER, "DEMO-1-1-1", PASSWORD)
+    other = context.browser.new_context()  # type: ignore[union-attr]
+    try:
+        elsewhere = other.new_page()  # the same account logged in on another device
+        log_in(elsewhere, console, "grid-pw")
+        elsewhere.wait_for_url(f"{console}/console")
+        page = context.new_page()
+        log_in(page, console, "grid-pw", "/console/password")
+        page.wait_for_url(f"{console}/console/password")
+        page.fill("#current", "not-the-password")
+        page.fill("#new", "a-new-password-2")
+        page.click("form.card button[type=submit]")
+        assert "当前密码不对" in page.inner_text("#current-error")
+        page.fill("#current", PASSWORD)
+        page.fill("#new", PASSWORD)
+        page.click("form.card button[type=submit]")
+        assert "不能与当前密码相同" in page.inner_text("#new-error")
+        page.fill("#current", PASSWORD)
+        page.fill("#new", "a-new-password-2")
+        page.click("form.card button[type=submit]")
+        assert "/console/login" in page.url and "请用新密码登录" in page.inner_text("main")
+        elsewhere.goto(f"{console}/console/applications")
+        assert "/console/login" in elsewhere.url and "登录已失效" in elsewhere.inner_text("main")
+        page.fill("#username", "grid-pw")
+        page.fill("#password", "a-new-password-2")
+        page.click("form.card button[type=submit]")
+        page.wait_for_url(f"{console}/console")
+    finally:
+        other.close()
