@@ -69,7 +69,7 @@ def lang_of(request: Request) -> str:
 
 def safe_back(path: str | None) -> str:
     """A console path to return to; anything else (another site, a scheme) becomes home."""
-    if not path or not path.startswith(PATH) or "//" in path or "\\" in path \
+    if not path or not path.startswith(PATH) or "//" in path or "\\" in path or ".." in path \
             or any(ord(c) < 33 for c in path):
         return PATH
     return path
