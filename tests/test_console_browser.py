@@ -200,13 +200,15 @@ def test_application_from_the_join_form_is_contacted_and_approved_in_three_taps(
 
 
 @pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+@pytest.mark.parametrize("who", ["grid", "street"])
 def test_forwarded_application_moves_to_the_neighbouring_grid_queue(
-        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, list[str]]) -> None:
-    name = f"转交{next(_phones) % 1000}号"
+        context: BrowserContext, console: str, engine: Engine, strangers: dict[str, list[str]],
+        who: str) -> None:
+    name = f"转交{who}{next(_phones) % 1000}号"
     apply(engine, name, GRID_A)
     page = context.new_page()
-    checked = Checked(page, hidden_from("grid", strangers))
-    log_in(page, console, "grid-a", "/console/applications")
+    checked = Checked(page, hidden_from(who, strangers))
+    log_in(page, console, OFFICERS[who][0], "/console/applications")
     page.wait_for_url(f"{console}/console/applications")
     checked.check()
     page.click(f"text={name}")
@@ -217,20 +219,27 @@ def test_forwarded_application_moves_to_the_neighbouring_grid_queue(
     page.select_option("#forward-to", "DEMO-1-1-2")
     page.fill("#forward-reason", "工作地点在隔壁网格")
     page.click("#forward")
-    assert "已转交" in page.inner_text("#done")
-    assert name not in page.inner_text("main")
+    if who == "grid":  # it has left the grid officer's area
+        assert "已离开您的辖区" in page.inner_text("#done")
+        assert name not in page.inner_text("main")
+    else:  # the street officer still sees it, now with the other grid
+        assert "第2社区" in page.inner_text("#done")
+        assert "工作地点在隔壁网格" in page.inner_text("ol.history")
     checked.check()
 
-    other = context.browser.new_context(viewport=context.pages[0].viewport_size)  # type: ignore[union-attr]
-    try:
-        page_b = other.new_page()
-        log_in(page_b, console, "grid-b", "/console/applications")
-        page_b.wait_for_url(f"{console}/console/applications")
-        assert name in page_b.inner_text("main")
-        page_b.click(f"text={name}")
-        assert "工作地点在隔壁网格" in page_b.inner_text("ol.history")
-    finally:
-        other.close()
+    for grid, sees in (("grid-b", True), ("grid-a", False)):
+        other = context.browser.new_context(viewport=context.pages[0].viewport_size)  # type: ignore[union-attr]
+        try:
+            page = other.new_page()
+            log_in(page, console, grid, "/console/applications")
+            page.wait_for_url(f"{console}/console/applications")
+            assert (name in page.inner_text("main")) == sees
+            if sees:
+                page.click(f"text={name}")
+                assert "工作地点在隔壁网格" in page.inner_text("ol.history")
+        finally:
+            other.close()
+
 
 
 def test_expired_login_asks_again_and_keeps_the_half_filled_form(
@@ -306,6 +315,16 @@ def test_forms_need_the_session_csrf_token_and_get_changes_nothing(
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     cookie = next(c for c in context.cookies() if c["name"] == COOKIE)
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/console"
+
+    page.goto(f"{console}/console/applications/{app_id}")  # decided meanwhile, elsewhere
+    with engine.begin() as conn:
+        found = applications.get(conn, app_id)
+        assert found is not None
+        applications.reject(conn, found, "someone-else", "重复申请")
+    page.click("#approve")
+    assert "不能再通过" in page.inner_text("[role=alert]")
+    with engine.connect() as conn:
+        assert applications.get(conn, app_id).status == "rejected"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
@@ -387,14 +406,15 @@ def test_station_added_on_the_map_hours_edited_and_poster_printed(
 
 
 @pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])
+@pytest.mark.parametrize("who", ["grid", "street"])
 def test_report_is_resolved(context: BrowserContext, console: str, engine: Engine,
-                            strangers: dict[str, list[str]]) -> None:
+                            strangers: dict[str, list[str]], who: str) -> None:
     station_id = station_at(engine, f"报告驿站{next(_phones) % 1000}", GRID_A)
     with engine.begin() as conn:
         report_id = reports.create(conn, station_id, ReportKind.BROKEN, "椅子坏了", None)
     page = context.new_page()
-    checked = Checked(page, hidden_from("grid", strangers))
-    log_in(page, console, "grid-a", "/console/reports")
+    checked = Checked(page, hidden_from(who, strangers))
+    log_in(page, console, OFFICERS[who][0], "/console/reports")
     page.wait_for_url(f"{console}/console/reports")
     checked.check()
     assert "椅子坏了" in page.inner_text(f"#report-{report_id}")

@@ -178,7 +178,6 @@ def act(request: Request, engine: EngineDep, settings: SettingsDep, posted: Post
     code = form.get("to_union_code", "").strip()
     if the_action is Action.FORWARD and not code:
         errors["forward_to"] = p.t("app.need_union")
-    moved_to: str | None = None
     with engine.begin() as conn:
         if not errors:
             try:
@@ -187,27 +186,22 @@ def act(request: Request, engine: EngineDep, settings: SettingsDep, posted: Post
                                            note=note or None, to_union_code=code or None)
                 if changed is None:
                     return not_found(request, s, settings, union_name(conn, s, p.lang))
-                if the_action is Action.FORWARD:
-                    target = unions.by_code(conn, code)
-                    moved_to = target.name if target else code
+                page = f"/console/applications/{application_id}"
+                if the_action is not Action.FORWARD:
+                    return back_to(request, page, done=the_action.value)
+                if not s.officer.jurisdiction.holds(conn, changed.union_id):
+                    return back_to(request, "/console/applications", done="forward")
+                target = unions.get(conn, changed.union_id)
+                return back_to(request, page, done="forward", to=target.name if target else "")
             except NoSuchUnion:
                 errors["forward_to"] = p.t("app.no_union")
             except WrongState as exc:
                 errors["form"] = _wrong_state(p, conn, application_id, the_action, str(exc))
-        if errors:
-            found = casework.read(conn, s.officer, s.actor, application_id)
-            if found is None:
-                return not_found(request, s, settings, union_name(conn, s, p.lang))
-            return _application_page(request, conn, settings, s, *found, status=422,
-                                     errors=errors, kept=dict(form) | {"form": the_action.value})
-        still_mine = the_action is not Action.FORWARD or \
-            applications.get(conn, application_id, within=s.officer.jurisdiction)
-    if not still_mine:
-        return back_to(request, "/console/applications", done="forward")
-    if the_action is Action.FORWARD:
-        return back_to(request, f"/console/applications/{application_id}", done="forward",
-                       to=moved_to)
-    return back_to(request, f"/console/applications/{application_id}", done=the_action.value)
+        found = casework.read(conn, s.officer, s.actor, application_id)
+        if found is None:
+            return not_found(request, s, settings, union_name(conn, s, p.lang))
+        return _application_page(request, conn, settings, s, *found, status=422,
+                                 errors=errors, kept=dict(form) | {"form": the_action.value})
 
 
 def _wrong_state(p: Page, conn: Connection, application_id: int, action: Action,

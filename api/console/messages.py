@@ -174,8 +174,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "app.no_union": ("没有这个工会，请从列表中选择。", "There is no such union: choose one from "
                                                      "the list."),
     "app.same_union": ("申请已经在这个工会了。", "The application is with that union already."),
-    "app.wrong_state": ("这份申请已经{status}，不能再{action}。",
-                        "The application is {status} already; it can no longer be {action}."),
+    "app.wrong_state": ("这份申请的状态是“{status}”，不能再{action}。",
+                        "The application is {status}; it can no longer be {action}."),
     "app.call": ("拨打", "Call"),
     "done.contact": ("已记录：已联系申请人。", "Recorded: the applicant was contacted."),
     "done.approve": ("已通过，申请人成为会员，会员编号 {member_no}。",
