@@ -96,3 +96,20 @@ def test_the_api_reads_the_same_table_and_no_other_area(engine: Engine, demo: No
         assert other is not None
         refused = client.get(f"/officer/below?union_id={other.id}", headers=headers)
         assert refused.status_code == 404 and other.name not in refused.text
+
+
+def test_chart_numbers(engine: Engine, demo: None) -> None:
+    """This week: the 15 applications of the fixture received and 5 approved; 5 couriers."""
+    from zoneinfo import ZoneInfo
+
+    from geo.jurisdiction import EVERYWHERE
+    from officers import charts
+
+    zone = ZoneInfo("Asia/Shanghai")
+    with engine.connect() as conn:
+        weeks = charts.weekly(conn, EVERYWHERE, datetime.now(zone).date(), zone)
+        groups = charts.by_group(conn, EVERYWHERE)
+    assert len(weeks) == 12 and weeks[-1].start.weekday() == 0
+    assert (weeks[-1].received, weeks[-1].approved) == (15, 5)
+    assert sum(w.received for w in weeks[:-1]) == 0
+    assert groups["courier"] == 5 and sum(groups.values()) == 5

@@ -356,6 +356,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.overdue": ("逾期", "Overdue"),
     "col.stations": ("驿站", "Stations"),
     "col.stale": ("待核实", "To verify"),
+    "col.closed": ("暂停开放", "Temporarily closed"),
+    "col.planned": ("筹建中", "Planned"),
     "col.workplaces": ("工作单位", "Workplaces"),
     "col.reach": ("步行可达驿站的工作单位", "Workplaces within reach of a station"),
     # Charts
