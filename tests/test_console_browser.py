@@ -564,6 +564,8 @@ def test_every_page_in_both_languages(context: BrowserContext, console: str, eng
     weekly = page.locator("section[aria-labelledby=weekly-h] tbody tr")
     assert weekly.count() == 12
     assert page.locator("section[aria-labelledby=groups-h] tbody tr").count() == 9
+    missing = page.goto(f"{console}/console/no-such-page")
+    assert missing is not None and missing.status == 404 and "没有找到" in page.inner_text("h1")
 
 
 @pytest.mark.parametrize("context", [PHONE, DESKTOP], indirect=True, ids=["phone", "desktop"])

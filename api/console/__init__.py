@@ -15,10 +15,13 @@ from api.console import (  # noqa: F401  (they add their routes)
     station_pages,
     workplace_pages,
 )
-from api.console.common import HANDLERS, router
+from api.console.common import HANDLERS, no_such_page, router
 
 
 def install(app: FastAPI) -> None:
     for exception, handler in HANDLERS.items():
         app.add_exception_handler(exception, handler)
     app.include_router(router)
+    # After every page: a console address that is none of them is a page saying so.
+    app.add_api_route("/console/{rest:path}", no_such_page, methods=["GET"],
+                      include_in_schema=False)

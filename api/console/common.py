@@ -15,7 +15,8 @@ from sqlalchemy import Connection
 from api.console import session as sessions
 from api.console.messages import text
 from api.console.render import Page, render
-from api.console.session import LoginNeeded, Session, StaleForm, lang_of
+from api.console.session import LoginNeeded, PageSession, Session, StaleForm, lang_of
+from api.deps import ReadEngineDep, SettingsDep
 from geo import unions
 from membership import identity
 from yizhan.settings import Settings
@@ -55,6 +56,12 @@ def not_found(request: Request, s: Session, settings: Settings, union: str) -> H
     lang = lang_of(request)
     return show(request, s, settings, "message.html", 404, union_name=union,
                 heading=text(lang, "not_found"), text=text(lang, "not_found.text"))
+
+
+def no_such_page(request: Request, engine: ReadEngineDep, settings: SettingsDep,
+                 s: PageSession) -> HTMLResponse:
+    with engine.connect() as conn:
+        return not_found(request, s, settings, union_name(conn, s, lang_of(request)))
 
 
 def login_page(request: Request, settings: Settings, *, status: int = 200, back: str = "",
