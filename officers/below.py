@@ -26,7 +26,7 @@ from geo.workplaces import in_jurisdiction
 from membership.tables import Application, Member
 from membership.vocab import OPEN_STATUSES, MemberStatus
 from officers.accounts import OfficerRecord
-from officers.dashboard import _beyond, counts
+from officers.dashboard import counts, out_of_reach
 
 S, W, U = Station.__table__, Workplace.__table__, Union.__table__
 A, M = Application.__table__, Member.__table__
@@ -121,7 +121,7 @@ def table(conn: Connection, top: UnionRecord | None, today: date,
     matched_in = matched.c.path.op("<@")(func.text2ltree(top.path)) if top else \
         matched.c.id.is_not(None)
     path = case((matched_in, matched.c.path), else_=own.c.path)
-    reach = ~_beyond(W.c.location, REACH_M)
+    reach = ~out_of_reach(W.c.location, REACH_M)
     kid = _child(path, depth_n).label("kid")
     for child, n, near in conn.execute(
             select(kid, func.count(), func.count().filter(reach))
@@ -144,7 +144,7 @@ def totals(conn: Connection, within: Jurisdiction, today: date, stale_before: da
     total.open, total.overdue = whole["applications"]["open"], whole["applications"]["overdue"]
     total.stations = dict(whole["stations"]["by_status"])
     total.stale = whole["stations"]["stale"]
-    reach = ~_beyond(W.c.location, REACH_M)
+    reach = ~out_of_reach(W.c.location, REACH_M)
     total.workplaces, total.within_reach = conn.execute(
         select(func.count(), func.count().filter(reach)).select_from(W)
         .where(in_jurisdiction(within))).one()
