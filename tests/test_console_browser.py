@@ -306,7 +306,7 @@ def test_forms_need_the_session_csrf_token_and_get_changes_nothing(
                                form={"csrf": "forged", "note": ""})
     assert forged.status == 403
     got = page.request.get(f"{console}/console/applications/{app_id}/approve")
-    assert got.status == 405
+    assert got.status in (404, 405)  # no page there: nothing is done on a GET
     with engine.connect() as conn:
         assert applications.get(conn, app_id).status == "submitted"  # type: ignore[union-attr]
     response = page.goto(f"{console}/console")
