@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, metrics
+from api import console, errors, metrics
 from api.access_log import hide_query_strings
 from api.body_limit import BodyLimit
 from api.control_characters import refuse_control_characters
@@ -99,5 +99,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Hardening, allowed=settings.allowed_hosts())  # outermost: before all else
     for router in ROUTERS:
         app.include_router(router)
+    console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -4,7 +4,7 @@ the weekend days made working days (调休) count as the State Council announces
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 import holidays
@@ -33,3 +33,12 @@ def contact_deadline(submitted: date, working_days: int = CONTACT_WORKING_DAYS) 
 
 def is_overdue(deadline: date, today: date) -> bool:
     return today > deadline
+
+
+def working_days_left(today: date, deadline: date) -> int:
+    """The working days after today up to and including the deadline: 0 when it is today; once
+    it has passed, minus the working days since it (through today)."""
+    calendar = _calendar()
+    if today > deadline:
+        return -calendar.get_working_days_count(deadline + timedelta(days=1), today)
+    return calendar.get_working_days_count(today, deadline) - calendar.is_working_day(today)

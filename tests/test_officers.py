@@ -119,7 +119,8 @@ ELSEWHERE = {("GET", "/tiles/workplaces/{z}/{x}/{y}.mvt"),  # across jurisdictio
              # and in test_ogc.py: workplaces are listed and read within the jurisdiction only
              ("GET", "/ogc/collections"), ("GET", "/ogc/collections/{collection_id}"),
              ("GET", "/ogc/collections/{collection_id}/items"),
-             ("GET", "/ogc/collections/{collection_id}/items/{feature_id}")}
+             ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"),
+             ("GET", "/officer/below")}  # another area's union is a 404: test_console_below.py
 
 
 def template(path: str) -> str:
