@@ -29,6 +29,7 @@ from api.routers import (
     stations,
     tiles,
     unions,
+    worker_requests,
     workplaces,
 )
 from api.schemas import ErrorOut
@@ -43,7 +44,8 @@ answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 
 BD-09 (Baidu): say which with `crs`.
 """
 ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.router,
-           workplaces.router, applications.router, members.router, join.router, maps.router,
+           workplaces.router, applications.router,
+           worker_requests.router, members.router, join.router, maps.router,
            tiles.router, ogc.router, health.router, docs.router)
 
 

@@ -17,6 +17,7 @@ from geo.vocab import UnionLevel
 from yizhan.cluster import ClusterError, LocalCluster
 from yizhan.maps_cli import maps_app
 from yizhan.officers_cli import officers_app
+from yizhan.requests_cli import requests_app
 from yizhan.settings import Settings, setting_problems
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ app.add_typer(import_app, name="import")
 app.add_typer(unions_app, name="unions")
 app.add_typer(officers_app, name="officers")
 app.add_typer(maps_app, name="maps")
+app.add_typer(requests_app, name="requests")
 
 
 @app.callback()
