@@ -26,6 +26,7 @@ from api.routers import (
     officer,
     ogc,
     reports,
+    request_page,
     stations,
     tiles,
     unions,
@@ -45,7 +46,7 @@ BD-09 (Baidu): say which with `crs`.
 """
 ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.router,
            workplaces.router, applications.router,
-           worker_requests.router, members.router, join.router, maps.router,
+           worker_requests.router, members.router, join.router, request_page.router, maps.router,
            tiles.router, ogc.router, health.router, docs.router)
 
 

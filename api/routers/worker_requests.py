@@ -263,7 +263,7 @@ def read(request: Request, engine: EngineDep, settings: SettingsDep, request_id:
                             "officer", {"WWW-Authenticate": "Bearer", **PRIVATE})
     if officer is None:
         view = read_for_worker(engine, settings, request, request_id, token or "")
-        return worker_response(request, settings, view, token or "", lang)
+        return worker_response(request, ZoneInfo(settings.timezone), view, token or "", lang)
     day = today(settings)
     with engine.begin() as conn:
         escalate_due(conn, day, settings.deadlines(), within=officer.jurisdiction,
