@@ -61,6 +61,7 @@ def test_a_request_is_routed_like_an_application(
     assert answer["union"]["code"] == "K1" and answer["route"]["reason"] == "area"
     assert answer["status"] == "submitted" and answer["contact"]["phone"] == "138****5678"
     assert "token=" in answer["status_url"] and answer["may_name_to_employer"] is False
+    assert area.headers["cache-control"] == "no-store"  # the answer holds the status link
     gap = ask(client, workplace={"lon": 121.06, "lat": 31.06}).json()  # S1's hole
     assert (gap["union"]["code"], gap["route"]["reason"]) == ("D1", "gap_fallback")
     near = ask(client, workplace={"lon": 121.41, "lat": 31.2}).json()  # 950 m east of C

@@ -117,7 +117,7 @@ def details(req: RequestRecord, *, masked: bool) -> dict[str, Any]:
 
 def officer_view(conn: Connection, req: RequestRecord, day: date) -> dict[str, Any]:
     return common(conn, req, day) | details(req, masked=False) | {
-        "events": [{k: v for k, v in e.items()} for e in core.events(conn, req.id)]}
+        "events": core.events(conn, req.id)}
 
 
 def take(request: Request, engine: Engine, settings: Settings, secret: str, body: NewRequest,
@@ -156,7 +156,7 @@ def submit(request: Request, engine: EngineDep, settings: SettingsDep, secret: S
         raise ApiError(409, str(exc)) from None
     with engine.connect() as conn:
         answer = worker_view(conn, req, day) | {"status_url": url}
-    response = json_response(answer, 200 if replayed else 201)
+    response = json_response(answer, 200 if replayed else 201, PRIVATE)  # it holds the link
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return response
