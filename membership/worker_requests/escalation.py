@@ -13,14 +13,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, exists, func, select, text
 
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
+from geo.models import Union
 from membership.deadline import working_days_after
 from membership.worker_requests.core import R, event
 from membership.worker_requests.vocab import OPEN_REQUEST_STATUSES, Category, RequestAction
 
 SYSTEM = "system"
+U = Union.__table__
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,11 @@ def escalate_due(conn: Connection, today: date, deadlines: Mapping[Category, int
                  request_ids: list[int] | None = None) -> list[tuple[int, Step]]:
     """Record the escalations due on `today` (of the jurisdiction's requests, or of these);
     returns what it recorded."""
+    holder = func.coalesce(R.c.escalated_union_id, R.c.union_id)
+    # Those at the top of the tree stay past their deadline with nowhere to go: not read again.
+    below_top = exists(select(1).where(U.c.id == holder, U.c.parent_id.is_not(None)))
     conditions = [R.c.status.in_(OPEN_REQUEST_STATUSES), R.c.current_deadline < today,
-                  within.union(R.c.union_id)]
+                  below_top, within.union(R.c.union_id)]
     if request_ids is not None:
         conditions.append(R.c.id.in_(request_ids))
     rows = conn.execute(select(R.c.id, R.c.union_id, R.c.escalation_level, R.c.deadline,
