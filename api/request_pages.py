@@ -5,6 +5,7 @@ drawn from the same views as the JSON answers, so they can show nothing more."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from html import escape
 from typing import Any
@@ -291,8 +292,6 @@ def form_page(lang: str, values: dict[str, str], station: tuple[int, str | None]
               error: str | None, idempotency_key: str) -> str:
     """The request form; `values` what was sent before (after an error), `station` (id, name)
     where it was opened, the name None for a station that does not exist."""
-    import json
-
     t = T[lang]
 
     def value(name: str) -> str:
