@@ -1,6 +1,6 @@
-"""The union must contact an applicant within 15 working days: China's statutory holidays and
-the weekend days made working days (调休) count as the State Council announces them, through the
-`holidays` package."""
+"""Deadlines in working days: the union must contact an applicant within 15, and answer a worker's
+request within its category's. China's statutory holidays and the weekend days made working days
+(调休) count as the State Council announces them, through the `holidays` package."""
 
 from __future__ import annotations
 
@@ -24,11 +24,16 @@ def last_announced_year() -> int:
     return max(ChinaStaticHolidays.special_public_holidays)
 
 
-def contact_deadline(submitted: date, working_days: int = CONTACT_WORKING_DAYS) -> tuple[date, bool]:
-    """The last day to contact the applicant, and whether it is estimated (it falls in a year
-    whose schedule is not announced yet)."""
-    deadline = _calendar().get_nth_working_day(submitted, working_days)
+def working_days_after(start: date, working_days: int) -> tuple[date, bool]:
+    """The `working_days`-th working day after `start`, and whether it is estimated (it falls in
+    a year whose schedule is not announced yet)."""
+    deadline = _calendar().get_nth_working_day(start, working_days)
     return deadline, deadline.year > last_announced_year()
+
+
+def contact_deadline(submitted: date, working_days: int = CONTACT_WORKING_DAYS) -> tuple[date, bool]:
+    """The last day to contact the applicant, and whether it is estimated."""
+    return working_days_after(submitted, working_days)
 
 
 def is_overdue(deadline: date, today: date) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, exists, func, select
 
 from geo import stations
 from geo.coverage import MIN_RES
-from geo.h3index import to_hex
+from geo.h3index import cell_polygon, to_hex
 from geo.jurisdiction import Jurisdiction
 from geo.models import Station, Workplace
 from geo.vocab import StationStatus
@@ -92,11 +92,7 @@ def gaps(conn: Connection, within: Jurisdiction, walk_m: float, res: int
 
 def gap_geojson(cells: list[GapCell], walk_m: float, res: int) -> dict[str, Any]:
     """The gap cells as GeoJSON polygons (lon/lat), for the coverage map."""
-    features = []
-    for g in cells:
-        ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(g.cell)]
-        features.append({"type": "Feature", "id": g.cell,
-                         "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
-                         "properties": {"cell": g.cell, "workplaces_beyond": g.workplaces,
-                                        "members_beyond": g.members}})
+    features = [{"type": "Feature", "id": g.cell, "geometry": cell_polygon(g.cell),
+                 "properties": {"cell": g.cell, "workplaces_beyond": g.workplaces,
+                                "members_beyond": g.members}} for g in cells]
     return {"type": "FeatureCollection", "walk_m": walk_m, "res": res, "features": features}
