@@ -10,7 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, metrics
+from api import console, errors, metrics
 from api.access_log import hide_query_strings
 from api.body_limit import BodyLimit
 from api.control_characters import refuse_control_characters
@@ -30,10 +30,12 @@ from api.routers import (
     officer,
     ogc,
     reports,
+    request_page,
     stations,
     tiles,
     unions,
     withdrawal,
+    worker_requests,
     workplaces,
 )
 from api.schemas import ErrorOut
@@ -49,8 +51,9 @@ answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 
 BD-09 (Baidu): say which with `crs`.
 """
 ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.costly, unions.router,
-           workplaces.router, applications.router, withdrawal.router, members.router, join.router,
-           maps.router, tiles.router, tiles.styles, ogc.router, health.router, docs.router)
+           workplaces.router, applications.router, withdrawal.router, worker_requests.router,
+           members.router, join.router, request_page.router, maps.router, tiles.router,
+           tiles.styles, ogc.router, health.router, docs.router)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -99,5 +102,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Hardening, allowed=settings.allowed_hosts())  # outermost: before all else
     for router in ROUTERS:
         app.include_router(router)
+    console.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

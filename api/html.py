@@ -48,10 +48,11 @@ def prefers_html(request: Request) -> bool:
     return quality(accept, "text/html") > quality(accept, "application/json")
 
 
-def page(title: str, body: str, lang: str = "zh-CN", head: str = "") -> str:
-    """A complete page around `body` (HTML, already escaped) with the shared style; `head` is
-    more for its head (a style sheet)."""
-    return (f'<!doctype html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+def page(title: str, body: str, lang: str = "zh", head: str = "") -> str:
+    """A complete page around `body` (HTML, already escaped) with the shared style; `lang` is
+    "en" or Chinese (anything else); `head` is more for its head (a style sheet)."""
+    return (f'<!doctype html>\n<html lang="{"en" if lang == "en" else "zh-CN"}">\n<head>\n'
+            '<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<link rel="icon" href="data:,">\n'
             f"<title>{escape(title)}</title>\n<style>\n{STYLE}</style>\n{head}</head>\n<body>\n"
@@ -60,10 +61,16 @@ def page(title: str, body: str, lang: str = "zh-CN", head: str = "") -> str:
 
 HEADINGS = {401: "需要状态链接 · Status link needed", 404: "未找到 · Not found",
             429: "请稍后再试 · Please try again later", 503: "暂时无法使用 · Not available just now"}
+REQUEST_LINK = ("<p>请打开您提交求助后得到的完整链接：链接被截断或改动后查不到。如链接丢失，请联系工会。<br>"
+                "Open the whole link you were given when you asked: a link cut short or changed "
+                "finds nothing. If you have lost it, contact the union.</p>")
 # Routes that a browser opens: their errors come as a page, and a mistake in the link (401, 404,
 # 422) with what the rider can do about it.
 PAGES = {
     "/join": '<p><a href="/join">打开申请表（不带站点）· Open the join form without a station</a></p>',
+    "/request": '<p><a href="/request">重新打开求助表 · Open the request form again</a></p>',
+    "/requests/{request_id}": REQUEST_LINK,
+    "/request/{request_id}/feedback": REQUEST_LINK,
     "/applications/{application_id}":
         "<p>请打开您提交申请后得到的完整链接：链接被截断或改动后查不到申请。如链接丢失，请联系工会。<br>"
         "Open the whole link you were given when you applied: a link cut short or changed finds "

@@ -16,7 +16,7 @@ from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
-OWN_RULES = ("/ogc", "/maps", "/join", "/docs", "/redoc", "/static")
+OWN_RULES = ("/ogc", "/maps", "/join", "/docs", "/redoc", "/static", "/console")
 
 
 def _declared(route: APIRoute) -> tuple[frozenset[str], frozenset[str]]:

@@ -148,5 +148,7 @@ def status_page(view: dict[str, Any], zone: ZoneInfo, token: str | None = None) 
             f"<dl>{''.join(rows)}</dl>\n"
             f'<h2>办理记录 · History</h2>\n<ol class="history">{history}</ol>\n{withdraw}'
             '<p class="note">请保存此链接，但不要转发给别人：拿到链接的人都能看到本页。<br>'
-            "Keep this link, and keep it to yourself: anyone who has it can see this page.</p>")
+            "Keep this link, and keep it to yourself: anyone who has it can see this page.</p>\n"
+            '<p><a href="/request">需要工会帮助？我要维权 · 提诉求<br>Need the union\'s help? Ask for '
+            "it here</a></p>")
     return page(TITLE, body)

@@ -9,6 +9,8 @@ H3 index is always clear) and shown to clients as the usual hex strings.
 
 from __future__ import annotations
 
+from typing import Any
+
 import h3
 from h3.api import basic_int
 
@@ -24,6 +26,12 @@ def point_cell(lon: float, lat: float, res: int = STATION_RES) -> int:
 
 def to_hex(cell: int) -> str:
     return str(h3.int_to_str(cell))
+
+
+def cell_polygon(cell: str) -> dict[str, Any]:
+    """A cell (hex) as a GeoJSON Polygon in lon/lat, its ring closed."""
+    ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(cell)]
+    return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
 
 
 def child_range(cell: int, res: int = STATION_RES) -> tuple[int, int]:

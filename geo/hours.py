@@ -7,7 +7,7 @@ and None is never counted as open.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -62,3 +62,24 @@ def open_at(expression: str | None, at: datetime, timezone: str, country: str) -
     if state == opening_hours.State.CLOSED:
         return False
     return None
+
+
+def week(expression: str, start: datetime, timezone: str, country: str
+         ) -> list[tuple[datetime, list[tuple[datetime, datetime]], bool]]:
+    """Seven local days from `start`'s date: each day's open intervals (clipped to the day) and
+    whether any of the day is unknown. HoursError if the expression does not parse."""
+    local = zone(timezone)
+    first = start.astimezone(local).replace(hour=0, minute=0, second=0, microsecond=0)
+    rules = parse(expression, timezone, country)
+    days = []
+    for n in range(7):
+        day = (first + timedelta(days=n)).replace(tzinfo=None)
+        begin, end = day.replace(tzinfo=local), (day + timedelta(days=1)).replace(tzinfo=local)
+        spans, unknown = [], False
+        for a, b, state, _ in rules.intervals(begin, end):
+            if state == opening_hours.State.OPEN:
+                spans.append((max(a, begin), min(b, end)))
+            elif state == opening_hours.State.UNKNOWN:
+                unknown = True
+        days.append((begin, spans, unknown))
+    return days

@@ -130,9 +130,14 @@ def search_external(conn: Connection, external_id: str) -> bool:
 
 def search(conn: Connection, *, union_id: int | None = None,
            bbox: tuple[float, float, float, float] | None = None,
-           within: Jurisdiction = EVERYWHERE, limit: int = 100,
+           within: Jurisdiction = EVERYWHERE, text: str | None = None, limit: int = 100,
            offset: int = 0) -> tuple[int, list[WorkplaceRecord]]:
+    """`text`: part of the name or address, or the unified social credit code."""
     conditions = [in_jurisdiction(within)]
+    if text:
+        conditions.append(W.c.name.contains(text, autoescape=True)
+                          | W.c.address.contains(text, autoescape=True)
+                          | (W.c.uscc == text.upper()))
     if union_id is not None:
         conditions.append((W.c.matched_union_id == union_id) | (W.c.own_union_id == union_id))
     if bbox is not None:

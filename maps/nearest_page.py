@@ -29,13 +29,14 @@ TEXT = {
            "closed": "休息中", "unknown": "营业时间未知", "hours": "开放时间",
            "amenities": "服务", "phone": "电话", "nearest": "最近的站点", "none": "附近没有符合条件的站点",
            "navigate": "导航", "amap": "高德", "baidu": "百度", "temporarily_closed": "暂停开放",
-           "open_now": "只看营业中", "filter": "筛选", "locate": "我的位置"},
+           "open_now": "只看营业中", "filter": "筛选", "locate": "我的位置",
+           "ask": "我要维权 · 提诉求"},
     "en": {"you": "You are here", "title": "Rest stations near you", "open": "Open now",
            "closed": "Closed now", "unknown": "Hours unknown", "hours": "Hours",
            "amenities": "Amenities", "phone": "Phone", "nearest": "Nearest stations",
            "none": "No matching station nearby", "navigate": "Navigate", "amap": "Amap", "baidu": "Baidu",
            "temporarily_closed": "Temporarily closed", "open_now": "Open now only",
-           "filter": "Filter", "locate": "Where am I"},
+           "filter": "Filter", "locate": "Where am I", "ask": "Ask the union for help"},
 }
 
 
@@ -47,7 +48,8 @@ def _amenity_label(name: str, lang: str) -> str:
     return AMENITY_LABELS_ZH[Amenity(name)] if lang == "zh" else name.replace("_", " ")
 
 
-def popup_html(near: NearStation, lang: str) -> str:
+def popup_html(near: NearStation, style: MapStyle) -> str:
+    lang = style.lang
     t = TEXT[lang]
     s = near.station
     links = navigation_links(s.lon, s.lat, s.name)
@@ -71,8 +73,13 @@ def popup_html(near: NearStation, lang: str) -> str:
         + " · ".join(f'<a href="{safe_text(url)}" target="_blank" rel="noopener">{label}</a>'
                      for label, url in ((t["amap"], links["amap"]), (t["baidu"], links["baidu"]),
                                         ("OSM", links["osm"])))
-        + "</div></div>"
+        + "</div>"
     )
+    ask = style.page_url(f"/request?station={s.id}")
+    if ask is not None:  # a worker at the station can ask the union for help from here
+        rows.append(f'<div><a class="yz-ask" href="{safe_text(ask)}" target="_blank" '
+                    f'rel="noopener">{t["ask"]}</a></div>')
+    rows.append("</div>")
     return "".join(rows)
 
 
@@ -100,7 +107,7 @@ def nearest_map(
             style.at(near.station.lon, near.station.lat), radius=6, color="#2b7a3d", weight=2,
             fill=True, fill_color="#5cb85c", fill_opacity=0.8,
             class_name=f"yz-station yz-station-{near.station.id}",
-            popup=Popup(popup_html(near, style.lang), max_width=320),
+            popup=Popup(popup_html(near, style), max_width=320),
             tooltip=Tooltip(safe_text(near.station.name)),
         ).add_to(cluster)
 
@@ -117,7 +124,7 @@ def nearest_map(
                 html=f'<div class="yz-rank yz-rank-{rank}" data-station-id="{s.id}">{rank}</div>',
                 icon_size=(26, 26), icon_anchor=(13, 13), class_name="yz-rank-icon",
             ),
-            popup=Popup(popup_html(near, style.lang), max_width=320),
+            popup=Popup(popup_html(near, style), max_width=320),
             tooltip=Tooltip(safe_text(label)), z_index_offset=1000,  # above any cluster of the others
         ).add_to(fmap)
 

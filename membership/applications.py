@@ -246,8 +246,12 @@ def search(conn: Connection, today: date, *, within: Jurisdiction = EVERYWHERE,
            union_id: int | None = None, status: ApplicationStatus | None = None,
            overdue: bool | None = None, group: OccupationGroup | None = None,
            submitted_from: datetime | None = None, submitted_to: datetime | None = None,
-           limit: int = 100, offset: int = 0) -> tuple[int, list[ApplicationRecord]]:
+           open_only: bool = False, by_deadline: bool = False, limit: int = 100,
+           offset: int = 0) -> tuple[int, list[ApplicationRecord]]:
+    """By id; `by_deadline`: the nearest contact deadline first (the officers' queue)."""
     conditions = [within.union(A.c.union_id)]
+    if open_only:
+        conditions.append(A.c.status.in_(OPEN_STATUSES))
     if submitted_from is not None:
         conditions.append(A.c.created_at >= submitted_from)
     if submitted_to is not None:
@@ -262,7 +266,8 @@ def search(conn: Connection, today: date, *, within: Jurisdiction = EVERYWHERE,
         late = A.c.status.in_(OPEN_STATUSES) & (A.c.deadline < today)
         conditions.append(late if overdue else ~late)
     total = conn.execute(select(func.count()).select_from(A).where(*conditions)).scalar_one()
-    rows = conn.execute(select(*_COLUMNS).where(*conditions).order_by(A.c.id)
+    order = (A.c.deadline, A.c.id) if by_deadline else (A.c.id,)
+    rows = conn.execute(select(*_COLUMNS).where(*conditions).order_by(*order)
                         .limit(limit).offset(offset))
     return total, [_record(r) for r in rows]
 

@@ -1,10 +1,10 @@
-"""The union must contact an applicant within 15 working days: China's statutory holidays and
-the weekend days made working days (调休) count as the State Council announces them, through the
-`holidays` package."""
+"""Deadlines in working days: the union must contact an applicant within 15, and answer a worker's
+request within its category's. China's statutory holidays and the weekend days made working days
+(调休) count as the State Council announces them, through the `holidays` package."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 
 import holidays
@@ -24,12 +24,26 @@ def last_announced_year() -> int:
     return max(ChinaStaticHolidays.special_public_holidays)
 
 
-def contact_deadline(submitted: date, working_days: int = CONTACT_WORKING_DAYS) -> tuple[date, bool]:
-    """The last day to contact the applicant, and whether it is estimated (it falls in a year
-    whose schedule is not announced yet)."""
-    deadline = _calendar().get_nth_working_day(submitted, working_days)
+def working_days_after(start: date, working_days: int) -> tuple[date, bool]:
+    """The `working_days`-th working day after `start`, and whether it is estimated (it falls in
+    a year whose schedule is not announced yet)."""
+    deadline = _calendar().get_nth_working_day(start, working_days)
     return deadline, deadline.year > last_announced_year()
+
+
+def contact_deadline(submitted: date, working_days: int = CONTACT_WORKING_DAYS) -> tuple[date, bool]:
+    """The last day to contact the applicant, and whether it is estimated."""
+    return working_days_after(submitted, working_days)
 
 
 def is_overdue(deadline: date, today: date) -> bool:
     return today > deadline
+
+
+def working_days_left(today: date, deadline: date) -> int:
+    """The working days after today up to and including the deadline: 0 when it is today; once
+    it has passed, minus the working days since it (through today)."""
+    calendar = _calendar()
+    if today > deadline:
+        return -calendar.get_working_days_count(deadline + timedelta(days=1), today)
+    return calendar.get_working_days_count(today, deadline) - calendar.is_working_day(today)

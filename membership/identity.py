@@ -73,10 +73,12 @@ def keyed_hash(secret: str, purpose: str, value: str) -> bytes:
     return hmac.new(secret.encode(), f"{purpose}\0{value}".encode(), hashlib.sha256).digest()
 
 
-def status_token(secret: str, application_id: int, salt: bytes) -> str:
-    """The secret of an application's status link; derived, so it is never stored."""
-    return keyed_hash(secret, "status-link", f"{application_id}:{salt.hex()}").hex()[:32]
+def status_token(secret: str, application_id: int, salt: bytes, purpose: str = "status-link") -> str:
+    """The secret of an application's (or, with its own `purpose`, a request's) status link;
+    derived, so it is never stored."""
+    return keyed_hash(secret, purpose, f"{application_id}:{salt.hex()}").hex()[:32]
 
 
-def token_matches(secret: str, application_id: int, salt: bytes, given: str) -> bool:
-    return hmac.compare_digest(status_token(secret, application_id, salt), given)
+def token_matches(secret: str, application_id: int, salt: bytes, given: str,
+                  purpose: str = "status-link") -> bool:
+    return hmac.compare_digest(status_token(secret, application_id, salt, purpose), given)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
 from geo.crs import wgs84_ewkt
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
@@ -77,9 +77,15 @@ def get(conn: Connection, member_id: int, *, lock: bool = False,
 
 
 def search(conn: Connection, within: Jurisdiction, *, union_id: int | None = None,
-           status: MemberStatus | None = None, limit: int = 100,
+           status: MemberStatus | None = None, text: str | None = None, limit: int = 100,
            offset: int = 0) -> tuple[int, list[MemberRecord]]:
+    """`text` finds a member number or a phone number exactly (the phone as +86… or its 11
+    digits), or a part of a name."""
     conditions = [within.union(M.c.union_id)]
+    if text:
+        digits = text.removeprefix("+86")
+        conditions.append(or_(M.c.member_no == text.upper(), M.c.phone == f"+86{digits}",
+                              M.c.name.contains(text, autoescape=True)))
     if union_id is not None:
         conditions.append(M.c.union_id == union_id)
     if status is not None:

@@ -51,6 +51,7 @@ class RouteReason(StrEnum):
     NEAREST_FALLBACK = "nearest_fallback"  # covered by no area: the nearest union within 2 km
     FORWARDED = "forwarded"  # an officer sent it on
     HELD_BY_PARENT = "held_by_parent"  # a member between jobs, held one level up
+    MEMBERSHIP = "membership"  # a member's request: the union that holds the membership
 
 
 class MemberStatus(StrEnum):

@@ -30,9 +30,14 @@ class AccountError(ValueError):
 
 
 class LoginRefused(Exception):
-    def __init__(self, message: str, retry_after_s: int | None = None) -> None:
+    """`kind` says why in a word a page can translate: wrong (name or password), wait (slowed
+    down after failures) or locked (after LOCK_AFTER failures)."""
+
+    def __init__(self, message: str, retry_after_s: int | None = None,
+                 kind: str = "wrong") -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+        self.kind = kind
 
 
 @dataclass(frozen=True)
@@ -129,13 +134,13 @@ def authenticate(conn: Connection, username: str, password: str,
                 f"{LOCK_AFTER} failed logins in a row for this username from this address: "
                 f"locked until {failed.locked_until:%Y-%m-%d %H:%M:%S %Z}; an admin can unlock "
                 "it at once with `yizhan officers reset-password`",
-                _seconds(failed.locked_until - failed.now))
+                _seconds(failed.locked_until - failed.now), "locked")
         if failed.failures >= FREE_FAILURES:
             ready = failed.last_failed_at + _wait(failed.failures)
             if ready > failed.now:
                 wait = _seconds(ready - failed.now)
                 raise LoginRefused(f"{failed.failures} failed logins in a row: wait {wait} s "
-                                   "before trying again", wait)
+                                   "before trying again", wait, "wait")
     row = conn.execute(select(OFF.c.id, OFF.c.password_hash, OFF.c.disabled_at)
                        .where(OFF.c.username == name)).first()
     if not passwords.verify(row.password_hash if row else None, password) or row is None \

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, exists, func, select
 
 from geo import stations
 from geo.coverage import MIN_RES
-from geo.h3index import to_hex
+from geo.h3index import cell_polygon, to_hex
 from geo.jurisdiction import Jurisdiction
 from geo.models import Station, Workplace
 from geo.vocab import StationStatus
@@ -52,7 +52,7 @@ def counts(conn: Connection, within: Jurisdiction, today: date,
     }
 
 
-def _beyond(point: Any, walk_m: float) -> Any:
+def out_of_reach(point: Any, walk_m: float) -> Any:
     """No operational station within `walk_m` geodesic metres of `point` (borders included)."""
     return ~exists(select(1).where(
         S.c.status == StationStatus.OPERATIONAL.value,
@@ -72,14 +72,14 @@ def gaps(conn: Connection, within: Jurisdiction, walk_m: float, res: int
     operational station within `walk_m`, counted by the H3 cell at `res` they lie in; the
     cells with the most people first."""
     cell = W.c.h3_cells[res - MIN_RES + 1]
-    beyond = _beyond(W.c.location, walk_m)
+    beyond = out_of_reach(W.c.location, walk_m)
     by_cell = conn.execute(select(cell, func.count(), func.count().filter(beyond))
                            .where(in_jurisdiction(within)).group_by(cell)).all()
     workplaces = Counter({c: n for c, _, n in by_cell if n})
     located = and_(within.union(M.c.union_id), M.c.workplace_location.is_not(None))
     member_rows = conn.execute(select(func.ST_X(M.c.workplace_location),
                                       func.ST_Y(M.c.workplace_location),
-                                      _beyond(M.c.workplace_location, walk_m)).where(located)).all()
+                                      out_of_reach(M.c.workplace_location, walk_m)).where(located)).all()
     members = Counter(int(h3.str_to_int(h3.latlng_to_cell(lat, lon, res)))
                       for lon, lat, far in member_rows if far)
     cells = [GapCell(to_hex(c), workplaces[c], members[c]) for c in set(workplaces) | set(members)]
@@ -92,11 +92,7 @@ def gaps(conn: Connection, within: Jurisdiction, walk_m: float, res: int
 
 def gap_geojson(cells: list[GapCell], walk_m: float, res: int) -> dict[str, Any]:
     """The gap cells as GeoJSON polygons (lon/lat), for the coverage map."""
-    features = []
-    for g in cells:
-        ring = [[lon, lat] for lat, lon in h3.cell_to_boundary(g.cell)]
-        features.append({"type": "Feature", "id": g.cell,
-                         "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
-                         "properties": {"cell": g.cell, "workplaces_beyond": g.workplaces,
-                                        "members_beyond": g.members}})
+    features = [{"type": "Feature", "id": g.cell, "geometry": cell_polygon(g.cell),
+                 "properties": {"cell": g.cell, "workplaces_beyond": g.workplaces,
+                                "members_beyond": g.members}} for g in cells]
     return {"type": "FeatureCollection", "walk_m": walk_m, "res": res, "features": features}

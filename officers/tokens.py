@@ -23,6 +23,7 @@ class BadToken(ValueError):
 class TokenClaims:
     officer_id: int
     version: int
+    expires_at: datetime | None = None
 
 
 def _key(secret: str) -> bytes:
@@ -41,7 +42,8 @@ def read(secret: str, token: str) -> TokenClaims:
     try:
         claims = jwt.decode(token, _key(secret), algorithms=[ALGORITHM], audience=AUDIENCE,
                             options={"require": ["sub", "ver", "exp"]})
-        return TokenClaims(int(claims["sub"]), int(claims["ver"]))
+        return TokenClaims(int(claims["sub"]), int(claims["ver"]),
+                           datetime.fromtimestamp(claims["exp"], UTC))
     except jwt.ExpiredSignatureError:
         raise BadToken("the token has expired") from None
     except (jwt.InvalidTokenError, ValueError, TypeError):

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-from api.routers.auth import LOGINS_PER_WINDOW
+from api.officer_login import LOGINS_PER_WINDOW
 from tests.conftest import bearer
 from tests.test_officers import IN_D2, IN_K1, login, make_officer
 

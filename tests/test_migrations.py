@@ -11,7 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, make_url
 
-import membership.tables  # noqa: F401  (the whole schema)
+import membership.tables
+import membership.worker_requests.tables  # noqa: F401
 import officers.tables  # noqa: F401
 from geo.db import alembic_config, libpq_url, make_engine, migrate
 from geo.models import Base

@@ -35,7 +35,7 @@ def make_officer(engine: Engine, username: str, union_code: str | None,
 
 @dataclass
 class Area:
-    """One application, member, station, workplace and report in an area."""
+    """One application, member, station, workplace, report and worker's request in an area."""
 
     application: int
     member: int  # enrolled from a second application, approved
@@ -43,6 +43,7 @@ class Area:
     station: int
     workplace: int
     report: int
+    request: int
 
 
 def populate(client: TestClient, admin: dict[str, str], point: tuple[float, float],
@@ -66,10 +67,13 @@ def populate(client: TestClient, admin: dict[str, str], point: tuple[float, floa
     workplace = client.post("/workplaces", headers=admin,
                             json={"name": f"单位{tag}", "lon": lon + 0.001, "lat": lat})
     report = client.post(f"/stations/{station.json()['id']}/reports", json={"kind": "no_water"})
+    request = client.post("/requests", json={"category": "wages", "description": "欠薪",
+                                             "workplace": {"lon": lon, "lat": lat}})
     assert {approved.status_code, station.status_code, workplace.status_code,
-            report.status_code} <= {200, 201}, (approved.text, station.text, workplace.text)
+            report.status_code, request.status_code} <= {200, 201}, (
+        approved.text, station.text, workplace.text, request.text)
     return Area(application, approved.json()["member_id"], second, station.json()["id"],
-                workplace.json()["id"], report.json()["id"])
+                workplace.json()["id"], report.json()["id"], request.json()["id"])
 
 
 @pytest.fixture
@@ -91,6 +95,11 @@ def by_id(a: Area) -> list[tuple[str, str, dict[str, Any] | None]]:
         ("POST", f"/applications/{a.application}/approve", None),
         ("POST", f"/applications/{a.application}/reject", {"reason": "x"}),
         ("POST", f"/applications/{a.application}/forward", {"to_union_code": "C", "reason": "x"}),
+        ("GET", f"/requests/{a.request}", None),
+        ("POST", f"/requests/{a.request}/acknowledge", None),
+        ("POST", f"/requests/{a.request}/notes", {"text": "x"}),
+        ("POST", f"/requests/{a.request}/hand-over", {"to_union_code": "C", "reason": "x"}),
+        ("POST", f"/requests/{a.request}/close", {"outcome": "solved", "text": "x"}),
         ("GET", f"/members/{a.member}", None),
         ("POST", f"/members/{a.member}/transfer", {"left_job": True}),
         ("GET", f"/workplaces/{a.workplace}", None),
@@ -109,9 +118,12 @@ LISTS = {  # list endpoint -> how its items name their ids, and which Area field
     "/workplaces": ("workplaces", "workplace"),
     "/officer/stations": ("features", "station"),
     "/reports": ("reports", "report"),
+    "/requests": ("requests", "request"),
 }
 OWN = {("GET", "/auth/me"), ("POST", "/auth/password"), ("GET", "/officer/dashboard"),
-       ("GET", "/officer/coverage.geojson"), ("GET", "/officer/audit")}
+       ("GET", "/officer/coverage.geojson"), ("GET", "/officer/audit"),
+       # counts and cells only, tried across jurisdictions in test_request_handling.py
+       ("GET", "/requests/counts"), ("GET", "/requests/cells.geojson")}
 ADMIN_ONLY = {("POST", "/unions"), ("PATCH", "/unions/{union_id}"),
               ("DELETE", "/unions/{union_id}")}
 CREATES = {("POST", "/stations"), ("POST", "/workplaces")}
@@ -119,13 +131,15 @@ ELSEWHERE = {("GET", "/tiles/workplaces/{z}/{x}/{y}.mvt"),  # across jurisdictio
              # and in test_ogc.py: workplaces are listed and read within the jurisdiction only
              ("GET", "/ogc/collections"), ("GET", "/ogc/collections/{collection_id}"),
              ("GET", "/ogc/collections/{collection_id}/items"),
-             ("GET", "/ogc/collections/{collection_id}/items/{feature_id}")}
+             ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"),
+             ("GET", "/officer/below")}  # another area's union is a 404: test_console_below.py
 
 
 def template(path: str) -> str:
     """/applications/7/contact -> /applications/{application_id}/contact"""
     names = {"applications": "application_id", "members": "member_id",
-             "workplaces": "workplace_id", "stations": "station_id", "reports": "report_id"}
+             "workplaces": "workplace_id", "stations": "station_id", "reports": "report_id",
+             "requests": "request_id"}
     parts = path.strip("/").split("/")
     return "/" + "/".join(f"{{{names[parts[0]]}}}" if p.isdigit() else p for p in parts)
 
@@ -134,7 +148,7 @@ def test_every_officer_endpoint_is_tried_across_jurisdictions(client: TestClient
     spec = client.get("/openapi.json").json()
     secured = {(method.upper(), path) for path, ops in spec["paths"].items()
                for method, op in ops.items() if "security" in op}
-    tried = {(m, template(p)) for m, p, _ in by_id(Area(1, 1, 1, 1, 1, 1))}
+    tried = {(m, template(p)) for m, p, _ in by_id(Area(1, 1, 1, 1, 1, 1, 1))}
     tried |= {("GET", p) for p in LISTS} | OWN | ADMIN_ONLY | CREATES | ELSEWHERE
     assert secured == tried
 

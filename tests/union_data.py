@@ -17,6 +17,7 @@ from tests.realdata import realdata
 
 def clear(engine: Engine) -> None:
     with engine.begin() as conn:
+        conn.execute(text("DELETE FROM worker_requests"))
         conn.execute(text("DELETE FROM applications"))
         conn.execute(text("DELETE FROM members"))
         conn.execute(text("DELETE FROM officers WHERE union_id IS NOT NULL"))

@@ -17,6 +17,7 @@ from geo.vocab import UnionLevel
 from yizhan.cluster import ClusterError, LocalCluster
 from yizhan.maps_cli import maps_app
 from yizhan.officers_cli import officers_app
+from yizhan.requests_cli import requests_app
 from yizhan.settings import Settings, setting_problems
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ standby_app = typer.Typer(help="A streaming standby of the local cluster, to try
 db_app.add_typer(standby_app, name="standby")
 data_app = typer.Typer(help="Personal data over time.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+app.add_typer(requests_app, name="requests")
 
 
 @app.callback()

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from membership.worker_requests.vocab import DEFAULT_DEADLINES, MAX_DEADLINE_DAYS, Category
 from yizhan.cluster import LocalCluster
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -111,6 +112,9 @@ class Settings(BaseSettings):
         "longer ago than this."))
     stale_after_days: int = Field(default=90, ge=1, description="A station not verified for "
                                   "this long is flagged as stale.")
+    request_deadlines: Annotated[dict[str, int], NoDecode] = Field(
+        default_factory=dict, description="Working days to answer a worker's request, for the "
+        "categories to change: wages=2,injury=2 (or as JSON); the others keep their defaults.")
 
     @field_validator("embed_origins", "cors_origins", mode="before")
     @classmethod
@@ -153,6 +157,32 @@ class Settings(BaseSettings):
         """The trusted hosts, and that of YIZHAN_PUBLIC_URL."""
         public = urlsplit(self.public_url).hostname if self.public_url else None
         return [*self.trusted_hosts, *([public] if public else [])]
+
+    @field_validator("request_deadlines", mode="before")
+    @classmethod
+    def _deadlines(cls, value: object) -> object:
+        if isinstance(value, str):  # a JSON object, or category=days separated by commas
+            if value.lstrip().startswith("{"):
+                value = json.loads(value)
+            else:
+                pairs = [p.split("=", 1) for p in value.replace(" ", "").split(",") if p]
+                if any(len(p) != 2 for p in pairs):
+                    raise ValueError("give category=days pairs separated by commas, e.g. "
+                                     "wages=2,injury=2")
+                value = dict(pairs)
+        if isinstance(value, dict):
+            allowed = ", ".join(Category)
+            for name, days in value.items():
+                if name not in Category.__members__.values():
+                    raise ValueError(f"{name!r} is no category; the categories are {allowed}")
+                if not str(days).isdigit() or not 1 <= int(days) <= MAX_DEADLINE_DAYS:
+                    raise ValueError(f"{name}={days}: give a whole number of working days, 1 to "
+                                     f"{MAX_DEADLINE_DAYS}")
+        return value
+
+    def deadlines(self) -> dict[Category, int]:
+        """Working days to answer a request, by category: the defaults with the settings' changes."""
+        return {**DEFAULT_DEADLINES, **{Category(k): int(v) for k, v in self.request_deadlines.items()}}
 
     @field_validator("forwarded_allow_ips")
     @classmethod

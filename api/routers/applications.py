@@ -5,7 +5,6 @@ every change is audited."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -42,9 +41,10 @@ from membership.applications import (
 )
 from membership.routing import NotRoutable
 from membership.vocab import ApplicationStatus, OccupationGroup
-from officers import audit
+from officers import audit, casework
 from officers.accounts import OfficerRecord
 from officers.audit import Actor
+from officers.casework import Action, NoSuchUnion
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/applications", tags=["applications"])
@@ -224,16 +224,13 @@ def list_applications(
         return datetime.combine(d, time(), zone) if d else None
 
     with engine.begin() as conn:
-        total, rows = applications.search(
-            conn, day, within=officer.jurisdiction, union_id=union_id, status=status,
+        total, rows = casework.queue(
+            conn, officer, actor, day, union_id=union_id, status=status,
             overdue=overdue, group=group, submitted_from=start(submitted_from),
             submitted_to=start(submitted_to + timedelta(days=1) if submitted_to else None),
             limit=limit, offset=offset)
         merged = applications.merged_into(conn, [a.id for a in rows])
         items = [_common(conn, a, day) | _details(a, merged, masked=True) for a in rows]
-        if rows:
-            audit.record(conn, actor, "list", "application", None, officer.union_id,
-                         {"ids": [a.id for a in rows]})
     return json_response({"total": total, "limit": limit, "offset": offset,
                           "applications": items})
 
@@ -259,23 +256,22 @@ class Forward(BaseModel):
 
 
 def _act(engine: Engine, settings: Settings, officer: OfficerRecord, actor: Actor,
-         application_id: int, action: str,
-         change: Callable[[Connection, ApplicationRecord], object]) -> Response:
+         application_id: int, action: Action, note: str | None = None,
+         to_union_code: str | None = None) -> Response:
     day = today(settings)
     try:
         with engine.begin() as conn:
-            app = applications.get(conn, application_id, lock=True, within=officer.jurisdiction)
+            app = casework.act(conn, officer, actor, application_id, action, note=note,
+                               to_union_code=to_union_code)
             if app is None:
                 raise NotFound("application", application_id)
-            change(conn, app)
-            audit.record(conn, actor, action, "application", app.id, app.union_id)
-            app = applications.get(conn, application_id)
-            assert app is not None
             body = _common(conn, app, day) | _details(
                 app, applications.merged_into(conn, [app.id]), masked=False) | {
                 "events": applications.events(conn, app.id)}
     except WrongState as exc:
         raise ApiError(409, str(exc)) from None
+    except NoSuchUnion as exc:
+        raise ApiError(422, str(exc)) from None
     return json_response(body)
 
 
@@ -284,25 +280,22 @@ def mark_contacted(engine: EngineDep, settings: SettingsDep, officer: OfficerDep
                    actor: ActorDep, application_id: ApplicationId,
                    body: OptionalNote = None) -> Response:
     """The union has contacted the applicant."""
-    return _act(engine, settings, officer, actor, application_id, "contact",
-                lambda conn, app: applications.contact(conn, app, actor.name,
-                                                       body.note if body else None))
+    return _act(engine, settings, officer, actor, application_id, Action.CONTACT,
+                body.note if body else None)
 
 
 @router.post("/{application_id}/approve")
 def approve(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor: ActorDep,
             application_id: ApplicationId, body: OptionalNote = None) -> Response:
     """Approve: the applicant becomes a member with a member number."""
-    return _act(engine, settings, officer, actor, application_id, "approve",
-                lambda conn, app: applications.approve(conn, app, actor.name,
-                                                       body.note if body else None))
+    return _act(engine, settings, officer, actor, application_id, Action.APPROVE,
+                body.note if body else None)
 
 
 @router.post("/{application_id}/reject")
 def reject(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor: ActorDep,
            application_id: ApplicationId, body: Reason) -> Response:
-    return _act(engine, settings, officer, actor, application_id, "reject",
-                lambda conn, app: applications.reject(conn, app, actor.name, body.reason))
+    return _act(engine, settings, officer, actor, application_id, Action.REJECT, body.reason)
 
 
 @router.post("/{application_id}/forward")
@@ -310,9 +303,5 @@ def forward(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor
             application_id: ApplicationId, body: Forward) -> Response:
     """Send to another union (anywhere: that is the point), with a reason; the contact deadline
     does not change. It then leaves this officer's queue unless that union is in it too."""
-    def change(conn: Connection, app: ApplicationRecord) -> None:
-        target = unions.by_code(conn, body.to_union_code)
-        if target is None:
-            raise ApiError(422, f"to_union_code {body.to_union_code!r}: no such union")
-        applications.forward(conn, app, actor.name, target.id, body.reason)
-    return _act(engine, settings, officer, actor, application_id, "forward", change)
+    return _act(engine, settings, officer, actor, application_id, Action.FORWARD, body.reason,
+                body.to_union_code)

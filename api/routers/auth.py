@@ -8,20 +8,18 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.auth import ActorDep, OfficerDep, client_of
-from api.client_limits import client_address, limit_client, refuse_cross_site
+from api import officer_login
+from api.auth import ActorDep, OfficerDep
+from api.client_limits import refuse_cross_site
 from api.deps import EngineDep, ReadEngineDep, SecretKeyDep, SettingsDep
 from api.errors import ApiError
 from api.geojson import json_response
 from api.routers.unions import brief
 from geo import unions
-from membership import identity
-from officers import accounts, audit, tokens
+from officers import tokens
 from officers.accounts import AccountError, LoginRefused, OfficerRecord
-from officers.audit import Actor
 
 router = APIRouter(prefix="/auth", tags=["officers"])
-LOGINS_PER_WINDOW, LOGIN_WINDOW_S = 30, 600
 
 
 class TokenOut(BaseModel):
@@ -36,28 +34,12 @@ def login(request: Request, engine: EngineDep, settings: SettingsDep, secret: Se
     """Exchange an officer's username and password (form fields) for a bearer token. Tries
     are counted per username and address, so that nobody can spend another's; a post from
     another site's page is refused before it counts."""
-    name = identity.keyed_hash(secret, "username", form.username.strip().lower()).hex()[:16]
-    limit_client(request, engine, secret, f"login:{name}", LOGINS_PER_WINDOW, LOGIN_WINDOW_S,
-                 "too many login attempts for this username")
-    ip, agent = client_of(request)  # the tries on an officer's account are audited in clear
-    refused: LoginRefused | None = None
-    with engine.begin() as conn:  # a failed try is counted even though the login is refused
-        try:
-            officer = accounts.authenticate(conn, form.username, form.password,
-                                            client_address(request, secret))
-            audit.record(conn, Actor(officer.username, officer.id, ip, agent),
-                         "login", "officer", officer.id, officer.union_id)
-        except LoginRefused as exc:
-            refused = exc
-            known = accounts.by_username(conn, form.username)
-            if known is not None:  # tries on unknown names are only counted per address
-                audit.record(conn, Actor(known.username, known.id, ip, agent),
-                             "login_refused", "officer", known.id, known.union_id,
-                             {"reason": str(exc)})
-    if refused is not None:
+    try:
+        officer = officer_login.log_in(request, engine, secret, form.username, form.password)
+    except LoginRefused as refused:
         if refused.retry_after_s is not None:
-            raise ApiError(429, str(refused), {"Retry-After": str(refused.retry_after_s)})
-        raise ApiError(401, str(refused), {"WWW-Authenticate": "Bearer"})
+            raise ApiError(429, str(refused), {"Retry-After": str(refused.retry_after_s)}) from None
+        raise ApiError(401, str(refused), {"WWW-Authenticate": "Bearer"}) from None
     token = tokens.issue(secret, officer.id, officer.token_version, settings.token_minutes)
     return json_response({"access_token": token, "token_type": "bearer",
                           "expires_in": settings.token_minutes * 60})
@@ -89,25 +71,13 @@ def change_password(request: Request, engine: EngineDep, secret: SecretKeyDep,
                     officer: OfficerDep, actor: ActorDep, body: PasswordChange) -> Response:
     """Change your own password. Every token issued before stops working, this one too: log in
     again with the new password."""
-    refused: LoginRefused | None = None
-    with engine.begin() as conn:  # counted as a login: guessing here is slowed just the same
-        try:
-            accounts.authenticate(conn, officer.username, body.current_password,
-                                  client_address(request, secret))
-        except LoginRefused as exc:
-            refused = exc
-            audit.record(conn, actor, "password_change_refused", "officer", officer.id,
-                         officer.union_id, {"reason": str(exc)})
-    if refused is not None and refused.retry_after_s is not None:
-        raise ApiError(429, str(refused), {"Retry-After": str(refused.retry_after_s)})
-    if refused is not None:
-        raise ApiError(403, "current_password is wrong")
-    if body.new_password == body.current_password:
-        raise ApiError(422, "body field 'new_password': must differ from the current password")
-    with engine.begin() as conn:
-        try:
-            accounts.set_password(conn, officer.username, body.new_password)
-        except AccountError as exc:
-            raise ApiError(422, f"body field 'new_password': {exc}") from None
-        audit.record(conn, actor, "password_change", "officer", officer.id, officer.union_id)
+    try:
+        officer_login.change_password(request, engine, secret, officer, actor,
+                                      body.current_password, body.new_password)
+    except LoginRefused as refused:
+        if refused.retry_after_s is not None:
+            raise ApiError(429, str(refused), {"Retry-After": str(refused.retry_after_s)}) from None
+        raise ApiError(403, "current_password is wrong") from None
+    except AccountError as exc:
+        raise ApiError(422, f"body field 'new_password': {exc}") from None
     return Response(status_code=204)

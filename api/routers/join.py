@@ -43,12 +43,13 @@ def join_form(engine: ReadEngineDep, settings: SettingsDep, station: StationPara
               ) -> HTMLResponse:
     """A small form to apply from a phone; `?station=<id>` says where it was found. Only
     yizhan and YIZHAN_EMBED_ORIGINS may frame it (a form that asks for an ID number)."""
-    note = ""
+    note, ask = "", "/request"
     if station is not None:
         with engine.connect() as conn:
             note = _station(station, stations.get(conn, station))
-    return HTMLResponse(page("申请入会 · Join the union", FORM.replace("{{station}}", note)),
-                        headers=embedding_headers(settings))
+        ask = f"/request?station={station}"
+    form = FORM.replace("{{station}}", note).replace("{{request_link}}", ask)
+    return HTMLResponse(page("申请入会 · Join the union", form), headers=embedding_headers(settings))
 
 
 @router.get("/stations/{station_id}/join-qr.png", response_class=Response,

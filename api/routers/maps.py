@@ -28,7 +28,9 @@ from maps.maplibre_page import maplibre_page
 from maps.match_page import match_map, match_view
 from maps.nearest_page import AROUND, PageQuery, nearest_map
 from maps.page import MapStyle
+from maps.requests_page import requests_map
 from maps.union_page import ROOTS_LISTED, mine_page, union_map, union_view
+from membership.worker_requests.vocab import Category
 from ogc import collections as oc
 
 router = APIRouter(prefix="/maps", tags=["maps"])
@@ -142,4 +144,22 @@ def maplibre_demo(request: Request, engine: ReadEngineDep, settings: SettingsDep
     centre = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
     html = maplibre_page(style.static_base, f"{public_base(request, settings)}/styles/yizhan.json",
                          centre, style.lang, f"{style.api_base}/maps/maplibre")
+    return HTMLResponse(html, headers=embedding_headers(settings))
+
+
+@router.get("/requests", response_class=HTMLResponse)
+def requests_page(
+    settings: SettingsDep,
+    style: StyleDep,
+    res: GapRes = 8,
+    category: Category | None = None,
+    open_only: Annotated[bool, Query(description="Only open requests")] = False,
+    lat: Annotated[float, Query(ge=-90, le=90, allow_inf_nan=False,
+                                description="Where the map opens before the data arrives")]
+    = 31.2335,
+    lon: Annotated[float, Query(ge=-180, le=180, allow_inf_nan=False)] = 121.4751,
+) -> HTMLResponse:
+    """For officers: log in on the page, and see your jurisdiction's workers' requests (of a
+    category) counted by H3 cell, e.g. where heat complaints gather. Counts only."""
+    html = requests_map(lon, lat, res, category, open_only, style)
     return HTMLResponse(html, headers=embedding_headers(settings))

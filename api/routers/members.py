@@ -17,9 +17,9 @@ from geo import unions
 from geo.crs import Crs
 from membership import identity, members
 from membership.members import MemberRecord
-from membership.routing import NotRoutable, WorkplaceGiven, route_to
+from membership.routing import NotRoutable, WorkplaceGiven
 from membership.vocab import MemberStatus
-from officers import audit
+from officers import memberwork
 
 router = APIRouter(prefix="/members", tags=["members"])
 MemberId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Member id")]
@@ -56,15 +56,14 @@ def _brief(m: MemberRecord, union: Any) -> dict[str, Any]:
 def list_members(engine: EngineDep, officer: OfficerDep, actor: ActorDep,
                  union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
                  status: MemberStatus | None = None,
+                 q: Annotated[str | None, Query(min_length=1, max_length=100, description=(
+                     "A member number or phone number (exactly), or part of a name"))] = None,
                  limit: PageLimit = 100, offset: PageOffset = 0) -> Response:
     """The members of the officer's jurisdiction, phone numbers masked."""
     with engine.begin() as conn:
-        total, rows = members.search(conn, officer.jurisdiction, union_id=union_id,
-                                     status=status, limit=limit, offset=offset)
+        total, rows = memberwork.listing(conn, officer, actor, union_id=union_id, status=status,
+                                         text=q, limit=limit, offset=offset)
         known = unions.records(conn, sorted({m.union_id for m in rows}))
-        if rows:
-            audit.record(conn, actor, "list", "member", None, officer.union_id,
-                         {"ids": [m.id for m in rows]})
         return json_response({"total": total, "limit": limit, "offset": offset,
                               "members": [_brief(m, known[m.union_id]) for m in rows]})
 
@@ -86,11 +85,10 @@ def read_member(engine: EngineDep, officer: OfficerDep, actor: ActorDep,
                 member_id: MemberId) -> Response:
     """A member with the full phone number and the history of their memberships."""
     with engine.begin() as conn:
-        m = members.get(conn, member_id, within=officer.jurisdiction)
-        if m is None:
+        found = memberwork.read(conn, officer, actor, member_id)
+        if found is None:
             raise NotFound("member", member_id)
-        audit.record(conn, actor, "read", "member", m.id, m.union_id)
-        return json_response(_out(conn, m))
+        return json_response(_out(conn, found[0]))
 
 
 @router.post("/{member_id}/transfer")
@@ -99,23 +97,12 @@ def transfer(engine: EngineDep, officer: OfficerDep, actor: ActorDep, member_id:
     """Move a membership to the union covering a new workplace, or, between jobs, to the union
     one level above the old one. The history keeps every move."""
     with engine.begin() as conn:
-        m = members.get(conn, member_id, lock=True, within=officer.jurisdiction)
-        if m is None:
+        try:
+            moved = memberwork.transfer(conn, officer, actor, member_id, left_job=body.left_job,
+                                        workplace_id=body.workplace_id, workplace=body.workplace,
+                                        crs=body.crs)
+        except NotRoutable as exc:
+            raise ApiError(422, str(exc)) from None
+        if moved is None:
             raise NotFound("member", member_id)
-        audit.record(conn, actor, "transfer", "member", m.id, m.union_id,
-                     {"left_job": body.left_job})
-        if body.left_job:
-            members.left_job(conn, m)
-        else:
-            try:
-                route, workplace = route_to(conn, body.workplace_id, body.workplace, body.crs,
-                                            officer.jurisdiction)
-            except NotRoutable as exc:
-                raise ApiError(422, str(exc)) from None
-            members.transfer(conn, m, route, workplace)
-        moved = members.get(conn, member_id)
-        assert moved is not None
-        if moved.union_id != m.union_id:  # the receiving union's officers see the move too
-            audit.record(conn, actor, "transfer_in", "member", m.id, moved.union_id,
-                         {"from_union_id": m.union_id})
         return json_response(_out(conn, moved))

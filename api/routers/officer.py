@@ -10,13 +10,13 @@ from fastapi import APIRouter, Query, Response
 
 from api.auth import OfficerDep
 from api.deps import PageLimit, PageOffset, ReadEngineDep, SettingsDep
-from api.errors import ApiError
+from api.errors import ApiError, NotFound
 from api.geojson import geojson_response, json_response, station_feature_at
 from api.routers.applications import today
 from api.routers.auth import officer_out
 from geo import stations
 from geo.vocab import StationStatus
-from officers import audit, dashboard, reports
+from officers import audit, below, dashboard, reports
 
 router = APIRouter(prefix="/officer", tags=["officers"])
 WalkM = Annotated[float, Query(ge=50, le=10_000, allow_inf_nan=False, description=(
@@ -83,6 +83,32 @@ def list_stations(
         features.append(feature)
     return json_response({"type": "FeatureCollection", "total": total, "limit": limit,
                           "offset": offset, "features": features})
+
+
+def _line(line: below.Line) -> dict[str, object]:
+    return {"union": {"id": line.union.id, "code": line.union.code, "name": line.union.name}
+            if line.union else None,
+            "members": line.members, "applications": {"open": line.open, "overdue": line.overdue},
+            "stations": {"by_status": line.stations, "stale": line.stale},
+            "workplaces": line.workplaces, "workplaces_within_reach": line.within_reach}
+
+
+@router.get("/below")
+def level_below(engine: ReadEngineDep, settings: SettingsDep, officer: OfficerDep,
+                union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description=(
+                    "The union whose level below to show; default your own (an admin: the "
+                    "roots of the tree)"))] = None) -> Response:
+    """The unions one level down with their counts; `lines` add up to `total` (a line with
+    union null is what the union handles itself, or for an admin what lies under no root)."""
+    stale_before = datetime.now(UTC) - timedelta(days=settings.stale_after_days)
+    with engine.connect() as conn:
+        shown = below.view(conn, officer, union_id, today(settings), stale_before)
+    if shown is None:
+        raise NotFound("union", union_id)
+    top = shown.top
+    return json_response({"union": {"id": top.id, "code": top.code, "name": top.name}
+                          if top else None, "lines": [_line(x) for x in shown.lines],
+                          "total": _line(shown.total), "reach_m": below.REACH_M})
 
 
 @router.get("/audit")

@@ -13,12 +13,13 @@ from api.client_limits import limit_client, refuse_cross_site
 from api.deps import EngineDep, PageLimit, PageOffset, SecretKeyDep
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
-from api.routers.stations import StationId, station_union
+from api.routers.stations import StationId
 from geo import stations
 from geo.station_data import Text500
-from officers import audit, reports
+from officers import audit, reports, stationwork
 from officers.audit import Actor
 from officers.reports import AlreadyResolved, StationRemoved
+from officers.stationwork import station_union
 from officers.vocab import ReportKind
 
 router = APIRouter(tags=["station reports"])
@@ -87,14 +88,10 @@ def resolve_report(engine: EngineDep, officer: OfficerDep, actor: ActorDep,
                    report_id: ReportId, body: Resolution) -> Response:
     with engine.begin() as conn:
         try:
-            resolved = reports.resolve(conn, report_id, officer.jurisdiction, officer.id,
-                                       body.resolution)
+            resolved = stationwork.resolve_report(conn, actor, officer, report_id,
+                                                  body.resolution)
         except AlreadyResolved as exc:
             raise ApiError(409, str(exc)) from None
         if resolved is None:
             raise NotFound("report", report_id)
-        station = stations.get(conn, resolved["station_id"])
-        assert station is not None
-        audit.record(conn, actor, "resolve", "station_report", report_id,
-                     station_union(conn, station))
     return json_response(resolved)

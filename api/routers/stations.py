@@ -27,15 +27,16 @@ from api.deps import (
 from api.errors import ApiError, NotFound
 from api.geojson import geojson_response, near_feature, station_feature_at
 from api.schemas import NearestCollection, StationFeature, StationPage
-from geo import stations, unions
+from geo import stations
 from geo.crs import Crs
 from geo.nearest import nearest
 from geo.station_data import NewStation, StationFields
 from geo.stations import StationRecord
 from geo.vocab import Amenity, StationStatus
-from officers import audit
+from officers import stationwork
 from officers.accounts import OfficerRecord
 from officers.audit import Actor
+from officers.stationwork import Outside
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/stations", tags=["stations"])
@@ -113,23 +114,16 @@ OUTSIDE = ("the station would lie outside your jurisdiction (no area of your uni
            "below it covers the point); an officer whose area covers it, or an admin, can")
 
 
-def station_union(conn: Connection, station: StationRecord) -> int | None:
-    """The most specific area union covering the station: whose officers see its audit trail."""
-    match = unions.match_best(conn, [(station.lon, station.lat)], fallback_m=0)[0]
-    return match.union.id if match.union else None
-
-
 def _write(conn: Connection, officer: OfficerRecord, actor: Actor, action: str,
            station_id: int, columns: dict[str, Any]) -> StationRecord:
     """Change a station of the officer's jurisdiction; it must stay inside it. An error raised
     here rolls the whole transaction back."""
-    station = stations.update(conn, station_id, columns, officer.jurisdiction)
+    try:
+        station = stationwork.change(conn, actor, officer, action, station_id, columns)
+    except Outside as exc:
+        raise ApiError(422, f"{OUTSIDE} {exc}") from None
     if station is None:
         raise NotFound("station", station_id)
-    if "location" in columns and not stations.is_within(conn, station_id, officer.jurisdiction):
-        raise ApiError(422, f"{OUTSIDE} move it there")
-    audit.record(conn, actor, action, "station", station_id, station_union(conn, station),
-                 {"fields": sorted(k for k in columns if k != "h3_r10")})
     return station
 
 
@@ -140,10 +134,10 @@ def create_station(engine: EngineDep, settings: SettingsDep, officer: OfficerDep
     columns = body.columns(crs, only_set=False)
     columns["external_id"] = columns["external_id"] or generated_external_id()
     with engine.begin() as conn:
-        station = stations.create(conn, columns)
-        if not stations.is_within(conn, station.id, officer.jurisdiction):
-            raise ApiError(422, f"{OUTSIDE} create it")
-        audit.record(conn, actor, "create", "station", station.id, station_union(conn, station))
+        try:
+            station = stationwork.create(conn, actor, officer, columns)
+        except Outside as exc:
+            raise ApiError(422, f"{OUTSIDE} {exc}") from None
     return _station_response(station, station.id, settings, status_code=201)
 
 

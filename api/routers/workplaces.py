@@ -26,9 +26,10 @@ from api.schemas import UnionBrief
 from geo import unions, workplaces
 from geo.crs import Crs
 from geo.workplaces import NewWorkplace, WorkplaceFields, WorkplaceRecord
-from officers import audit
+from officers import audit, workplacework
 from officers.accounts import OfficerRecord
 from officers.audit import Actor
+from officers.workplacework import WorkplaceRefused
 
 router = APIRouter(prefix="/workplaces", tags=["workplaces"])
 WorkplaceId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Workplace id")]
@@ -93,11 +94,13 @@ def list_workplaces(
     union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1,
                                           description="Matched to, or owned by, this union")]
     = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, description=(
+        "Part of the name or address, or the unified social credit code"))] = None,
     limit: PageLimit = 100,
     offset: PageOffset = 0,
 ) -> Response:
     with engine.connect() as conn:
-        total, rows = workplaces.search(conn, union_id=union_id, bbox=bbox, limit=limit,
+        total, rows = workplaces.search(conn, union_id=union_id, bbox=bbox, text=q, limit=limit,
                                         offset=offset, within=officer.jurisdiction)
         return json_response({"total": total, "limit": limit, "offset": offset,
                               "workplaces": _out_all(conn, rows)})
@@ -113,45 +116,34 @@ def get_workplace(engine: ReadEngineDep, officer: OfficerDep,
         return json_response(_out_all(conn, [w])[0])
 
 
+REFUSED = {
+    "union_outside": (422, "body field 'own_union_code': {code!r} is not your union or one "
+                           "below it; applications from this workplace would go there, so only "
+                           "an admin can name it"),
+    "taken": (409, "a workplace with this external_id already exists"),
+    "outside": (422, "the workplace would lie outside your jurisdiction (no area of your union "
+                     "or of one below it covers its point, or its union would be neither yours "
+                     "nor one below it); an officer of a union covering both places, or an "
+                     "admin, can make this change"),
+    "external_id": (422, "body field 'external_id': only imports and admins set it (it ties a "
+                         "workplace to another system's records); leave it out and one is "
+                         "generated"),
+}
+
+
 def _write(engine: Any, officer: OfficerRecord, actor: Actor, workplace_id: int | None,
            data: WorkplaceFields, crs: Crs, status_code: int) -> Response:
-    within = officer.jurisdiction
-    if data.external_id is not None and not within.everything:
-        # Its uniqueness would tell which ids another area's workplaces have.
-        raise ApiError(422, "body field 'external_id': only imports and admins set it (it ties a "
-                            "workplace to another system's records); leave it out and one is "
-                            "generated")
     with engine.begin() as conn:
-        codes = {data.own_union_code} if data.own_union_code else set()
         try:
-            columns = workplaces.columns_for(data, crs, workplaces.union_ids_for(conn, codes),
-                                             only_set=workplace_id is not None)
-        except ValueError as exc:
-            raise ApiError(422, f"body field 'own_union_code': {exc}") from None
-        own = columns.get("own_union_id")
-        if own is not None and not within.holds(conn, own):
-            raise ApiError(422, f"body field 'own_union_code': {data.own_union_code!r} is not "
-                                "your union or one below it; applications from this workplace "
-                                "would go there, so only an admin can name it")
-        if workplace_id is None:
-            columns["external_id"] = columns.get("external_id") or generated_external_id()
-            if workplaces.search_external(conn, columns["external_id"]):
-                raise ApiError(409, "a workplace with this external_id already exists")
-            ((workplace_id, _),) = workplaces.upsert(conn, [columns])
-        elif not workplaces.update(conn, workplace_id, columns, within):
+            w = workplacework.save(conn, officer, actor, workplace_id, data, crs,
+                                   generated_external_id())
+        except WorkplaceRefused as exc:
+            if exc.kind == "unknown_union":
+                raise ApiError(422, f"body field 'own_union_code': {exc}") from None
+            status, message = REFUSED[exc.kind]
+            raise ApiError(status, message.format(code=data.own_union_code)) from None
+        if w is None:
             raise NotFound("workplace", workplace_id)
-        workplaces.rematch_ids(conn, [workplace_id])
-        w = workplaces.get(conn, workplace_id, within)
-        moved = "location" in columns  # a new workplace always has one
-        if w is None or (moved and not workplaces.located_within(conn, workplace_id, within)):
-            # raised inside the transaction: nothing is written
-            raise ApiError(422, "the workplace would lie outside your jurisdiction (no area of "
-                                "your union or of one below it covers its point, or its union "
-                                "would be neither yours nor one below it); an officer of a "
-                                "union covering both places, or an admin, can make this change")
-        audit.record(conn, actor, "create" if status_code == 201 else "update", "workplace",
-                     w.id, w.own_union_id or w.matched_union_id,
-                     {"fields": sorted(data.model_fields_set)})
         return json_response(_out_all(conn, [w])[0], status_code)
 
 

@@ -3,7 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import membership.tables  # noqa: F401  (their tables belong to the same schema)
+import membership.tables
+import membership.worker_requests.tables  # noqa: F401  (their tables belong to the same schema)
 import officers.tables  # noqa: F401
 from geo.models import Base
 

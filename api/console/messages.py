@@ -1,0 +1,479 @@
+"""Every word the console shows, in Chinese (the default) and English: one catalogue, so that a
+page cannot show a string in one language only. Keys are grouped by page; the vocabularies
+(statuses, occupation groups…) are keyed by their stored value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from geo.vocab import AMENITY_LABELS_ZH
+
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # The frame of every page
+    "console": ("工会工作台", "Union workbench"),
+    "skip": ("跳到正文", "Skip to the content"),
+    "nav": ("主菜单", "Main menu"),
+    "nav.home": ("待办", "To do"),
+    "nav.applications": ("入会申请", "Applications"),
+    "nav.below": ("下级工会", "Unions below"),
+    "nav.audit": ("操作记录", "Audit log"),
+    "nav.reports": ("驿站报告", "Station reports"),
+    "nav.password": ("修改密码", "Change password"),
+    "nav.maps": ("地图", "Maps"),
+    "logout": ("退出登录", "Log out"),
+    "signed_in_as": ("{name}，{union}", "{name}, {union}"),
+    "everything": ("全部工会（管理员）", "all unions (admin)"),
+    "session_ends": ("本次登录到 {time} 失效。", "This login lasts until {time}."),
+    "other_lang": ("English", "中文"),
+    "other_lang_code": ("en", "zh"),
+    "other_lang_name": ("English", "Chinese"),
+    # Logging in
+    "login.title": ("登录工会工作台", "Log in to the union workbench"),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Log in"),
+    "login.rules": ("连续输错 3 次密码后，每次再试都要多等一会儿（最长 1 分钟）；连续输错 10 次，"
+                    "这个用户名在这台设备上锁定 30 分钟，管理员重设密码即可解锁。登录 {minutes} "
+                    "分钟后失效，需要重新登录。",
+                    "After 3 wrong passwords in a row each further try must wait a little longer "
+                    "(up to a minute); after 10 the username is locked on this device for 30 "
+                    "minutes, unless an admin resets the password. A login lasts {minutes} "
+                    "minutes; then you log in again."),
+    "login.wrong": ("用户名或密码不对。", "Wrong username or password."),
+    "login.wait": ("已连续输错 {failures} 次，请等 {seconds} 秒后再试。",
+                   "{failures} wrong tries in a row: wait {seconds} s before trying again."),
+    "login.wait_plain": ("请等 {seconds} 秒后再试。", "Wait {seconds} s before trying again."),
+    "login.locked": ("连续输错 10 次，这个用户名在这台设备上已锁定，{minutes} 分钟后可再试；"
+                     "请管理员重设密码可立即解锁。",
+                     "10 wrong tries in a row: this username is locked on this device for "
+                     "{minutes} more minutes; an admin who resets the password unlocks it at "
+                     "once."),
+    "login.too_many": ("这台设备的登录尝试太多（10 分钟内最多 30 次），请 {seconds} 秒后再试。",
+                       "Too many login attempts from this device (at most 30 in 10 minutes): "
+                       "try again in {seconds} s."),
+    "login.expired": ("登录已过期，请重新登录。", "Your login has expired: log in again."),
+    "login.ended": ("登录已失效（密码已修改或重设，或账号已停用），请重新登录。",
+                    "Your login has ended (the password was changed or reset, or the account "
+                    "was disabled): log in again."),
+    "login.needed": ("请先登录。", "Log in first."),
+    "login.kept": ("您填写的内容已保留，登录后会回到原来的表单，请检查后再提交。",
+                   "What you filled in is kept: after logging in you return to the form; "
+                   "check it and send it again."),
+    "login.restored": ("这是您登录过期前填写的内容，请检查后再提交。",
+                       "This is what you filled in before your login expired: check it and send "
+                       "it again."),
+    "login.stale_form": ("这个表单已过期（可能在另一个窗口重新登录过），请重新打开页面再提交。",
+                         "This form is out of date (perhaps you logged in again in another "
+                         "window): open the page again and send it from there."),
+    "stale.heading": ("表单已过期", "The form is out of date"),
+    "login.required_both": ("请填写用户名和密码。", "Enter your username and password."),
+    "logged_out": ("已退出登录。", "You have logged out."),
+    # Changing the password
+    "password.title": ("修改密码", "Change password"),
+    "password.current": ("当前密码", "Current password"),
+    "password.new": ("新密码", "New password"),
+    "password.rule": ("10 到 200 个字符，至少含 4 个不同的字符。修改后，所有设备上的登录都会失效，"
+                      "需要用新密码重新登录。",
+                      "10 to 200 characters, at least 4 of them different. Afterwards every "
+                      "login of your account, on every device, ends: log in again with the new "
+                      "password."),
+    "password.submit": ("修改密码", "Change password"),
+    "password.wrong": ("当前密码不对。", "The current password is wrong."),
+    "password.same": ("新密码不能与当前密码相同。", "The new password must differ from the "
+                                                   "current one."),
+    "password.weak": ("新密码不符合要求：10 到 200 个字符，至少含 4 个不同的字符。",
+                      "The new password does not do: 10 to 200 characters, at least 4 of them "
+                      "different."),
+    "password.done": ("密码已修改，请用新密码登录。", "Your password is changed: log in with the "
+                                                    "new one."),
+    # Home
+    "home.title": ("今天的待办", "What needs doing today"),
+    "home.due": ("逾期和快到期的申请", "Overdue and nearly due applications"),
+    "home.due_none": ("没有待处理的申请。", "No open applications."),
+    "home.due_more": ("查看全部 {n} 份待处理申请", "See all {n} open applications"),
+    "home.reports": ("未处理的驿站报告", "Unresolved station reports"),
+    "home.reports_none": ("没有未处理的报告。", "No unresolved reports."),
+    "home.stale": ("需要核实的驿站", "Stations to verify"),
+    "home.stale_note": ("正常开放、但超过 {days} 天没有实地核实的驿站。",
+                        "Operational stations not checked on site for over {days} days."),
+    "home.stale_none": ("没有需要核实的驿站。", "No station needs verifying."),
+    "home.counts": ("辖区概况", "Your area in numbers"),
+    "count.members": ("会员", "Members"),
+    "count.members_active": ("在职会员", "Members in work"),
+    "count.members_between": ("待业会员（由上级工会暂管）", "Members between jobs (held one level up)"),
+    "count.open": ("待处理申请", "Open applications"),
+    "count.overdue": ("逾期申请", "Overdue applications"),
+    "count.stations": ("正常开放的驿站", "Operational stations"),
+    "count.stale": ("待核实驿站", "Stations to verify"),
+    "count.reports": ("未处理报告", "Unresolved reports"),
+    # Days left
+    "due.today": ("今天到期", "Due today"),
+    "due.left": ("还剩 {n} 个工作日", "{n} working days left"),
+    "due.left1": ("还剩 1 个工作日", "1 working day left"),
+    "due.over": ("已逾期 {n} 个工作日", "Overdue by {n} working days"),
+    "due.over1": ("已逾期 1 个工作日", "Overdue by 1 working day"),
+    "due.estimated": ("（预计）", " (estimated)"),
+    # The queue
+    "queue.title": ("入会申请", "Applications"),
+    "queue.filter": ("筛选", "Filter"),
+    "queue.status": ("状态", "Status"),
+    "queue.any": ("全部", "Any"),
+    "queue.open": ("待处理（已提交或已联系）", "Open (submitted or contacted)"),
+    "queue.overdue": ("只看逾期", "Overdue only"),
+    "queue.group": ("职业群体", "Occupation group"),
+    "queue.from": ("提交日期从", "Submitted from"),
+    "queue.to": ("提交日期到", "Submitted to"),
+    "queue.apply": ("筛选", "Filter"),
+    "queue.count": ("共 {total} 份，按最迟联系日期排序。", "{total} in all, nearest contact "
+                                                         "deadline first."),
+    "queue.none": ("没有符合条件的申请。", "No application matches."),
+    "queue.bad_date": ("日期请写成 2026-12-04 这样的格式。", "Give the date as 2026-12-04."),
+    "queue.bad_range": ("“提交日期从”不能晚于“提交日期到”。",
+                        "“Submitted from” must not be after “Submitted to”."),
+    "queue.next": ("下一页", "Next page"),
+    "queue.previous": ("上一页", "Previous page"),
+    "col.applicant": ("申请人", "Applicant"),
+    "col.phone": ("手机号", "Mobile"),
+    "col.group": ("职业群体", "Occupation"),
+    "col.workplace": ("工作单位", "Workplace"),
+    "col.union": ("负责工会", "Union"),
+    "col.deadline": ("最迟联系日期", "Contact by"),
+    "col.status": ("状态", "Status"),
+    "col.submitted": ("提交时间", "Submitted"),
+    # One application
+    "app.title": ("入会申请 {id}", "Application {id}"),
+    "app.id_number": ("身份证号", "ID card number"),
+    "app.id_none": ("未填写", "Not given"),
+    "app.address": ("工作地址", "Workplace address"),
+    "app.route": ("为什么由这个工会受理", "Why this union handles it"),
+    "app.member": ("会员编号", "Member number"),
+    "app.history": ("办理记录", "History"),
+    "app.actions": ("办理", "Handle it"),
+    "app.closed": ("这份申请已办结，不能再操作。", "This application is decided; nothing more "
+                                                 "can be done with it."),
+    "app.note": ("备注（选填）", "Note (optional)"),
+    "app.reason": ("原因", "Reason"),
+    "app.reason_reject": ("不通过的原因（申请人会看到）", "Why not (the applicant sees this)"),
+    "app.reason_forward": ("转交的原因（记入办理记录）", "Why it goes there (kept in the "
+                                                        "history)"),
+    "app.contact": ("已联系申请人", "Mark as contacted"),
+    "app.approve": ("通过，接收为会员", "Approve: make a member"),
+    "app.reject": ("不通过", "Reject"),
+    "app.forward": ("转交给另一工会", "Forward to another union"),
+    "app.forward_to": ("转交给", "Forward to"),
+    "app.forward_pick": ("请选择工会", "Choose a union"),
+    "app.forward_parent": ("上级", "one level up"),
+    "app.forward_sibling": ("同级", "same level"),
+    "app.forward_child": ("下级", "one level down"),
+    "app.forward_map": ("在地图上看这些工会的区域", "See these unions' areas on a map"),
+    "app.need_reason": ("请写明原因（最多 500 字）。", "Give the reason (at most 500 characters)."),
+    "app.need_union": ("请从列表中选择要转交的工会。", "Choose the union from the list."),
+    "app.too_long": ("最多 500 字。", "At most 500 characters."),
+    "app.no_union": ("没有这个工会，请从列表中选择。", "There is no such union: choose one from "
+                                                     "the list."),
+    "app.same_union": ("申请已经在这个工会了。", "The application is with that union already."),
+    "app.wrong_state": ("这份申请的状态是“{status}”，不能再{action}。",
+                        "The application is {status}; it can no longer be {action}."),
+    "app.call": ("拨打", "Call"),
+    "done.contact": ("已记录：已联系申请人。", "Recorded: the applicant was contacted."),
+    "done.approve": ("已通过，申请人成为会员，会员编号 {member_no}。",
+                     "Approved: the applicant is a member, member number {member_no}."),
+    "done.reject": ("已记录：不通过。申请人会在状态页看到原因。",
+                    "Recorded: rejected. The applicant sees the reason on their status page."),
+    "done.forward": ("已转交，这份申请已离开您的辖区。", "Forwarded: the application has left "
+                                                       "your area."),
+    "done.forward_kept": ("已转交给 {union}。", "Forwarded to {union}."),
+    "not_found": ("没有找到", "Not found"),
+    "not_found.text": ("没有这一项，或者它不在您的辖区内。", "There is no such item, or it is not "
+                                                           "in your area."),
+    "back_home": ("回到待办", "Back to the to-do list"),
+    # Station reports
+    "reports.title": ("驿站报告", "Station reports"),
+    "reports.station": ("驿站", "Station"),
+    "reports.kind": ("问题", "Problem"),
+    "reports.note": ("说明", "Note"),
+    "reports.at": ("报告时间", "Reported"),
+    "reports.resolution": ("处理结果", "What was done"),
+    "reports.resolve": ("标记为已处理", "Mark as resolved"),
+    "reports.need_resolution": ("请写明处理结果（最多 500 字）。",
+                                "Say what was done (at most 500 characters)."),
+    "reports.already": ("这条报告已经处理过了。", "This report was resolved already."),
+    "reports.done": ("已记录处理结果。", "Recorded as resolved."),
+    "reports.none": ("没有未处理的报告。", "No unresolved reports."),
+    # Stations
+    "nav.stations": ("驿站", "Stations"),
+    "stations.title": ("驿站", "Stations"),
+    "stations.add": ("新增驿站", "Add a station"),
+    "stations.only_stale": ("只看待核实的", "Only those to verify"),
+    "stations.count": ("共 {total} 个。", "{total} in all."),
+    "stations.none": ("没有符合条件的驿站。", "No station matches."),
+    "stations.open_reports": ("{n} 条未处理报告", "{n} unresolved reports"),
+    "stations.stale": ("待核实", "To verify"),
+    "stations.verified": ("最近核实", "Last verified"),
+    "stations.never": ("从未核实", "Never verified"),
+    "station.name": ("名称", "Name"),
+    "station.address": ("地址", "Address"),
+    "station.place": ("位置", "Position"),
+    "station.place_help": ("在地图上点一下放置驿站；也可以直接填写经纬度。从高德地图复制的坐标请选"
+                           "“GCJ-02（高德、腾讯）”。",
+                           "Tap the map to place the station, or type the longitude and "
+                           "latitude. For coordinates copied from Amap choose “GCJ-02 (Amap, "
+                           "Tencent)”."),
+    "station.map": ("放置驿站的地图", "Map to place the station"),
+    "station.lon": ("经度", "Longitude"),
+    "station.lat": ("纬度", "Latitude"),
+    "station.crs": ("坐标系", "Coordinate system"),
+    "crs.wgs84": ("WGS84（GPS）", "WGS84 (GPS)"),
+    "crs.gcj02": ("GCJ-02（高德、腾讯）", "GCJ-02 (Amap, Tencent)"),
+    "crs.bd09": ("BD-09（百度）", "BD-09 (Baidu)"),
+    "station.hours": ("开放时间", "Opening hours"),
+    "station.hours_help": ("OpenStreetMap 写法，例如 Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off"
+                           "（Mo 周一 … Su 周日，PH 法定节假日）；全天开放写 24/7。",
+                           "OpenStreetMap syntax, e.g. Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off "
+                           "(Mo Monday … Su Sunday, PH public holidays); always open is 24/7."),
+    "station.preview": ("未来七天", "The next seven days"),
+    "station.closed_day": ("不开放", "Closed"),
+    "station.unknown_day": ("时间不确定", "Hours uncertain"),
+    "station.open_now": ("现在开放", "Open now"),
+    "station.closed_now": ("现在不开放", "Closed now"),
+    "station.unknown_now": ("现在是否开放不确定", "Not known whether it is open now"),
+    "station.no_hours": ("没有填写开放时间。", "No opening hours given."),
+    "station.amenities": ("设施", "Amenities"),
+    "station.status": ("状态", "Status"),
+    "station.phone": ("电话", "Phone"),
+    "station.operator": ("运营单位", "Run by"),
+    "station.save": ("保存", "Save"),
+    "station.create": ("新增驿站", "Add the station"),
+    "station.verify": ("已实地核实", "Verified on site just now"),
+    "station.verify_help": ("到现场确认驿站还在、设施和开放时间都对之后点这里。",
+                            "Tap this once you have checked on site that the station is there "
+                            "and its amenities and hours are right."),
+    "station.retire": ("撤销驿站", "Retire the station"),
+    "station.retire_help": ("驿站不再存在时撤销：它从地图上消失，记录保留。",
+                            "Retire a station that no longer exists: it leaves the maps; the "
+                            "record is kept."),
+    "station.poster": ("打印门贴", "Print the door poster"),
+    "station.poster_a4": ("A4 门贴", "A4 poster"),
+    "station.poster_a5": ("A5 门贴", "A5 poster"),
+    "station.edit": ("修改驿站信息", "Edit the station"),
+    "station.bad_name": ("请填写名称（最多 200 字）。", "Give the name (at most 200 characters)."),
+    "station.bad_text": ("最多 {n} 字。", "At most {n} characters."),
+    "station.bad_point": ("请在地图上点选位置，或填写经纬度（经度 -180 到 180，纬度 -90 到 90）。",
+                          "Tap the map, or give the longitude (-180 to 180) and latitude (-90 "
+                          "to 90)."),
+    "station.bad_hours": ("开放时间的写法不对（第 {at} 个字符处）。例如 Mo-Fr 09:00-17:00; PH off。",
+                          "The opening hours cannot be read (at character {at}). For example "
+                          "Mo-Fr 09:00-17:00; PH off."),
+    "station.bad_phone": ("电话只能有数字、空格和短横线，可以用 + 开头。",
+                          "A phone number has digits, spaces or dashes, and may start with +."),
+    "station.outside": ("这个位置不在您的辖区内；请选辖区内的位置，或请位置所在辖区的工会添加。",
+                        "That place is outside your area: choose one inside it, or ask the "
+                        "union whose area it is to add the station."),
+    "done.station_create": ("已新增驿站。", "The station is added."),
+    "done.station_edit": ("已保存。", "Saved."),
+    "done.station_verify": ("已记录：刚刚实地核实。", "Recorded: verified on site just now."),
+    "done.station_retire": ("驿站已撤销。", "The station is retired."),
+    "poster.join": ("扫码加入工会", "Scan to join the union"),
+    "poster.join_help": ("户外劳动者、新就业形态劳动者都可以申请，不需要单位同意。",
+                         "Outdoor and platform workers can apply; the employer is not asked."),
+    "poster.print": ("打印", "Print"),
+    "poster.title": ("{name} 门贴", "{name} poster"),
+    "station_status.operational": ("正常开放", "Operational"),
+    # Members
+    "nav.members": ("会员", "Members"),
+    "members.title": ("会员", "Members"),
+    "members.search": ("姓名、会员编号或手机号", "Name, member number or mobile number"),
+    "members.find": ("查找", "Search"),
+    "members.status": ("会籍状态", "Membership"),
+    "members.between": ("待业期间由上级暂管的会员", "Members held one level up between jobs"),
+    "members.count": ("共 {total} 人。", "{total} in all."),
+    "members.none": ("没有符合条件的会员。", "No member matches."),
+    "member_status.active": ("在职", "in work"),
+    "member_status.between_jobs": ("待业（由上级工会暂管）", "between jobs (held one level up)"),
+    "member.no": ("会员编号", "Member number"),
+    "member.joined": ("入会时间", "Joined"),
+    "member.history": ("会籍记录", "Membership history"),
+    "member.since": ("自 {start}", "since {start}"),
+    "member.span": ("{start} 至 {end}", "{start} to {end}"),
+    "member.transfer": ("转会籍", "Transfer the membership"),
+    "member.transfer_help": ("会员换了工作：在地图上点出新工作地点，会籍转到覆盖那里的工会；"
+                             "离职还没有新工作的，会籍由上一级工会暂管。",
+                             "The member changed jobs: place the new workplace on the map and "
+                             "the membership moves to the union covering it. Left the job with "
+                             "no new one yet: the union one level up holds the membership."),
+    "member.new_job": ("有新工作单位", "A new workplace"),
+    "member.left_job": ("已离职，暂无新工作", "Left the job, no new one yet"),
+    "member.workplace_name": ("新工作单位名称", "Name of the new workplace"),
+    "member.do_transfer": ("转会籍", "Transfer"),
+    "member.need_choice": ("请选择“有新工作单位”或“已离职”。", "Choose “A new workplace” or "
+                                                            "“Left the job”."),
+    "member.need_workplace": ("请填写新工作单位名称（最多 200 字）。",
+                              "Give the new workplace's name (at most 200 characters)."),
+    "member.not_routable": ("没有工会覆盖这个位置（2 公里内也没有），请检查位置和坐标系。",
+                            "No union covers that place (and none is within 2 km): check the "
+                            "point and its coordinate system."),
+    "done.transfer": ("会籍已转到 {union}。", "The membership is now with {union}."),
+    "done.transfer_out": ("会籍已转出您的辖区。", "The membership has moved out of your area."),
+    "reason.joined": ("入会", "joined"),
+    # Workplaces
+    "nav.workplaces": ("工作单位", "Workplaces"),
+    "workplaces.title": ("工作单位", "Workplaces"),
+    "workplaces.search": ("名称、地址或统一社会信用代码", "Name, address or unified social "
+                                                        "credit code"),
+    "workplace.uscc": ("统一社会信用代码", "Unified social credit code"),
+    "workplace.own": ("单位自己的工会", "The employer's own union"),
+    "workplace.matched": ("所在区域的工会", "The area union covering it"),
+    "workplace.none": ("没有工会覆盖", "No union covers it"),
+    "workplace.move": ("更正位置", "Correct the location"),
+    "workplace.move_help": ("在地图上点出正确的位置，或填写经纬度；保存后立即重新匹配所在区域的工会。",
+                            "Tap the right place on the map, or type the longitude and "
+                            "latitude; once saved it is matched to its area union again."),
+    "workplace.do_move": ("保存位置", "Save the location"),
+    "workplace.outside": ("这个位置不在您的辖区内，单位会离开您的辖区；请管理员或覆盖两处的工会修改。",
+                          "That place is outside your area and the workplace would leave it: "
+                          "an admin, or a union covering both places, can make this change."),
+    "done.workplace": ("位置已更正，已重新匹配工会（见“所在区域的工会”）。",
+                       "The location is corrected and matched again (see “The area union "
+                       "covering it”)."),
+    # The level below
+    "below.title": ("下级工会", "Unions one level down"),
+    "below.total": ("合计", "Total"),
+    "below.own": ("{union}本级", "{union} itself"),
+    "below.up": ("回到上一级", "One level up"),
+    "below.none": ("没有下级工会。", "No union below this one."),
+    "below.note": ("“本级”是这个工会直接受理的会员和申请（工作地点不在任何下级工会区域内的、"
+                   "待业期间暂管的会员），以及不在任何下级区域内的驿站。交界线上的驿站只算在"
+                   "编号较小的下级工会一行，所以各行相加等于合计。",
+                   "“itself” counts the members and applications the union handles directly "
+                   "(workplaces in no lower union's area, members held between jobs) and the "
+                   "stations on no lower union's area. A station on a shared border counts in "
+                   "one line only, so the lines add up to the total."),
+    "col.members_active": ("在职会员", "In work"),
+    "col.members_between": ("待业会员", "Between jobs"),
+    "col.open": ("待处理申请", "Open applications"),
+    "col.overdue": ("逾期", "Overdue"),
+    "col.stations": ("驿站", "Stations"),
+    "col.stale": ("待核实", "To verify"),
+    "col.closed": ("暂停开放", "Temporarily closed"),
+    "col.planned": ("筹建中", "Planned"),
+    "col.workplaces": ("工作单位", "Workplaces"),
+    "col.reach": ("步行可达驿站的工作单位", "Workplaces within reach of a station"),
+    # Charts
+    "charts.title": ("图表", "Charts"),
+    "charts.weekly": ("每周申请：收到、通过、逾期", "Applications per week: received, approved, "
+                                                   "overdue"),
+    "charts.groups": ("会员的职业群体", "Members by occupation group"),
+    "charts.week": ("周（起始日）", "Week (starting)"),
+    "charts.received": ("收到", "Received"),
+    "charts.approved": ("通过", "Approved"),
+    "charts.overdue": ("逾期", "Overdue"),
+    "charts.count": ("人数", "Members"),
+    "charts.stations": ("驿站状态", "Stations by status"),
+    "nav.charts": ("图表", "Charts"),
+    "audit.title": ("操作记录", "Audit log"),
+    "audit.gap_map": ("驿站覆盖缺口地图", "Gap map"),
+    "audit.union_map": ("本工会区域地图", "Your union's map"),
+    "audit.action": ("操作", "Action"),
+    "audit.object": ("对象", "Object"),
+    "audit.actor": ("操作人", "Who"),
+    "audit.day": ("日期", "Day"),
+    "audit.when": ("时间", "When"),
+}
+
+STATUS = {
+    "submitted": ("已提交", "submitted"),
+    "contacted": ("已联系", "contacted"),
+    "approved": ("已通过", "approved"),
+    "rejected": ("未通过", "rejected"),
+}
+ACTION_WORD = {  # for "it can no longer be …"
+    "contact": ("标记为已联系", "marked contacted"),
+    "approve": ("通过", "approved"),
+    "reject": ("不通过", "rejected"),
+    "forward": ("转交", "forwarded"),
+}
+GROUP = {
+    "food_delivery_rider": ("外卖骑手", "Food-delivery rider"),
+    "courier": ("快递员", "Courier"),
+    "truck_driver": ("货车司机", "Truck driver"),
+    "care_worker": ("护工护理员", "Care worker"),
+    "domestic_worker": ("家政服务员", "Domestic worker"),
+    "mall_staff": ("商场信息员", "Mall staff"),
+    "estate_agent": ("房产经纪人", "Estate agent"),
+    "security_guard": ("保安员", "Security guard"),
+    "other": ("其他", "Other"),
+}
+ROUTE = {
+    "own_union": ("申请人单位自己的工会", "The employer's own union"),
+    "area": ("工作地点在这个工会的区域内", "The workplace lies in this union's area"),
+    "gap_fallback": ("工作地点不在任何下级工会的区域内，由覆盖它的上级工会受理",
+                     "The workplace lies in no lower union's area: the union covering it "
+                     "handles it"),
+    "nearest_fallback": ("没有工会的区域覆盖工作地点，由最近的工会受理",
+                         "No union's area covers the workplace: the nearest union handles it"),
+    "forwarded": ("由另一工会转交过来", "Forwarded here by another union"),
+    "held_by_parent": ("待业期间由上级工会暂管", "Held one level up between jobs"),
+    "not_covered": ("没有工会覆盖", "No union covers it"),
+}
+EVENT = {
+    "submitted": ("提交申请", "Applied"),
+    "contacted": ("已联系申请人", "Applicant contacted"),
+    "forwarded": ("转交", "Forwarded"),
+    "approved": ("通过，成为会员", "Approved: became a member"),
+    "rejected": ("不通过", "Rejected"),
+}
+REPORT_KIND = {
+    "closed": ("驿站关门了", "The station was closed"),
+    "no_water": ("没有饮用水", "No drinking water"),
+    "broken": ("设施损坏", "Something is broken"),
+    "crowded": ("太拥挤", "Too crowded"),
+    "wrong_location": ("位置不对", "In the wrong place"),
+}
+LEVEL = {
+    "city": ("市", "city"), "district": ("区县", "district"), "street": ("街道", "street"),
+    "community": ("社区", "community"), "grid": ("网格", "grid"),
+}
+STATION_STATUS = {
+    "operational": ("正常开放", "operational"),
+    "temporarily_closed": ("暂停开放", "temporarily closed"),
+    "planned": ("筹建中", "planned"),
+    "removed": ("已撤销", "retired"),
+}
+AMENITY = {a.value: (zh, a.value.replace("_", " ")) for a, zh in AMENITY_LABELS_ZH.items()}
+AUDIT_ACTION = {
+    "read": ("查看", "read"), "list": ("查看列表", "listed"), "submit": ("提交", "submitted"),
+    "submit_refused": ("提交被拒", "submission refused"), "contact": ("联系", "contacted"),
+    "approve": ("通过", "approved"), "reject": ("不通过", "rejected"),
+    "forward": ("转交", "forwarded"), "login": ("登录", "logged in"),
+    "login_refused": ("登录失败", "login refused"), "create": ("新增", "created"),
+    "update": ("修改", "changed"), "verify": ("实地核实", "verified"),
+    "retire": ("撤销", "retired"), "resolve": ("处理", "resolved"),
+    "transfer": ("转会籍", "transferred"), "transfer_in": ("转入", "transferred in"),
+    "password_change": ("修改密码", "password changed"),
+    "password_change_refused": ("修改密码失败", "password change refused"),
+    "delete": ("删除", "deleted"),
+}
+AUDIT_OBJECT = {
+    "application": ("入会申请", "application"), "member": ("会员", "member"),
+    "station": ("驿站", "station"), "station_report": ("驿站报告", "station report"),
+    "officer": ("账号", "account"), "workplace": ("工作单位", "workplace"),
+    "union": ("工会", "union"),
+}
+VOCABULARIES = {"status": STATUS, "action": ACTION_WORD, "group": GROUP, "route": ROUTE,
+                "event": EVENT, "report_kind": REPORT_KIND, "level": LEVEL,
+                "station_status": STATION_STATUS, "amenity": AMENITY,
+                "audit_action": AUDIT_ACTION, "audit_object": AUDIT_OBJECT}
+
+
+def text(lang: str, key: str, **values: Any) -> str:
+    """The message `key` in `lang`, with `values` put in; a missing key is a bug (KeyError)."""
+    message = MESSAGES[key][LANGS.index(lang)]
+    return message.format(**values) if values else message
+
+
+def word(lang: str, vocabulary: str, value: str) -> str:
+    """A stored value (a status, a group…) in words; an unknown one shows as stored."""
+    pair = VOCABULARIES[vocabulary].get(value)
+    return pair[LANGS.index(lang)] if pair else value
