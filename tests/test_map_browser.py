@@ -246,7 +246,7 @@ def test_the_join_form_finds_the_rider_or_says_why_not(
 
         bad = page.goto(f"{live_server}/join?station=abc")
         assert bad is not None and bad.status == 422
-        assert "query parameter 'station'" in page.inner_text("body")
+        assert "驿站编号填写有误" in page.inner_text("body")
         with page.expect_navigation():
             page.click("a[href='/join']")  # and on to the form without a station
         assert page.locator("#form").is_visible()

@@ -81,7 +81,11 @@ def today(settings: Settings) -> date:
 def _union_contact(conn: Connection, union_id: int) -> dict[str, Any]:
     u = unions.get(conn, union_id)
     assert u is not None
-    return {**brief(u), "contact_address": u.contact_address, "contact_phone": u.contact_phone}
+    above = None if u.contact_phone else unions.reachable_above(conn, u)
+    ask = None if above is None else {**brief(above), "contact_address": above.contact_address,
+                                      "contact_phone": above.contact_phone}
+    return {**brief(u), "contact_address": u.contact_address, "contact_phone": u.contact_phone,
+            "ask_instead": ask}
 
 
 def _common(conn: Connection, app: ApplicationRecord, day: date) -> dict[str, Any]:

@@ -1,0 +1,119 @@
+"""What a rider or applicant sees in a real headless Chromium when something they typed or a link
+is wrong, or a union has no phone: the form's own words, never the API's developer text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+from sqlalchemy import Engine
+
+from tests.test_map_browser import (  # noqa: F401  (fixtures)
+    PEOPLE_SQUARE,
+    browser,
+    demo_areas,
+    fill_in_and_apply,
+    live_server,
+    site_ports,
+)
+
+DEVELOPER_TEXT = re.compile(r"body field|query parameter|Input should|\bgot\b|None|null|（）|\(\)")
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+    context = browser.new_context()
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def test_the_join_form_says_in_its_words_what_to_type(page: Page, live_server: str,  # noqa: F811
+                                                     demo_areas: None) -> None:  # noqa: F811
+    page.goto(f"{live_server}/join")
+    page.fill("input[name=lon]", "abc")
+    page.fill("input[name=lat]", "31.2335")
+    page.fill("input[name=name]", "王骑手")
+    page.fill("input[name=phone]", "1391234567")
+    page.fill("input[name=workplace_name]", "饿了么站点")
+    page.check("input[name=consent]")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#error p")
+    said = page.inner_text("#error")
+    assert "手机号" in said and "11 位中国大陆手机号" in said and "Mobile" in said, said
+    assert "工作地点经度" in said and "121.4751" in said, said
+    assert not DEVELOPER_TEXT.search(said), said
+    assert page.get_attribute("input[name=phone]", "aria-invalid") == "true"
+    assert page.get_attribute("input[name=lon]", "aria-invalid") == "true"
+    assert page.get_attribute("input[name=lat]", "aria-invalid") is None
+
+    page.fill("input[name=phone]", "13912345678")  # and corrected, it goes through
+    page.fill("input[name=lon]", "121.4751")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#result", state="visible")
+    assert page.inner_text("#error") == ""
+
+
+def test_a_union_without_a_phone_says_whom_to_ask(page: Page, live_server: str,  # noqa: F811
+                                                  engine: Engine, demo_areas: None  # noqa: F811
+                                                  ) -> None:
+    from geo.unions import ancestors, match
+
+    with engine.begin() as conn:
+        union = match(conn, PEOPLE_SQUARE["lon"], PEOPLE_SQUARE["lat"]).union
+        assert union is not None
+        above = next(u for u in reversed(ancestors(conn, union)) if u.contact_phone)
+        conn.exec_driver_sql("UPDATE unions SET contact_phone = NULL, contact_address = NULL "
+                             "WHERE id = %s", (union.id,))
+    page.goto(f"{live_server}/join")
+    page.fill("input[name=lon]", str(PEOPLE_SQUARE["lon"]))
+    page.fill("input[name=lat]", str(PEOPLE_SQUARE["lat"]))
+    fill_in_and_apply(page, "赵骑手")
+    result = page.inner_text("#result")
+    assert union.name in result and above.name in result and above.contact_phone in result
+    assert "请联系它的上级工会" in result
+    assert not DEVELOPER_TEXT.search(result), result
+    page.click("#result a")  # the status page says the same
+    status = page.inner_text("body")
+    assert "联系谁 Whom to ask" in status and above.name in status
+    assert not DEVELOPER_TEXT.search(status), status
+
+
+@pytest.mark.parametrize(("query", "said"), [
+    ("", "请填写纬度：-90 到 90 之间的数字"),
+    ("lat=121.4&lon=31.2", "纬度和经度是否填反了"),
+    ("lat=121.4&lon=31.2&lang=en", "did you swap latitude and longitude?"),
+    ("lat=31.2&lon=121.4&k=0", "站点数填写有误，请填写1 到 50 之间的整数"),
+    ("lat=31.2&lon=121.4&amenity=beer&lang=en", "Amenity cannot be used: give one of"),
+])
+def test_a_map_link_that_is_wrong_answers_a_page_in_its_language(
+        page: Page, live_server: str, query: str, said: str) -> None:  # noqa: F811
+    answer = page.goto(f"{live_server}/maps/nearest?{query}")
+    assert answer is not None and answer.status == 422
+    assert answer.headers["content-type"].startswith("text/html")
+    text = page.inner_text("body")
+    assert said in text and not DEVELOPER_TEXT.search(text), text
+    assert page.locator("a[href^='/maps/nearest?lat=']").count() == 1
+    as_json = page.request.get(f"{live_server}/maps/nearest?{query}",
+                               headers={"Accept": "application/json"})
+    assert as_json.status == 422 and "message" in as_json.json()
+
+
+@pytest.mark.parametrize("path", ["/maps/unions/999999", "/maps/unions/abc", "/maps/match?lat=1",
+                                  "/maps/coverage?walk_m=1", "/maps/nearest?lat=1&lon=2&zoom=30",
+                                  "/applications/1?token=nope", "/applications/1",
+                                  "/join?station=x"])
+def test_every_html_route_answers_a_browser_with_a_page(page: Page, live_server: str,  # noqa: F811
+                                                        path: str) -> None:
+    answer = page.goto(f"{live_server}{path}")
+    assert answer is not None and 400 <= answer.status < 500
+    assert answer.headers["content-type"].startswith("text/html"), path
+    text = page.inner_text("body")
+    assert not DEVELOPER_TEXT.search(text) and "{" not in text, text
+    said = page.locator("p.status").all_inner_texts()  # what was wrong, in Chinese first
+    assert said and all(re.match(r"[\u4e00-\u9fff]", line) for line in said), said
