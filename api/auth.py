@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from api.deps import ReadEngineDep, SecretKeyDep
+from api.deps import ReadEngineDep, SecretKeyDep, SettingsDep
 from api.errors import ApiError
 from officers import accounts, tokens
 from officers.accounts import OfficerRecord
@@ -52,10 +52,14 @@ class Caller:
     refused: ApiError | None = None
 
 
-def lenient_officer(engine: ReadEngineDep, secret: SecretKeyDep,
+def lenient_officer(engine: ReadEngineDep, settings: SettingsDep,
                     token: Annotated[str | None, Depends(_oauth2)]) -> Caller:
+    """Public data does not need the secret key: without one, nobody is an officer."""
     try:
-        return Caller(optional_officer(engine, secret, token))
+        if token is not None and not settings.secret_key:
+            raise _unauthorised("officer logins are disabled on this server: no secret key is "
+                                "configured (YIZHAN_SECRET_KEY)")
+        return Caller(optional_officer(engine, settings.secret_key or "", token))
     except ApiError as exc:
         return Caller(None, exc)
 

@@ -297,3 +297,15 @@ def test_a_stale_token_costs_nothing_public_and_every_error_is_in_ogc_form(
             locker.close()
     assert busy.status_code == 503 and busy.headers["retry-after"] == "5"
     assert busy.json()["code"] == "ServiceUnavailable"
+
+
+def test_public_collections_need_no_secret_key(database_url: str, stations: dict,
+                                               admin: dict[str, str]) -> None:
+    """As under plain uvicorn or a partner's deployment: no YIZHAN_SECRET_KEY."""
+    with TestClient(create_app(Settings(database_url=database_url, secret_key=None))) as keyless:
+        for path in ("/ogc/collections", "/ogc/collections/stations/items",
+                     "/ogc/collections/unions/items", "/ogc/collections/stations"):
+            assert keyless.get(path).status_code == 200, path
+            assert keyless.get(path, headers=admin).status_code == 200, path  # a token is moot
+        refused = keyless.get("/ogc/collections/workplaces/items", headers=admin)
+        assert refused.status_code == 401 and "no secret key" in refused.json()["description"]
