@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from api.errors import ApiError, BadParameter
 from geo import hours
 from geo.crs import Crs, to_wgs84
-from geo.vocab import Amenity
+from geo.vocab import Amenity, parse_list
 from yizhan.settings import Settings
 
 MAX_K = 50
@@ -102,6 +102,18 @@ async def query_time(
     return at.astimezone(local)
 
 
+AmenityQuery = Annotated[list[str] | None, Query(
+    description="Required amenities, all of them: repeated (amenity=toilet&amenity=wifi) or "
+                "comma-separated (amenity=toilet,wifi). One of: " + ", ".join(Amenity))]
+
+
+def amenities(given: list[str] | None) -> list[Amenity]:
+    try:
+        return parse_list(Amenity, given or [])
+    except ValueError as exc:
+        raise BadParameter("query", "amenity", str(exc)) from None
+
+
 @dataclass(frozen=True)
 class NearestParams:
     point: QueryPoint
@@ -121,15 +133,14 @@ async def nearest_params(
         gt=0, le=MAX_RADIUS_M, allow_inf_nan=False,
         description=f"Only stations within this geodesic distance, at most {MAX_RADIUS_M} m.")]
     = None,
-    amenity: Annotated[list[Amenity] | None, Query(
-        description="Required amenity; repeat for several (all must be present).")] = None,
+    amenity: AmenityQuery = None,
     open_now: Annotated[bool, Query(
         description="Only stations whose opening hours say they are open (unknown is not open).")]
     = False,
     include_closed: Annotated[bool, Query(
         description="Also list temporarily closed stations.")] = False,
 ) -> NearestParams:
-    return NearestParams(point, at, k, radius_m, sorted(set(amenity or [])), open_now,
+    return NearestParams(point, at, k, radius_m, sorted(amenities(amenity)), open_now,
                          include_closed)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import TypeVar
 
 
 class Amenity(StrEnum):
@@ -22,6 +24,27 @@ class Amenity(StrEnum):
     EBIKE_CHARGING = "ebike_charging"
     REFRIGERATOR = "refrigerator"
     READING = "reading"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_list(kind: type[E], values: Iterable[str]) -> list[E]:
+    """Values of a vocabulary as people send them: repeated (`amenity=a&amenity=b`), separated
+    by commas (`amenity=a,b`), or both; each once, in the order given. ValueError names the first
+    that is not in it and what is allowed."""
+    found: list[E] = []
+    for value in values:
+        for part in value.split(","):
+            try:
+                item = kind(part.strip())
+            except ValueError:
+                allowed = ", ".join(k.value for k in kind)
+                raise ValueError(f"{part.strip()!r} is not one of {allowed} (repeat the parameter "
+                                 "or separate values with commas)") from None
+            if item not in found:
+                found.append(item)
+    return found
 
 
 class StationStatus(StrEnum):

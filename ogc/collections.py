@@ -15,7 +15,7 @@ from geo.db import wgs84_box
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.stations import T
 from geo.unions import U
-from geo.vocab import Amenity, StationStatus, UnionLevel
+from geo.vocab import Amenity, StationStatus, UnionLevel, parse_list
 from geo.workplaces import W, in_jurisdiction
 from ogc.crs import OgcCrs
 
@@ -31,10 +31,9 @@ E = TypeVar("E", Amenity, StationStatus, UnionLevel)
 
 def _choices(kind: type[E], name: str, value: str) -> list[E]:
     try:
-        return [kind(v.strip()) for v in value.split(",")]
-    except ValueError:
-        allowed = ", ".join(k.value for k in kind)
-        raise BadValue(f"{name}: {value!r} is not a comma-separated list of {allowed}") from None
+        return parse_list(kind, [value])
+    except ValueError as exc:
+        raise BadValue(f"{name}: {exc}") from None
 
 
 def _union_id(conn: Connection, name: str, value: str) -> unions.UnionRecord:

@@ -92,6 +92,14 @@ def test_amenities_must_all_match_and_open_now_excludes_unknown(
     assert sorted(nearest_ids(client, **q, amenity=["toilet", "hot_water"])) == sorted(
         [both["id"], unknown["id"], closed["id"]])
     assert nearest_ids(client, **q, amenity=["toilet", "hot_water"], open_now=True) == [both["id"]]
+    # Commas or repeats, as people send them, in the list as in the nearest query:
+    for amenity in ("toilet,hot_water", ["toilet", "hot_water"], ["toilet,hot_water", "toilet"]):
+        assert sorted(nearest_ids(client, **q, amenity=amenity)) == sorted(
+            [both["id"], unknown["id"], closed["id"]]), amenity
+        listed = client.get("/stations", params={"amenity": amenity}).json()["features"]
+        assert sorted(f["id"] for f in listed) == sorted([both["id"], unknown["id"], closed["id"]])
+    bad = client.get("/stations/nearest", params={**q, "amenity": "toilet,beer"})
+    assert bad.status_code == 422 and "'beer' is not one of" in bad.json()["message"]
     features = client.get("/stations/nearest", params=q).json()["features"]
     states = {f["id"]: f["properties"]["open_now"] for f in features}
     assert states[unknown["id"]] is None and states[closed["id"]] is False

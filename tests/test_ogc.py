@@ -309,3 +309,15 @@ def test_public_collections_need_no_secret_key(database_url: str, stations: dict
             assert keyless.get(path, headers=admin).status_code == 200, path  # a token is moot
         refused = keyless.get("/ogc/collections/workplaces/items", headers=admin)
         assert refused.status_code == 401 and "no secret key" in refused.json()["description"]
+
+
+def test_amenity_status_and_level_take_commas_or_repeats(client: TestClient, stations: dict) -> None:
+    url = "/ogc/collections/stations/items?limit=100"
+    comma = client.get(f"{url}&amenity=drinking_water,toilet&status=operational,removed").json()
+    repeated = client.get(f"{url}&amenity=drinking_water&amenity=toilet&status=operational"
+                          "&status=removed").json()
+    assert comma["numberMatched"] == repeated["numberMatched"] == 12
+    assert [f["id"] for f in comma["features"]] == [f["id"] for f in repeated["features"]]
+    levels = client.get("/ogc/collections/unions/items?level=city&level=district").json()
+    assert levels["numberMatched"] == client.get(
+        "/ogc/collections/unions/items?level=city,district").json()["numberMatched"] == 3

@@ -179,9 +179,12 @@ def get_items(
                                           + ", ".join(BBOX_SYSTEMS))] = None,
     crs: Annotated[str | None, Query(description="The answer's system: " + ", ".join(SYSTEMS))]
     = None,
-    amenity: Annotated[str | None, Query(description="stations: all these amenities")] = None,
-    status: Annotated[str | None, Query(description="stations: one of these statuses")] = None,
-    level: Annotated[str | None, Query(description="unions: one of these levels")] = None,
+    amenity: Annotated[list[str] | None, Query(description="stations: all these amenities, "
+                                               "comma-separated or repeated")] = None,
+    status: Annotated[list[str] | None, Query(description="stations: one of these statuses, "
+                                              "comma-separated or repeated")] = None,
+    level: Annotated[list[str] | None, Query(description="unions: one of these levels, "
+                                             "comma-separated or repeated")] = None,
     parent: Annotated[str | None, Query(description="unions: directly below this union id")]
     = None,
     union: Annotated[str | None, Query(description="stations inside, unions below (and "
@@ -196,8 +199,8 @@ def get_items(
     box_crs = _crs("bbox-crs", bbox_crs, BBOX_SYSTEMS)
     size = min(_count("limit", limit, DEFAULT_LIMIT, 1), MAX_LIMIT)
     skip = _count("offset", offset, 0, 0)
-    given = {"amenity": amenity, "status": status, "level": level, "parent": parent,
-             "union": union}
+    given = {"amenity": amenity and ",".join(amenity), "status": status and ",".join(status),
+             "level": level and ",".join(level), "parent": parent, "union": union}
     query = oc.Query({k: v for k, v in given.items() if v is not None and k in c.filters},
                      _box(bbox, box_crs) if bbox is not None else None,
                      caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE)

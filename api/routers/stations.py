@@ -14,12 +14,14 @@ from sqlalchemy import Connection, func
 
 from api.auth import ActorDep, OfficerDep
 from api.deps import (
+    AmenityQuery,
     EngineDep,
     NearestParams,
     PageLimit,
     PageOffset,
     ReadEngineDep,
     SettingsDep,
+    amenities,
     generated_external_id,
     nearest_params,
     parse_bbox,
@@ -32,7 +34,7 @@ from geo.crs import Crs
 from geo.nearest import nearest
 from geo.station_data import NewStation, StationFields
 from geo.stations import StationRecord
-from geo.vocab import Amenity, StationStatus
+from geo.vocab import StationStatus
 from officers import audit
 from officers.accounts import OfficerRecord
 from officers.audit import Actor
@@ -82,8 +84,7 @@ def list_stations(
     engine: ReadEngineDep,
     settings: SettingsDep,
     bbox: Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)],
-    amenity: Annotated[list[Amenity] | None, Query(description="Required amenity; repeatable.")]
-    = None,
+    amenity: AmenityQuery = None,
     status: Annotated[list[StationStatus] | None, Query(
         description="Statuses to list; repeatable. Default: all but removed.")] = None,
     limit: PageLimit = 100,
@@ -92,7 +93,7 @@ def list_stations(
     """A page of stations ordered by id, with the total count of matches."""
     statuses = status or [s for s in StationStatus if s is not StationStatus.REMOVED]
     with engine.connect() as conn:
-        total, rows = stations.search(conn, amenities=amenity, statuses=statuses, bbox=bbox,
+        total, rows = stations.search(conn, amenities=amenities(amenity), statuses=statuses, bbox=bbox,
                                       limit=limit, offset=offset)
     now = datetime.now(UTC)
     return geojson_response({
