@@ -182,7 +182,7 @@ def test_filters(client: TestClient, stations: dict, tree: dict[str, int]) -> No
     ("stations/items?bbox=31,121,32,122", "outside the world"),
     ("stations/items?crs=EPSG:4326", "use one of"),
     (f"stations/items?bbox-crs={GCJ02}&bbox=1,2,3,4", "bbox-crs"),
-    ("stations/items?status=open", "comma-separated list of"),
+    ("stations/items?status=open", "'open' is not one of operational"),
     ("stations/items?amenity=beer", "amenity: 'beer'"),
     ("stations/items?union=abc", "not a union id"),
     ("stations/items?union=999999", "no union with id 999999"),
