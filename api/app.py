@@ -14,6 +14,7 @@ from api.access_log import hide_query_strings
 from api.body_limit import BodyLimit
 from api.control_characters import refuse_control_characters
 from api.embedding import allow_cross_origin_reads
+from api.head import HeadAsGet
 from api.query_parameters import check_query_parameters
 from api.routers import (
     applications,
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Riders are on mobile data: a map page is 390 kB as sent and about a fifth of that gzipped.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     metrics.install(app)
+    app.add_middleware(HeadAsGet)
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -202,7 +202,8 @@ async def _http(request: Request, exc: StarletteHTTPException) -> Response:
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such path: {request.url.path} (see /docs)"
     elif exc.status_code == 405:
-        message = f"{request.method} is not allowed on {request.url.path} (see /docs)"
+        method = request.scope.get("asked_method", request.method)
+        message = f"{method} is not allowed on {request.url.path} (see /docs)"
     return _json(exc.status_code, message, headers=getattr(exc, "headers", None), request=request)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from api.auth import OfficerDep
 from api.deps import ReadEngineDep
-from api.errors import ApiError
+from api.errors import ApiError, BadParameter
 from geo import tiles
 from geo.crs import Crs
 from geo.tiles import MAX_ZOOM, Layer
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/tiles", tags=["maps"])
 MVT = "application/vnd.mapbox-vector-tile"
 
 
-PublicLayer = Literal["stations", "unions"]
+PUBLIC_LAYERS = ("stations", "unions")
 TILE = {200: {"content": {MVT: {}}, "description": "A vector tile (may be empty)"}}
 Zoom = Annotated[int, Path(ge=0, le=MAX_ZOOM, description=f"Zoom, 0 to {MAX_ZOOM}")]
 Column = Annotated[int, Path(ge=0, le=2**MAX_ZOOM - 1, description="Column, 0 to 2^z - 1")]
@@ -51,8 +51,8 @@ def get_workplace_tile(engine: ReadEngineDep, officer: OfficerDep, z: Zoom, x: C
 @router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=Response, responses=TILE)
 def get_tile(
     engine: ReadEngineDep,
-    layer: Annotated[PublicLayer, Path(description="stations or unions; workplaces (officers) "
-                                                   "have their own route")],
+    layer: Annotated[str, Path(description="stations or unions; workplaces (officers) have "
+                                           "their own route")],
     z: Zoom, x: Column, y: Row,
     status: Annotated[StationStatus | None, Query(description="stations: only this status")]
     = None,
@@ -60,6 +60,10 @@ def get_tile(
     crs: TileCrs = "wgs84",
 ) -> Response:
     """One tile in Web Mercator (z/x/y as OpenStreetMap numbers them, extent 4096)."""
+    if layer not in PUBLIC_LAYERS:
+        raise BadParameter("path", "layer", f"{layer!r} is not a layer; the layers are stations, "
+                                            "unions and workplaces (workplaces for officers, with "
+                                            "their token)")
     _check(z, x, y)
     with engine.connect() as conn:
         data = tiles.tile(conn, Layer(layer), z, x, y,
