@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from api.errors import ApiError, BadParameter
 from geo import hours
-from geo.crs import Crs, to_wgs84
+from geo.crs import Crs, rounded, to_wgs84
 from geo.vocab import Amenity, parse_list
 from yizhan.settings import Settings
 
@@ -83,6 +83,12 @@ async def query_point(
 ) -> QueryPoint:
     wgs_lon, wgs_lat = to_wgs84(lon, lat, crs)
     return QueryPoint(wgs_lon, wgs_lat, crs, lon, lat)
+
+
+def point_echo(lon: float, lat: float) -> dict[str, float]:
+    """A point as an answer echoes it, rounded as answers carry points (geo.crs.rounded)."""
+    lon, lat = rounded(lon, lat)
+    return {"lat": lat, "lon": lon}
 
 
 async def query_time(

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from api.schemas import NearestCollection, StationFeature, StationPage
-from geo.crs import Crs, from_wgs84
+from geo.crs import Crs, from_wgs84, rounded
 
 PEOPLE_SQUARE = (121.4751, 31.2335)
 
@@ -47,7 +47,7 @@ def test_nearest_answer_shape(client: TestClient, admin: dict[str, str]) -> None
     assert props["amenities"] == ["drinking_water", "toilet"]
     assert props["open_now"] is True
     assert props["distance_m"] > 0
-    gcj = from_wgs84(*PEOPLE_SQUARE, Crs.GCJ02)
+    gcj = rounded(*from_wgs84(*PEOPLE_SQUARE, Crs.GCJ02))
     assert props["point_in_crs"] == {"crs": "gcj02", "lon": gcj[0], "lat": gcj[1]}
     assert set(props["navigation"]) == {"osm", "amap", "baidu"}
     assert "coordinate=gaode" in props["navigation"]["amap"]
@@ -303,3 +303,34 @@ def test_unknown_routes_and_methods(client: TestClient, method: str, path: str, 
                                     hint: str) -> None:
     response = client.request(method, path)
     assert response.status_code == status and hint in response.json()["message"]
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return [value] if isinstance(value, float) else []
+
+
+def test_coordinates_in_answers_carry_seven_decimals_at_most(
+        client: TestClient, admin: dict[str, str]) -> None:
+    import random
+
+    made = client.post("/stations", params={"crs": "gcj02"}, headers=admin,
+                       json={"name": "换算", "lon": 121.4737, "lat": 31.2304})
+    assert made.status_code == 201
+    assert all(round(x, 7) == x for x in made.json()["geometry"]["coordinates"])
+    rng = random.Random(19)
+    for _ in range(20):
+        lon, lat = rng.uniform(110, 122), rng.uniform(22, 40)
+        for path in ("/stations/nearest", "/unions/match"):
+            crs = rng.choice(["gcj02", "bd09"])
+            answer = client.get(path, params={"lat": lat, "lon": lon, "crs": crs})
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            coordinates = _numbers(body["query"]) + _numbers(
+                [f["geometry"]["coordinates"] + [f["properties"]["point_in_crs"]["lon"],
+                                                 f["properties"]["point_in_crs"]["lat"]]
+                 for f in body.get("features", [])])
+            assert len(coordinates) >= 4 and all(round(x, 7) == x for x in coordinates), coordinates

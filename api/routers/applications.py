@@ -23,6 +23,7 @@ from api.deps import (
     PageOffset,
     SecretKeyDep,
     SettingsDep,
+    point_echo,
     public_base,
 )
 from api.errors import ApiError, NotFound
@@ -189,7 +190,7 @@ def _details(app: ApplicationRecord, *, masked: bool) -> dict[str, Any]:
             "phone": identity.mask_phone(app.phone) if masked else app.phone,
             "id_number": app.id_masked, "occupation_group": app.occupation_group,
             "workplace": {"id": app.workplace_id, "name": app.workplace_name,
-                          "address": app.workplace_address, "lon": app.lon, "lat": app.lat},
+                          "address": app.workplace_address, **point_echo(app.lon, app.lat)},
             "station_id": app.station_id, "member_id": app.member_id}
 
 

@@ -25,6 +25,7 @@ from api.deps import (
     generated_external_id,
     nearest_params,
     parse_bbox,
+    point_echo,
 )
 from api.errors import ApiError, NotFound
 from api.geojson import geojson_response, near_feature, station_feature_at
@@ -69,8 +70,8 @@ def get_nearest(
     return geojson_response({
         "type": "FeatureCollection",
         "query": {
-            "lat": p.input_lat, "lon": p.input_lon, "crs": p.crs,
-            "wgs84": {"crs": Crs.WGS84, "lon": p.lon, "lat": p.lat},
+            **point_echo(p.input_lon, p.input_lat), "crs": p.crs,
+            "wgs84": {"crs": Crs.WGS84, **point_echo(p.lon, p.lat)},
             "k": params.k, "radius_m": params.radius_m, "amenities": params.amenities,
             "open_now": params.open_now, "include_closed": params.include_closed,
             "at": params.at,
