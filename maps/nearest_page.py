@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import folium
 from folium.plugins import MarkerCluster
 
+from geo.hours import in_words
 from geo.navigation import navigation_links
 from geo.nearest import NearStation
 from geo.vocab import AMENITY_LABELS_ZH, Amenity
@@ -51,7 +52,8 @@ def popup_html(near: NearStation, lang: str) -> str:
     if s.status == "temporarily_closed":
         rows.append(f"<div><b>{t['temporarily_closed']}</b></div>")
     if s.opening_hours:
-        rows.append(f"<div>{t['hours']}: <code>{safe_text(s.opening_hours)}</code></div>")
+        rows.append(f'<div class="yz-hours">{t["hours"]}: '
+                    f"{safe_text(in_words(s.opening_hours, lang))}</div>")
     if s.amenities:
         labels = ("、" if lang == "zh" else ", ").join(_amenity_label(a, lang) for a in s.amenities)
         rows.append(f"<div>{t['amenities']}: {safe_text(labels)}</div>")

@@ -117,3 +117,30 @@ def test_every_html_route_answers_a_browser_with_a_page(page: Page, live_server:
     assert not DEVELOPER_TEXT.search(text) and "{" not in text, text
     said = page.locator("p.status").all_inner_texts()  # what was wrong, in Chinese first
     assert said and all(re.match(r"[\u4e00-\u9fff]", line) for line in said), said
+
+
+@pytest.mark.parametrize(("lang", "said"), [("zh", "开放时间: 周一至周五 09:00–17:00，法定节假日休息"),
+                                            ("en", "Hours: Mon–Fri 09:00–17:00; closed on public "
+                                                   "holidays")])
+def test_a_popup_gives_the_hours_in_words(page: Page, live_server: str, engine: Engine,
+                                          lang: str, said: str) -> None:  # noqa: F811
+    first = page.request.get(f"{live_server}/stations/nearest",
+                             params={**PEOPLE_SQUARE, "k": 1}).json()["features"][0]
+    with engine.begin() as conn:
+        old = conn.exec_driver_sql("UPDATE stations SET opening_hours = %s WHERE id = %s "
+                                   "RETURNING (SELECT opening_hours FROM stations WHERE id = %s)",
+                                   ("Mo-Fr 09:00-17:00; PH off", first["id"], first["id"])
+                                   ).scalar_one()
+    try:
+        page.goto(f"{live_server}/maps/nearest?lat={PEOPLE_SQUARE['lat']}"
+                  f"&lon={PEOPLE_SQUARE['lon']}&k=1&lang={lang}")
+        page.locator(".yz-rank-1").click()
+        hours = page.locator(".leaflet-popup-content .yz-hours")
+        hours.wait_for()
+        assert hours.inner_text() == said
+        raw = page.request.get(f"{live_server}/stations/{first['id']}").json()
+        assert raw["properties"]["opening_hours"] == "Mo-Fr 09:00-17:00; PH off"  # for API clients
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE stations SET opening_hours = %s WHERE id = %s",
+                                 (old, first["id"]))
