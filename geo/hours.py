@@ -71,7 +71,8 @@ WORDS = {
            "and": "、", "closed": "{days}休息", "never": "不开放", "whole_day": "{days} 24 小时开放",
            "rules": "，"},
     "en": {"always": "Open 24 hours", "every_day": "Daily", "holidays": "public holidays",
-           "to": "–", "and": ", ", "closed": "closed on {days}", "never": "Closed", "whole_day": "{days} open 24 hours",
+           "to": "–", "and": ", ", "closed": "closed on {days}", "never": "Closed",
+           "whole_day": "{days} open 24 hours",
            "rules": "; "},
 }
 _SPAN = re.compile(r"([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
