@@ -123,7 +123,7 @@ def test_every_html_route_answers_a_browser_with_a_page(page: Page, live_server:
                                             ("en", "Hours: Mon–Fri 09:00–17:00; closed on public "
                                                    "holidays")])
 def test_a_popup_gives_the_hours_in_words(page: Page, live_server: str, engine: Engine,
-                                          lang: str, said: str) -> None:  # noqa: F811
+                                          lang: str, said: str) -> None:
     first = page.request.get(f"{live_server}/stations/nearest",
                              params={**PEOPLE_SQUARE, "k": 1}).json()["features"][0]
     with engine.begin() as conn:
