@@ -1,5 +1,6 @@
 """What a rider or applicant sees in a real headless Chromium when something they typed or a link
 is wrong, or a union has no phone: the form's own words, never the API's developer text."""
+# ruff: noqa: F401, F811  (fixtures imported from test_map_browser, then asked for by name)
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 from sqlalchemy import Engine
 
-from tests.test_map_browser import (  # noqa: F401  (fixtures)
+from tests.test_map_browser import (  # the fixtures, used by name
     PEOPLE_SQUARE,
     browser,
     demo_areas,
@@ -23,7 +24,7 @@ DEVELOPER_TEXT = re.compile(r"body field|query parameter|Input should|\bgot\b|No
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context()
     page = context.new_page()
     errors: list[str] = []
@@ -33,8 +34,8 @@ def page(browser: Browser) -> Iterator[Page]:  # noqa: F811
     assert errors == []
 
 
-def test_the_join_form_says_in_its_words_what_to_type(page: Page, live_server: str,  # noqa: F811
-                                                     demo_areas: None) -> None:  # noqa: F811
+def test_the_join_form_says_in_its_words_what_to_type(page: Page, live_server: str,
+                                                     demo_areas: None) -> None:
     page.goto(f"{live_server}/join")
     page.fill("input[name=lon]", "abc")
     page.fill("input[name=lat]", "31.2335")
@@ -59,8 +60,8 @@ def test_the_join_form_says_in_its_words_what_to_type(page: Page, live_server: s
     assert page.inner_text("#error") == ""
 
 
-def test_a_union_without_a_phone_says_whom_to_ask(page: Page, live_server: str,  # noqa: F811
-                                                  engine: Engine, demo_areas: None  # noqa: F811
+def test_a_union_without_a_phone_says_whom_to_ask(page: Page, live_server: str,
+                                                  engine: Engine, demo_areas: None
                                                   ) -> None:
     from geo.unions import ancestors, match
 
@@ -92,7 +93,7 @@ def test_a_union_without_a_phone_says_whom_to_ask(page: Page, live_server: str, 
     ("lat=31.2&lon=121.4&amenity=beer&lang=en", "Amenity cannot be used: give one of"),
 ])
 def test_a_map_link_that_is_wrong_answers_a_page_in_its_language(
-        page: Page, live_server: str, query: str, said: str) -> None:  # noqa: F811
+        page: Page, live_server: str, query: str, said: str) -> None:
     answer = page.goto(f"{live_server}/maps/nearest?{query}")
     assert answer is not None and answer.status == 422
     assert answer.headers["content-type"].startswith("text/html")
@@ -108,7 +109,7 @@ def test_a_map_link_that_is_wrong_answers_a_page_in_its_language(
                                   "/maps/coverage?walk_m=1", "/maps/nearest?lat=1&lon=2&zoom=30",
                                   "/applications/1?token=nope", "/applications/1",
                                   "/join?station=x"])
-def test_every_html_route_answers_a_browser_with_a_page(page: Page, live_server: str,  # noqa: F811
+def test_every_html_route_answers_a_browser_with_a_page(page: Page, live_server: str,
                                                         path: str) -> None:
     answer = page.goto(f"{live_server}{path}")
     assert answer is not None and 400 <= answer.status < 500
