@@ -73,6 +73,8 @@ AMENITY_LABELS_ZH: dict[Amenity, str] = {
     Amenity.READING: "书报阅读",
 }
 
+AMENITY_BY_LABEL: dict[str, Amenity] = {label: amenity for amenity, label in AMENITY_LABELS_ZH.items()}
+
 
 class UnionLevel(StrEnum):
     """The tree of area unions, from the widest to the most specific."""
