@@ -263,8 +263,11 @@ def _act(engine: Engine, settings: Settings, officer: OfficerRecord, actor: Acto
                 raise NotFound("application", application_id)
             change(conn, app)
             audit.record(conn, actor, action, "application", app.id, app.union_id)
-            app = applications.get(conn, application_id)
+            before, app = app, applications.get(conn, application_id)
             assert app is not None
+            if app.union_id != before.union_id:  # the receiving union's officers see it too
+                audit.record(conn, actor, f"{action}_in", "application", app.id, app.union_id,
+                             {"from_union_id": before.union_id})
             body = _common(conn, app, day) | _details(app, masked=False) | {
                 "events": applications.events(conn, app.id)}
     except WrongState as exc:
