@@ -107,15 +107,18 @@ def nearest_map(
             style.at(s.lon, s.lat),
             icon=folium.DivIcon(
                 html=f'<div class="yz-rank yz-rank-{rank}" data-station-id="{s.id}">{rank}</div>',
-                icon_size=(26, 26), icon_anchor=(13, 13), class_name="yz-rank-icon",
+                # A pin whose tip is the station: the number stands above it, clear of the
+                # rider's dot when the two are a few metres apart.
+                icon_size=(26, 34), icon_anchor=(13, 34), class_name="yz-rank-icon",
             ),
             popup=folium.Popup(popup_html(near, style.lang), max_width=320),
             tooltip=safe_text(label), z_index_offset=1000,  # above any cluster of the others
         ).add_to(fmap)
 
-    folium.CircleMarker(
-        style.at(lon, lat), radius=9, color="#ffffff", weight=3, fill=True, fill_color="#1f6fd1",
-        fill_opacity=1, tooltip=t["you"], class_name="yz-you",
+    folium.Marker(  # above the numbered pins, whose heads stand clear of it
+        style.at(lon, lat), icon=folium.DivIcon(html='<div class="yz-you"></div>', icon_size=(22, 22),
+                                                icon_anchor=(11, 11), class_name="yz-you-icon"),
+        tooltip=t["you"], z_index_offset=2000,
     ).add_to(fmap)
     if nearest:
         points = [style.at(lon, lat)] + [style.at(n.station.lon, n.station.lat) for n in nearest]
@@ -170,10 +173,15 @@ def _panel(nearest: Sequence[NearStation], lang: str) -> str:
 _CSS = """<style>
 #yz-panel .yz-dist{color:#d9534f;font-weight:bold}
 #yz-panel .yz-open{color:#666}
-.yz-rank{width:26px;height:26px;border-radius:13px;background:#d9534f;color:#fff;
-  font:bold 14px/26px sans-serif;text-align:center;border:2px solid #fff;
-  box-shadow:0 1px 4px rgba(0,0,0,.5)}
+.yz-rank{position:relative;box-sizing:border-box;width:26px;height:26px;border-radius:13px;
+  background:#d9534f;color:#fff;font:bold 14px/22px sans-serif;text-align:center;
+  border:2px solid #fff;box-shadow:0 1px 4px rgba(0,0,0,.5)}
+.yz-rank::after{content:"";position:absolute;left:5px;top:22px;border:6px solid transparent;
+  border-top:8px solid #d9534f}
 .yz-rank-icon{background:none;border:none}
+.yz-you{width:16px;height:16px;border-radius:11px;background:#1f6fd1;border:3px solid #fff;
+  box-shadow:0 1px 4px rgba(0,0,0,.5)}
+.yz-you-icon{background:none;border:none}
 #yz-filters{margin-top:6px;border-top:1px solid #ddd;padding-top:4px}
 #yz-filters label{white-space:nowrap}
 </style>"""

@@ -145,3 +145,73 @@ def test_a_popup_gives_the_hours_in_words(page: Page, live_server: str, engine: 
         with engine.begin() as conn:
             conn.exec_driver_sql("UPDATE stations SET opening_hours = %s WHERE id = %s",
                                  (old, first["id"]))
+
+
+CLEAR = """() => {
+  const panel = document.getElementById("yz-panel").getBoundingClientRect();
+  const zoom = document.querySelector(".leaflet-control-zoom").getBoundingClientRect();
+  const view = document.querySelector(".leaflet-container").getBoundingClientRect();
+  const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  const inside = (a, b) => a.left >= b.left && a.right <= b.right && a.top >= b.top && a.bottom <= b.bottom;
+  const on = el => { const r = el.getBoundingClientRect();
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return hit === el || el.contains(hit); };
+  const ranks = [...document.querySelectorAll(".yz-rank")].map(el => {
+    const r = el.getBoundingClientRect();
+    return {rank: el.textContent, shown: inside(r, view) && !meets(r, panel) && !meets(r, zoom) && on(el)};
+  });
+  const scale = document.querySelector(".leaflet-control-scale").getBoundingClientRect();
+  const attribution = document.querySelector(".leaflet-control-attribution").getBoundingClientRect();
+  return {ranks, you: on(document.querySelector(".yz-you")), scale: !meets(scale, attribution)};
+}"""
+
+
+@pytest.mark.parametrize("where", ["square", "at the first station"])
+def test_on_a_phone_every_numbered_station_is_clear_and_tappable(
+        browser: Browser, live_server: str, where: str) -> None:
+    point = dict(PEOPLE_SQUARE)
+    if where != "square":  # the rider a few metres from station 1
+        first = browser.new_context().request.get(
+            f"{live_server}/stations/nearest", params={**PEOPLE_SQUARE, "k": 1}).json()
+        lon, lat = first["features"][0]["geometry"]["coordinates"]
+        point = {"lat": lat + 0.00003, "lon": lon}
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        for lang in ("zh", "en"):
+            page.goto(f"{live_server}/maps/nearest?lat={point['lat']}&lon={point['lon']}&k=3"
+                      f"&lang={lang}")
+            page.wait_for_selector(".yz-rank-3")
+            page.wait_for_timeout(300)  # the fitted view has settled
+            seen = page.evaluate(CLEAR)
+            assert all(r["shown"] for r in seen["ranks"]) and len(seen["ranks"]) == 3, seen
+            assert seen["you"] and seen["scale"], seen
+            for rank in (1, 2, 3):  # each in the fitted view (a popup may pan the map)
+                page.reload()
+                page.wait_for_selector(f".yz-rank-{rank}")
+                page.locator(f".yz-rank-{rank}").tap(timeout=3000)
+                station = page.get_attribute(f".yz-rank-{rank}", "data-station-id")
+                page.locator(f'.leaflet-popup-content .yz-popup[data-station-id="{station}"]'
+                             ).wait_for(timeout=3000)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("path", ["/maps/match?lat=31.2335&lon=121.4751",
+                                  "/maps/coverage", "/maps/unions/mine"])
+def test_on_a_phone_the_scale_stays_clear_of_the_attribution(
+        browser: Browser, live_server: str, demo_areas: None, path: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  is_mobile=True)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}{path}")
+        page.wait_for_selector(".leaflet-control-scale")
+        assert page.evaluate("""() => {
+          const a = document.querySelector(".leaflet-control-scale").getBoundingClientRect();
+          const b = document.querySelector(".leaflet-control-attribution").getBoundingClientRect();
+          return !(a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom);
+        }""")
+    finally:
+        context.close()
