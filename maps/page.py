@@ -85,6 +85,24 @@ PANEL_CSS = """<style>
 @media (max-width:600px){ .leaflet-bottom.leaflet-left .leaflet-control-scale{margin-bottom:28px}
   .leaflet-control-attribution{max-width:calc(100vw - 20px)}}
 </style>"""
+# fitBounds clear of the panel and the controls (FitClearOfPanel; the gap map after its data).
+FIT_JS = """<script>
+window.yizhanFit = function (map, bounds, options) {
+  options = Object.assign({}, options);
+  var least = options.padding || [0, 0];
+  var topLeft = [Math.max(50, least[0]), Math.max(20, least[1])];
+  var bottomRight = [Math.max(20, least[0]), Math.max(45, least[1])];
+  var panel = document.getElementById("yz-panel");
+  if (panel && !panel.classList.contains("yz-hidden")) {
+    var p = panel.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
+    if (p.width > m.width / 2) topLeft[1] = Math.max(topLeft[1], p.bottom - m.top + 20);
+    else bottomRight[0] = Math.max(bottomRight[0], m.right - p.left + 20);
+  }
+  delete options.padding;
+  map.fitBounds(bounds, Object.assign({paddingTopLeft: topLeft, paddingBottomRight: bottomRight},
+                                      options));
+};
+</script>"""
 # The panel folds away, so that on a phone-sized iframe it need not hide the map.
 PANEL_TOGGLE = """<button id="yz-panel-toggle" type="button" title="%s" aria-controls="yz-panel"
   aria-expanded="true">&#9776;</button><script>
@@ -125,20 +143,8 @@ class FitClearOfPanel(FitBounds):
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function (map, bounds, options) {
-          var least = options.padding || [0, 0];
-          var topLeft = [Math.max(50, least[0]), Math.max(20, least[1])];
-          var bottomRight = [Math.max(20, least[0]), Math.max(45, least[1])];
-          var panel = document.getElementById("yz-panel");
-          if (panel && !panel.classList.contains("yz-hidden")) {
-            var p = panel.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
-            if (p.width > m.width / 2) topLeft[1] = Math.max(topLeft[1], p.bottom - m.top + 20);
-            else bottomRight[0] = Math.max(bottomRight[0], m.right - p.left + 20);
-          }
-          delete options.padding;
-          map.fitBounds(bounds, Object.assign(
-            {paddingTopLeft: topLeft, paddingBottomRight: bottomRight}, options));
-        })({{ this._parent.get_name() }}, {{ this.bounds|tojson }}, {{ this.options|tojson }});
+        yizhanFit({{ this._parent.get_name() }}, {{ this.bounds|tojson }},
+                  {{ this.options|tojson }});
         {% endmacro %}
         """)
 
@@ -160,6 +166,7 @@ def base_map(lon: float, lat: float, zoom: int, style: MapStyle) -> folium.Map:
 
 def render(fmap: folium.Map, title: str, panel: str, css: str = "", lang: str = "zh") -> str:
     root = fmap.get_root()
-    root.header.add_child(folium.Element(f"<title>{safe_text(title)}</title>{PANEL_CSS}{css}"))
+    root.header.add_child(folium.Element(f"<title>{safe_text(title)}</title>{PANEL_CSS}{css}"
+                                         f"{FIT_JS}"))
     root.html.add_child(folium.Element(panel + PANEL_TOGGLE % ("面板" if lang == "zh" else "Panel")))
     return str(root.render())

@@ -215,3 +215,51 @@ def test_on_a_phone_the_scale_stays_clear_of_the_attribution(
         }""")
     finally:
         context.close()
+
+
+FRAMED = """() => {
+  const view = document.querySelector(".leaflet-container").getBoundingClientRect();
+  const panel = document.getElementById("yz-panel").getBoundingClientRect();
+  const own = document.querySelector("path.yz-own-area").getBoundingClientRect();
+  const gaps = [...document.querySelectorAll("path.yz-gap")].map(p => p.getBoundingClientRect());
+  const within = r => r.left >= view.left - 1 && r.right <= view.right + 1 &&
+                      r.top >= view.top - 1 && r.bottom <= view.bottom + 1;
+  return {within: within(own) && gaps.every(within),
+          fills: Math.max(own.width / view.width, own.height / view.height),
+          biggestGap: Math.max(0, ...gaps.map(r => r.width / view.width)),
+          clearOfPanel: own.top >= panel.bottom - 1 || own.right <= panel.left + 1};
+}"""
+
+
+@pytest.mark.parametrize(("code", "walk_m", "size"), [
+    ("DEMO-3-2-2", 10_000, {"width": 390, "height": 844}),  # a community with no gaps, a phone
+    ("DEMO-3-2", 50, {"width": 1000, "height": 700}),  # a street with gaps
+])
+def test_the_gap_map_frames_the_officers_own_area(
+        browser: Browser, live_server: str, engine: Engine, demo_areas: None, code: str,
+        walk_m: int, size: dict[str, int]) -> None:
+    from officers import accounts
+    from officers.vocab import Role
+
+    username = f"gaps-{code.lower()}"
+    with engine.begin() as conn:
+        if accounts.by_username(conn, username) is None:
+            accounts.create(conn, username, username, Role.OFFICER, code, "gap-map-pass")
+    context = browser.new_context(viewport=size)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/maps/coverage?walk_m={walk_m}&res=9&lang=en")
+        page.fill("#yz-login input[name=username]", username)
+        page.fill("#yz-login input[name=password]", "gap-map-pass")
+        page.click("#yz-login button")
+        page.wait_for_selector("path.yz-own-area", timeout=15_000)
+        page.wait_for_timeout(500)  # the fitted view has settled
+        gaps = int(page.inner_text("#yz-panel .yz-n-cells"))
+        assert (gaps == 0) == (walk_m == 10_000), gaps
+        if gaps == 0:
+            assert "No gaps in your area" in page.inner_text("#yz-panel")
+        framed = page.evaluate(FRAMED)
+        assert framed["within"] and framed["fills"] > 0.3 and framed["clearOfPanel"], framed
+        assert framed["biggestGap"] < 0.5, framed  # no one cell fills the screen
+    finally:
+        context.close()
