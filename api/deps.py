@@ -129,6 +129,7 @@ class NearestParams:
     amenities: list[Amenity]
     open_now: bool
     include_closed: bool
+    open_24_7: bool = False
 
 
 async def nearest_params(
@@ -145,9 +146,11 @@ async def nearest_params(
     = False,
     include_closed: Annotated[bool, Query(
         description="Also list temporarily closed stations.")] = False,
+    open_24_7: Annotated[bool, Query(
+        description="Only stations open 24 hours every day (opening_hours 24/7).")] = False,
 ) -> NearestParams:
     return NearestParams(point, at, k, radius_m, sorted(amenities(amenity)), open_now,
-                         include_closed)
+                         include_closed, open_24_7)
 
 
 async def parse_bbox(

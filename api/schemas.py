@@ -80,6 +80,7 @@ class NearestQuery(BaseModel):
     radius_m: float | None
     amenities: list[Amenity]
     open_now: bool
+    open_24_7: bool = False
     include_closed: bool
     at: datetime
 

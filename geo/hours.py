@@ -18,6 +18,14 @@ class HoursError(ValueError):
     pass
 
 
+# Hours that say "open 24 hours, every day", spaces removed: what the open_24_7 filter takes.
+ALWAYS_OPEN = ("24/7", "Mo-Su00:00-24:00", "00:00-24:00")
+
+
+def always_open(expression: str | None) -> bool:
+    return expression is not None and re.sub(r"\s", "", expression) in ALWAYS_OPEN
+
+
 @lru_cache(maxsize=4096)
 def parse(expression: str, timezone: str, country: str) -> opening_hours.OpeningHours:
     try:

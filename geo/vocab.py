@@ -24,6 +24,12 @@ class Amenity(StrEnum):
     EBIKE_CHARGING = "ebike_charging"
     REFRIGERATOR = "refrigerator"
     READING = "reading"
+    BATTERY_SWAP = "battery_swap"  # 换电: a rider's e-bike battery swapped for a charged one
+    MEALS = "meals"  # often discounted for outdoor workers (爱心餐)
+    MEDICINE = "medicine"  # common medicines, beyond a first-aid kit
+    LEGAL_AID = "legal_aid"
+    HAIRCUT = "haircut"
+    SHOWER = "shower"
 
 
 E = TypeVar("E", bound=StrEnum)
@@ -71,6 +77,24 @@ AMENITY_LABELS_ZH: dict[Amenity, str] = {
     Amenity.EBIKE_CHARGING: "电动车充电",
     Amenity.REFRIGERATOR: "冰箱",
     Amenity.READING: "书报阅读",
+    Amenity.BATTERY_SWAP: "换电",
+    Amenity.MEALS: "爱心餐",
+    Amenity.MEDICINE: "常用药品",
+    Amenity.LEGAL_AID: "法律援助",
+    Amenity.HAIRCUT: "理发",
+    Amenity.SHOWER: "淋浴",
+}
+AMENITY_LABELS_EN: dict[Amenity, str] = {
+    Amenity.DRINKING_WATER: "Drinking water", Amenity.HOT_WATER: "Hot water",
+    Amenity.COOLING: "Air conditioning", Amenity.HEATING: "Heating", Amenity.SEATING: "Seats",
+    Amenity.TOILET: "Toilet", Amenity.PHONE_CHARGING: "Phone charging",
+    Amenity.MICROWAVE: "Microwave", Amenity.FIRST_AID: "First-aid kit", Amenity.WIFI: "Wi-Fi",
+    Amenity.UMBRELLA_LENDING: "Umbrellas to borrow", Amenity.TOOL_KIT: "Repair tools",
+    Amenity.EBIKE_PARKING: "E-bike parking", Amenity.EBIKE_CHARGING: "E-bike charging",
+    Amenity.REFRIGERATOR: "Fridge", Amenity.READING: "Books and papers",
+    Amenity.BATTERY_SWAP: "Battery swap", Amenity.MEALS: "Meals (often discounted)",
+    Amenity.MEDICINE: "Common medicines", Amenity.LEGAL_AID: "Legal aid",
+    Amenity.HAIRCUT: "Haircuts", Amenity.SHOWER: "Shower",
 }
 
 AMENITY_BY_LABEL: dict[str, Amenity] = {label: amenity for amenity, label in AMENITY_LABELS_ZH.items()}

@@ -11,7 +11,7 @@ from folium.plugins import MarkerCluster
 from geo.hours import in_words
 from geo.navigation import navigation_links
 from geo.nearest import NearStation
-from geo.vocab import AMENITY_LABELS_ZH, Amenity
+from geo.vocab import AMENITY_LABELS_EN, AMENITY_LABELS_ZH, Amenity
 from maps.assets import use_local_assets
 from maps.page import MapStyle, base_map, distance_text, fit, render, safe_text
 
@@ -21,12 +21,14 @@ TEXT = {
            "closed": "休息中", "unknown": "营业时间未知", "hours": "开放时间",
            "amenities": "服务", "phone": "电话", "nearest": "最近的站点", "none": "附近没有符合条件的站点",
            "navigate": "导航", "amap": "高德", "baidu": "百度", "temporarily_closed": "暂停开放",
-           "open_now": "只看营业中", "filter": "筛选", "locate": "我的位置"},
+           "open_now": "只看营业中", "open_24_7": "24 小时开放", "filter": "筛选",
+           "locate": "我的位置"},
     "en": {"you": "You are here", "title": "Rest stations near you", "open": "Open now",
            "closed": "Closed now", "unknown": "Hours unknown", "hours": "Hours",
            "amenities": "Amenities", "phone": "Phone", "nearest": "Nearest stations",
            "none": "No matching station nearby", "navigate": "Navigate", "amap": "Amap", "baidu": "Baidu",
            "temporarily_closed": "Temporarily closed", "open_now": "Open now only",
+           "open_24_7": "Open 24 hours",
            "filter": "Filter", "locate": "Where am I"},
 }
 
@@ -36,7 +38,7 @@ def _open_label(open_now: bool | None, t: dict[str, str]) -> str:
 
 
 def _amenity_label(name: str, lang: str) -> str:
-    return AMENITY_LABELS_ZH[Amenity(name)] if lang == "zh" else name.replace("_", " ")
+    return (AMENITY_LABELS_ZH if lang == "zh" else AMENITY_LABELS_EN)[Amenity(name)]
 
 
 def popup_html(near: NearStation, lang: str) -> str:
@@ -136,10 +138,12 @@ class PageQuery:
     keep: list[tuple[str, str]]
     amenities: list[str]
     open_now: bool
+    open_24_7: bool = False
 
 
 FILTER_AMENITIES = [Amenity.DRINKING_WATER, Amenity.TOILET, Amenity.PHONE_CHARGING,
-                    Amenity.COOLING, Amenity.HEATING, Amenity.MICROWAVE]
+                    Amenity.COOLING, Amenity.HEATING, Amenity.MICROWAVE, Amenity.BATTERY_SWAP,
+                    Amenity.MEALS]
 
 
 def _filters(q: PageQuery, t: dict[str, str], lang: str) -> str:
@@ -151,8 +155,10 @@ def _filters(q: PageQuery, t: dict[str, str], lang: str) -> str:
         f'{" checked" if a.value in q.amenities else ""}> {safe_text(_amenity_label(a.value, lang))}'
         "</label> " for a in [*FILTER_AMENITIES, *(Amenity(a) for a in q.amenities
                                                     if Amenity(a) not in FILTER_AMENITIES)])
-    open_box = (f'<label><input type="checkbox" name="open_now" value="true"'
-                f'{" checked" if q.open_now else ""}> {t["open_now"]}</label>')
+    open_box = "".join(
+        f'<label><input type="checkbox" name="{name}" value="true"'
+        f'{" checked" if on else ""}> {t[name]}</label> '
+        for name, on in (("open_now", q.open_now), ("open_24_7", q.open_24_7)))
     return (f'<form id="yz-filters" method="get">{hidden}<div>{boxes}</div><div>{open_box} '
             f'<button type="submit">{t["filter"]}</button> '
             f'<button type="button" id="yz-locate">{t["locate"]}</button></div></form>')

@@ -12,6 +12,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from geo import unions
 from geo.db import wgs84_box
+from geo.hours import ALWAYS_OPEN
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.stations import T
 from geo.unions import U
@@ -68,6 +69,13 @@ class Collection:
         return self.scope is not None
 
 
+def _always_open(value: str) -> ColumnElement[bool]:
+    if value not in ("true", "false"):
+        raise BadValue(f"open_24_7: {value!r} is neither true nor false")
+    condition = func.regexp_replace(T.c.opening_hours, r"\s", "", "g").in_(ALWAYS_OPEN)
+    return condition if value == "true" else ~func.coalesce(condition, False)
+
+
 def _stations_in_union(conn: Connection, value: str) -> ColumnElement[bool]:
     return Jurisdiction(_union_id(conn, "union", value).path).location(T.c.location)
 
@@ -85,6 +93,8 @@ STATIONS = Collection(
      "status": Filter("Stations with one of these statuses (comma-separated)",
                       lambda _, v: T.c.status.in_(
                           [s.value for s in _choices(StationStatus, "status", v)])),
+     "open_24_7": Filter("Stations open 24 hours every day (true), or not (false)",
+                         lambda _, v: _always_open(v)),
      "union": Filter("Stations inside this union's area or the areas below it (union id)",
                      _stations_in_union)},
     default=lambda given: [] if "status" in given else [T.c.status != StationStatus.REMOVED.value],

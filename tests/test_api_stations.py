@@ -334,3 +334,28 @@ def test_coordinates_in_answers_carry_seven_decimals_at_most(
                                                  f["properties"]["point_in_crs"]["lat"]]
                  for f in body.get("features", [])])
             assert len(coordinates) >= 4 and all(round(x, 7) == x for x in coordinates), coordinates
+
+
+def test_stations_as_they_are_in_practice_and_the_24_hour_filter(
+        client: TestClient, admin: dict[str, str]) -> None:
+    from geo.vocab import AMENITY_LABELS_EN, AMENITY_LABELS_ZH, Amenity
+
+    assert set(AMENITY_LABELS_ZH) == set(AMENITY_LABELS_EN) == set(Amenity)
+    always = make(client, admin, name="全天", opening_hours="24/7",
+                  amenities=["battery_swap", "meals", "medicine", "legal_aid", "haircut", "shower"])
+    spelled = make(client, admin, name="全天二", opening_hours="Mo-Su 00:00-24:00",
+                   amenities=["battery_swap"])
+    make(client, admin, name="白天", opening_hours="Mo-Fr 09:00-17:00", amenities=["battery_swap"])
+    make(client, admin, name="不知", amenities=["battery_swap"])
+    q = {"lat": PEOPLE_SQUARE[1], "lon": PEOPLE_SQUARE[0], "k": 10}
+    assert len(nearest_ids(client, **q, amenity="battery_swap")) == 4
+    assert sorted(nearest_ids(client, **q, open_24_7=True)) == sorted([always["id"], spelled["id"]])
+    assert nearest_ids(client, **q, open_24_7=True, amenity="shower,legal_aid") == [always["id"]]
+    echoed = client.get("/stations/nearest", params={**q, "open_24_7": True}).json()["query"]
+    assert echoed["open_24_7"] is True
+    ogc = client.get("/ogc/collections/stations/items", params={"open_24_7": "true"}).json()
+    assert sorted(f["id"] for f in ogc["features"]) == sorted([always["id"], spelled["id"]])
+    assert client.get("/ogc/collections/stations/items",
+                      params={"open_24_7": "false"}).json()["numberMatched"] == 2
+    assert client.get("/ogc/collections/stations/items",
+                      params={"open_24_7": "yes"}).status_code == 400

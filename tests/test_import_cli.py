@@ -622,3 +622,15 @@ def test_db_status_shows_the_url_db_url_prints(database_url: str) -> None:
     out = CliRunner().invoke(app, ["db", "status"], env={"YIZHAN_DATABASE_URL": ""}).output
     url = next(line for line in out.splitlines() if line.startswith("url: "))
     assert url.startswith("url: postgresql://") and "+psycopg" not in url, out
+
+
+def test_the_new_amenities_import_by_their_chinese_labels(
+        database_url: str, empty_db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text("编号,名称,经度,纬度,设施,开放时间\n"
+                    "n1,换电站,121.48,31.23,换电、爱心餐、常用药品、法律援助、理发、淋浴,24/7\n",
+                    encoding="utf-8")
+    code, out = invoke(database_url, "import", "stations", str(path))
+    assert code == 0, out
+    assert stored(empty_db)["n1"][3] == ["battery_swap", "haircut", "legal_aid", "meals",
+                                         "medicine", "shower"]

@@ -263,3 +263,36 @@ def test_the_gap_map_frames_the_officers_own_area(
         assert framed["biggestGap"] < 0.5, framed  # no one cell fills the screen
     finally:
         context.close()
+
+
+def test_the_map_filters_stations_open_24_hours_and_names_new_amenities(
+        page: Page, live_server: str, engine: Engine) -> None:
+    with engine.begin() as conn:
+        first = conn.exec_driver_sql(
+            "SELECT id FROM stations WHERE status = 'operational' ORDER BY location <-> "
+            "ST_SetSRID(ST_MakePoint(%s, %s), 4326) LIMIT 1",
+            (PEOPLE_SQUARE["lon"], PEOPLE_SQUARE["lat"])).scalar_one()
+        old = conn.exec_driver_sql("SELECT opening_hours, amenities FROM stations WHERE id = %s",
+                                   (first,)).one()
+        conn.exec_driver_sql("UPDATE stations SET opening_hours = '24/7', "
+                             "amenities = '{battery_swap,shower}' WHERE id = %s", (first,))
+    try:
+        page.goto(f"{live_server}/maps/nearest?lat={PEOPLE_SQUARE['lat']}"
+                  f"&lon={PEOPLE_SQUARE['lon']}&k=3&lang=en")
+        page.check("#yz-filters input[name=open_24_7]")
+        with page.expect_navigation():
+            page.click("#yz-filters button[type=submit]")
+        assert "open_24_7=true" in page.url
+        expected = page.request.get(f"{live_server}/stations/nearest", params={
+            **PEOPLE_SQUARE, "k": 3, "open_24_7": "true"}).json()["features"]
+        listed = page.locator("#yz-panel li").evaluate_all(
+            "items => items.map(i => Number(i.dataset.stationId))")
+        assert listed == [f["id"] for f in expected] and first in listed
+        assert page.is_checked("#yz-filters input[name=open_24_7]")
+        page.locator(f'.yz-rank[data-station-id="{first}"]').click()
+        popup = page.locator(".leaflet-popup-content .yz-popup").inner_text()
+        assert "Battery swap, Shower" in popup and "Open 24 hours" in popup
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE stations SET opening_hours = %s, amenities = %s "
+                                 "WHERE id = %s", (*old, first))

@@ -189,6 +189,8 @@ def get_items(
     = None,
     union: Annotated[str | None, Query(description="stations inside, unions below (and "
                                        "itself), workplaces of this union id")] = None,
+    open_24_7: Annotated[str | None, Query(description="stations: true for those open 24 "
+                                           "hours every day")] = None,
 ) -> Response:
     """One page of a collection's features, by id, with `numberMatched` and `next`/`prev`."""
     c = _collection(caller, collection_id)
@@ -200,7 +202,8 @@ def get_items(
     size = min(_count("limit", limit, DEFAULT_LIMIT, 1), MAX_LIMIT)
     skip = _count("offset", offset, 0, 0)
     given = {"amenity": amenity and ",".join(amenity), "status": status and ",".join(status),
-             "level": level and ",".join(level), "parent": parent, "union": union}
+             "level": level and ",".join(level), "parent": parent, "union": union,
+             "open_24_7": open_24_7}
     query = oc.Query({k: v for k, v in given.items() if v is not None and k in c.filters},
                      _box(bbox, box_crs) if bbox is not None else None,
                      caller.officer.jurisdiction if caller.officer else oc.EVERYWHERE)

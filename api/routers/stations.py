@@ -49,7 +49,8 @@ def find_nearest(conn: Connection, params: NearestParams, country: str) -> list[
     return nearest(
         conn, params.point.lon, params.point.lat, params.k, at=params.at,
         amenities=params.amenities, include_closed=params.include_closed,
-        radius_m=params.radius_m, open_now=params.open_now, country=country,
+        radius_m=params.radius_m, open_now=params.open_now, open_24_7=params.open_24_7,
+        country=country,
     )
 
 
@@ -73,7 +74,8 @@ def get_nearest(
             **point_echo(p.input_lon, p.input_lat), "crs": p.crs,
             "wgs84": {"crs": Crs.WGS84, **point_echo(p.lon, p.lat)},
             "k": params.k, "radius_m": params.radius_m, "amenities": params.amenities,
-            "open_now": params.open_now, "include_closed": params.include_closed,
+            "open_now": params.open_now, "open_24_7": params.open_24_7,
+            "include_closed": params.include_closed,
             "at": params.at,
         },
         "features": [near_feature(n, p.crs) for n in found],
