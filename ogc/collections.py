@@ -38,11 +38,12 @@ def _choices(kind: type[E], name: str, value: str) -> list[E]:
 
 
 def _union_id(conn: Connection, name: str, value: str) -> unions.UnionRecord:
-    if not value.isdigit() or not 1 <= int(value) < 2**63:
-        raise BadValue(f"{name}: {value!r} is not a union id (a positive integer)")
-    union = unions.get(conn, int(value))
+    """A union by id or by code, as people name it: a number is an id when a union has it,
+    anything else (or a number no id has, such as an administrative code) a code."""
+    union = unions.get(conn, int(value)) if value.isdigit() and 1 <= int(value) < 2**63 else None
+    union = union or unions.by_code(conn, value)
     if union is None:
-        raise BadValue(f"{name}: there is no union with id {value}")
+        raise BadValue(f"{name}: there is no union with id or code {value!r}")
     return union
 
 
@@ -95,7 +96,7 @@ STATIONS = Collection(
                           [s.value for s in _choices(StationStatus, "status", v)])),
      "open_24_7": Filter("Stations open 24 hours every day (true), or not (false)",
                          lambda _, v: _always_open(v)),
-     "union": Filter("Stations inside this union's area or the areas below it (union id)",
+     "union": Filter("Stations inside this union's area or the areas below it (union id or code)",
                      _stations_in_union)},
     default=lambda given: [] if "status" in given else [T.c.status != StationStatus.REMOVED.value],
 )
@@ -108,9 +109,9 @@ UNIONS = Collection(
      U.c.contact_phone, U.c.updated_at],
     {"level": Filter("Unions of these levels (comma-separated)",
                      lambda _, v: U.c.level.in_([x.value for x in _choices(UnionLevel, "level", v)])),
-     "parent": Filter("The unions directly below this one (union id)",
+     "parent": Filter("The unions directly below this one (union id or code)",
                       lambda c, v: U.c.parent_id == _union_id(c, "parent", v).id),
-     "union": Filter("This union and every union below it (union id)",
+     "union": Filter("This union and every union below it (union id or code)",
                      lambda c, v: U.c.path.op("<@")(func.text2ltree(_union_id(c, "union", v).path)))},
 )
 

@@ -169,6 +169,15 @@ def test_filters(client: TestClient, stations: dict, tree: dict[str, int]) -> No
     assert sorted(f["properties"]["code"] for f in below["features"]) == ["D1", "K1", "S1"]
     children = client.get(ITEMS.format("unions"), params={"parent": tree["C"]}).json()
     assert children["numberMatched"] == 2
+    # Codes, where people use codes, answer as the ids do:
+    for name, code in (("union", "K1"), ("union", "D1"), ("parent", "C")):
+        for collection in ("stations", "unions"):
+            if name == "parent" and collection == "stations":
+                continue
+            by_code = client.get(ITEMS.format(collection), params={name: code, "limit": 100})
+            by_id = client.get(ITEMS.format(collection), params={name: tree[code], "limit": 100})
+            assert by_code.status_code == 200, by_code.text
+            assert by_code.json()["features"] == by_id.json()["features"]
 
 
 @pytest.mark.parametrize(("path", "words"), [
@@ -184,8 +193,8 @@ def test_filters(client: TestClient, stations: dict, tree: dict[str, int]) -> No
     (f"stations/items?bbox-crs={GCJ02}&bbox=1,2,3,4", "bbox-crs"),
     ("stations/items?status=open", "'open' is not one of operational"),
     ("stations/items?amenity=beer", "amenity: 'beer'"),
-    ("stations/items?union=abc", "not a union id"),
-    ("stations/items?union=999999", "no union with id 999999"),
+    ("stations/items?union=abc", "no union with id or code 'abc'"),
+    ("stations/items?union=999999", "no union with id or code '999999'"),
     ("stations/items?level=city", "stations does not take level"),
     ("unions/items?color=red", "unions does not take color"),
     ("unions/items?f=html", "only json"),

@@ -185,10 +185,10 @@ def get_items(
                                               "comma-separated or repeated")] = None,
     level: Annotated[list[str] | None, Query(description="unions: one of these levels, "
                                              "comma-separated or repeated")] = None,
-    parent: Annotated[str | None, Query(description="unions: directly below this union id")]
+    parent: Annotated[str | None, Query(description="unions: directly below this union (id or code)")]
     = None,
     union: Annotated[str | None, Query(description="stations inside, unions below (and "
-                                       "itself), workplaces of this union id")] = None,
+                                       "itself), workplaces of this union (id or code)")] = None,
     open_24_7: Annotated[str | None, Query(description="stations: true for those open 24 "
                                            "hours every day")] = None,
 ) -> Response:
