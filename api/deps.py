@@ -55,8 +55,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 async def get_secret_key(settings: SettingsDep) -> str:
     if not settings.secret_key:
-        raise ApiError(503, "applications and officer logins are disabled: no secret key is "
-                            "configured (set YIZHAN_SECRET_KEY)")
+        raise ApiError(503, "applications, station reports and officer logins are disabled: no "
+                            "secret key is configured (set YIZHAN_SECRET_KEY)")
     return settings.secret_key
 
 

@@ -318,6 +318,8 @@ def test_public_collections_need_no_secret_key(database_url: str, stations: dict
             assert keyless.get(path, headers=admin).status_code == 200, path  # a token is moot
         refused = keyless.get("/ogc/collections/workplaces/items", headers=admin)
         assert refused.status_code == 401 and "no secret key" in refused.json()["description"]
+        report = keyless.post(f"/stations/{min(stations)}/reports", json={"kind": "closed"})
+        assert report.status_code == 503 and "station reports" in report.json()["message"]
 
 
 def test_amenity_status_and_level_take_commas_or_repeats(client: TestClient, stations: dict) -> None:
