@@ -14,28 +14,28 @@ Words = tuple[str, str]  # (Chinese, English)
 
 # A field as the page labels it, and what to type there.
 FIELDS: dict[str, tuple[Words, Words]] = {
-    "lat": (("纬度", "Latitude"), ("-90 到 90 之间的数字，例如 31.2335",
+    "lat": (("纬度", "Latitude"), ("介于 -90 和 90 之间的数字，例如 31.2335",
                                   "a number from -90 to 90, such as 31.2335")),
-    "lon": (("经度", "Longitude"), ("-180 到 180 之间的数字，例如 121.4751",
+    "lon": (("经度", "Longitude"), ("介于 -180 和 180 之间的数字，例如 121.4751",
                                    "a number from -180 to 180, such as 121.4751")),
-    "crs": (("坐标系", "Coordinate system"), ("wgs84（GPS）、gcj02（高德、腾讯）或 bd09（百度）",
+    "crs": (("坐标系", "Coordinate system"), ("以下之一：wgs84（GPS）、gcj02（高德、腾讯）、bd09（百度）",
                                            "wgs84 (GPS), gcj02 (Amap, Tencent) or bd09 (Baidu)")),
-    "k": (("站点数", "Number of stations"), ("1 到 50 之间的整数", "a whole number from 1 to 50")),
+    "k": (("站点数", "Number of stations"), ("介于 1 和 50 之间的整数", "a whole number from 1 to 50")),
     "radius_m": (("搜索半径（米）", "Radius (m)"), ("大于 0、不超过 50000 的数字",
                                                "a number above 0, at most 50000")),
     "amenity": (("服务", "Amenity"), ("以下之一：" + "、".join(Amenity),
                                      "one of " + ", ".join(Amenity))),
-    "open_now": (("只看营业中", "Open now only"), ("true 或 false", "true or false")),
-    "open_24_7": (("24 小时开放", "Open 24 hours"), ("true 或 false", "true or false")),
+    "open_now": (("只看营业中", "Open now only"), ("以下之一：true、false", "true or false")),
+    "open_24_7": (("24 小时开放", "Open 24 hours"), ("以下之一：true、false", "true or false")),
     "include_closed": (("包括暂停开放的站点", "Include closed stations"),
-                       ("true 或 false", "true or false")),
-    "zoom": (("缩放级别", "Zoom"), ("1 到 19 之间的整数", "a whole number from 1 to 19")),
-    "lang": (("语言", "Language"), ("zh 或 en", "zh or en")),
+                       ("以下之一：true、false", "true or false")),
+    "zoom": (("缩放级别", "Zoom"), ("介于 1 和 19 之间的整数", "a whole number from 1 to 19")),
+    "lang": (("语言", "Language"), ("以下之一：zh、en", "zh or en")),
     "at": (("时间", "Time"), ("日期和时间，例如 2026-05-01T12:00", "a date and time, such as "
                                                           "2026-05-01T12:00")),
-    "walk_m": (("步行距离（米）", "Walking distance (m)"), ("50 到 10000 之间的数字",
+    "walk_m": (("步行距离（米）", "Walking distance (m)"), ("介于 50 和 10000 之间的数字",
                                                       "a number from 50 to 10000")),
-    "res": (("网格大小", "Cell size"), ("7 到 10 之间的整数", "a whole number from 7 to 10")),
+    "res": (("网格大小", "Cell size"), ("介于 7 和 10 之间的整数", "a whole number from 7 to 10")),
     "station": (("驿站编号", "Station number"), ("驿站二维码里的编号（正整数）",
                                              "the number in the station's QR code (a positive "
                                              "whole number)")),
@@ -46,9 +46,9 @@ FIELDS: dict[str, tuple[Words, Words]] = {
                                         "the whole link you were given when you applied")),
     # The join form: labelled as in api/pages/join.html.
     "name": (("姓名", "Name"), ("您的姓名", "your name")),
-    "phone": (("手机号", "Mobile"), ("11 位中国大陆手机号，例如 13812345678",
+    "phone": (("手机号", "Mobile"), ("中国大陆的 11 位手机号，例如 13812345678",
                                    "an 11-digit mainland China mobile number, such as 13812345678")),
-    "id_number": (("身份证号", "ID card number"), ("18 位居民身份证号（最后一位可以是 X），"
+    "id_number": (("身份证号", "ID card number"), ("居民身份证号（18 位，最后一位可以是 X），"
                                                   "或者不填", "the 18 characters of a resident ID "
                                                   "card (the last may be X), or nothing")),
     "occupation_group": (("职业群体", "Occupation"), ("列表中的一项", "one from the list")),
@@ -57,11 +57,11 @@ FIELDS: dict[str, tuple[Words, Words]] = {
                                                "characters")),
     "workplace.address": (("地址", "Address"), ("最多 500 字，或者不填",
                                               "up to 500 characters, or nothing")),
-    "workplace.lon": (("工作地点经度", "Longitude"), ("-180 到 180 之间的数字，例如 121.4751；"
+    "workplace.lon": (("工作地点经度", "Longitude"), ("介于 -180 和 180 之间的数字，例如 121.4751；"
                                                    "也可以点“使用我当前的位置”",
                                                    "a number from -180 to 180, such as 121.4751; "
                                                    "or tap “Use my current location”")),
-    "workplace.lat": (("工作地点纬度", "Latitude"), ("-90 到 90 之间的数字，例如 31.2335；"
+    "workplace.lat": (("工作地点纬度", "Latitude"), ("介于 -90 和 90 之间的数字，例如 31.2335；"
                                                   "也可以点“使用我当前的位置”",
                                                   "a number from -90 to 90, such as 31.2335; "
                                                   "or tap “Use my current location”")),
@@ -69,7 +69,7 @@ FIELDS: dict[str, tuple[Words, Words]] = {
     "workplace": (("工作单位", "Workplace"), ("名称和位置", "its name and position")),
 }
 MESSAGES: dict[str, Words] = {
-    "missing": ("请填写{label}：{hint}。", "{label} is missing: give {hint}."),
+    "missing": ("请填写“{label}”：{hint}。", "{label} is missing: give {hint}."),
     "invalid": ("{label}填写有误，请填写{hint}。", "{label} cannot be used: give {hint}."),
     "repeated": ("{label}只能给一次。", "Give {label} only once."),
     "swapped": ("{label}超出范围：纬度和经度是否填反了？请填写{hint}。",

@@ -46,12 +46,13 @@ def test_the_join_form_says_in_its_words_what_to_type(page: Page, live_server: s
     page.click("button[type=submit]")
     page.wait_for_selector("#error p")
     said = page.inner_text("#error")
-    assert "手机号" in said and "11 位中国大陆手机号" in said and "Mobile" in said, said
+    assert "手机号" in said and "中国大陆的 11 位手机号" in said and "Mobile" in said, said
     assert "工作地点经度" in said and "121.4751" in said, said
     assert not DEVELOPER_TEXT.search(said), said
     assert page.get_attribute("input[name=phone]", "aria-invalid") == "true"
     assert page.get_attribute("input[name=lon]", "aria-invalid") == "true"
     assert page.get_attribute("input[name=lat]", "aria-invalid") is None
+    assert page.evaluate("document.activeElement.name") == "phone"  # the first field to fix
 
     page.fill("input[name=phone]", "13912345678")  # and corrected, it goes through
     page.fill("input[name=lon]", "121.4751")
@@ -86,10 +87,10 @@ def test_a_union_without_a_phone_says_whom_to_ask(page: Page, live_server: str,
 
 
 @pytest.mark.parametrize(("query", "said"), [
-    ("", "请填写纬度：-90 到 90 之间的数字"),
+    ("", "请填写“纬度”：介于 -90 和 90 之间的数字"),
     ("lat=121.4&lon=31.2", "纬度和经度是否填反了"),
     ("lat=121.4&lon=31.2&lang=en", "did you swap latitude and longitude?"),
-    ("lat=31.2&lon=121.4&k=0", "站点数填写有误，请填写1 到 50 之间的整数"),
+    ("lat=31.2&lon=121.4&k=0", "站点数填写有误，请填写介于 1 和 50 之间的整数"),
     ("lat=31.2&lon=121.4&amenity=beer&lang=en", "Amenity cannot be used: give one of"),
 ])
 def test_a_map_link_that_is_wrong_answers_a_page_in_its_language(
