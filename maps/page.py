@@ -166,7 +166,8 @@ def base_map(lon: float, lat: float, zoom: int, style: MapStyle) -> folium.Map:
 
 def render(fmap: folium.Map, title: str, panel: str, css: str = "", lang: str = "zh") -> str:
     root = fmap.get_root()
-    root.header.add_child(folium.Element(f"<title>{safe_text(title)}</title>{PANEL_CSS}{css}"
-                                         f"{FIT_JS}"))
+    # An empty icon spares a phone the request for /favicon.ico, which yizhan does not serve.
+    root.header.add_child(folium.Element(f'<title>{safe_text(title)}</title><link rel="icon" '
+                                         f'href="data:,">{PANEL_CSS}{css}{FIT_JS}'))
     root.html.add_child(folium.Element(panel + PANEL_TOGGLE % ("面板" if lang == "zh" else "Panel")))
     return str(root.render())

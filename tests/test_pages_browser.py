@@ -297,3 +297,11 @@ def test_the_map_filters_stations_open_24_hours_and_names_new_amenities(
         with engine.begin() as conn:
             conn.exec_driver_sql("UPDATE stations SET opening_hours = %s, amenities = %s "
                                  "WHERE id = %s", (*old, first))
+
+
+def test_map_pages_ask_for_no_favicon_yizhan_does_not_serve(page: Page, live_server: str) -> None:
+    """A phone's browser asks for /favicon.ico (a 404) unless the page names an icon."""
+    for path in ("/maps/nearest?lat=31.2335&lon=121.4751", "/maps/match?lat=31.2335&lon=121.4751",
+                 "/maps/coverage", "/join"):
+        page.goto(f"{live_server}{path}")
+        assert page.locator("link[rel=icon]").get_attribute("href") == "data:,", path
