@@ -104,7 +104,8 @@ def test_a_parameter_the_endpoint_does_not_take_is_refused_with_the_ones_it_does
     message = misspelt.json()["message"]
     assert "query parameter 'radius': not a parameter of this endpoint; did you mean 'radius_m'?" in message
     assert "query parameter 'amenities'" in message and "did you mean 'amenity'?" in message
-    assert "it takes amenity, at, crs, include_closed, k, lat, lon, open_now, radius_m" in message
+    assert "it takes amenity, at, crs, include_closed, k, lat, lon, open_24_7, open_now, radius_m" \
+        in message
     assert "takes no query parameters" in client.get("/health?probe=1").json()["message"]
     # pages other apps embed take their own parameters; OGC API answers by its own rule
     assert client.get("/maps/nearest?lat=31.2&lon=121.4&utm_source=partner").status_code == 200
