@@ -48,7 +48,7 @@ def test_csv_import_reports_bad_rows_loads_good_ones_and_is_idempotent(
     code, out = invoke(database_url, "import", "stations", str(path))
     assert code == 3, out  # loaded, but with rejected rows (2 is a usage error)
     for line, hint in ((4, "lat: Input should be less than or equal to 90 (got '95.0')"),
-                       (5, "amenities: Input should be 'drinking_water'"),
+                       (5, "amenities: 'beer' is not an amenity; give some of drinking_water (饮用水)"),
                        (6, "opening_hours: opening_hours 'whenever' is not valid"),
                        (7, "repeats line 2"),
                        (9, "(got '121.4456'); did you swap lat and lon?")):
@@ -628,9 +628,11 @@ def test_the_new_amenities_import_by_their_chinese_labels(
         database_url: str, empty_db: Engine, tmp_path: Path) -> None:
     path = tmp_path / "new.csv"
     path.write_text("编号,名称,经度,纬度,设施,开放时间\n"
-                    "n1,换电站,121.48,31.23,换电、爱心餐、常用药品、法律援助、理发、淋浴,24/7\n",
+                    "n1,换电站,121.48,31.23,换电、爱心餐、常用药品、法律援助、理发、淋浴,24/7\n"
+                    "n2,咖啡站,121.48,31.23,饮用水、咖啡,\n",
                     encoding="utf-8")
     code, out = invoke(database_url, "import", "stations", str(path))
-    assert code == 0, out
+    assert code == 3, out
+    assert "line 3: amenities: '咖啡' is not an amenity" in out and "battery_swap (换电)" in out
     assert stored(empty_db)["n1"][3] == ["battery_swap", "haircut", "legal_aid", "meals",
                                          "medicine", "shower"]
