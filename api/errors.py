@@ -15,7 +15,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import messages
-from api.html import NO_SCRIPTS, Words, error_page, page_route, prefers_html
+from api.html import NO_SCRIPTS, error_page, page_route, prefers_html
+from api.messages import Words
 from geo.crs import swap_hint
 from geo.hours import HoursError
 

@@ -10,6 +10,8 @@ from importlib.resources import files
 
 from fastapi import Request
 
+from api.messages import Words
+
 STYLE = (files("api") / "pages" / "style.css").read_text("utf-8")
 # For a page without scripts: nothing loads from anywhere and only its own inline style applies
 # (and its empty icon, which spares a phone the request for /favicon.ico).
@@ -53,7 +55,6 @@ def page(title: str, body: str, lang: str = "zh-CN") -> str:
             "</body>\n</html>\n")
 
 
-Words = tuple[str, str]  # (Chinese, English)
 HEADINGS: dict[int, Words] = {
     401: ("需要状态链接", "Status link needed"), 404: ("未找到", "Not found"),
     429: ("请稍后再试", "Please try again later"), 503: ("暂时无法使用", "Not available just now")}
