@@ -17,6 +17,7 @@ from api.control_characters import refuse_control_characters
 from api.costly import Lane
 from api.embedding import allow_cross_origin_reads
 from api.hardening import Hardening
+from api.head import HeadAsGet
 from api.query_parameters import check_query_parameters
 from api.read_your_writes import ReadYourWrites
 from api.routers import (
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Riders are on mobile data: a map page is 390 kB as sent and about a fifth of that gzipped.
     app.add_middleware(GZipMiddleware, minimum_size=1000)
     metrics.install(app)
+    app.add_middleware(HeadAsGet)
     if settings.read_database_url:
         app.add_middleware(ReadYourWrites, api=app)
     app.add_middleware(Hardening, allowed=settings.allowed_hosts())  # outermost: before all else

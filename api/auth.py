@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from api.client_limits import client_address
-from api.deps import PrimaryReadEngineDep, SecretKeyDep
+from api.deps import PrimaryReadEngineDep, SecretKeyDep, SettingsDep
 from api.errors import ApiError
 from membership import identity
 from officers import accounts, tokens
@@ -55,10 +55,14 @@ class Caller:
     refused: ApiError | None = None
 
 
-def lenient_officer(engine: PrimaryReadEngineDep, secret: SecretKeyDep,
+def lenient_officer(engine: PrimaryReadEngineDep, settings: SettingsDep,
                     token: Annotated[str | None, Depends(_oauth2)]) -> Caller:
+    """Public data does not need the secret key: without one, nobody is an officer."""
     try:
-        return Caller(optional_officer(engine, secret, token))
+        if token is not None and not settings.secret_key:
+            raise _unauthorised("officer logins are disabled on this server: no secret key is "
+                                "configured (YIZHAN_SECRET_KEY)")
+        return Caller(optional_officer(engine, settings.secret_key or "", token))
     except ApiError as exc:
         return Caller(None, exc)
 

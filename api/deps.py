@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 from api import read_your_writes
 from api.errors import ApiError, BadParameter
 from geo import hours
-from geo.crs import Crs, to_wgs84
+from geo.crs import Crs, rounded, to_wgs84
 from geo.replica import Replica
-from geo.vocab import Amenity
+from geo.vocab import Amenity, parse_list
 from yizhan.settings import Settings
 
 MAX_K = 50
@@ -69,8 +69,8 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 async def get_secret_key(settings: SettingsDep) -> str:
     if not settings.secret_key:
-        raise ApiError(503, "applications and officer logins are disabled: no secret key is "
-                            "configured (set YIZHAN_SECRET_KEY)")
+        raise ApiError(503, "applications, station reports and officer logins are disabled: no "
+                            "secret key is configured (set YIZHAN_SECRET_KEY)")
     return settings.secret_key
 
 
@@ -100,6 +100,12 @@ async def query_point(
     return QueryPoint(wgs_lon, wgs_lat, crs, lon, lat)
 
 
+def point_echo(lon: float, lat: float) -> dict[str, float]:
+    """A point as an answer echoes it, rounded as answers carry points (geo.crs.rounded)."""
+    lon, lat = rounded(lon, lat)
+    return {"lat": lat, "lon": lon}
+
+
 async def query_time(
     settings: SettingsDep,
     at: Annotated[datetime | None, Query(description="Evaluate opening hours at this ISO 8601 "
@@ -117,6 +123,18 @@ async def query_time(
     return at.astimezone(local)
 
 
+AmenityQuery = Annotated[list[str] | None, Query(
+    description="Required amenities, all of them: repeated (amenity=toilet&amenity=wifi) or "
+                "comma-separated (amenity=toilet,wifi). One of: " + ", ".join(Amenity))]
+
+
+def amenities(given: list[str] | None) -> list[Amenity]:
+    try:
+        return parse_list(Amenity, given or [])
+    except ValueError as exc:
+        raise BadParameter("query", "amenity", str(exc)) from None
+
+
 @dataclass(frozen=True)
 class NearestParams:
     point: QueryPoint
@@ -126,6 +144,7 @@ class NearestParams:
     amenities: list[Amenity]
     open_now: bool
     include_closed: bool
+    open_24_7: bool = False
 
 
 async def nearest_params(
@@ -136,16 +155,17 @@ async def nearest_params(
         gt=0, le=MAX_RADIUS_M, allow_inf_nan=False,
         description=f"Only stations within this geodesic distance, at most {MAX_RADIUS_M} m.")]
     = None,
-    amenity: Annotated[list[Amenity] | None, Query(
-        description="Required amenity; repeat for several (all must be present).")] = None,
+    amenity: AmenityQuery = None,
     open_now: Annotated[bool, Query(
         description="Only stations whose opening hours say they are open (unknown is not open).")]
     = False,
     include_closed: Annotated[bool, Query(
         description="Also list temporarily closed stations.")] = False,
+    open_24_7: Annotated[bool, Query(
+        description="Only stations open 24 hours every day (opening_hours 24/7).")] = False,
 ) -> NearestParams:
-    return NearestParams(point, at, k, radius_m, sorted(set(amenity or [])), open_now,
-                         include_closed)
+    return NearestParams(point, at, k, radius_m, sorted(amenities(amenity)), open_now,
+                         include_closed, open_24_7)
 
 
 async def parse_bbox(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -13,7 +14,9 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.html import NO_SCRIPTS, error_page, frame_ancestors, page_hint, prefers_html
+from api import messages
+from api.html import NO_SCRIPTS, error_page, frame_ancestors, page_route, prefers_html
+from api.messages import Words
 from geo.crs import swap_hint
 from geo.hours import HoursError
 
@@ -36,6 +39,7 @@ class ApiError(Exception):
 class NotFound(ApiError):
     def __init__(self, what: str, key: object, headers: dict[str, str] | None = None):
         super().__init__(404, f"no {what} with id {key}", headers)
+        self.what, self.key = what, key
 
 
 class BadParameter(ApiError):
@@ -125,7 +129,9 @@ def _describe(error: dict[str, Any], query: dict[str, str], body: object) -> str
     # A repeated query parameter's position is noise to the reader: 'amenity', not 'amenity.0'.
     name = loc[1] if place in ("query", "path", "header") and len(loc) > 1 else ".".join(loc[1:])
     if kind != "missing" and "input" in error:
-        shown = repr(error["input"])
+        # As the client sent it: JSON's null, true and false, not Python's None, True and False.
+        shown = json.dumps(error["input"]) if error["input"] in (None, True, False) \
+            else repr(error["input"])
         message += f" (got {shown if len(shown) <= 120 else shown[:117] + '...'})"
     if len(loc) > 1:
         message += swap_hint(loc[-1], kind, _lon_beside(error, query, body))
@@ -139,16 +145,19 @@ OGC_CODES = {400: "InvalidParameterValue", 401: "Unauthorized", 404: "NotFound",
 
 
 def _json(status: int, message: str, detail: list[dict[str, Any]] | None = None,
-          headers: dict[str, str] | None = None, request: Request | None = None) -> Response:
+          headers: dict[str, str] | None = None, request: Request | None = None,
+          lines: list[Words] | None = None) -> Response:
     """yizhan's error body; under /ogc the OGC exception body instead, whatever the error; on a
-    page a rider opens in a browser, a page saying the same."""
+    page a rider opens in a browser, a page saying the same in the page's language (`lines`,
+    else what the status means)."""
     if request is not None and _ogc(request):
         return _ogc_json(status, OGC_CODES.get(status, "Error"), message, headers)
-    if request is not None and (hint := page_hint(request)) is not None:
+    if request is not None and (route := page_route(request)) is not None:
         headers = {"Vary": "Accept", **(headers or {})}
         if prefers_html(request):  # framed only where the page it stands for may be
             framing = frame_ancestors(request.app.state.settings.embed_origins)
-            return HTMLResponse(error_page(status, message, hint), status_code=status,
+            said = lines or [(messages.status_message(status, 0), messages.status_message(status, 1))]
+            return HTMLResponse(error_page(status, said, route), status_code=status,
                                 headers={**headers,
                                          "Content-Security-Policy": f"{NO_SCRIPTS}; {framing}"})
     body: dict[str, Any] = {"message": message}
@@ -159,20 +168,34 @@ def _json(status: int, message: str, detail: list[dict[str, Any]] | None = None,
 
 async def _validation(request: Request, exc: RequestValidationError) -> Response:
     query = dict(request.query_params)
-    details = []
+    details, lines = [], []
     for error in exc.errors():
-        details.append({"loc": list(error.get("loc", ())), "msg": _describe(error, query, exc.body),
-                        "type": error.get("type")})
+        loc = list(error.get("loc", ()))
+        code = messages.code(error, _lon_beside(error, query, exc.body) if len(loc) > 1 else None)
+        details.append({"loc": loc, "msg": _describe(error, query, exc.body),
+                        "type": error.get("type"), "code": code})
+        if len(loc) > 1:
+            name = messages.field_name(loc)
+            lines.append((messages.field_message(name, code, 0),
+                          messages.field_message(name, code, 1)))
     return _json(400 if _ogc(request) else 422, "; ".join(d["msg"] for d in details), details,
-                 request=request)
+                 request=request, lines=lines)
 
 
 async def _api_error(request: Request, exc: ApiError) -> Response:
     if isinstance(exc, OgcError):
         return _ogc_json(exc.status, exc.code, exc.message, exc.headers)
-    detail = [{"loc": exc.loc, "msg": exc.message, "type": "value_error"}] \
+    detail = [{"loc": exc.loc, "msg": exc.message, "type": "value_error", "code": "value_error"}] \
         if isinstance(exc, BadParameter) else None
-    return _json(exc.status, exc.message, detail, exc.headers, request)
+    lines = None
+    if isinstance(exc, BadParameter):
+        name = messages.field_name(exc.loc)
+        lines = [(messages.field_message(name, "value_error", 0),
+                  messages.field_message(name, "value_error", 1))]
+    elif isinstance(exc, NotFound):
+        lines = [(messages.status_message(404, 0, exc.what, exc.key),
+                  messages.status_message(404, 1, exc.what, exc.key))]
+    return _json(exc.status, exc.message, detail, exc.headers, request, lines)
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> Response:
@@ -182,7 +205,8 @@ async def _http(request: Request, exc: StarletteHTTPException) -> Response:
     if exc.status_code == 404 and message == "Not Found":
         message = f"no such path: {request.url.path} (see /docs)"
     elif exc.status_code == 405:
-        message = f"{request.method} is not allowed on {request.url.path} (see /docs)"
+        method = request.scope.get("asked_method", request.method)
+        message = f"{method} is not allowed on {request.url.path} (see /docs)"
     return _json(exc.status_code, message, headers=getattr(exc, "headers", None), request=request)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Response
 from pydantic_core import to_json
 
-from geo.crs import Crs, from_wgs84
+from geo.crs import Crs, from_wgs84, rounded
 from geo.h3index import to_hex
 from geo.navigation import navigation_links
 from geo.nearest import NearStation
@@ -19,7 +19,7 @@ def station_feature(s: StationRecord, open_now: bool | None) -> dict[str, Any]:
     return {
         "type": "Feature",
         "id": s.id,
-        "geometry": {"type": "Point", "coordinates": (s.lon, s.lat)},
+        "geometry": {"type": "Point", "coordinates": rounded(s.lon, s.lat)},
         "properties": {
             "id": s.id, "external_id": s.external_id, "name": s.name, "address": s.address,
             "amenities": s.amenities, "opening_hours": s.opening_hours, "open_now": open_now,
@@ -37,7 +37,7 @@ def station_feature_at(s: StationRecord, at: datetime, country: str) -> dict[str
 
 def near_feature(near: NearStation, crs: Crs) -> dict[str, Any]:
     feature = station_feature(near.station, near.open_now)
-    lon, lat = from_wgs84(near.station.lon, near.station.lat, crs)
+    lon, lat = rounded(*from_wgs84(near.station.lon, near.station.lat, crs))
     feature["properties"]["distance_m"] = round(near.distance_m, 3)
     feature["properties"]["point_in_crs"] = {"crs": crs, "lon": lon, "lat": lat}
     return feature

@@ -4,10 +4,13 @@ choice between HTML and JSON by the Accept header, and errors as a page for a br
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html import escape
 from importlib.resources import files
 
 from fastapi import Request
+
+from api.messages import Words
 
 STYLE = (files("api") / "pages" / "style.css").read_text("utf-8")
 # For a page without scripts: nothing loads from anywhere and only its own inline style applies
@@ -59,32 +62,60 @@ def page(title: str, body: str, lang: str = "zh", head: str = "") -> str:
             f"{body}\n</body>\n</html>\n")
 
 
-HEADINGS = {401: "需要状态链接 · Status link needed", 404: "未找到 · Not found",
-            429: "请稍后再试 · Please try again later", 503: "暂时无法使用 · Not available just now"}
-REQUEST_LINK = ("<p>请打开您提交求助后得到的完整链接：链接被截断或改动后查不到。如链接丢失，请联系工会。<br>"
-                "Open the whole link you were given when you asked: a link cut short or changed "
-                "finds nothing. If you have lost it, contact the union.</p>")
-# Routes that a browser opens: their errors come as a page, and a mistake in the link (401, 404,
-# 422) with what the rider can do about it.
-PAGES = {
-    "/join": '<p><a href="/join">打开申请表（不带站点）· Open the join form without a station</a></p>',
-    "/request": '<p><a href="/request">重新打开求助表 · Open the request form again</a></p>',
+HEADINGS: dict[int, Words] = {
+    401: ("需要状态链接", "Status link needed"), 404: ("未找到", "Not found"),
+    429: ("请稍后再试", "Please try again later"), 503: ("暂时无法使用", "Not available just now")}
+WRONG: Words = ("链接有误", "Something in the link is wrong")
+REQUEST_LINK: Words = (
+    "请打开您提交求助后得到的完整链接：链接被截断或改动后查不到。如链接丢失，请联系工会。",
+    "Open the whole link you were given when you asked: a link cut short or changed finds "
+    "nothing. If you have lost it, contact the union.")
+# What a rider can do after an error on a page, by route; a route under /maps/ is a page too.
+PAGES: dict[str, Words] = {
+    "/join": ('<a href="/join">打开申请表（不带站点）</a>',
+              '<a href="/join">Open the join form without a station</a>'),
+    "/request": ('<a href="/request">重新打开求助表</a>',
+                 '<a href="/request">Open the request form again</a>'),
     "/requests/{request_id}": REQUEST_LINK,
     "/request/{request_id}/feedback": REQUEST_LINK,
     "/applications/{application_id}":
-        "<p>请打开您提交申请后得到的完整链接：链接被截断或改动后查不到申请。如链接丢失，请联系工会。<br>"
-        "Open the whole link you were given when you applied: a link cut short or changed finds "
-        "nothing. If you have lost it, contact the union.</p>",
+        ("请打开您提交申请后得到的完整链接：链接被截断或改动后查不到申请。如链接丢失，请联系工会。",
+         "Open the whole link you were given when you applied: a link cut short or changed finds "
+         "nothing. If you have lost it, contact the union."),
 }
 PAGES["/applications/{application_id}/withdraw"] = PAGES["/applications/{application_id}"]
+MAP_HINT: Words = ("请检查链接中的参数，或打开<a href=\"/maps/nearest?lat=31.2335&amp;lon=121.4751\">"
+                   "附近站点地图</a>。",
+                   'Check the parameters in the link, or open the <a href="/maps/nearest?lat=31.2335'
+                   '&amp;lon=121.4751&amp;lang=en">map of nearby stations</a>.')
 
 
-def page_hint(request: Request) -> str | None:
-    """What a rider can do after an error on the page `request` is for, if it is one of PAGES."""
-    return PAGES.get(getattr(request.scope.get("route"), "path", ""))
+@dataclass(frozen=True)
+class PageRoute:
+    """An HTML route's error page: its languages (both, or the one `lang` asks for) and hint."""
+    languages: tuple[int, ...]  # 0 Chinese, 1 English
+    hint: Words | None
 
 
-def error_page(status: int, message: str, hint: str) -> str:
-    heading = HEADINGS.get(status, "链接有误 · Something in the link is wrong")
-    return page(heading, f'<h1>{heading}</h1>\n<p class="status rejected">{escape(message)}</p>\n'
-                         f"{hint if status in (401, 404, 422) else ''}")
+def page_route(request: Request) -> PageRoute | None:
+    """Whether `request` is for an HTML page, and how its errors are worded; None for the API."""
+    path = getattr(request.scope.get("route"), "path", "")
+    if path in PAGES:
+        return PageRoute((0, 1), PAGES[path])
+    if path.startswith("/maps/"):
+        return PageRoute((1,) if request.query_params.get("lang") == "en" else (0,), MAP_HINT)
+    return None
+
+
+def error_page(status: int, lines: list[Words], route: PageRoute) -> str:
+    """A small page for a browser: what was wrong, in the page's language(s), and the hint."""
+    heading = HEADINGS.get(status, WRONG)
+
+    def both(words: Words, escaped: bool = False) -> str:
+        return "<br>".join(words[i] if escaped else escape(words[i]) for i in route.languages)
+    title = " · ".join(heading[i] for i in route.languages)
+    said = "".join(f'<p class="status rejected">{both(line)}</p>\n' for line in lines)
+    hint = (f"<p>{both(route.hint, escaped=True)}</p>"
+            if route.hint and status in (401, 404, 422) else "")
+    return page(title, f"<h1>{escape(title)}</h1>\n{said}{hint}",
+                "en" if route.languages == (1,) else "zh-CN")

@@ -80,6 +80,7 @@ class NearestQuery(BaseModel):
     radius_m: float | None
     amenities: list[Amenity]
     open_now: bool
+    open_24_7: bool = False
     include_closed: bool
     at: datetime
 
@@ -210,6 +211,9 @@ class ErrorDetail(BaseModel):
     loc: list[str | int]
     msg: str
     type: str | None = None
+    code: str | None = Field(default=None, description=(
+        "What refused the value, for a page to word in its own language: pydantic's error type "
+        "(missing, float_parsing, less_than_equal…), or swapped_lat_lon, repeated_parameter"))
 
 
 class ErrorOut(BaseModel):

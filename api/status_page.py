@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from api.html import page
+from api.messages import ASK_ABOVE, NO_CONTACT
 from maps.page import distance_text
 from officers.erasure import WITHDRAWABLE
 
@@ -97,7 +98,18 @@ def _union(union: dict[str, Any], route: dict[str, Any]) -> str:
         rows.append(_row("工会电话 Phone", f'<a href="tel:{phone}">{phone}</a>'))
     if union["contact_address"]:
         rows.append(_row("工会地址 Address", escape(union["contact_address"])))
+    if not union["contact_phone"]:
+        rows.append(_row("联系谁 Whom to ask", _ask(union.get("ask_instead"))))
     return "".join(rows)
+
+
+def _ask(above: dict[str, Any] | None) -> str:
+    """For a union with no phone on record: the union above it that has one, or where to go."""
+    if above is None:
+        return _both(*NO_CONTACT)
+    phone = escape(above["contact_phone"])
+    return (f"{_both(*ASK_ABOVE)}<br><strong>{escape(above['name'])}</strong> "
+            f'<a href="tel:{phone}">{phone}</a>')
 
 
 def _event(event: dict[str, Any], zone: ZoneInfo) -> str:

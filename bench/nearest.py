@@ -145,6 +145,8 @@ def run_all(url: str, queries: list[tuple[float, float]], k: int) -> list[tuple[
                              lambda lon, lat: nearest(conn, lon, lat, k, at=at, amenities=two)))
         results.append(timed("yizhan exact nearest + open_now", queries,
                              lambda lon, lat: nearest(conn, lon, lat, k, at=at, open_now=True)))
+        results.append(timed("yizhan exact nearest + open_24_7", queries,
+                             lambda lon, lat: nearest(conn, lon, lat, k, at=at, open_24_7=True)))
     engine.dispose()
     base, server = serve(url)
     with httpx.Client(base_url=base) as client:

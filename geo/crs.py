@@ -49,6 +49,14 @@ def from_wgs84(lon: float, lat: float, crs: Crs) -> tuple[float, float]:
     return out.lon, out.lat
 
 
+ANSWER_DIGITS = 7  # decimals of a degree in answers: 1e-7° is about a centimetre
+
+
+def rounded(lon: float, lat: float) -> tuple[float, float]:
+    """A point as answers carry it: 31.240393, not the 31.240393000000005 a conversion leaves."""
+    return round(lon, ANSWER_DIGITS), round(lat, ANSWER_DIGITS)
+
+
 def wgs84_ewkt(lon: float, lat: float) -> str:
     """A WGS84 point as EWKT, the form the geometry columns take."""
     return f"SRID=4326;POINT({float(lon)!r} {float(lat)!r})"

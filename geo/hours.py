@@ -18,6 +18,14 @@ class HoursError(ValueError):
     pass
 
 
+# Hours that say "open 24 hours, every day", spaces removed: what the open_24_7 filter takes.
+ALWAYS_OPEN = ("24/7", "Mo-Su00:00-24:00", "00:00-24:00")
+
+
+def always_open(expression: str | None) -> bool:
+    return expression is not None and re.sub(r"\s", "", expression) in ALWAYS_OPEN
+
+
 @lru_cache(maxsize=4096)
 def parse(expression: str, timezone: str, country: str) -> opening_hours.OpeningHours:
     try:
@@ -83,3 +91,82 @@ def week(expression: str, start: datetime, timezone: str, country: str
                 unknown = True
         days.append((begin, spans, unknown))
     return days
+
+
+DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+DAY_WORDS = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+             "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+WORDS = {
+    "zh": {"always": "24 小时开放", "every_day": "每天", "holidays": "法定节假日", "to": "至",
+           "and": "、", "closed": "{days}休息", "never": "不开放", "whole_day": "{days} 24 小时开放",
+           "rules": "，"},
+    "en": {"always": "Open 24 hours", "every_day": "Daily", "holidays": "public holidays",
+           "to": "–", "and": ", ", "closed": "closed on {days}", "never": "Closed",
+           "whole_day": "{days} open 24 hours",
+           "rules": "; "},
+}
+_SPAN = re.compile(r"([01]\d|2[0-4]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)")
+_DAY_ITEM = re.compile(r"(Mo|Tu|We|Th|Fr|Sa|Su)(?:-(Mo|Tu|We|Th|Fr|Sa|Su))?|PH")
+
+
+def _days(selector: str, lang: str) -> str | None:
+    """'Mo-Fr,Su' in words; None for anything else (months, weeks, nth weekdays…)."""
+    w = WORDS[lang]
+    parts = []
+    for item in selector.split(","):
+        found = _DAY_ITEM.fullmatch(item)
+        if found is None:
+            return None
+        if item == "PH":
+            parts.append(w["holidays"])
+            continue
+        first, last = found.group(1), found.group(2)
+        names = DAY_WORDS[lang]
+        if last is None:
+            parts.append(names[DAYS.index(first)])
+        elif DAYS.index(first) == 0 and DAYS.index(last) == 6:
+            parts.append(w["every_day"])
+        else:
+            parts.append(f"{names[DAYS.index(first)]}{w['to']}{names[DAYS.index(last)]}")
+    return w["and"].join(parts)
+
+
+def _rule(rule: str, lang: str) -> str | None:
+    """One rule ('Mo-Fr 09:00-17:00', 'PH off', '08:00-20:00') in words, or None."""
+    w = WORDS[lang]
+    tokens = rule.split()
+    if not tokens:
+        return None
+    off = tokens[-1] in ("off", "closed")
+    if off or tokens[-1] == "open":
+        tokens = tokens[:-1]
+    days = w["every_day"]
+    if tokens and _SPAN.match(tokens[0]) is None:
+        named = _days(tokens[0], lang)
+        if named is None:
+            return None
+        days, tokens = named, tokens[1:]
+    if off:
+        return None if tokens else w["never"] if days == w["every_day"] else w["closed"].format(
+            days=days)
+    if len(tokens) != 1:
+        return None
+    spans = tokens[0].split(",")
+    if not all(_SPAN.fullmatch(span) for span in spans):
+        return None
+    if spans == ["00:00-24:00"]:
+        return w["always"] if days == w["every_day"] else w["whole_day"].format(days=days)
+    return f"{days} " + w["and"].join(span.replace("-", "–") for span in spans)
+
+
+def in_words(expression: str, lang: str = "zh") -> str:
+    """Opening hours as a rider reads them: 'Mo-Fr 09:00-17:00; PH off' is 周一至周五
+    09:00–17:00，法定节假日休息 (Mon–Fri 09:00–17:00; closed on public holidays), '24/7' is 24 小时
+    开放. What cannot be put in words (months, sunrise, comments…) is shown as written."""
+    expression = expression.strip()
+    if expression == "24/7":
+        return WORDS[lang]["always"]
+    said = [_rule(rule.strip(), lang) for rule in expression.split(";")]
+    if not said or any(s is None for s in said):
+        return expression
+    return WORDS[lang]["rules"].join(s for s in said if s)

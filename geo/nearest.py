@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy import ARRAY, Connection, Integer, Text, any_, bindparam, func, literal_column, select
 
+from geo.hours import ALWAYS_OPEN
 from geo.stations import StationRecord, T, open_state, record, record_columns
 from geo.vocab import Amenity, StationStatus
 
@@ -35,7 +36,8 @@ class NearStation:
 
 
 @lru_cache(maxsize=256)
-def _statement(with_amenities: bool, with_radius: bool, require_hours: bool, limit: int) -> Any:
+def _statement(with_amenities: bool, with_radius: bool, require_hours: bool, limit: int,
+               always_open: bool = False) -> Any:
     """The exact query for one combination of filters and one limit, built once; the other values
     are bind parameters. The limit is written into the SQL: given as a parameter, PostgreSQL
     plans as if it could be a tenth of the table, finds its generic plan dearer than planning
@@ -58,6 +60,9 @@ def _statement(with_amenities: bool, with_radius: bool, require_hours: bool, lim
                 source.c.amenities.contains(bindparam("amenities", type_=ARRAY(Text))))
         if require_hours:
             query = query.where(source.c.opening_hours.is_not(None))
+        if always_open:
+            query = query.where(func.regexp_replace(source.c.opening_hours, r"\s", "", "g")
+                                == any_(bindparam("always_open", type_=ARRAY(Text))))
         return query
 
     # Step 1: any k stations that pass the filters, by planar KNN; their farthest bounds the answer.
@@ -86,10 +91,13 @@ def exact_nearest(
     statuses: list[StationStatus],
     radius_m: float | None = None,
     require_hours: bool = False,
+    open_24_7: bool = False,
 ) -> list[tuple[StationRecord, float]]:
     """The `limit` nearest stations passing the filters, with their distances in metres."""
-    statement = _statement(bool(amenities), radius_m is not None, require_hours, limit)
+    statement = _statement(bool(amenities), radius_m is not None, require_hours, limit, open_24_7)
     params: dict[str, Any] = {"lon": lon, "lat": lat, "statuses": [s.value for s in statuses]}
+    if open_24_7:
+        params["always_open"] = list(ALWAYS_OPEN)
     if amenities:
         params["amenities"] = [a.value for a in amenities]
     if radius_m is not None:
@@ -109,12 +117,14 @@ def nearest(
     include_closed: bool = False,
     radius_m: float | None = None,
     open_now: bool = False,
+    open_24_7: bool = False,
     country: str = "CN",
 ) -> list[NearStation]:
     """The k nearest usable stations to WGS84 (lon, lat), each with whether it is open at `at`.
 
     Usable means operational, or temporarily closed when `include_closed`; planned and removed
-    stations never appear. With `open_now`, only stations whose hours say they are open count.
+    stations never appear. With `open_now`, only stations whose hours say they are open count;
+    with `open_24_7`, only those open 24 hours every day (geo.hours.ALWAYS_OPEN).
     """
     statuses = [StationStatus.OPERATIONAL]
     if include_closed:
@@ -128,13 +138,13 @@ def nearest(
 
     if not open_now:
         rows = exact_nearest(conn, lon, lat, k, amenities=amenities, statuses=statuses,
-                             radius_m=radius_m)
+                             radius_m=radius_m, open_24_7=open_24_7)
         return annotate(rows)
 
     batch = max(4 * k, 32)
     while True:
         rows = exact_nearest(conn, lon, lat, batch, amenities=amenities, statuses=statuses,
-                             radius_m=radius_m, require_hours=True)
+                             radius_m=radius_m, require_hours=True, open_24_7=open_24_7)
         found = [s for s in annotate(rows) if s.open_now]
         if len(found) >= k or len(rows) < batch:
             return found[:k]

@@ -20,7 +20,7 @@ from pydantic import (
 from geo import hours
 from geo.crs import Crs, to_wgs84, wgs84_ewkt
 from geo.h3index import point_cell
-from geo.vocab import Amenity, StationStatus
+from geo.vocab import AMENITY_BY_LABEL, AMENITY_LABELS_ZH, Amenity, StationStatus
 
 CLOCK_SKEW = timedelta(minutes=5)  # a client's clock may run a little ahead
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{1,22}[0-9]$")
@@ -56,9 +56,16 @@ def check_point_and_nulls(model: BaseModel, required: set[str]) -> None:
 
 
 def parse_amenities(value: Any) -> Any:
-    """Lists pass through; a string may separate amenities with `;`, `,` or `|`."""
+    """Lists pass through; a string may separate amenities with `;`, `,`, `|` or `、` (and the
+    full-width `；`, `，`), and name them by their Chinese labels (饮用水、卫生间)."""
     if isinstance(value, str):
-        return [part.strip() for part in re.split(r"[;,|]", value) if part.strip()]
+        found = [AMENITY_BY_LABEL.get(part.strip(), part.strip())
+                 for part in re.split(r"[;,|、；，]", value) if part.strip()]
+        if unknown := [a for a in found if a not in Amenity._value2member_map_]:
+            allowed = ", ".join(f"{a.value} ({AMENITY_LABELS_ZH[a]})" for a in Amenity)
+            raise ValueError(f"{unknown[0]!r} is not an amenity; give some of {allowed}, by "
+                             "name or Chinese label, separated by ; , | or 、")
+        return found
     return value
 
 

@@ -132,6 +132,12 @@ def ancestors(conn: Connection, union: UnionRecord) -> list[UnionRecord]:
     return [_record(r) for r in rows]
 
 
+def reachable_above(conn: Connection, union: UnionRecord) -> UnionRecord | None:
+    """Whom to ask for a union that has no contact phone: the nearest union above it that has
+    one; None when none has."""
+    return next((u for u in reversed(ancestors(conn, union)) if u.contact_phone), None)
+
+
 def area_geojson(conn: Connection, union_id: int) -> dict[str, Any] | None:
     import json
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
+from typing import TypeVar
 
 
 class Amenity(StrEnum):
@@ -22,6 +24,33 @@ class Amenity(StrEnum):
     EBIKE_CHARGING = "ebike_charging"
     REFRIGERATOR = "refrigerator"
     READING = "reading"
+    BATTERY_SWAP = "battery_swap"  # 换电: a rider's e-bike battery swapped for a charged one
+    MEALS = "meals"  # often discounted for outdoor workers (爱心餐)
+    MEDICINE = "medicine"  # common medicines, beyond a first-aid kit
+    LEGAL_AID = "legal_aid"
+    HAIRCUT = "haircut"
+    SHOWER = "shower"
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def parse_list(kind: type[E], values: Iterable[str]) -> list[E]:
+    """Values of a vocabulary as people send them: repeated (`amenity=a&amenity=b`), separated
+    by commas (`amenity=a,b`), or both; each once, in the order given. ValueError names the first
+    that is not in it and what is allowed."""
+    found: list[E] = []
+    for value in values:
+        for part in value.split(","):
+            try:
+                item = kind(part.strip())
+            except ValueError:
+                allowed = ", ".join(k.value for k in kind)
+                raise ValueError(f"{part.strip()!r} is not one of {allowed} (repeat the parameter "
+                                 "or separate values with commas)") from None
+            if item not in found:
+                found.append(item)
+    return found
 
 
 class StationStatus(StrEnum):
@@ -48,7 +77,27 @@ AMENITY_LABELS_ZH: dict[Amenity, str] = {
     Amenity.EBIKE_CHARGING: "电动车充电",
     Amenity.REFRIGERATOR: "冰箱",
     Amenity.READING: "书报阅读",
+    Amenity.BATTERY_SWAP: "换电",
+    Amenity.MEALS: "爱心餐",
+    Amenity.MEDICINE: "常用药品",
+    Amenity.LEGAL_AID: "法律援助",
+    Amenity.HAIRCUT: "理发",
+    Amenity.SHOWER: "淋浴",
 }
+AMENITY_LABELS_EN: dict[Amenity, str] = {
+    Amenity.DRINKING_WATER: "Drinking water", Amenity.HOT_WATER: "Hot water",
+    Amenity.COOLING: "Air conditioning", Amenity.HEATING: "Heating", Amenity.SEATING: "Seats",
+    Amenity.TOILET: "Toilet", Amenity.PHONE_CHARGING: "Phone charging",
+    Amenity.MICROWAVE: "Microwave", Amenity.FIRST_AID: "First-aid kit", Amenity.WIFI: "Wi-Fi",
+    Amenity.UMBRELLA_LENDING: "Umbrellas to borrow", Amenity.TOOL_KIT: "Repair tools",
+    Amenity.EBIKE_PARKING: "E-bike parking", Amenity.EBIKE_CHARGING: "E-bike charging",
+    Amenity.REFRIGERATOR: "Fridge", Amenity.READING: "Books and papers",
+    Amenity.BATTERY_SWAP: "Battery swap", Amenity.MEALS: "Meals (often discounted)",
+    Amenity.MEDICINE: "Common medicines", Amenity.LEGAL_AID: "Legal aid",
+    Amenity.HAIRCUT: "Haircuts", Amenity.SHOWER: "Shower",
+}
+
+AMENITY_BY_LABEL: dict[str, Amenity] = {label: amenity for amenity, label in AMENITY_LABELS_ZH.items()}
 
 
 class UnionLevel(StrEnum):

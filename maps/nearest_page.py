@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import folium
 from folium.plugins import MarkerCluster
 
+from geo.hours import in_words
 from geo.navigation import navigation_links
 from geo.nearest import NearStation
-from geo.vocab import AMENITY_LABELS_ZH, Amenity
+from geo.vocab import AMENITY_LABELS_EN, AMENITY_LABELS_ZH, Amenity
 from maps.assets import use_local_assets
 from maps.page import (
     MapStyle,
@@ -29,13 +30,14 @@ TEXT = {
            "closed": "休息中", "unknown": "营业时间未知", "hours": "开放时间",
            "amenities": "服务", "phone": "电话", "nearest": "最近的站点", "none": "附近没有符合条件的站点",
            "navigate": "导航", "amap": "高德", "baidu": "百度", "temporarily_closed": "暂停开放",
-           "open_now": "只看营业中", "filter": "筛选", "locate": "我的位置",
-           "ask": "我要维权 · 提诉求"},
+           "open_now": "只看营业中", "open_24_7": "24 小时开放", "filter": "筛选",
+           "locate": "我的位置", "ask": "我要维权 · 提诉求"},
     "en": {"you": "You are here", "title": "Rest stations near you", "open": "Open now",
            "closed": "Closed now", "unknown": "Hours unknown", "hours": "Hours",
            "amenities": "Amenities", "phone": "Phone", "nearest": "Nearest stations",
            "none": "No matching station nearby", "navigate": "Navigate", "amap": "Amap", "baidu": "Baidu",
            "temporarily_closed": "Temporarily closed", "open_now": "Open now only",
+           "open_24_7": "Open 24 hours",
            "filter": "Filter", "locate": "Where am I", "ask": "Ask the union for help"},
 }
 
@@ -45,7 +47,7 @@ def _open_label(open_now: bool | None, t: dict[str, str]) -> str:
 
 
 def _amenity_label(name: str, lang: str) -> str:
-    return AMENITY_LABELS_ZH[Amenity(name)] if lang == "zh" else name.replace("_", " ")
+    return (AMENITY_LABELS_ZH if lang == "zh" else AMENITY_LABELS_EN)[Amenity(name)]
 
 
 def popup_html(near: NearStation, style: MapStyle) -> str:
@@ -62,7 +64,8 @@ def popup_html(near: NearStation, style: MapStyle) -> str:
     if s.status == "temporarily_closed":
         rows.append(f"<div><b>{t['temporarily_closed']}</b></div>")
     if s.opening_hours:
-        rows.append(f"<div>{t['hours']}: <code>{safe_text(s.opening_hours)}</code></div>")
+        rows.append(f'<div class="yz-hours">{t["hours"]}: '
+                    f"{safe_text(in_words(s.opening_hours, lang))}</div>")
     if s.amenities:
         labels = ("、" if lang == "zh" else ", ").join(_amenity_label(a, lang) for a in s.amenities)
         rows.append(f"<div>{t['amenities']}: {safe_text(labels)}</div>")
@@ -122,15 +125,18 @@ def nearest_map(
             style.at(s.lon, s.lat),
             icon=folium.DivIcon(
                 html=f'<div class="yz-rank yz-rank-{rank}" data-station-id="{s.id}">{rank}</div>',
-                icon_size=(26, 26), icon_anchor=(13, 13), class_name="yz-rank-icon",
+                # A pin whose tip is the station: the number stands above it, clear of the
+                # rider's dot when the two are a few metres apart.
+                icon_size=(26, 34), icon_anchor=(13, 34), class_name="yz-rank-icon",
             ),
             popup=Popup(popup_html(near, style), max_width=320),
             tooltip=Tooltip(safe_text(label)), z_index_offset=1000,  # above any cluster of the others
         ).add_to(fmap)
 
-    folium.CircleMarker(
-        style.at(lon, lat), radius=9, color="#ffffff", weight=3, fill=True, fill_color="#1f6fd1",
-        fill_opacity=1, tooltip=Tooltip(t["you"]), class_name="yz-you",
+    folium.Marker(  # above the numbered pins, whose heads stand clear of it
+        style.at(lon, lat), icon=folium.DivIcon(html='<div class="yz-you"></div>', icon_size=(22, 22),
+                                                icon_anchor=(11, 11), class_name="yz-you-icon"),
+        tooltip=Tooltip(t["you"]), z_index_offset=2000,
     ).add_to(fmap)
     if nearest:
         points = [style.at(lon, lat)] + [style.at(n.station.lon, n.station.lat) for n in nearest]
@@ -148,10 +154,12 @@ class PageQuery:
     keep: list[tuple[str, str]]
     amenities: list[str]
     open_now: bool
+    open_24_7: bool = False
 
 
 FILTER_AMENITIES = [Amenity.DRINKING_WATER, Amenity.TOILET, Amenity.PHONE_CHARGING,
-                    Amenity.COOLING, Amenity.HEATING, Amenity.MICROWAVE]
+                    Amenity.COOLING, Amenity.HEATING, Amenity.MICROWAVE, Amenity.BATTERY_SWAP,
+                    Amenity.MEALS]
 
 
 def _filters(q: PageQuery, t: dict[str, str], lang: str) -> str:
@@ -163,8 +171,10 @@ def _filters(q: PageQuery, t: dict[str, str], lang: str) -> str:
         f'{" checked" if a.value in q.amenities else ""}> {safe_text(_amenity_label(a.value, lang))}'
         "</label> " for a in [*FILTER_AMENITIES, *(Amenity(a) for a in q.amenities
                                                     if Amenity(a) not in FILTER_AMENITIES)])
-    open_box = (f'<label><input type="checkbox" name="open_now" value="true"'
-                f'{" checked" if q.open_now else ""}> {t["open_now"]}</label>')
+    open_box = "".join(
+        f'<label><input type="checkbox" name="{name}" value="true"'
+        f'{" checked" if on else ""}> {t[name]}</label> '
+        for name, on in (("open_now", q.open_now), ("open_24_7", q.open_24_7)))
     return (f'<form id="yz-filters" method="get">{hidden}<div>{boxes}</div><div>{open_box} '
             f'<button type="submit">{t["filter"]}</button> '
             f'<button type="button" id="yz-locate">{t["locate"]}</button></div></form>')
@@ -185,10 +195,15 @@ def _panel(nearest: Sequence[NearStation], lang: str) -> str:
 _CSS = """<style>
 #yz-panel .yz-dist{color:#d9534f;font-weight:bold}
 #yz-panel .yz-open{color:#666}
-.yz-rank{width:26px;height:26px;border-radius:13px;background:#d9534f;color:#fff;
-  font:bold 14px/26px sans-serif;text-align:center;border:2px solid #fff;
-  box-shadow:0 1px 4px rgba(0,0,0,.5)}
+.yz-rank{position:relative;box-sizing:border-box;width:26px;height:26px;border-radius:13px;
+  background:#d9534f;color:#fff;font:bold 14px/22px sans-serif;text-align:center;
+  border:2px solid #fff;box-shadow:0 1px 4px rgba(0,0,0,.5)}
+.yz-rank::after{content:"";position:absolute;left:5px;top:22px;border:6px solid transparent;
+  border-top:8px solid #d9534f}
 .yz-rank-icon{background:none;border:none}
+.yz-you{width:16px;height:16px;border-radius:11px;background:#1f6fd1;border:3px solid #fff;
+  box-shadow:0 1px 4px rgba(0,0,0,.5)}
+.yz-you-icon{background:none;border:none}
 #yz-filters{margin-top:6px;border-top:1px solid #ddd;padding-top:4px}
 #yz-filters label{white-space:nowrap}
 </style>"""

@@ -10,6 +10,7 @@ from typing import Any
 
 import folium
 from branca.element import Figure
+from folium.map import FitBounds
 from folium.template import Template
 
 from geo.crs import Crs, from_wgs84
@@ -120,7 +121,28 @@ PANEL_CSS = """<style>
   background:#fff;border:0;border-radius:4px;box-shadow:0 1px 5px rgba(0,0,0,.4);font-size:16px}
 @media (max-width:480px){ #yz-panel{max-width:calc(100% - 60px);max-height:45%;font-size:12px}}
 .yz-popup{font:13px sans-serif;line-height:1.5}
+/* On a narrow screen the attribution may take the whole bottom line: the scale goes above it. */
+@media (max-width:600px){ .leaflet-bottom.leaflet-left .leaflet-control-scale{margin-bottom:28px}
+  .leaflet-control-attribution{max-width:calc(100vw - 20px)}}
 </style>"""
+# fitBounds clear of the panel and the controls (FitClearOfPanel; the gap map after its data).
+FIT_JS = """<script>
+window.yizhanFit = function (map, bounds, options) {
+  options = Object.assign({}, options);
+  var least = options.padding || [0, 0];
+  var topLeft = [Math.max(50, least[0]), Math.max(20, least[1])];
+  var bottomRight = [Math.max(20, least[0]), Math.max(45, least[1])];
+  var panel = document.getElementById("yz-panel");
+  if (panel && !panel.classList.contains("yz-hidden")) {
+    var p = panel.getBoundingClientRect(), m = map.getContainer().getBoundingClientRect();
+    if (p.width > m.width / 2) topLeft[1] = Math.max(topLeft[1], p.bottom - m.top + 20);
+    else bottomRight[0] = Math.max(bottomRight[0], m.right - p.left + 20);
+  }
+  delete options.padding;
+  map.fitBounds(bounds, Object.assign({paddingTopLeft: topLeft, paddingBottomRight: bottomRight},
+                                      options));
+};
+</script>"""
 # The panel folds away, so that on a phone-sized iframe it need not hide the map.
 PANEL_TOGGLE = """<button id="yz-panel-toggle" type="button" title="%s" aria-controls="yz-panel"
   aria-expanded="true">&#9776;</button><script>
@@ -154,10 +176,23 @@ def geojson_bounds(geometry: dict[str, Any]) -> list[list[float]]:
     return [[min(ys), min(xs)], [max(ys), max(xs)]]
 
 
+class FitClearOfPanel(FitBounds):
+    """fitBounds in the part of the map the panel and the controls leave free: below the panel
+    when it spans the map's width (a phone), beside it otherwise; clear of the zoom buttons and
+    of the scale and attribution at the bottom."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        yizhanFit({{ this._parent.get_name() }}, {{ this.bounds|tojson }},
+                  {{ this.options|tojson }});
+        {% endmacro %}
+        """)
+
+
 def fit(fmap: folium.Map, bounds: list[list[float]], style: MapStyle, **options: Any) -> None:
-    """Show `bounds` unless the URL asked for a zoom."""
+    """Show `bounds` unless the URL asked for a zoom, clear of the panel (FitClearOfPanel)."""
     if style.zoom is None:
-        fmap.fit_bounds(bounds, **options)
+        fmap.add_child(FitClearOfPanel(bounds, **options))
 
 
 def base_map(lon: float, lat: float, zoom: int, style: MapStyle) -> folium.Map:
@@ -172,6 +207,8 @@ def base_map(lon: float, lat: float, zoom: int, style: MapStyle) -> folium.Map:
 def render(fmap: folium.Map, title: str, panel: str, css: str = "", lang: str = "zh") -> str:
     root = fmap.get_root()
     assert isinstance(root, Figure)  # a map's root is the page
-    root.header.add_child(folium.Element(f"<title>{safe_text(title)}</title>{PANEL_CSS}{css}"))
+    # An empty icon spares a phone the request for /favicon.ico, which yizhan does not serve.
+    root.header.add_child(folium.Element(f'<title>{safe_text(title)}</title><link rel="icon" '
+                                         f'href="data:,">{PANEL_CSS}{css}{FIT_JS}'))
     root.html.add_child(folium.Element(panel + PANEL_TOGGLE % ("面板" if lang == "zh" else "Panel")))
     return str(root.render())

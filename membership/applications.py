@@ -40,6 +40,13 @@ class WrongState(Exception):
     """The action does not apply to the application's status."""
 
 
+def _consented(given: bool) -> bool:
+    if not given:
+        raise ValueError("must be true: an application is taken only with the applicant's "
+                         "consent to the privacy notice")
+    return given
+
+
 class NewApplication(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -59,7 +66,8 @@ class NewApplication(BaseModel):
     crs: Crs = Crs.WGS84
     station_id: int | None = Field(default=None, ge=1, le=2**63 - 1,
                                    description="The station whose join code was scanned")
-    consent: bool = Field(description="The applicant agrees to the privacy notice; must be true")
+    consent: Annotated[bool, AfterValidator(_consented)] = Field(
+        description="The applicant agrees to the privacy notice; must be true")
 
     @model_validator(mode="after")
     def _complete(self) -> NewApplication:

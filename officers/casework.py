@@ -68,7 +68,12 @@ def act(conn: Connection, officer: OfficerRecord, actor: Actor, application_id: 
         return None
     _STEPS[action](conn, app, actor.name, note, to_union_code)
     audit.record(conn, actor, action.value, "application", app.id, app.union_id)
-    return applications.get(conn, application_id)
+    moved = applications.get(conn, application_id)
+    assert moved is not None
+    if moved.union_id != app.union_id:  # the receiving union's officers see it too
+        audit.record(conn, actor, f"{action.value}_in", "application", app.id, moved.union_id,
+                     {"from_union_id": app.union_id})
+    return moved
 
 
 def _forward(conn: Connection, app: ApplicationRecord, actor: str, reason: str | None,

@@ -12,10 +12,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from geo import unions
 from geo.db import wgs84_box
+from geo.hours import ALWAYS_OPEN
 from geo.jurisdiction import EVERYWHERE, Jurisdiction
 from geo.stations import T
 from geo.unions import U
-from geo.vocab import Amenity, StationStatus, UnionLevel
+from geo.vocab import Amenity, StationStatus, UnionLevel, parse_list
 from geo.workplaces import W, in_jurisdiction
 from ogc.crs import OgcCrs
 from ogc.filtering import Queryable, Translated, during, geometry_queryable, queryable
@@ -32,18 +33,18 @@ E = TypeVar("E", Amenity, StationStatus, UnionLevel)
 
 def _choices(kind: type[E], name: str, value: str) -> list[E]:
     try:
-        return [kind(v.strip()) for v in value.split(",")]
-    except ValueError:
-        allowed = ", ".join(k.value for k in kind)
-        raise BadValue(f"{name}: {value!r} is not a comma-separated list of {allowed}") from None
+        return parse_list(kind, [value])
+    except ValueError as exc:
+        raise BadValue(f"{name}: {exc}") from None
 
 
 def _union_id(conn: Connection, name: str, value: str) -> unions.UnionRecord:
-    if not value.isdigit() or not 1 <= int(value) < 2**63:
-        raise BadValue(f"{name}: {value!r} is not a union id (a positive integer)")
-    union = unions.get(conn, int(value))
+    """A union by id or by code, as people name it: a number is an id when a union has it,
+    anything else (or a number no id has, such as an administrative code) a code."""
+    union = unions.get(conn, int(value)) if value.isdigit() and 1 <= int(value) < 2**63 else None
+    union = union or unions.by_code(conn, value)
     if union is None:
-        raise BadValue(f"{name}: there is no union with id {value}")
+        raise BadValue(f"{name}: there is no union with id or code {value!r}")
     return union
 
 
@@ -75,6 +76,13 @@ class Collection:
         return self.scope is not None
 
 
+def _always_open(value: str) -> ColumnElement[bool]:
+    if value not in ("true", "false"):
+        raise BadValue(f"open_24_7: {value!r} is neither true nor false")
+    condition = func.regexp_replace(T.c.opening_hours, r"\s", "", "g").in_(ALWAYS_OPEN)
+    return condition if value == "true" else ~func.coalesce(condition, False)
+
+
 def _stations_in_union(conn: Connection, value: str) -> ColumnElement[bool]:
     return Jurisdiction(_union_id(conn, "union", value).path).location(T.c.location)
 
@@ -96,7 +104,9 @@ STATIONS = Collection(
      "status": Filter("Stations with one of these statuses (comma-separated)",
                       lambda _, v: T.c.status.in_(
                           [s.value for s in _choices(StationStatus, "status", v)])),
-     "union": Filter("Stations inside this union's area or the areas below it (union id)",
+     "open_24_7": Filter("Stations open 24 hours every day (true), or not (false)",
+                         lambda _, v: _always_open(v)),
+     "union": Filter("Stations inside this union's area or the areas below it (union id or code)",
                      _stations_in_union)},
     _queryables(
         queryable(T.c.external_id, "The station's id in its operator's records"),
@@ -118,9 +128,9 @@ UNIONS = Collection(
      U.c.contact_phone, U.c.updated_at],
     {"level": Filter("Unions of these levels (comma-separated)",
                      lambda _, v: U.c.level.in_([x.value for x in _choices(UnionLevel, "level", v)])),
-     "parent": Filter("The unions directly below this one (union id)",
+     "parent": Filter("The unions directly below this one (union id or code)",
                       lambda c, v: U.c.parent_id == _union_id(c, "parent", v).id),
-     "union": Filter("This union and every union below it (union id)",
+     "union": Filter("This union and every union below it (union id or code)",
                      lambda c, v: U.c.path.op("<@")(func.text2ltree(_union_id(c, "union", v).path)))},
     _queryables(
         queryable(U.c.code, "Code"), queryable(U.c.name, "Name"),

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlalchemy.sql.elements import ColumnElement
 
 from geo.areas import transformer_to_wgs84
-from geo.crs import Crs, from_wgs84
+from geo.crs import Crs, from_wgs84, rounded
 
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 EPSG_4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"
@@ -60,7 +60,6 @@ BBOX_SYSTEMS = [CRS84, EPSG_4326, EPSG_3857]  # a GCJ-02 box is no box in WGS84
 def _moved(geometry: dict[str, Any]) -> dict[str, Any]:
     def move(coords: Any) -> Any:
         if isinstance(coords[0], (int, float)):
-            lon, lat = from_wgs84(coords[0], coords[1], Crs.GCJ02)
-            return [round(lon, 7), round(lat, 7)]
+            return list(rounded(*from_wgs84(coords[0], coords[1], Crs.GCJ02)))
         return [move(c) for c in coords]
     return {**geometry, "coordinates": move(geometry["coordinates"])}

@@ -29,8 +29,15 @@ BATCH = 50_000  # rows a statement; fewer, and each batch would scan a large tab
 BUILD_INDEXES_FROM = 1000  # rows, and more than the table holds: its indexes are built after
 MAX_FILE_BYTES = 512 * 1024 * 1024
 FIELDS = frozenset(NewStation.model_fields) - {"lon", "lat"}
-LON_NAMES = ("lon", "lng", "longitude", "x")
-LAT_NAMES = ("lat", "latitude", "y")
+LON_NAMES = ("lon", "lng", "longitude", "x", "经度")
+LAT_NAMES = ("lat", "latitude", "y", "纬度")
+# Column names as spreadsheets in China head them, for the fields they name.
+HEADER_WORDS = {"编号": "external_id", "外部编号": "external_id", "名称": "name",
+                "站点名称": "name", "单位名称": "name", "地址": "address", "开放时间": "opening_hours",
+                "营业时间": "opening_hours", "电话": "phone", "联系电话": "phone",
+                "设施": "amenities", "服务": "amenities", "状态": "status", "运营方": "operator",
+                "统一社会信用代码": "uscc"}
+DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 
 
 class ImportFormatError(ValueError):
@@ -49,6 +56,7 @@ class ImportResult:
     inserted: int = 0
     updated: int = 0
     problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the file was read, when not as expected
 
     @property
     def unchanged(self) -> int:
@@ -103,30 +111,61 @@ def geojson_records(text: str, fields: frozenset[str] = FIELDS
         yield where, {**record, "lon": coords[0], "lat": coords[1]}
 
 
-def csv_records(text: str, fields: frozenset[str] = FIELDS
+def csv_records(text: str, fields: frozenset[str] = FIELDS, notes: list[str] | None = None
                 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    start = [1]  # the line the record being read starts on
     try:
-        yield from _csv_records(text, fields)
+        yield from _csv_records(text, fields, notes if notes is not None else [], start)
     except csv.Error as exc:  # a quote left open, a stray carriage return
-        raise ImportFormatError(f"not readable as CSV: {exc}") from None
+        if "unexpected end of data" in str(exc):
+            last = text.count("\n", 0, len(text.rstrip("\r\n"))) + 1
+            raise ImportFormatError(
+                f"line {start[0]}: a quote (\") opens a value that is never closed, so lines "
+                f"{start[0]} to {last} would all be one value; close it, or double a quote meant "
+                "inside a value (\"\"). Nothing was imported") from None
+        raise ImportFormatError(f"line {start[0]}: not readable as CSV: {exc}") from None
 
 
-def _csv_records(text: str, fields: frozenset[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _header(names: list[str]) -> list[str]:
+    return [HEADER_WORDS.get(h.strip(), h.strip().lower()) for h in names]
+
+
+def _dialect(text: str, usable: Callable[[list[str]], bool]) -> str:
+    """The delimiter under which the header line names the columns needed: a comma, else
+    whichever of ; tab | does (spreadsheets in Chinese locales often save ; or tab)."""
+    first = text.split("\n", 1)[0]
+    for delimiter in DELIMITERS:
+        if usable(_header(next(csv.reader([first], delimiter=delimiter), []))):
+            return delimiter
+    return ","
+
+
+def _csv_records(text: str, fields: frozenset[str], notes: list[str], start: list[int]
+                 ) -> Iterator[tuple[str, dict[str, Any]]]:
+    def lacks(header: list[str]) -> list[str]:
+        missing = [n for n, names in (("lon", LON_NAMES), ("lat", LAT_NAMES))
+                   if not any(h in header for h in names)]
+        return missing + [n for n in ("external_id", "name") if n not in header]
+
+    delimiter = _dialect(text, lambda header: not lacks(header))
     # newline="" lets the csv module see line ends itself, as it needs to for quoted fields.
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    lon_col = next((h for h in LON_NAMES if h in header), None)
-    lat_col = next((h for h in LAT_NAMES if h in header), None)
-    missing = [n for n, c in (("lon", lon_col), ("lat", lat_col)) if c is None]
-    missing += [n for n in ("external_id", "name") if n not in header]
-    if missing:
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header = _header(list(reader.fieldnames or []))
+    if missing := lacks(header):
         raise ImportFormatError(
-            f"CSV header lacks {', '.join(missing)}; it needs external_id, name, lon, lat and may "
-            f"have {', '.join(sorted(fields - {'external_id', 'name'}))}"
-        )
+            f"CSV header lacks {', '.join(missing)}: it reads {header} with values separated by "
+            f"commas, and no better with {', '.join(list(DELIMITERS.values())[1:])}; it needs "
+            f"external_id, name, lon, lat (or 编号, 名称, 经度, 纬度) and may have "
+            f"{', '.join(sorted(fields - {'external_id', 'name'}))}")
+    if delimiter != ",":
+        notes.append(f"values are separated by {DELIMITERS[delimiter]}, not commas: read so")
+    lon_col = next(h for h in LON_NAMES if h in header)
+    lat_col = next(h for h in LAT_NAMES if h in header)
     reader.fieldnames = header
+    start[0] = reader.line_num + 1
     for row in reader:
-        where = f"line {reader.line_num}"
+        where = f"line {start[0]}"
+        start[0] = reader.line_num + 1
         if None in row:
             yield where, {"_error": "more values than header columns"}
             continue
@@ -216,8 +255,10 @@ def write(conn: Connection, table: str, rows: list[dict[str, Any]], result: Impo
     return held
 
 
-def read_records(path: Path, fmt: str | None, fields: frozenset[str] = FIELDS
-                 ) -> Iterator[tuple[str, dict[str, Any]]]:
+def read_records(path: Path, fmt: str | None, fields: frozenset[str] = FIELDS,
+                 notes: list[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The file's records; how it was read, where not as expected, is added to `notes`."""
+    notes = notes if notes is not None else []
     fmt = (fmt or path.suffix.lstrip(".")).lower()
     if not path.is_file():
         raise ImportFormatError(f"{path} is not a file" if path.exists() else f"{path} does not exist")
@@ -230,27 +271,23 @@ def read_records(path: Path, fmt: str | None, fields: frozenset[str] = FIELDS
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportFormatError(f"not UTF-8 text: {exc.reason} at byte {exc.start} (line {line})"
-                                + _gbk_hint(data)) from None
+        try:  # as Chinese Excel and WPS save it
+            text = data.decode("gb18030")
+        except UnicodeDecodeError:
+            raise ImportFormatError(f"not UTF-8 text: {exc.reason} at byte {exc.start} (line "
+                                    f"{line}), nor GB18030 (GBK): save it as UTF-8") from None
+        notes.append(f"not UTF-8 (line {line} is not), but it reads as GB18030 (GBK), as Excel "
+                     "and WPS save it: read so")
     if fmt in ("geojson", "json"):
         return geojson_records(text, fields)
     if fmt == "csv":
-        return csv_records(text, fields)
+        return csv_records(text, fields, notes)
     raise ImportFormatError(f"unknown format {fmt!r}; use geojson or csv (--format)")
-
-
-def _gbk_hint(data: bytes) -> str:
-    """What to do with a file that reads as GB18030 (GBK), as Chinese Excel and WPS save it."""
-    try:
-        data.decode("gb18030")
-    except UnicodeDecodeError:
-        return ""
-    return "; it reads as GBK (GB18030), as Excel and WPS often save it: save it as UTF-8 (CSV UTF-8)"
 
 
 def import_file(engine: Engine, path: Path, crs: Crs, fmt: str | None = None) -> ImportResult:
     result = ImportResult()
-    rows = prepare(read_records(path, fmt), station_columns(crs), result)
+    rows = prepare(read_records(path, fmt, notes=result.notes), station_columns(crs), result)
     with engine.begin() as conn:
         held = write(conn, "stations", rows, result, stations.upsert)
     analyze_if_changed(engine, "stations", result.inserted + result.updated, held)

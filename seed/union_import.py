@@ -123,13 +123,13 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
         try:
             level = UnionLevel.parse(level_text)
         except ValueError as exc:
-            result.problems.append(Problem(where, str(exc)))
+            result.problems.append(Problem(where, f"union {code!r}: {exc}"))
             continue
         try:
             parent = fields.parent_of(code, {f: value[f][i] for f in ([fields.parent]
                                                                       if fields.parent else [])})
         except ValueError as exc:
-            result.problems.append(Problem(where, str(exc)))
+            result.problems.append(Problem(where, str(exc)))  # it names the code
             continue
         group = grouped[code]
         group["where"].append(where)

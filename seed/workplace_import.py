@@ -56,8 +56,8 @@ def workplace_columns(crs: Crs, union_ids: dict[str, int]) -> Columns:
 
 def import_workplaces(engine: Engine, path: Path, crs: Crs, fmt: str | None = None
                       ) -> ImportResult:
-    records = list(read_records(path, fmt, FIELDS))
     result = ImportResult()
+    records = list(read_records(path, fmt, FIELDS, result.notes))
 
     def upsert(conn: Connection, rows: list[dict[str, Any]]) -> tuple[int, int]:
         saved = workplaces.upsert_matched(conn, rows)

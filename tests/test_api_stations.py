@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, box
 
 from api.schemas import NearestCollection, StationFeature, StationPage
-from geo.crs import Crs, from_wgs84
+from geo.crs import Crs, from_wgs84, rounded
 
 PEOPLE_SQUARE = (121.4751, 31.2335)
 
@@ -47,7 +47,7 @@ def test_nearest_answer_shape(client: TestClient, admin: dict[str, str]) -> None
     assert props["amenities"] == ["drinking_water", "toilet"]
     assert props["open_now"] is True
     assert props["distance_m"] > 0
-    gcj = from_wgs84(*PEOPLE_SQUARE, Crs.GCJ02)
+    gcj = rounded(*from_wgs84(*PEOPLE_SQUARE, Crs.GCJ02))
     assert props["point_in_crs"] == {"crs": "gcj02", "lon": gcj[0], "lat": gcj[1]}
     assert set(props["navigation"]) == {"osm", "amap", "baidu"}
     assert "coordinate=gaode" in props["navigation"]["amap"]
@@ -92,6 +92,14 @@ def test_amenities_must_all_match_and_open_now_excludes_unknown(
     assert sorted(nearest_ids(client, **q, amenity=["toilet", "hot_water"])) == sorted(
         [both["id"], unknown["id"], closed["id"]])
     assert nearest_ids(client, **q, amenity=["toilet", "hot_water"], open_now=True) == [both["id"]]
+    # Commas or repeats, as people send them, in the list as in the nearest query:
+    for amenity in ("toilet,hot_water", ["toilet", "hot_water"], ["toilet,hot_water", "toilet"]):
+        assert sorted(nearest_ids(client, **q, amenity=amenity)) == sorted(
+            [both["id"], unknown["id"], closed["id"]]), amenity
+        listed = client.get("/stations", params={"amenity": amenity}).json()["features"]
+        assert sorted(f["id"] for f in listed) == sorted([both["id"], unknown["id"], closed["id"]])
+    bad = client.get("/stations/nearest", params={**q, "amenity": "toilet,beer"})
+    assert bad.status_code == 422 and "'beer' is not one of" in bad.json()["message"]
     features = client.get("/stations/nearest", params=q).json()["features"]
     states = {f["id"]: f["properties"]["open_now"] for f in features}
     assert states[unknown["id"]] is None and states[closed["id"]] is False
@@ -295,3 +303,59 @@ def test_unknown_routes_and_methods(client: TestClient, method: str, path: str, 
                                     hint: str) -> None:
     response = client.request(method, path)
     assert response.status_code == status and hint in response.json()["message"]
+
+
+def _numbers(value: Any) -> list[float]:
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _numbers(v)]
+    if isinstance(value, list):
+        return [n for v in value for n in _numbers(v)]
+    return [value] if isinstance(value, float) else []
+
+
+def test_coordinates_in_answers_carry_seven_decimals_at_most(
+        client: TestClient, admin: dict[str, str]) -> None:
+    import random
+
+    made = client.post("/stations", params={"crs": "gcj02"}, headers=admin,
+                       json={"name": "换算", "lon": 121.4737, "lat": 31.2304})
+    assert made.status_code == 201
+    assert all(round(x, 7) == x for x in made.json()["geometry"]["coordinates"])
+    rng = random.Random(19)
+    for _ in range(20):
+        lon, lat = rng.uniform(110, 122), rng.uniform(22, 40)
+        for path in ("/stations/nearest", "/unions/match"):
+            crs = rng.choice(["gcj02", "bd09"])
+            answer = client.get(path, params={"lat": lat, "lon": lon, "crs": crs})
+            assert answer.status_code == 200, answer.text
+            body = answer.json()
+            coordinates = _numbers(body["query"]) + _numbers(
+                [f["geometry"]["coordinates"] + [f["properties"]["point_in_crs"]["lon"],
+                                                 f["properties"]["point_in_crs"]["lat"]]
+                 for f in body.get("features", [])])
+            assert len(coordinates) >= 4 and all(round(x, 7) == x for x in coordinates), coordinates
+
+
+def test_stations_as_they_are_in_practice_and_the_24_hour_filter(
+        client: TestClient, admin: dict[str, str]) -> None:
+    from geo.vocab import AMENITY_LABELS_EN, AMENITY_LABELS_ZH, Amenity
+
+    assert set(AMENITY_LABELS_ZH) == set(AMENITY_LABELS_EN) == set(Amenity)
+    always = make(client, admin, name="全天", opening_hours="24/7",
+                  amenities=["battery_swap", "meals", "medicine", "legal_aid", "haircut", "shower"])
+    spelled = make(client, admin, name="全天二", opening_hours="Mo-Su 00:00-24:00",
+                   amenities=["battery_swap"])
+    make(client, admin, name="白天", opening_hours="Mo-Fr 09:00-17:00", amenities=["battery_swap"])
+    make(client, admin, name="不知", amenities=["battery_swap"])
+    q = {"lat": PEOPLE_SQUARE[1], "lon": PEOPLE_SQUARE[0], "k": 10}
+    assert len(nearest_ids(client, **q, amenity="battery_swap")) == 4
+    assert sorted(nearest_ids(client, **q, open_24_7=True)) == sorted([always["id"], spelled["id"]])
+    assert nearest_ids(client, **q, open_24_7=True, amenity="shower,legal_aid") == [always["id"]]
+    echoed = client.get("/stations/nearest", params={**q, "open_24_7": True}).json()["query"]
+    assert echoed["open_24_7"] is True
+    ogc = client.get("/ogc/collections/stations/items", params={"open_24_7": "true"}).json()
+    assert sorted(f["id"] for f in ogc["features"]) == sorted([always["id"], spelled["id"]])
+    assert client.get("/ogc/collections/stations/items",
+                      params={"open_24_7": "false"}).json()["numberMatched"] == 2
+    assert client.get("/ogc/collections/stations/items",
+                      params={"open_24_7": "yes"}).status_code == 400

@@ -47,9 +47,9 @@ def test_csv_import_reports_bad_rows_loads_good_ones_and_is_idempotent(
     path = tmp_path / "stations.csv"
     path.write_text(CSV, encoding="utf-8")
     code, out = invoke(database_url, "import", "stations", str(path))
-    assert code == 2, out  # loaded, but with rejected rows
+    assert code == 3, out  # loaded, but with rejected rows (2 is a usage error)
     for line, hint in ((4, "lat: Input should be less than or equal to 90 (got '95.0')"),
-                       (5, "amenities: Input should be 'drinking_water'"),
+                       (5, "amenities: 'beer' is not an amenity; give some of drinking_water (饮用水)"),
                        (6, "opening_hours: opening_hours 'whenever' is not valid"),
                        (7, "repeats line 2"),
                        (9, "(got '121.4456'); did you swap lat and lon?")):
@@ -83,7 +83,7 @@ def test_geojson_import_in_gcj02(database_url: str, empty_db: Engine, tmp_path: 
     path = tmp_path / "stations.geojson"
     path.write_text(json.dumps(doc), encoding="utf-8")
     code, out = invoke(database_url, "import", "stations", str(path), "--crs", "gcj02")
-    assert code == 2
+    assert code == 3
     assert "feature 2: geometry must be a Point" in out
     assert "feature 3: external_id is required" in out
     (lon, lat) = stored(empty_db)["7"][1:3]
@@ -97,9 +97,8 @@ def test_geojson_import_in_gcj02(database_url: str, empty_db: Engine, tmp_path: 
     ("name,lon\nx,1\n", "s.csv", "lat"),
     ("a,b\n", "s.txt", "unknown format"),
     (b"\xff\xfe\x00bad", "s.csv", "not UTF-8"),
-    ("external_id,name,lon,lat\na1,南京东路驿站,121.48,31.24\n".encode("gbk"), "s.csv",
-     "not UTF-8 text: invalid continuation byte at byte 28 (line 2); it reads as GBK (GB18030), as Excel "
-     "and WPS often save it: save it as UTF-8"),
+    (b"external_id,name,lon,lat\na1,\x80\x80,121.48,31.24\n", "s.csv",
+     "not UTF-8 text: invalid start byte at byte 28 (line 2), nor GB18030 (GBK): save it as UTF-8"),
     ("", "s.csv", "the file is empty"),
 ])
 def test_malformed_files_are_refused_whole(
@@ -208,7 +207,7 @@ def test_import_unions_cli(database_url: str, engine: Engine, tmp_path: Path) ->
     args = ["import", "unions", str(path), "--code-field", "code", "--name-field", "name",
             "--level", "grid"]
     code, out = invoke(database_url, *args)
-    assert code == 2 and "feature 3: no code" in out, out
+    assert code == 3 and "feature 3: no code" in out, out
     assert "1 unions new" in out and "1 features merged" in out
 
     def stored() -> tuple[Any, ...]:
@@ -289,7 +288,7 @@ def test_import_grids_under_communities_by_code_prefix(database_url: str, engine
     assert code == 0, out
     code, out = invoke(database_url, "import", "unions", str(grids), *base, "--level", "grid",
                        "--parent-code-prefix", "12")
-    assert code == 2 and "2 unions new" in out, out
+    assert code == 3 and "2 unions new" in out, out
     assert "feature 3: code '31' has no parent prefix of 12 characters" in out, out
     with engine.connect() as conn:
         parents: dict[str, Any] = dict(conn.execute(text(
@@ -439,7 +438,7 @@ def test_an_open_ring_in_a_file_is_named_as_the_api_names_it(
              [*square[:2], [float("nan"), 31.01], *square[3:]]]}}]}))
     code, out = invoke(database_url, "import", "unions", str(path), "--code-field", "code",
                        "--name-field", "code", "--level", "grid")
-    assert code == 2, out
+    assert code == 3, out
     rule = "GeoJSON rings must end at their first point"
     problems = out.splitlines()[:3]  # in the file's order
     assert problems[0] == (f"unions.geojson:feature 1 (G1): polygon 1, ring 2 (a hole) does not "
@@ -469,7 +468,7 @@ def test_an_area_across_the_antimeridian_is_refused_with_a_way_out(
                  "coordinates"]]}}]}))
     code, out = invoke(database_url, "import", "unions", str(path), "--code-field", "code",
                        "--name-field", "code", "--level", "grid")
-    assert code == 2, out
+    assert code == 3, out
     assert ("feature 1 (FJ): polygon 2, ring 1 (the outer ring) crosses the antimeridian between "
             "positions 1 and 2 (lon 179.99 to -179.99): split the area at the antimeridian") in out
     with engine.connect() as conn:
@@ -536,3 +535,108 @@ def test_db_url_is_a_url_psycopg_and_psql_take_and_the_banner_uses_a_served_stat
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM stations WHERE external_id = 'banner'"))
+
+
+CHINESE = "编号;名称;地址;经度;纬度;开放时间;电话;设施\n" \
+          "c1;南京东路驿站;上海市黄浦区南京东路300号;121.48;31.238;24/7;021-63511234;饮用水、卫生间\n" \
+          "c2;淮海中路驿站;;121.46;31.22;Mo-Fr 09:00-17:00;;手机充电\n"
+
+
+@pytest.mark.parametrize(("delimiter", "said"), [(";", "semicolons"), ("\t", "tabs"),
+                                                 ("|", "vertical bars")])
+def test_a_csv_with_another_delimiter_and_chinese_headers_loads(
+        database_url: str, empty_db: Engine, tmp_path: Path, delimiter: str, said: str) -> None:
+    path = tmp_path / "站点.csv"
+    path.write_text(CHINESE.replace(";", delimiter), encoding="utf-8")
+    code, out = invoke(database_url, "import", "stations", str(path))
+    assert code == 0, out
+    assert f"values are separated by {said}, not commas" in out
+    assert "2 read: 2 new" in out
+    rows = stored(empty_db)
+    assert rows["c1"][0] == "南京东路驿站" and rows["c1"][3] == ["drinking_water", "toilet"]
+    assert rows["c1"][4] == "24/7" and rows["c2"][3] == ["phone_charging"]
+
+
+def test_a_gbk_file_is_read_and_said_so(database_url: str, empty_db: Engine,
+                                        tmp_path: Path) -> None:
+    path = tmp_path / "excel.csv"
+    path.write_bytes(CHINESE.encode("gbk"))  # as Excel and WPS save it, ;-delimited too
+    code, out = invoke(database_url, "import", "stations", str(path))
+    assert code == 0, out
+    assert "reads as GB18030 (GBK)" in out and "2 read: 2 new" in out
+    assert stored(empty_db)["c2"][0] == "淮海中路驿站"
+
+
+def test_a_quote_left_open_names_its_line_and_writes_nothing(
+        database_url: str, empty_db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "open.csv"
+    path.write_text("external_id,name,lon,lat\na1,好,121.48,31.23\na2,\"坏,121.48,31.23\n"
+                    "a3,丢,121.48,31.23\na4,丢,121.48,31.23\n", encoding="utf-8")
+    code, out = invoke(database_url, "import", "stations", str(path))
+    assert code == 1, out
+    assert "line 3: a quote" in out and "lines 3 to 5 would all be one value" in out, out
+    assert stored(empty_db) == {}
+
+
+def test_usage_errors_and_rejected_rows_exit_differently(
+        database_url: str, empty_db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "s.csv"
+    path.write_text("external_id,name,lon,lat\na1,好,121.48,31.23\na2,坏,121.48,95\n",
+                    encoding="utf-8")
+    assert invoke(database_url, "import", "stations", str(path))[0] == 3
+    assert invoke(database_url, "import", "stations", str(path), "--crs", "mars")[0] == 2
+    assert invoke(database_url, "import", "stations")[0] == 2
+    assert invoke(database_url, "import", "stations", str(tmp_path / "none.csv"))[0] == 1
+    assert "Exit status" in invoke(database_url, "import", "--help")[1]
+
+
+def test_an_import_stopped_by_sigterm_says_so_and_writes_nothing(
+        database_url: str, empty_db: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    path = tmp_path / "s.csv"
+    path.write_text("external_id,name,lon,lat\na1,好,121.48,31.23\n", encoding="utf-8")
+
+    def killed(*args: Any, **kwargs: Any) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+    monkeypatch.setattr("geo.stations.upsert", killed)
+    result = CliRunner().invoke(app, ["import", "stations", str(path)],
+                                env={"YIZHAN_DATABASE_URL": database_url})
+    assert result.exit_code == 143, result.output
+    assert "stopped by SIGTERM; nothing of it was written" in result.output
+    assert stored(empty_db) == {}
+    assert signal.getsignal(signal.SIGTERM) is not None  # put back as it was
+
+
+def test_a_union_of_an_unknown_level_is_named(database_url: str, empty_db: Engine,
+                                              tmp_path: Path) -> None:
+    path = tmp_path / "u.geojson"
+    square = [[121.0, 31.0], [121.01, 31.0], [121.01, 31.01], [121.0, 31.01], [121.0, 31.0]]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "X9", "name": "某", "level": "planet"},
+         "geometry": {"type": "Polygon", "coordinates": [square]}}]}), encoding="utf-8")
+    code, out = invoke(database_url, "import", "unions", str(path), "--code-field", "code",
+                       "--name-field", "name", "--level-field", "level")
+    assert code == 3 and "feature 1: union 'X9': level 'planet' is not one of" in out, out
+
+
+def test_db_status_shows_the_url_db_url_prints(database_url: str) -> None:
+    out = CliRunner().invoke(app, ["db", "status"], env={"YIZHAN_DATABASE_URL": ""}).output
+    url = next(line for line in out.splitlines() if line.startswith("url: "))
+    assert url.startswith("url: postgresql://") and "+psycopg" not in url, out
+
+
+def test_the_new_amenities_import_by_their_chinese_labels(
+        database_url: str, empty_db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "new.csv"
+    path.write_text("编号,名称,经度,纬度,设施,开放时间\n"
+                    "n1,换电站,121.48,31.23,换电、爱心餐、常用药品、法律援助、理发、淋浴,24/7\n"
+                    "n2,咖啡站,121.48,31.23,饮用水、咖啡,\n",
+                    encoding="utf-8")
+    code, out = invoke(database_url, "import", "stations", str(path))
+    assert code == 3, out
+    assert "line 3: amenities: '咖啡' is not an amenity" in out and "battery_swap (换电)" in out
+    assert stored(empty_db)["n1"][3] == ["battery_swap", "haircut", "legal_aid", "meals",
+                                         "medicine", "shower"]

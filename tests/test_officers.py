@@ -421,6 +421,17 @@ def test_audit_log_records_who_what_and_where_and_is_append_only(
     assert [(e["object_id"], e["actor"]) for e in arrivals["entries"]] == [
         (world["k1"].member, "off-d1")]
     with engine.connect() as conn:
+        k1_union = conn.execute(text("SELECT union_id FROM applications WHERE id = :i"),
+                                {"i": world["k1"].application}).scalar_one()
+    sent = client.post(f"/applications/{world['k1'].application}/forward", headers=k1,
+                       json={"to_union_code": "D2", "reason": "在 D2 工作"})
+    assert sent.status_code == 200 and sent.json()["union"]["code"] == "D2"
+    received = client.get("/officer/audit", headers=d2, params={"action": "forward_in"}).json()
+    assert [(e["object_id"], e["actor"], e["detail"]) for e in received["entries"]] == [
+        (world["k1"].application, "off-k1", {"from_union_id": k1_union})]
+    sending = client.get("/officer/audit", headers=k1, params={"action": "forward"}).json()
+    assert [e["object_id"] for e in sending["entries"]] == [world["k1"].application]
+    with engine.connect() as conn:
         for statement in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log",
                           "TRUNCATE audit_log"):
             with pytest.raises(DBAPIError, match="append-only"):

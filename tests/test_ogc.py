@@ -172,6 +172,15 @@ def test_filters(client: TestClient, stations: Stations, tree: dict[str, int]) -
     assert sorted(f["properties"]["code"] for f in below["features"]) == ["D1", "K1", "S1"]
     children = client.get(ITEMS.format("unions"), params={"parent": tree["C"]}).json()
     assert children["numberMatched"] == 2
+    # Codes, where people use codes, answer as the ids do:
+    for name, code in (("union", "K1"), ("union", "D1"), ("parent", "C")):
+        for collection in ("stations", "unions"):
+            if name == "parent" and collection == "stations":
+                continue
+            by_code = client.get(ITEMS.format(collection), params={name: code, "limit": 100})
+            by_id = client.get(ITEMS.format(collection), params={name: tree[code], "limit": 100})
+            assert by_code.status_code == 200, by_code.text
+            assert by_code.json()["features"] == by_id.json()["features"]
 
 
 @pytest.mark.parametrize(("path", "words"), [
@@ -185,10 +194,10 @@ def test_filters(client: TestClient, stations: Stations, tree: dict[str, int]) -
     ("stations/items?bbox=31,121,32,122", "outside the world"),
     ("stations/items?crs=EPSG:4326", "use one of"),
     (f"stations/items?bbox-crs={GCJ02}&bbox=1,2,3,4", "bbox-crs"),
-    ("stations/items?status=open", "comma-separated list of"),
+    ("stations/items?status=open", "'open' is not one of operational"),
     ("stations/items?amenity=beer", "amenity: 'beer'"),
-    ("stations/items?union=abc", "not a union id"),
-    ("stations/items?union=999999", "no union with id 999999"),
+    ("stations/items?union=abc", "no union with id or code 'abc'"),
+    ("stations/items?union=999999", "no union with id or code '999999'"),
     ("stations/items?level=city", "stations does not take level"),
     ("unions/items?color=red", "unions does not take color"),
     ("unions/items?f=xml", "f: 'xml' is not offered; use json or html"),
@@ -300,3 +309,30 @@ def test_a_stale_token_costs_nothing_public_and_every_error_is_in_ogc_form(
             locker.close()
     assert busy.status_code == 503 and busy.headers["retry-after"] == "5"
     assert busy.json()["code"] == "ServiceUnavailable"
+
+
+def test_public_collections_need_no_secret_key(database_url: str, stations: dict[str, Any],
+                                               admin: dict[str, str]) -> None:
+    """As under plain uvicorn or a partner's deployment: no YIZHAN_SECRET_KEY."""
+    with TestClient(create_app(Settings(database_url=database_url, secret_key=None))) as keyless:
+        for path in ("/ogc/collections", "/ogc/collections/stations/items",
+                     "/ogc/collections/unions/items", "/ogc/collections/stations"):
+            assert keyless.get(path).status_code == 200, path
+            assert keyless.get(path, headers=admin).status_code == 200, path  # a token is moot
+        refused = keyless.get("/ogc/collections/workplaces/items", headers=admin)
+        assert refused.status_code == 401 and "no secret key" in refused.json()["description"]
+        report = keyless.post(f"/stations/{min(stations)}/reports", json={"kind": "closed"})
+        assert report.status_code == 503 and "station reports" in report.json()["message"]
+
+
+def test_amenity_status_and_level_take_commas_or_repeats(client: TestClient,
+                                                         stations: dict[str, Any]) -> None:
+    url = "/ogc/collections/stations/items?limit=100"
+    comma = client.get(f"{url}&amenity=drinking_water,toilet&status=operational,removed").json()
+    repeated = client.get(f"{url}&amenity=drinking_water&amenity=toilet&status=operational"
+                          "&status=removed").json()
+    assert comma["numberMatched"] == repeated["numberMatched"] == 12
+    assert [f["id"] for f in comma["features"]] == [f["id"] for f in repeated["features"]]
+    levels = client.get("/ogc/collections/unions/items?level=city&level=district").json()
+    assert levels["numberMatched"] == client.get(
+        "/ogc/collections/unions/items?level=city,district").json()["numberMatched"] == 3

@@ -106,7 +106,8 @@ def test_a_parameter_the_endpoint_does_not_take_is_refused_with_the_ones_it_does
     message = misspelt.json()["message"]
     assert "query parameter 'radius': not a parameter of this endpoint; did you mean 'radius_m'?" in message
     assert "query parameter 'amenities'" in message and "did you mean 'amenity'?" in message
-    assert "it takes amenity, at, crs, include_closed, k, lat, lon, open_now, radius_m" in message
+    assert "it takes amenity, at, crs, include_closed, k, lat, lon, open_24_7, open_now, radius_m" \
+        in message
     assert "takes no query parameters" in client.get("/health?probe=1").json()["message"]
     # pages other apps embed take their own parameters; OGC API answers by its own rule
     assert client.get("/maps/nearest?lat=31.2&lon=121.4&utm_source=partner").status_code == 200
@@ -122,3 +123,36 @@ def test_pages_and_long_answers_are_gzipped_for_clients_that_take_it(client: Tes
     assert "content-encoding" not in plain.headers
     assert len(plain.content) == len(page.content)  # the same page (folium's element ids differ)
     assert "content-encoding" not in client.get("/health").headers  # too short to be worth it
+
+
+@pytest.mark.parametrize("path", ["/health", "/ready", "/stations/1", "/maps/nearest?lat=31.2&lon=121.4",
+                                  "/join", "/ogc", "/stations/nearest?lat=31.2&lon=121.4"])
+def test_head_answers_as_get_without_a_body(client: TestClient, admin: dict[str, str],
+                                            path: str) -> None:
+    from tests.test_api_stations import make
+
+    make(client, admin, name="驿站")
+    got, head = client.get(path), client.head(path)
+    assert head.status_code == got.status_code == 200, (path, head.status_code)
+    assert head.content == b"" and head.headers["content-type"] == got.headers["content-type"]
+    refused = client.head("/auth/token")
+    assert refused.status_code == 405 and refused.content == b""
+
+
+def test_a_tile_layer_that_does_not_exist_names_all_three(client: TestClient) -> None:
+    answer = client.get("/tiles/foo/1/0/0.mvt")
+    assert answer.status_code == 422
+    assert "stations, unions and workplaces" in answer.json()["message"]
+
+
+@pytest.mark.parametrize(("kwargs", "named"), [
+    ({"json": {"username": "a", "password": "b"}}, "not application/json"),
+    ({"content": b"username=a&password=b"}, "not a body without a Content-Type"),
+])
+def test_a_login_sent_as_json_is_told_to_send_form_fields(client: TestClient, kwargs: dict[str, Any],
+                                                          named: str) -> None:
+    answer = client.post("/auth/token", **kwargs)
+    assert answer.status_code == 415, answer.text
+    message = answer.json()["message"]
+    assert "send form fields username and password" in message and named in message
+    assert "Field required" not in message

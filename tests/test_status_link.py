@@ -9,7 +9,8 @@ from httpx import Response
 from sqlalchemy import Engine, text
 from starlette.requests import Request
 
-from api.html import PAGES, error_page, prefers_html
+from api.html import PAGES, PageRoute, error_page, prefers_html
+from api.messages import STATUS
 from tests.test_applications import ID_NUMBER, apply
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -75,13 +76,15 @@ def test_a_wrong_or_missing_token_learns_nothing_as_a_page_either(
         assert as_json.status_code == as_page.status_code == status
         assert private(as_json) == private(as_page) == PRIVATE
         assert as_page.headers["content-type"].startswith("text/html")
-        assert as_json.json()["message"] in as_page.text and "王小明" not in as_page.text
+        said = "没有找到这份申请" if status == 404 else "链接不完整"
+        assert said in as_page.text and "王小明" not in as_page.text
+        assert as_json.json()["message"] not in as_page.text  # the API's words, not a rider's
         assert "完整链接" in as_page.text  # what to do about it
     page = client.get(wrong, headers={"Accept": BROWSER}).text
     assert page.replace(f"with id {app_id}", "") == client.get(
         nowhere, headers={"Accept": BROWSER}).text.replace(f"with id {app_id + 1000}", "")
     too_long = client.get(f"/applications/{app_id}?token={'0' * 65}", headers={"Accept": BROWSER})
-    assert too_long.status_code == 422 and "at most 64 characters" in too_long.text
+    assert too_long.status_code == 422 and "状态链接填写有误" in too_long.text
 
 
 def test_every_state_reads_in_words_and_what_anyone_typed_is_escaped(
@@ -121,6 +124,5 @@ def test_every_state_reads_in_words_and_what_anyone_typed_is_escaped(
 
 
 def test_an_outage_is_not_blamed_on_the_link() -> None:
-    page = error_page(503, "the database is unavailable; try again shortly",
-                      PAGES["/applications/{application_id}"])
-    assert "暂时无法使用" in page and "try again shortly" in page and "完整链接" not in page
+    page = error_page(503, [STATUS[503]], PageRoute((0, 1), PAGES["/applications/{application_id}"]))
+    assert "暂时无法使用" in page and "try again later" in page and "完整链接" not in page

@@ -119,7 +119,7 @@ def test_import_workplaces(database_url: str, client: TestClient, admin: dict[st
     runner = CliRunner()
     env = {"YIZHAN_DATABASE_URL": database_url}
     result = runner.invoke(app, ["import", "workplaces", str(path)], env=env)
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 3, result.output
     assert "line 4: uscc" in result.output and "line 6:" in result.output
     assert "5 read: 3 new, 0 updated, 0 unchanged, 2 rejected" in result.output
     listed = client.get("/workplaces", headers=admin).json()["workplaces"]

@@ -26,7 +26,15 @@ if TYPE_CHECKING:
 app = typer.Typer(help="yizhan: rest stations for outdoor workers, on PostGIS.", no_args_is_help=True)
 db_app = typer.Typer(help="The project-local PostgreSQL cluster and migrations.", no_args_is_help=True)
 seed_app = typer.Typer(help="Demo data.", no_args_is_help=True)
-import_app = typer.Typer(help="Import data files.", no_args_is_help=True)
+# What an import's exit status says; 2 stays typer's own, for a command line it cannot use.
+ROWS_REJECTED = 3
+IMPORT_HELP = """Import data files, in one transaction each.
+
+Exit status: 0 every row loaded; 1 the file cannot be used (unreadable, wrong format, no such
+columns) and nothing was written; 2 the command line is wrong (an unknown option, a missing
+argument); 3 some rows were rejected and reported, the others loaded; 130 or 143 stopped by
+Ctrl-C or SIGTERM, and nothing was written."""
+import_app = typer.Typer(help=IMPORT_HELP, no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(seed_app, name="seed")
 unions_app = typer.Typer(help="Area unions.", no_args_is_help=True)
@@ -59,25 +67,39 @@ def _cluster(settings: Settings) -> LocalCluster | None:
     return LocalCluster.from_settings(settings)
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signum)
+
+
 def _import(file: Path, run: Callable[[Engine], Any]) -> None:
-    """Run an import against the configured database, print its repaired areas, rejected rows
-    and summary; exit 1 when the file cannot be read, 2 when rows were rejected."""
+    """Run an import against the configured database, print how the file was read, its
+    repaired areas, rejected rows and summary; exit as IMPORT_HELP says."""
     from geo.db import make_engine
     from seed.station_import import ImportFormatError
 
     engine = make_engine(Settings().resolved_database_url(), pool_size=1)
+    on_sigterm = signal.signal(signal.SIGTERM, _stop)
     try:
         result = run(engine)
     except ImportFormatError as exc:
         _fail(str(exc))
         return
+    except KeyboardInterrupt as exc:
+        signum = exc.args[0] if exc.args else signal.SIGINT
+        typer.secho(f"{file.name}: stopped by {signal.Signals(signum).name}; nothing of it was "
+                    "written (its transaction was rolled back)", fg=typer.colors.RED, err=True)
+        raise typer.Exit(128 + signum) from None
+    finally:
+        signal.signal(signal.SIGTERM, on_sigterm)
+    for said in getattr(result, "notes", []):
+        typer.secho(f"{file.name}: {said}", fg=typer.colors.BLUE)
     for note in getattr(result, "repaired", []):
         typer.secho(f"{file.name}:{note.where}: {note.reason}", fg=typer.colors.BLUE)
     for problem in result.problems:
         typer.secho(f"{file.name}:{problem.where}: {problem.reason}", fg=typer.colors.YELLOW)
     typer.echo(result.summary())
     if result.problems:
-        raise typer.Exit(2)
+        raise typer.Exit(ROWS_REJECTED)
 
 
 def _fail(message: str) -> None:
@@ -108,12 +130,14 @@ def db_down() -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Say whether the local cluster runs, where, and how to reach it."""
+    from geo.db import libpq_url
+
     settings = Settings()
     if cluster := _cluster(settings):
         state = "running" if cluster.running() else (
             "stopped" if cluster.initialized() else "not created")
         typer.echo(f"state: {state}\ndata: {cluster.data}\nport: {cluster.port()}")
-        typer.echo(f"url: {cluster.url().replace(cluster.password(), '***')}")
+        typer.echo(f"url: {libpq_url(cluster.url()).replace(cluster.password(), '***')}")
         if state != "running":
             raise typer.Exit(3)
 

@@ -129,9 +129,9 @@ def export_coverage(
         totals, cells = dashboard.gaps(conn, within, walk_m, res)
         _, operational = stations.search(conn, within=within, limit=EXPORT_STATIONS,
                                          statuses=[StationStatus.OPERATIONAL])
-        saved = SavedGaps(union.name, {"walk_m": walk_m, "res": res, **totals},
-                          dashboard.gap_geojson(cells, walk_m, res), operational)
         area = unions.area_geojson(conn, union.id)
+        saved = SavedGaps(union.name, {"walk_m": walk_m, "res": res, **totals},
+                          dashboard.gap_geojson(cells, walk_m, res), operational, area)
         (south, west), (north, east) = geojson_bounds(area) if area else ([31.2335, 121.4751],) * 2
         return coverage_map((west + east) / 2, (south + north) / 2, walk_m, res, style, saved)
     _export(output, lang, zoom, build)

@@ -22,6 +22,7 @@ from api.deps import (
     PageOffset,
     SecretKeyDep,
     SettingsDep,
+    point_echo,
     public_base,
 )
 from api.errors import ApiError, NotFound
@@ -80,7 +81,11 @@ def today(settings: Settings) -> date:
 def _union_contact(conn: Connection, union_id: int) -> dict[str, Any]:
     u = unions.get(conn, union_id)
     assert u is not None
-    return {**brief(u), "contact_address": u.contact_address, "contact_phone": u.contact_phone}
+    above = None if u.contact_phone else unions.reachable_above(conn, u)
+    ask = None if above is None else {**brief(above), "contact_address": above.contact_address,
+                                      "contact_phone": above.contact_phone}
+    return {**brief(u), "contact_address": u.contact_address, "contact_phone": u.contact_phone,
+            "ask_instead": ask}
 
 
 def _common(conn: Connection, app: ApplicationRecord, day: date, *,
@@ -192,7 +197,7 @@ def _details(app: ApplicationRecord, merged: dict[int, list[int]], *,
             "phone": identity.mask_phone(app.phone) if masked else app.phone,
             "id_number": app.id_masked, "occupation_group": app.occupation_group,
             "workplace": {"id": app.workplace_id, "name": app.workplace_name,
-                          "address": app.workplace_address, "lon": app.lon, "lat": app.lat},
+                          "address": app.workplace_address, **point_echo(app.lon, app.lat)},
             "station_id": app.station_id, "member_id": app.member_id,
             "duplicates": {"merged_into": app.merged_into_id,
                            "merged": merged.get(app.id, []),

@@ -28,7 +28,19 @@ class TokenOut(BaseModel):
     expires_in: int = Field(description="Seconds until the token expires")
 
 
-@router.post("/token", response_model=TokenOut, dependencies=[Depends(refuse_cross_site)])
+async def form_fields(request: Request) -> None:
+    """/auth/token takes form fields, as OAuth2 has it: a JSON body is told so, not that
+    `username` is missing (a dependency: it runs before the form is validated)."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        raise ApiError(415, f"send form fields username and password (Content-Type: "
+                            f"application/x-www-form-urlencoded, as OAuth2 has it), not "
+                            f"{kind or 'a body without a Content-Type'}; e.g. curl -d "
+                            "username=… -d password=… /auth/token")
+
+
+@router.post("/token", response_model=TokenOut,
+             dependencies=[Depends(refuse_cross_site), Depends(form_fields)])
 def login(request: Request, engine: EngineDep, settings: SettingsDep, secret: SecretKeyDep,
           form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> Response:
     """Exchange an officer's username and password (form fields) for a bearer token. Tries

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from html import escape
 from importlib.resources import files
 from typing import Annotated
@@ -11,6 +12,7 @@ import segno
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
+from api import messages
 from api.deps import ReadEngineDep, SettingsDep, public_base
 from api.embedding import embedding_headers
 from api.errors import NotFound
@@ -20,6 +22,8 @@ from geo.stations import StationRecord
 
 router = APIRouter(tags=["applications"])
 FORM = (files("api") / "pages" / "join.html").read_text("utf-8")
+# As JSON inside a script element: "<" escaped, so that no text in it can close the element.
+MESSAGES = json.dumps(messages.as_json(), ensure_ascii=False).replace("<", "\\u003c")
 StationParam = Annotated[int | None, Query(ge=1, le=2**63 - 1, description=(
     "The station whose QR code opened the form: shown as where the form was found, and offered "
     "(not filled in) as the workplace's position"))]
@@ -48,8 +52,10 @@ def join_form(engine: ReadEngineDep, settings: SettingsDep, station: StationPara
         with engine.connect() as conn:
             note = _station(station, stations.get(conn, station))
         ask = f"/request?station={station}"
-    form = FORM.replace("{{station}}", note).replace("{{request_link}}", ask)
-    return HTMLResponse(page("申请入会 · Join the union", form), headers=embedding_headers(settings))
+    form = (FORM.replace("{{station}}", note).replace("{{request_link}}", ask)
+            .replace("{{messages}}", MESSAGES))
+    return HTMLResponse(page("申请入会 · Join the union", form),
+                        headers=embedding_headers(settings))
 
 
 @router.get("/stations/{station_id}/join-qr.png", response_class=Response,

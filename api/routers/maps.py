@@ -69,8 +69,8 @@ def nearest_page(
         around = nearest(conn, params.point.lon, params.point.lat, AROUND, at=params.at,
                          include_closed=params.include_closed, country=settings.holiday_country)
     query = PageQuery([(n, v) for n, v in request.query_params.multi_items()
-                       if n not in ("amenity", "open_now")],
-                      [a.value for a in params.amenities], params.open_now)
+                       if n not in ("amenity", "open_now", "open_24_7")],
+                      [a.value for a in params.amenities], params.open_now, params.open_24_7)
     return HTMLResponse(nearest_map(params.point.lon, params.point.lat, found, around, style, query),
                         headers=embedding_headers(settings))
 

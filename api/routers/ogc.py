@@ -323,13 +323,16 @@ def get_items(
                                           + ", ".join(BBOX_SYSTEMS))] = None,
     crs: Annotated[str | None, Query(description="The answer's system: " + ", ".join(SYSTEMS))]
     = None,
-    amenity: Annotated[str | None, Query(description="stations: all these amenities")] = None,
-    status: Annotated[str | None, Query(description="stations: one of these statuses")] = None,
-    level: Annotated[str | None, Query(description="unions: one of these levels")] = None,
-    parent: Annotated[str | None, Query(description="unions: directly below this union id")]
+    amenity: Annotated[list[str] | None, Query(description="stations: all these amenities, "
+                                               "comma-separated or repeated")] = None,
+    status: Annotated[list[str] | None, Query(description="stations: one of these statuses, "
+                                              "comma-separated or repeated")] = None,
+    level: Annotated[list[str] | None, Query(description="unions: one of these levels, "
+                                             "comma-separated or repeated")] = None,
+    parent: Annotated[str | None, Query(description="unions: directly below this union (id or code)")]
     = None,
     union: Annotated[str | None, Query(description="stations inside, unions below (and "
-                                       "itself), workplaces of this union id")] = None,
+                                       "itself), workplaces of this union (id or code)")] = None,
     filter_: Annotated[str | None, Query(alias="filter", description="A CQL2 filter over the "
                                          "collection's queryables, e.g. status = 'operational' "
                                          "AND A_CONTAINS(amenities, ('toilet'))")] = None,
@@ -349,6 +352,8 @@ def get_items(
                                            "at this time or in this interval, e.g. "
                                            "2025-06-01T00:00:00Z/.. (both ends included)")]
     = None,
+    open_24_7: Annotated[str | None, Query(description="stations: true for those open 24 "
+                                           "hours every day")] = None,
 ) -> Response:
     """One page of a collection's features, by id, with `numberMatched` and `next`/`prev`."""
     c = _collection(caller, collection_id)
@@ -358,8 +363,11 @@ def get_items(
     box_crs = _crs("bbox-crs", bbox_crs, BBOX_SYSTEMS)
     size = min(_count("limit", limit, DEFAULT_LIMIT, 1), MAX_LIMIT)
     skip = _count("offset", offset, 0, 0)
-    given = {"amenity": amenity, "status": status, "level": level, "parent": parent,
-             "union": union}
+    given: dict[str, str | None] = {
+        "amenity": ",".join(amenity) if amenity else None,
+        "status": ",".join(status) if status else None,
+        "level": ",".join(level) if level else None,
+        "parent": parent, "union": union, "open_24_7": open_24_7}
     query = oc.Query({k: v for k, v in given.items() if v is not None and k in c.filters},
                      _box(bbox, box_crs) if bbox is not None else None,
                      caller.officer.jurisdiction if caller.officer else EVERYWHERE,

@@ -14,15 +14,18 @@ from sqlalchemy import Connection, func
 
 from api.auth import ActorDep, OfficerDep
 from api.deps import (
+    AmenityQuery,
     EngineDep,
     NearestParams,
     PageLimit,
     PageOffset,
     ReadEngineDep,
     SettingsDep,
+    amenities,
     generated_external_id,
     nearest_params,
     parse_bbox,
+    point_echo,
 )
 from api.errors import ApiError, NotFound
 from api.geojson import geojson_response, near_feature, station_feature_at
@@ -32,7 +35,7 @@ from geo.crs import Crs
 from geo.nearest import nearest
 from geo.station_data import NewStation, StationFields
 from geo.stations import StationRecord
-from geo.vocab import Amenity, StationStatus
+from geo.vocab import StationStatus
 from officers import stationwork
 from officers.accounts import OfficerRecord
 from officers.audit import Actor
@@ -47,7 +50,8 @@ def find_nearest(conn: Connection, params: NearestParams, country: str) -> list[
     return nearest(
         conn, params.point.lon, params.point.lat, params.k, at=params.at,
         amenities=params.amenities, include_closed=params.include_closed,
-        radius_m=params.radius_m, open_now=params.open_now, country=country,
+        radius_m=params.radius_m, open_now=params.open_now, open_24_7=params.open_24_7,
+        country=country,
     )
 
 
@@ -68,10 +72,11 @@ def get_nearest(
     return geojson_response({
         "type": "FeatureCollection",
         "query": {
-            "lat": p.input_lat, "lon": p.input_lon, "crs": p.crs,
-            "wgs84": {"crs": Crs.WGS84, "lon": p.lon, "lat": p.lat},
+            **point_echo(p.input_lon, p.input_lat), "crs": p.crs,
+            "wgs84": {"crs": Crs.WGS84, **point_echo(p.lon, p.lat)},
             "k": params.k, "radius_m": params.radius_m, "amenities": params.amenities,
-            "open_now": params.open_now, "include_closed": params.include_closed,
+            "open_now": params.open_now, "open_24_7": params.open_24_7,
+            "include_closed": params.include_closed,
             "at": params.at,
         },
         "features": [near_feature(n, p.crs) for n in found],
@@ -83,8 +88,7 @@ def list_stations(
     engine: ReadEngineDep,
     settings: SettingsDep,
     bbox: Annotated[tuple[float, float, float, float] | None, Depends(parse_bbox)],
-    amenity: Annotated[list[Amenity] | None, Query(description="Required amenity; repeatable.")]
-    = None,
+    amenity: AmenityQuery = None,
     status: Annotated[list[StationStatus] | None, Query(
         description="Statuses to list; repeatable. Default: all but removed.")] = None,
     limit: PageLimit = 100,
@@ -93,7 +97,7 @@ def list_stations(
     """A page of stations ordered by id, with the total count of matches."""
     statuses = status or [s for s in StationStatus if s is not StationStatus.REMOVED]
     with engine.connect() as conn:
-        total, rows = stations.search(conn, amenities=amenity, statuses=statuses, bbox=bbox,
+        total, rows = stations.search(conn, amenities=amenities(amenity), statuses=statuses, bbox=bbox,
                                       limit=limit, offset=offset)
     now = datetime.now(UTC)
     return geojson_response({

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.auth import OfficerDep
 from api.deps import ReadEngineDep, SettingsDep, public_base
-from api.errors import ApiError
+from api.errors import ApiError, BadParameter
 from api.geojson import json_response
 from geo import tiles
 from geo.crs import Crs
@@ -23,6 +23,7 @@ styles = APIRouter(prefix="/styles", tags=["maps"])
 MVT = "application/vnd.mapbox-vector-tile"
 
 
+PUBLIC_LAYERS = ("stations", "unions")
 PublicLayer = Literal["stations", "unions"]
 TILE: dict[int | str, dict[str, Any]] = {
     200: {"content": {MVT: {}}, "description": "A vector tile (may be empty)"}}
@@ -83,8 +84,8 @@ def get_workplace_tile(engine: ReadEngineDep, officer: OfficerDep, z: Zoom, x: C
 @router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=Response, responses=TILE)
 def get_tile(
     engine: ReadEngineDep,
-    layer: Annotated[PublicLayer, Path(description="stations or unions; workplaces (officers) "
-                                                   "have their own route")],
+    layer: Annotated[str, Path(description="stations or unions; workplaces (officers) have "
+                                           "their own route")],
     z: Zoom, x: Column, y: Row,
     status: Annotated[StationStatus | None, Query(description="stations: only this status")]
     = None,
@@ -92,6 +93,10 @@ def get_tile(
     crs: TileCrs = "wgs84",
 ) -> Response:
     """One tile in Web Mercator (z/x/y as OpenStreetMap numbers them, extent 4096)."""
+    if layer not in PUBLIC_LAYERS:
+        raise BadParameter("path", "layer", f"{layer!r} is not a layer; the layers are stations, "
+                                            "unions and workplaces (workplaces for officers, with "
+                                            "their token)")
     _check(z, x, y)
     with engine.connect() as conn:
         data = tiles.tile(conn, Layer(layer), z, x, y,

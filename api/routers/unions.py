@@ -17,6 +17,7 @@ from api.deps import (
     QueryPoint,
     ReadEngineDep,
     SettingsDep,
+    point_echo,
     query_point,
 )
 from api.errors import ApiError, BadParameter, NotFound
@@ -152,8 +153,8 @@ def _match_body(found: Match, chain: list[UnionRecord], point: QueryPoint) -> di
         levels.setdefault(c.union.level, []).append(
             {**brief(c.union), "method": c.method, "on_border": c.on_border})
     return {
-        "query": {"lat": point.input_lat, "lon": point.input_lon, "crs": point.crs,
-                  "wgs84": {"crs": Crs.WGS84, "lon": point.lon, "lat": point.lat}},
+        "query": {**point_echo(point.input_lon, point.input_lat), "crs": point.crs,
+                  "wgs84": {"crs": Crs.WGS84, **point_echo(point.lon, point.lat)}},
         "status": found.status,
         "union": union_out(found.union) if found.union else None,
         "method": found.method, "on_border": found.on_border,

@@ -18,6 +18,7 @@ from api.deps import (
     ReadEngineDep,
     generated_external_id,
     parse_bbox,
+    point_echo,
 )
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
@@ -78,7 +79,8 @@ def _out_all(conn: Connection, rows: list[WorkplaceRecord]) -> list[dict[str, An
         own, matched = union_brief(w.own_union_id), union_brief(w.matched_union_id)
         data = asdict(w)
         out.append({
-            **{k: data[k] for k in ("id", "external_id", "name", "uscc", "address", "lon", "lat")},
+            **{k: data[k] for k in ("id", "external_id", "name", "uscc", "address")},
+            **point_echo(w.lon, w.lat),
             "own_union": own, "matched_union": matched, "union": own or matched,
             "match": {"status": w.match_status, "method": w.match_method,
                       "distance_m": w.match_distance_m, "at": w.matched_at},
