@@ -509,7 +509,7 @@ def serve(
         if not settings.secret_key:
             _local_secret(settings, "secret-key", "YIZHAN_SECRET_KEY")
         password_file = _local_admin(settings)
-        typer.echo(f"Admin login: admin, password in {password_file} (POST /auth/token)")
+        typer.echo(f"Admin login: admin, password in {password_file} (the workbench, or POST /auth/token)")
     host = host or settings.host
     port = port or settings.port
     base = settings.public_url or f"http://{host}:{port}"
@@ -518,6 +518,8 @@ def serve(
     typer.echo(f"Map:       {base}/maps/nearest?lat={lat:.4f}&lon={lon:.4f}")
     typer.echo(f"Nearest:   {base}/stations/nearest?lat={lat:.4f}&lon={lon:.4f}&k=3")
     typer.echo(f"Join form: {base}/join?station={station}")
+    typer.echo(f"Ask for help: {base}/request?station={station}")
+    typer.echo(f"Workbench: {base}/console")
     if not host_allowed(host, settings.allowed_hosts()):  # e.g. 0.0.0.0 in a container
         typer.echo(f"Hosts:     answers only {', '.join(settings.allowed_hosts())}; to reach it "
                    "by another name or address, set YIZHAN_TRUSTED_HOSTS or YIZHAN_PUBLIC_URL")
