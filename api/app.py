@@ -10,9 +10,10 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from api import console, errors, metrics
+from api import errors, metrics
 from api.access_log import hide_query_strings
 from api.body_limit import BodyLimit
+from api.console.site import install as install_console
 from api.control_characters import refuse_control_characters
 from api.costly import Lane
 from api.embedding import allow_cross_origin_reads
@@ -104,6 +105,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(Hardening, allowed=settings.allowed_hosts())  # outermost: before all else
     for router in ROUTERS:
         app.include_router(router)
-    console.install(app)
+    install_console(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

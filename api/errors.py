@@ -27,13 +27,16 @@ PLACES = {"query": "query parameter", "path": "path parameter", "body": "body fi
 
 
 class ApiError(Exception):
-    """An error with a status code and a message for the client."""
+    """An error with a status code and a message for the client; `page` is what a page says
+    instead, in Chinese and English, where the message is not for people."""
 
-    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None,
+                 page: tuple[str, str] | None = None):
         super().__init__(message)
         self.status = status
         self.message = message
         self.headers = headers
+        self.page = page
 
 
 class NotFound(ApiError):
@@ -187,7 +190,7 @@ async def _api_error(request: Request, exc: ApiError) -> Response:
         return _ogc_json(exc.status, exc.code, exc.message, exc.headers)
     detail = [{"loc": exc.loc, "msg": exc.message, "type": "value_error", "code": "value_error"}] \
         if isinstance(exc, BadParameter) else None
-    lines = None
+    lines = [exc.page] if exc.page else None
     if isinstance(exc, BadParameter):
         name = messages.field_name(exc.loc)
         lines = [(messages.field_message(name, "value_error", 0),

@@ -9,7 +9,6 @@ import json
 
 from maps.assets import OFFICER_JS
 from maps.page import MapStyle, base_map, render
-from membership.worker_requests.vocab import Category
 
 TEXT = {
     "zh": {"title": "求助和诉求分布", "login": "网格员登录", "username": "用户名", "password": "密码",
@@ -21,14 +20,14 @@ TEXT = {
            "total": "Requests", "all": "All categories", "open_only": "Open only"},
 }
 CATEGORY_TEXT = {
-    "zh": {Category.WAGES: "欠薪", Category.INJURY: "工伤", Category.CONTRACT: "劳动合同",
-           Category.DISMISSAL: "辞退", Category.SAFETY: "安全隐患",
-           Category.HEAT_AND_WEATHER: "高温和恶劣天气", Category.REST_AND_FACILITIES: "休息和用餐",
-           Category.OTHER: "其他"},
-    "en": {Category.WAGES: "Wages", Category.INJURY: "Injury", Category.CONTRACT: "Contract",
-           Category.DISMISSAL: "Dismissal", Category.SAFETY: "Safety",
-           Category.HEAT_AND_WEATHER: "Heat and weather",
-           Category.REST_AND_FACILITIES: "Rest and facilities", Category.OTHER: "Other"},
+    "zh": {"wages": "欠薪", "injury": "工伤", "contract": "劳动合同",
+           "dismissal": "辞退", "safety": "安全隐患",
+           "heat_and_weather": "高温和恶劣天气", "rest_and_facilities": "休息和用餐",
+           "other": "其他"},
+    "en": {"wages": "Wages", "injury": "Injury", "contract": "Contract",
+           "dismissal": "Dismissal", "safety": "Safety",
+           "heat_and_weather": "Heat and weather",
+           "rest_and_facilities": "Rest and facilities", "other": "Other"},
 }
 
 _SCRIPT = """<script>
@@ -71,11 +70,11 @@ document.addEventListener("DOMContentLoaded", function () {
 </script>"""
 
 
-def requests_map(lon: float, lat: float, res: int, category: Category | None, open_only: bool,
+def requests_map(lon: float, lat: float, res: int, category: str | None, open_only: bool,
                  style: MapStyle) -> str:
     t = TEXT[style.lang]
     fmap = base_map(lon, lat, 12, style)
-    query = f"res={res}" + (f"&category={category.value}" if category else "") + \
+    query = f"res={res}" + (f"&category={category}" if category else "") + \
         ("&open_only=true" if open_only else "")
     heading = CATEGORY_TEXT[style.lang][category] if category else t["all"]
     if open_only:

@@ -367,11 +367,12 @@ def test_station_added_on_the_map_hours_edited_and_poster_printed(
     assert row[1:] == ("Mo-Fr 09:00-17:00; PH off", ["drinking_water"])
 
     page.fill("#opening_hours", "Mo-Fr 25:00-26:00")  # the preview says it cannot be read
-    expect(page.locator("#open-now")).to_contain_text("写法不对")
+    expect(page.locator("#open-now")).to_contain_text("写法不对", timeout=15000)
     page.click("#save")
     assert "写法不对" in page.inner_text("#hours-error")
     page.fill("#opening_hours", "24/7")
-    expect(page.locator("#open-now")).to_have_text("现在开放")
+    # the preview asks the server after a pause: give a loaded machine time
+    expect(page.locator("#open-now")).to_have_text("现在开放", timeout=15000)
     page.click("#save")
     assert "已保存" in page.inner_text("#done")
     page.click("#verify")

@@ -132,6 +132,8 @@ ELSEWHERE = {("GET", "/tiles/workplaces/{z}/{x}/{y}.mvt"),  # across jurisdictio
              ("GET", "/ogc/collections"), ("GET", "/ogc/collections/{collection_id}"),
              ("GET", "/ogc/collections/{collection_id}/items"),
              ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"),
+             ("GET", "/ogc/collections/{collection_id}/queryables"),
+             ("GET", "/unions/qa"),  # a union outside the subtree is a 404: test_union_qa.py
              ("GET", "/officer/below")}  # another area's union is a 404: test_console_below.py
 
 

@@ -55,7 +55,7 @@ def page(browser: Browser, live_server: str) -> Iterator[tuple[Page, list[str]]]
 def _popup_name(page: Page, marker: str) -> str:
     page.locator(marker).first.click()
     name = page.locator(".leaflet-popup-content .yz-popup b").first
-    name.wait_for(timeout=5_000)
+    name.wait_for(state="attached", timeout=5_000)  # a name of spaces is drawn, but empty
     return str(name.evaluate("b => b.textContent"))
 
 

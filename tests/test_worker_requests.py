@@ -131,7 +131,11 @@ def test_an_anonymous_request_keeps_nothing_that_leads_back_to_the_worker(
     assert kept_anywhere("7f3a") == []
     named = client.post("/requests", headers={"User-Agent": marker}, json=body())
     assert named.status_code == 201
-    assert kept_anywhere("7f3a") == ["audit_log.user_agent"]  # a named worker's visit is audited
+    # a named worker's visit is audited, by keyed hashes of address and browser (as every
+    # anonymous caller is), so the browser's own words are kept nowhere either
+    assert kept_anywhere("7f3a") == []
+    assert rows(engine, "SELECT count(*) FROM audit_log WHERE object_type = 'request' AND "
+                "object_id = :id AND user_agent IS NOT NULL", id=named.json()["id"]) == [(1,)]
     assert kept_anywhere("5678") == ["worker_requests.phone"]
 
 

@@ -1,27 +1,2 @@
-"""The officers' workbench: server-rendered pages under /console over the same core as the API."""
-
-from __future__ import annotations
-
-from fastapi import FastAPI
-
-from api.console import (  # noqa: F401  (they add their routes)
-    application_pages,
-    audit_pages,
-    below_pages,
-    chart_pages,
-    login_pages,
-    member_pages,
-    report_pages,
-    station_pages,
-    workplace_pages,
-)
-from api.console.common import HANDLERS, no_such_page, router
-
-
-def install(app: FastAPI) -> None:
-    for exception, handler in HANDLERS.items():
-        app.add_exception_handler(exception, handler)
-    app.include_router(router)
-    # After every page: a console address that is none of them is a page saying so.
-    app.add_api_route("/console/{rest:path}", no_such_page, methods=["GET"],
-                      include_in_schema=False)
+"""The officers' workbench: server-rendered pages under /console over the same core as the API
+(`api.console.site.install` adds them to the app)."""

@@ -161,5 +161,5 @@ def requests_page(
 ) -> HTMLResponse:
     """For officers: log in on the page, and see your jurisdiction's workers' requests (of a
     category) counted by H3 cell, e.g. where heat complaints gather. Counts only."""
-    html = requests_map(lon, lat, res, category, open_only, style)
+    html = requests_map(lon, lat, res, category.value if category else None, open_only, style)
     return HTMLResponse(html, headers=embedding_headers(settings))

@@ -23,6 +23,8 @@ router = APIRouter(prefix="/applications", tags=["applications"])
 FORM = "application/x-www-form-urlencoded"
 CONFIRM = ("tick “我确认撤回申请并删除我的个人信息 · I withdraw my application and want my "
            "personal data erased” to withdraw")
+CONFIRM_PAGE = ("请勾选“我确认撤回申请并删除我的个人信息”后再撤回。",
+                "Tick “I withdraw my application and want my personal data erased” to withdraw.")
 
 
 async def _form(request: Request) -> dict[str, str] | None:
@@ -50,7 +52,7 @@ def withdraw_application(
     if not token:
         raise ApiError(401, "give the token from your status link (?token=…)", PRIVATE)
     if form is not None and form.get("confirm") != "yes":
-        raise ApiError(422, CONFIRM, PRIVATE)
+        raise ApiError(422, CONFIRM, PRIVATE, CONFIRM_PAGE)
     try:
         with engine.begin() as conn:
             app = applications.get(conn, application_id, lock=True)
