@@ -370,6 +370,7 @@ def test_station_added_on_the_map_hours_edited_and_poster_printed(
     expect(page.locator("#open-now")).to_contain_text("写法不对", timeout=15000)
     page.click("#save")
     assert "写法不对" in page.inner_text("#hours-error")
+    page.wait_for_load_state("load")  # the preview's script listens from then on
     page.fill("#opening_hours", "24/7")
     # the preview asks the server after a pause: give a loaded machine time
     expect(page.locator("#open-now")).to_have_text("现在开放", timeout=15000)
