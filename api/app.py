@@ -35,6 +35,7 @@ from api.routers import (
     stations,
     tiles,
     unions,
+    visits,
     withdrawal,
     worker_requests,
     workplaces,
@@ -52,7 +53,7 @@ answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 
 BD-09 (Baidu): say which with `crs`.
 """
 ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.costly, unions.router,
-           workplaces.router, applications.router, withdrawal.router, worker_requests.router,
+           workplaces.router, applications.router, withdrawal.router, worker_requests.router, visits.router,
            members.router, join.router, request_page.router, maps.router, tiles.router,
            tiles.styles, ogc.router, health.router, docs.router)
 
