@@ -8,17 +8,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import Connection
 
 from api.auth import ActorDep, OfficerDep, client_of
 from api.client_limits import client_address, limit_client, refuse_cross_site
 from api.deps import EngineDep, ReadEngineDep, SecretKeyDep, SettingsDep
 from api.errors import ApiError
-from api.geojson import json_response
-from api.routers.applications import PRIVATE
+from api.geojson import geojson_response, json_response
+from api.routers.applications import PRIVATE, today
 from membership.vocab import OccupationGroup
 from officers import audit
+from officers.accounts import OfficerRecord
 from officers.audit import Actor
-from visits import core, stats
+from visits import circle, core, stats
+from visits.circle import Mode, Reach
 from visits.core import KeyRecord, NewVisit, VisitRefused
 from yizhan.settings import Settings
 
@@ -190,3 +193,55 @@ def get_visits(engine: ReadEngineDep, settings: SettingsDep, officer: OfficerDep
                             media_type="text/csv; charset=utf-8", headers=PRIVATE | {
                                 "Content-Disposition": 'attachment; filename="visits.csv"'})
         return json_response(stats.summary(conn, officer.jurisdiction, span), headers=PRIVATE)
+
+
+# The service circle and siting -------------------------------------------------------------
+
+Minutes = Annotated[float, Query(gt=0, le=60, allow_inf_nan=False, description=(
+    "Minutes of travel, up to 60 (default 15)"))]
+UnionParam = Annotated[int | None, Query(ge=1, le=2**63 - 1, description=(
+    "The union; default your own (an admin must give one)"))]
+
+
+def union_of(conn: Connection, officer: OfficerRecord, union_id: int | None) -> int:
+    chosen = union_id or officer.union_id
+    if chosen is None:
+        raise ApiError(422, "give union_id: the union whose figures you want")
+    if not officer.jurisdiction.holds(conn, chosen):
+        raise ApiError(404, f"no union with id {chosen} in your jurisdiction")
+    return chosen
+
+
+def reach_of(settings: Settings, mode: Mode, minutes: float) -> Reach:
+    return circle.reach(mode, minutes, settings.ebike_kmh, settings.detour_factor)
+
+
+@router.get("/officer/service-circle")
+def get_service_circle(engine: ReadEngineDep, settings: SettingsDep, officer: OfficerDep,
+                       union_id: UnionParam = None, mode: Mode = Mode.WALK,
+                       minutes: Minutes = 15) -> Response:
+    """The share of the union's workplaces, and of its active members by their workplace, with
+    an operational station within reach (speed × minutes ÷ the detour factor, geodesic), also
+    by a station open at 12:00 on the next working day, at 22:00 and at 03:00; the same for
+    each union one level down."""
+    r = reach_of(settings, mode, minutes)
+    with engine.connect() as conn:
+        chosen = union_of(conn, officer, union_id)
+        day = circle.working_day(today(settings), settings.timezone, settings.holiday_country)
+        body = circle.service_circle(conn, chosen, r, day, settings.timezone,
+                                     settings.holiday_country)
+    return json_response(body)
+
+
+@router.get("/officer/service-circle.geojson")
+def get_out_of_reach(engine: ReadEngineDep, settings: SettingsDep, officer: OfficerDep,
+                     union_id: UnionParam = None, mode: Mode = Mode.WALK,
+                     minutes: Minutes = 15) -> Response:
+    """The union's workplaces with no operational station within reach, as GeoJSON points."""
+    r = reach_of(settings, mode, minutes)
+    with engine.connect() as conn:
+        rows = circle.out_of_reach(conn, union_of(conn, officer, union_id), r)
+    return geojson_response({"type": "FeatureCollection", "reach_m": round(r.metres, 1),
+                             "features": [{"type": "Feature", "id": w["id"], "geometry": {
+                                 "type": "Point", "coordinates": [w["lon"], w["lat"]]},
+                                 "properties": {"name": w["name"]}} for w in rows]})
