@@ -71,7 +71,8 @@ def oracle(engine: Engine, union_id: int, metres: float, at: dict[str, datetime]
            ) -> dict[str, Any]:
     """Every pair, by pyproj; the union tree by its parent links."""
     with engine.connect() as conn:
-        parent = dict(conn.execute(text("SELECT id, parent_id FROM unions")).all())
+        parent: dict[int, int | None] = {i: p for i, p in conn.execute(text(
+            "SELECT id, parent_id FROM unions"))}
         stations = conn.execute(text(
             "SELECT ST_X(location), ST_Y(location), opening_hours, timezone FROM stations "
             "WHERE status = 'operational'")).all()

@@ -78,7 +78,7 @@ def open_stations(conn: Connection, at: dict[str, datetime], country: str
     return found
 
 
-def _within(point: Any, metres: float, ids: Sequence[int] | None) -> Any:
+def within_reach(point: Any, metres: float, ids: Sequence[int] | None) -> Any:
     """An operational station (of `ids`, if given) within `metres` of `point`."""
     q = select(1).where(S.c.status == StationStatus.OPERATIONAL.value,
                         func.ST_DWithin(func.geography(S.c.location), func.geography(point),
@@ -125,8 +125,8 @@ def _rows(conn: Connection, point: Any, union_col: Any, extra: Sequence[Any], pa
     branch = case((func.nlevel(U.c.path) > depth,
                    func.ltree2text(func.subltree(U.c.path, depth, depth + 1))), else_="")
     return list(conn.execute(
-        select(branch, _within(point, metres, None),
-               *(_within(point, metres, open_ids[name]) for name in MOMENTS))
+        select(branch, within_reach(point, metres, None),
+               *(within_reach(point, metres, open_ids[name]) for name in MOMENTS))
         .select_from(U.join(union_col.table, union_col == U.c.id))
         .where(U.c.path.op("<@")(func.text2ltree(path)), point.is_not(None), *extra)))
 
@@ -168,6 +168,6 @@ def out_of_reach(conn: Connection, union_id: int, r: Reach, limit: int = 5000
     rows = conn.execute(
         select(W.c.id, W.c.name, func.ST_X(W.c.location), func.ST_Y(W.c.location))
         .select_from(W.join(U, U.c.id == W.c.matched_union_id))
-        .where(U.c.path.op("<@")(func.text2ltree(path)), ~_within(W.c.location, r.metres, None))
+        .where(U.c.path.op("<@")(func.text2ltree(path)), ~within_reach(W.c.location, r.metres, None))
         .order_by(W.c.id).limit(limit))
     return [{"id": i, "name": n, "lon": round(x, 6), "lat": round(y, 6)} for i, n, x, y in rows]

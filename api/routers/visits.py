@@ -20,7 +20,7 @@ from membership.vocab import OccupationGroup
 from officers import audit
 from officers.accounts import OfficerRecord
 from officers.audit import Actor
-from visits import circle, core, stats
+from visits import circle, core, siting, stats
 from visits.circle import Mode, Reach
 from visits.core import KeyRecord, NewVisit, VisitRefused
 from yizhan.settings import Settings
@@ -245,3 +245,25 @@ def get_out_of_reach(engine: ReadEngineDep, settings: SettingsDep, officer: Offi
                              "features": [{"type": "Feature", "id": w["id"], "geometry": {
                                  "type": "Point", "coordinates": [w["lon"], w["lat"]]},
                                  "properties": {"name": w["name"]}} for w in rows]})
+
+
+@router.get("/officer/siting")
+def get_siting(engine: ReadEngineDep, settings: SettingsDep, officer: OfficerDep,
+               n: Annotated[int, Query(ge=1, le=siting.MAX_N, description=(
+                   f"How many sites, 1 to {siting.MAX_N}"))] = 10,
+               union_id: UnionParam = None, mode: Mode = Mode.WALK,
+               minutes: Minutes = 15) -> Response:
+    """Where the next n stations should go: among the centres of the H3 cells (res 9) of the
+    union's area, the sites that bring the most of its workplaces (weighted by 1 + their active
+    members) newly within reach, one after the other (greedy); each with what it adds and the
+    coverage after it."""
+    r = reach_of(settings, mode, minutes)
+    with engine.connect() as conn:
+        chosen = union_of(conn, officer, union_id)
+        try:
+            candidates = siting.cell_candidates(conn, chosen)
+        except ValueError as exc:
+            raise ApiError(422, str(exc)) from None
+        body = siting.suggest(siting.instance(conn, chosen, candidates, r.metres), n)
+    return json_response({"union_id": chosen, "n": n, "mode": mode.value, "minutes": minutes,
+                          "reach_m": round(r.metres, 1), "detour_factor": r.detour} | body)
