@@ -56,6 +56,12 @@ def test_the_integer_program_finds_the_exhaustive_optimum(
     assert value == pytest.approx(best)
     greedy_value = siting.value(sets, w, [i for i, _ in siting.greedy(sets, w, n)])
     assert greedy_value >= (1 - 1 / 2.718281828) * best - 1e-9
+    improved, _ = siting.choose(sets, w, n, 0)
+    assert len(improved) <= n and len({i for i, _ in improved}) == len(improved)
+    assert siting.value(sets, w, [i for i, _ in improved]) >= greedy_value
+    assert sum(g for _, g in improved) == pytest.approx(siting.value(sets, w, [i for i, _ in improved]))
+    with_exact, _ = siting.choose(sets, w, n)
+    assert siting.value(sets, w, [i for i, _ in with_exact]) == pytest.approx(best)
 
 
 @settings(max_examples=15, deadline=None,

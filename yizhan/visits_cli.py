@@ -90,9 +90,11 @@ def suggest(
     for p in found["picks"]:
         typer.echo(f"{p['rank']:>3}  {p['label']}  {p['lon']:.6f},{p['lat']:.6f}  "
                    f"adds {p['adds']:g}  coverage after {p['coverage_after']}")
+    typer.echo(f"picked by: {found['method']}")
     if exact:
-        greedy_value = sum(p["adds"] for p in found["picks"])
-        best, _, proven = siting.exact(inst.sets, inst.weights, n)
+        greedy_picks, _ = siting.choose(inst.sets, inst.weights, n, 0)
+        greedy_value = siting.value(inst.sets, inst.weights, [i for i, _ in greedy_picks])
+        best, _, proven = siting.exact(inst.sets, inst.weights, n, 600)
         ratio = 1.0 if not best else greedy_value / best
         typer.echo(f"exact optimum {best:g} ({'proven' if proven else 'time limit reached'}); "
-                   f"greedy / optimum = {ratio:.4f}")
+                   f"greedy with swaps / optimum = {ratio:.4f}")
