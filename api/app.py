@@ -32,6 +32,7 @@ from api.routers import (
     ogc,
     reports,
     request_page,
+    station_page,
     stations,
     tiles,
     unions,
@@ -54,6 +55,7 @@ BD-09 (Baidu): say which with `crs`.
 """
 ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.costly, unions.router,
            workplaces.router, applications.router, withdrawal.router, worker_requests.router, visits.router,
+           station_page.router,
            members.router, join.router, request_page.router, maps.router, tiles.router,
            tiles.styles, ogc.router, health.router, docs.router)
 
