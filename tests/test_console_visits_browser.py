@@ -15,7 +15,6 @@ from tests.test_console_browser import (
     GRID_A,
     GRID_B,
     Checked,
-    browser,
     console,
     context,
     fresh_limits,
@@ -24,6 +23,7 @@ from tests.test_console_browser import (
     station_at,
     strangers,
 )
+from tests.test_map_browser import browser
 from visits import core
 
 
