@@ -188,6 +188,8 @@ def test_officers_see_only_their_unions(client: TestClient, engine: Engine, admi
                       headers=s1).status_code == 404
     assert client.get(f"/officer/service-circle?union_id={fresh['C']}",
                       headers=s1).status_code == 404
+    assert client.get(f"/officer/service-circle.geojson?union_id={fresh['D2']}",
+                      headers=s1).status_code == 404
     whole = client.get(f"/officer/service-circle?union_id={fresh['C']}&mode=ebike&minutes=5",
                        headers=admin).json()
     assert whole["workplaces"] == {"total": 2, "covered": 1, "share": 0.5, "by_time": whole[

@@ -103,6 +103,9 @@ def test_batches_are_idempotent_whole_and_refused_once_revoked(
     other_operator = station(client, admin, IN_K1, operator="美团")
     key = make_key(client, k1)
     assert key["key"].startswith("yzk_")
+    above = client.post("/officer/operator-keys", headers=k1,
+                        json={"operator": "顺丰", "union_id": tree["D1"]})
+    assert above.status_code == 404
     headers = {"X-Operator-Key": key["key"]}
     now = datetime.now(UTC)
     visits = [{"station_id": s, "visited_at": (now - timedelta(hours=h)).isoformat(),
