@@ -30,6 +30,7 @@ CANDIDATE_RES = 9  # about 0.1 km², edge about 170 m
 MAX_N = 50
 MAX_CANDIDATES = 200_000
 EXACT_BUDGET_S = 3.0  # the integer program's time on a request; beyond it, the greedy picks
+EXACT_MAX_PAIRS = 200_000  # beyond this many candidate-workplace pairs, building it alone is slow
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def choose(sets: Sequence[frozenset[int]], weights: Sequence[float], n: int,
     budget, covers more (on real candidates the swaps alone stopped at 0.957 of the optimum)."""
     first = [i for i, _ in greedy(sets, weights, n)]
     picked, method = improve(sets, weights, first), "greedy"
-    if exact_budget_s > 0:
+    if exact_budget_s > 0 and sum(len(s) for s in sets) <= EXACT_MAX_PAIRS:
         best, chosen, proven = exact(sets, weights, n, exact_budget_s)
         if best > value(sets, weights, picked) + 1e-9:
             picked, method = chosen, "exact" if proven else "exact-within-time"
