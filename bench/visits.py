@@ -218,11 +218,11 @@ def generated(rng: random.Random, candidates: int, points: int, per: int
 
 
 def siting_bench(workplaces: int, stations: int, ns: list[int], time_limit: float,
-                 generated_too: bool = True) -> None:
+                 generated_too: bool = True, milp: bool = True) -> None:
     rng = random.Random(2026)
     if generated_too:
         generated_bench(rng, time_limit)
-    province_bench(workplaces, stations, ns, time_limit)
+    province_bench(workplaces, stations, ns, time_limit, milp)
 
 
 def generated_bench(rng: random.Random, time_limit: float) -> None:
@@ -242,7 +242,8 @@ def generated_bench(rng: random.Random, time_limit: float) -> None:
           f"{min(r[1] for r in ratios):.4f}, mean {statistics.mean(r[1] for r in ratios):.4f}")
 
 
-def province_bench(workplaces: int, stations: int, ns: list[int], time_limit: float) -> None:
+def province_bench(workplaces: int, stations: int, ns: list[int], time_limit: float,
+                   milp: bool = True) -> None:
     rng = random.Random(2026)  # the province of bench.officers: the same cuts
     url, admin, db = fresh_database()
     x1, y1, x2, y2 = PROVINCE
@@ -276,7 +277,8 @@ def province_bench(workplaces: int, stations: int, ns: list[int], time_limit: fl
         for n in ns:
             t_lazy, first = timed(partial(siting.greedy, inst.sets, inst.weights, n))
             t_swap, swapped = timed(partial(siting.choose, inst.sets, inst.weights, n, 0))
-            t_exact, found = timed(partial(siting.exact, inst.sets, inst.weights, n, time_limit))
+            t_exact, found = timed(partial(siting.exact, inst.sets, inst.weights, n,
+                                           time_limit)) if milp else (0.0, (0.0, [], False))
             best, _, proven = found
             v_lazy = siting.value(inst.sets, inst.weights, [i for i, _ in first])
             v_swap = siting.value(inst.sets, inst.weights, [i for i, _ in swapped[0]])
@@ -289,6 +291,12 @@ def province_bench(workplaces: int, stations: int, ns: list[int], time_limit: fl
                       f"(ratios at least {v_lazy / best:.4f} / {v_swap / best:.4f} of it)")
             else:
                 print(head + f"no solution within {time_limit:g} s")
+            t_lp, (bound, _, solved) = timed(partial(siting.exact, inst.sets, inst.weights, n,
+                                                     time_limit, True))
+            if solved:
+                print(f"    linear relaxation {t_lp:.1f} s: the optimum is at most {bound:g}, so "
+                      f"greedy reaches at least {v_lazy / bound:.4f} of it, with swaps "
+                      f"{v_swap / bound:.4f}")
     finally:
         drop(admin, db)
 
@@ -303,12 +311,14 @@ def main() -> None:
     parser.add_argument("--n", default="10,50")
     parser.add_argument("--time-limit", type=float, default=120)
     parser.add_argument("--province-only", action="store_true")
+    parser.add_argument("--no-milp", action="store_true",
+                        help="on the province, only the linear relaxation's bound")
     args = parser.parse_args()
     if args.part == "load":
         load([int(r) for r in args.rates.split(",")], args.seconds)
     else:
         siting_bench(args.workplaces, args.stations, [int(n) for n in args.n.split(",")],
-                     args.time_limit, not args.province_only)
+                     args.time_limit, not args.province_only, not args.no_milp)
 
 
 if __name__ == "__main__":

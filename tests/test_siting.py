@@ -54,6 +54,8 @@ def test_the_integer_program_finds_the_exhaustive_optimum(
     value, chosen, proven = siting.exact(sets, w, n)
     assert proven and len(chosen) <= n
     assert value == pytest.approx(best)
+    bound, _, solved = siting.exact(sets, w, n, relaxed=True)
+    assert solved and bound >= best - 1e-9
     greedy_value = siting.value(sets, w, [i for i, _ in siting.greedy(sets, w, n)])
     assert greedy_value >= (1 - 1 / 2.718281828) * best - 1e-9
     improved, _ = siting.choose(sets, w, n, 0)

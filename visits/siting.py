@@ -158,9 +158,11 @@ def exhaustive(sets: Sequence[frozenset[int]], weights: Sequence[float], n: int
 
 
 def exact(sets: Sequence[frozenset[int]], weights: Sequence[float], n: int,
-          time_limit_s: float = 60.0) -> tuple[float, list[int], bool]:
+          time_limit_s: float = 60.0, relaxed: bool = False) -> tuple[float, list[int], bool]:
     """The optimum of at most n candidates as a mixed integer program (maximum coverage):
-    (value, chosen, proven optimal). Only candidates and demand that matter enter it."""
+    (value, chosen, proven optimal). Only candidates and demand that matter enter it. With
+    `relaxed`, the linear relaxation: its value bounds the optimum from above (chosen is then
+    empty), where the integer program does not finish."""
     import numpy as np
     from scipy.optimize import Bounds, LinearConstraint, milp
     from scipy.sparse import lil_matrix
@@ -182,10 +184,13 @@ def exact(sets: Sequence[frozenset[int]], weights: Sequence[float], n: int,
     upper[ny] = n
     cost = np.concatenate([np.zeros(nx), -np.array([weights[j] for j in demand])])
     result = milp(cost, constraints=LinearConstraint(a.tocsr(), -np.inf, upper),
-                  integrality=np.concatenate([np.ones(nx), np.zeros(ny)]),
+                  integrality=np.zeros(nx + ny) if relaxed else
+                  np.concatenate([np.ones(nx), np.zeros(ny)]),
                   bounds=Bounds(0, 1), options={"time_limit": time_limit_s})
     if result.x is None:  # nothing feasible found in time
         return 0.0, [], False
+    if relaxed:
+        return float(-result.fun), [], result.status == 0
     chosen = [useful[k] for k in range(nx) if result.x[k] > 0.5]
     return value(sets, weights, chosen), chosen, result.status == 0
 
