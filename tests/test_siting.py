@@ -4,7 +4,9 @@ refuses what it cannot do and stays inside the jurisdiction."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -112,3 +114,36 @@ def test_siting_endpoint(client: TestClient, engine: Engine, admin: dict[str, st
     too_many = client.get(f"/officer/siting?n={siting.MAX_N + 1}", headers=k1)
     assert too_many.status_code == 422 and str(siting.MAX_N) in too_many.text
     assert client.get(f"/officer/siting?union_id={fresh['D2']}", headers=k1).status_code == 404
+
+
+def test_suggest_and_prune_from_the_command_line(database_url: str, engine: Engine,
+                                                 fresh: dict[str, int],  # noqa: F811
+                                                 tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from yizhan.cli import app
+
+    def run(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(app, list(args), env={"YIZHAN_DATABASE_URL": database_url})
+        return result.exit_code, result.output
+
+    load(engine, [], [(121.12, 31.12, "K1"), (121.121, 31.12, "K1"), (121.16, 31.05, "K1")],
+         [], fresh)
+    code, out = run("stations", "suggest", "--union", "K1", "--n", "2", "--exact")
+    assert code == 0, out
+    assert "3 workplaces out of reach" in out and "coverage after 1.0" in out
+    assert "greedy with swaps / optimum = 1.0000" in out
+    places = tmp_path / "places.geojson"
+    places.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "公厕甲"},
+         "geometry": {"type": "Point", "coordinates": [121.1205, 31.12]}},
+        {"type": "Feature", "properties": {"name": "远处"},
+         "geometry": {"type": "Point", "coordinates": [121.4, 31.4]}}]}), "utf-8")
+    code, out = run("stations", "suggest", "--union", "K1", "--n", "2",
+                    "--candidates", str(places))
+    assert code == 0 and "  1  公厕甲" in out and "远处" not in out, out
+    assert "no union has this code" in run("stations", "suggest", "--union", "NOPE")[1]
+    assert "give walk or ebike" in run("stations", "suggest", "--union", "K1", "--mode", "car")[1]
+    assert run("stations", "suggest", "--union", "K1", "--n", "51")[0] != 0
+    code, out = run("visits", "prune")
+    assert code == 0 and "raw visits are kept for 90 days" in out
