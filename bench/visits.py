@@ -255,6 +255,7 @@ def province_bench(workplaces: int, stations: int, ns: list[int], time_limit: fl
         points = [(rng.uniform(x1, x2), rng.uniform(y1, y2)) for _ in range(workplaces)]
         with psycopg.connect(libpq_url(url), autocommit=True) as raw:
             load_workplaces(raw, points)
+            raw.execute("SELECT setseed(0.2026)")  # the same stations in every run
             raw.execute(
                 "INSERT INTO stations (external_id, name, location, h3_r10) SELECT 's' || g, 's', "
                 "ST_SetSRID(ST_MakePoint(%s + random() * %s, %s + random() * %s), 4326), 0 "
@@ -284,7 +285,9 @@ def province_bench(workplaces: int, stations: int, ns: list[int], time_limit: fl
             v_swap = siting.value(inst.sets, inst.weights, [i for i, _ in swapped[0]])
             head = (f"  n={n}: lazy greedy {t_lazy * 1000:.0f} ms, value {v_lazy:g}; with swaps "
                     f"{t_swap * 1000:.0f} ms, value {v_swap:g}; milp {t_exact:.1f} s: ")
-            if proven:
+            if not milp:
+                print(head.removesuffix("milp 0.0 s: ") + "milp not run")
+            elif proven:
                 print(head + f"optimum {best:g}; ratios {v_lazy / best:.4f} / {v_swap / best:.4f}")
             elif best:
                 print(head + f"best found {best:g}, not proven optimal within {time_limit:g} s "
