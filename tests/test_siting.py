@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyproj import Geod
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from tests.conftest import bearer
 from tests.test_officers import make_officer
@@ -147,3 +148,38 @@ def test_suggest_and_prune_from_the_command_line(database_url: str, engine: Engi
     assert run("stations", "suggest", "--union", "K1", "--n", "51")[0] != 0
     code, out = run("visits", "prune")
     assert code == 0 and "raw visits are kept for 90 days" in out
+
+
+def test_members_weigh_their_groups_visit_rate(engine: Engine,
+                                               fresh: dict[str, int]) -> None:  # noqa: F811
+    # Two workplaces out of reach, one courier member each and one food-delivery rider member:
+    # couriers visited K1's station 30 times (1 member), riders 10 times (1 member).
+    load(engine, [(121.15, 31.15, "24/7", "operational")],
+         [(121.12, 31.12, "K1"), (121.18, 31.02, "K1")], [], fresh)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        wids = list(conn.execute(text("SELECT id FROM workplaces ORDER BY id")).scalars())
+        for n, (wid, group) in enumerate(zip(wids, ["courier", "food_delivery_rider"],
+                                             strict=True)):
+            conn.execute(text(
+                "INSERT INTO members (member_no, name, phone, occupation_group, union_id, "
+                "workplace_id) VALUES (:no, '工人', '13800000000', :g, :u, :w)"),
+                {"no": f"r{n}", "g": group, "u": fresh["K1"], "w": wid})
+        sid = conn.execute(text("SELECT id FROM stations")).scalar_one()
+        conn.execute(text(
+            "INSERT INTO visit_counts (station_id, hour, occupation_group, visits) VALUES "
+            "(:s, :h, 'courier', 30), (:s, :h, 'food_delivery_rider', 10), "
+            "(:s, :h, 'unknown', 99)"), {"s": sid, "h": now.replace(minute=0, second=0,
+                                                                   microsecond=0)})
+    cands = [Candidate("a", 121.12, 31.12), Candidate("b", 121.18, 31.02)]
+    with engine.connect() as conn:
+        path = conn.execute(text("SELECT ltree2text(path) FROM unions WHERE id = :i"),
+                            {"i": fresh["K1"]}).scalar_one()
+        assert siting.group_rates(conn, path, now - timedelta(days=28)) == {
+            "courier": 1.5, "food_delivery_rider": 0.5}
+        plain = siting.instance(conn, fresh["K1"], cands, 500.0)
+        weighted = siting.instance(conn, fresh["K1"], cands, 500.0, now - timedelta(days=28))
+        later = siting.instance(conn, fresh["K1"], cands, 500.0, now + timedelta(hours=2))
+    assert plain.weights == [2.0, 2.0] == later.weights  # no visits since: members weigh 1
+    assert weighted.weights == [2.5, 1.5]
+    assert siting.suggest(weighted, 1)["picks"][0]["label"] == "a"

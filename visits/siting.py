@@ -15,20 +15,25 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import h3
 from sqlalchemy import Connection, func, select, text
 
-from geo.models import Union, Workplace
+from geo.jurisdiction import Jurisdiction
+from geo.models import Station, Union, Workplace
 from membership.tables import Member
 from membership.vocab import MemberStatus
 from visits.circle import within_reach
+from visits.tables import VisitCount
 
 U, W, M = Union.__table__, Workplace.__table__, Member.__table__
+S, VC = Station.__table__, VisitCount.__table__
 CANDIDATE_RES = 9  # about 0.1 km², edge about 170 m
 MAX_N = 50
 MAX_CANDIDATES = 200_000
+RATE_DAYS = 28  # the visits that the groups' rates are taken from
 EXACT_BUDGET_S = 3.0  # the integer program's time on a request; beyond it, the greedy picks
 EXACT_MAX_PAIRS = 200_000  # beyond this many candidate-workplace pairs, building it alone is slow
 
@@ -213,18 +218,46 @@ def cell_candidates(conn: Connection, union_id: int) -> list[Candidate]:
     return out
 
 
-def instance(conn: Connection, union_id: int, candidates: list[Candidate], metres: float
-             ) -> Instance:
-    """The union's workplaces (matched to its subtree), weighted 1 + their active members;
-    those with no operational station within `metres` are the demand."""
+def group_rates(conn: Connection, path: str, since: datetime) -> dict[str, float]:
+    """Visits per member of each occupation group at the subtree's stations since `since`,
+    relative to the mean over the groups that have both: 2.0 means a member of that group
+    visits twice as often as the average. Groups without visits or members are left out."""
+    within = Jurisdiction(path)
+    visits: dict[str, int] = {g: int(n) for g, n in conn.execute(
+        select(VC.c.occupation_group, func.sum(VC.c.visits))
+        .select_from(VC.join(S, S.c.id == VC.c.station_id))
+        .where(VC.c.hour >= since, within.location(S.c.location))
+        .group_by(VC.c.occupation_group))}
+    members: dict[str, int] = {g: int(n) for g, n in conn.execute(
+        select(M.c.occupation_group, func.count()).where(
+            within.union(M.c.union_id), M.c.status == MemberStatus.ACTIVE.value)
+        .group_by(M.c.occupation_group))}
+    raw = {g: float(visits[g]) / members[g] for g in visits if members.get(g)}
+    mean = sum(raw.values()) / len(raw) if raw else 0.0
+    return {g: r / mean for g, r in raw.items()} if mean else {}
+
+
+def instance(conn: Connection, union_id: int, candidates: list[Candidate], metres: float,
+             since: datetime | None = None) -> Instance:
+    """The union's workplaces (matched to its subtree), each weighing 1 plus its active
+    members, a member weighing their group's relative visit rate (from the visits since
+    `since`; 1 where it is not known); those with no operational station within `metres` are
+    the demand."""
     path = conn.execute(select(func.ltree2text(U.c.path)).where(U.c.id == union_id)).scalar_one()
-    members = (select(func.count()).where(M.c.workplace_id == W.c.id,
-                                          M.c.status == MemberStatus.ACTIVE.value)
-               .scalar_subquery())
-    rows = conn.execute(
-        select(W.c.id, 1 + members, within_reach(W.c.location, metres, None))
+    rates = group_rates(conn, path, since) if since else {}
+    in_subtree = U.c.path.op("<@")(func.text2ltree(path))
+    extra: dict[int, float] = {}
+    for wid, group, count in conn.execute(
+            select(M.c.workplace_id, M.c.occupation_group, func.count())
+            .select_from(M.join(W, W.c.id == M.c.workplace_id)
+                         .join(U, U.c.id == W.c.matched_union_id))
+            .where(in_subtree, M.c.status == MemberStatus.ACTIVE.value)
+            .group_by(M.c.workplace_id, M.c.occupation_group)):
+        extra[wid] = extra.get(wid, 0.0) + count * rates.get(group, 1.0)
+    rows = [(wid, 1 + extra.get(wid, 0.0), near) for wid, near in conn.execute(
+        select(W.c.id, within_reach(W.c.location, metres, None))
         .select_from(W.join(U, U.c.id == W.c.matched_union_id))
-        .where(U.c.path.op("<@")(func.text2ltree(path))).order_by(W.c.id)).all()
+        .where(in_subtree).order_by(W.c.id))]
     covered_weight = float(sum(weight for _, weight, near in rows if near))
     demand = [(wid, float(weight)) for wid, weight, near in rows if not near]
     index = {wid: k for k, (wid, _) in enumerate(demand)}

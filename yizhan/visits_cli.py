@@ -4,7 +4,7 @@ go, from the command line."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -80,7 +80,8 @@ def suggest(
             except (OSError, ValueError) as exc:
                 typer.secho(f"--candidates: {exc}", fg=typer.colors.RED, err=True)
                 raise typer.Exit(1) from None
-            inst = siting.instance(conn, union_id, places, r.metres)
+            inst = siting.instance(conn, union_id, places, r.metres,
+                                   datetime.now(UTC) - timedelta(days=siting.RATE_DAYS))
     finally:
         engine.dispose()
     found = siting.suggest(inst, n)

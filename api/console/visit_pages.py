@@ -5,7 +5,7 @@ SVG (no script), each with its numbers in a table."""
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 from fastapi import Query, Request
@@ -192,7 +192,8 @@ def siting_page(request: Request, engine: ReadEngineDep, settings: SettingsDep, 
         except ValueError:
             return show(request, s, settings, "message.html", 422, union_name=union,
                         heading=p.t("siting.title"), text=p.t("siting.too_big"))
-        inst = siting.instance(conn, s.officer.union_id, candidates, r.metres)
+        inst = siting.instance(conn, s.officer.union_id, candidates, r.metres,
+                               datetime.now(UTC) - timedelta(days=siting.RATE_DAYS))
         far = circle.out_of_reach(conn, s.officer.union_id, r)
     body = siting.suggest(inst, n)
     xy = project([(w["lon"], w["lat"]) for w in far] + [(q["lon"], q["lat"])

@@ -264,6 +264,7 @@ def get_siting(engine: ReadEngineDep, settings: SettingsDep, officer: OfficerDep
             candidates = siting.cell_candidates(conn, chosen)
         except ValueError as exc:
             raise ApiError(422, str(exc)) from None
-        body = siting.suggest(siting.instance(conn, chosen, candidates, r.metres), n)
+        since = datetime.now(UTC) - timedelta(days=siting.RATE_DAYS)
+        body = siting.suggest(siting.instance(conn, chosen, candidates, r.metres, since), n)
     return json_response({"union_id": chosen, "n": n, "mode": mode.value, "minutes": minutes,
                           "reach_m": round(r.metres, 1), "detour_factor": r.detour} | body)
