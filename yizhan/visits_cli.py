@@ -51,7 +51,8 @@ def suggest(
     = False,
 ) -> None:
     """Where the next n stations should go: the candidate sites that bring the most workplaces
-    (weighted by their members and the members' groups' visit rates) newly within reach, picked one after the other."""
+    (weighted by their members and the members' groups' visit rates) newly within reach, picked
+    one after the other."""
     from sqlalchemy import select
 
     from geo.db import make_engine

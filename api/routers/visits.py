@@ -254,9 +254,9 @@ def get_siting(engine: ReadEngineDep, settings: SettingsDep, officer: OfficerDep
                union_id: UnionParam = None, mode: Mode = Mode.WALK,
                minutes: Minutes = 15) -> Response:
     """Where the next n stations should go: among the centres of the H3 cells (res 9) of the
-    union's area, the sites that bring the most of its workplaces (each weighing 1 plus its active
-    members, a member their group's relative visit rate) newly within reach, one after the other (greedy); each with what it adds and the
-    coverage after it."""
+    union's area, the sites that bring the most of its workplaces newly within reach (each
+    weighing 1 plus its active members, a member their group's relative visit rate), one after
+    the other; each with what it adds and the coverage after it."""
     r = reach_of(settings, mode, minutes)
     with engine.connect() as conn:
         chosen = union_of(conn, officer, union_id)
