@@ -33,9 +33,11 @@ from api.routers import (
     ogc,
     reports,
     request_page,
+    station_page,
     stations,
     tiles,
     unions,
+    visits,
     withdrawal,
     worker_requests,
     workplaces,
@@ -53,7 +55,8 @@ answers in exact geodesic order from PostGIS. Points may be WGS84 (GPS), GCJ-02 
 BD-09 (Baidu): say which with `crs`.
 """
 ROUTERS = (auth.router, officer.router, reports.router, stations.router, unions.costly, unions.router,
-           workplaces.router, applications.router, withdrawal.router, worker_requests.router,
+           workplaces.router, applications.router, withdrawal.router, worker_requests.router, visits.router,
+           station_page.router,
            members.router, join.router, request_page.router, maps.router, tiles.router,
            tiles.styles, ogc.router, health.router, docs.router)
 

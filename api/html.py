@@ -90,6 +90,9 @@ MAP_HINT: Words = ("请检查链接中的参数，或打开<a href=\"/maps/neare
                    '&amp;lon=121.4751&amp;lang=en">map of nearby stations</a>.')
 
 
+PAGES["/s/{station_id}"] = PAGES["/s/{station_id}/visit"] = MAP_HINT
+
+
 @dataclass(frozen=True)
 class PageRoute:
     """An HTML route's error page: its languages (both, or the one `lang` asks for) and hint."""

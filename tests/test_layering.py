@@ -19,7 +19,7 @@ TOP_LEVEL = [*PACKAGES, "bench", "scripts", "tests"]
 LAYERS: list[set[str]] = [
     {"geo"},  # the spatial core and its storage
     {"membership", "maps", "ogc", "seed", "yizhan.cluster"},
-    {"officers", "yizhan.settings"},  # officers see members; settings name the local cluster
+    {"officers", "visits", "yizhan.settings"},  # officers see members; visits count at stations
     # Alembic's environment gathers every package's tables into one schema.
     {"geo.migrations"},
     {"api"},

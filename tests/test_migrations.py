@@ -14,6 +14,7 @@ from sqlalchemy import inspect, make_url
 import membership.tables
 import membership.worker_requests.tables  # noqa: F401
 import officers.tables  # noqa: F401
+import visits.tables  # noqa: F401
 from geo.db import alembic_config, libpq_url, make_engine, migrate
 from geo.models import Base
 

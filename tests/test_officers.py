@@ -134,7 +134,13 @@ ELSEWHERE = {("GET", "/tiles/workplaces/{z}/{x}/{y}.mvt"),  # across jurisdictio
              ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"),
              ("GET", "/ogc/collections/{collection_id}/queryables"),
              ("GET", "/unions/qa"),  # a union outside the subtree is a 404: test_union_qa.py
-             ("GET", "/officer/below")}  # another area's union is a 404: test_console_below.py
+             ("GET", "/officer/below"),  # another area's union is a 404: test_console_below.py
+             # keys, visit figures, service circle and siting: test_visits.py,
+             # test_service_circle.py and test_siting.py try them across jurisdictions
+             ("GET", "/officer/operator-keys"), ("POST", "/officer/operator-keys"),
+             ("DELETE", "/officer/operator-keys/{key_id}"), ("GET", "/officer/visits"),
+             ("GET", "/officer/service-circle"), ("GET", "/officer/service-circle.geojson"),
+             ("GET", "/officer/siting")}
 
 
 def template(path: str) -> str:

@@ -19,6 +19,7 @@ from yizhan.maps_cli import maps_app
 from yizhan.officers_cli import officers_app
 from yizhan.requests_cli import requests_app
 from yizhan.settings import Settings, setting_problems
+from yizhan.visits_cli import stations_app, visits_app
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -48,6 +49,8 @@ db_app.add_typer(standby_app, name="standby")
 data_app = typer.Typer(help="Personal data over time.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 app.add_typer(requests_app, name="requests")
+app.add_typer(visits_app, name="visits")
+app.add_typer(stations_app, name="stations")
 
 
 @app.callback()

@@ -112,6 +112,17 @@ class Settings(BaseSettings):
         "longer ago than this."))
     stale_after_days: int = Field(default=90, ge=1, description="A station not verified for "
                                   "this long is flagged as stale.")
+    visit_window_minutes: int = Field(default=30, ge=1, le=24 * 60, description=(
+        "Taps on a station's 签到 button from one device within this many minutes count as one "
+        "visit."))
+    visit_retention_days: int = Field(default=90, ge=8, le=3650, description=(
+        "Raw visits older than this many days are dropped (whole days at a time) by `yizhan "
+        "visits prune`; the hourly counts stay."))
+    ebike_kmh: float = Field(default=15.0, gt=0, le=60, description=(
+        "Speed of the e-bike mode of the service circle and siting, in km/h."))
+    detour_factor: float = Field(default=1.3, ge=1, le=3, description=(
+        "How much longer a way by road is than the straight (geodesic) line, for the service "
+        "circle and siting: reach = speed × minutes ÷ this factor, as a geodesic distance."))
     request_deadlines: Annotated[dict[str, int], NoDecode] = Field(
         default_factory=dict, description="Working days to answer a worker's request, for the "
         "categories to change: wages=2,injury=2 (or as JSON); the others keep their defaults.")

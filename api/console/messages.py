@@ -372,6 +372,94 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "charts.count": ("人数", "Members"),
     "charts.stations": ("驿站状态", "Stations by status"),
     "nav.charts": ("图表", "Charts"),
+    "nav.visits": ("驿站使用", "Station visits"),
+    "nav.keys": ("计数密钥", "Counting keys"),
+    "nav.circle": ("15 分钟服务圈", "15-minute circle"),
+    "nav.siting": ("新驿站选址", "Where to build"),
+    # Station visits
+    "visits.title": ("驿站使用情况", "Station visits"),
+    "visits.from": ("开始日期", "From"), "visits.to": ("结束日期", "To"),
+    "visits.show": ("查看", "Show"),
+    "visits.csv": ("下载表格（CSV）", "Download as a spreadsheet (CSV)"),
+    "visits.total": ("{first} 至 {last} 共 {n} 人次到访。", "{n} visits from {first} to {last}."),
+    "visits.by_day": ("每天到访人次", "Visits per day"),
+    "visits.day": ("日期", "Day"), "visits.count": ("人次", "Visits"),
+    "visits.hour_week": ("一周各时段到访人次", "Visits by hour of the week"),
+    "visits.hour": ("时", "Hour"), "visits.weekday": ("星期", "Day of the week"),
+    "visits.by_group": ("按职业群体", "By occupation group"),
+    "visits.group": ("职业群体", "Occupation group"),
+    "visits.unknown": ("未说明", "Not given"),
+    "visits.busiest": ("最繁忙的驿站", "Busiest stations"),
+    "visits.idle": ("最少人用的驿站（正常开放）", "Least used stations (operational)"),
+    "visits.station": ("驿站", "Station"),
+    "visits.trend": ("趋势", "Trend"),
+    "visits.trend_text": ("前 {a} 天 {x} 人次，后 {b} 天 {y} 人次。",
+                          "First {a} days: {x} visits; last {b} days: {y} visits."),
+    "visits.cells": ("按地图网格（H3 第 8 级，约 0.7 平方公里）", "By map cell (H3 level 8, "
+                     "about 0.7 km²)"),
+    "visits.cell": ("网格", "Cell"),
+    "visits.none": ("这段时间没有到访记录。", "No visits in this span."),
+    "visits.bad_span": ("日期不对：请用 年-月-日（例如 2026-12-01），开始不晚于结束，最长 366 天。"
+                        "下面是最近 28 天。", "The days are wrong: give year-month-day (for example "
+                        "2026-12-01), the start no later than the end, at most 366 days. Below "
+                        "are the last 28 days."),
+    # Operators' keys
+    "keys.title": ("计数设备和合作应用的密钥", "Keys for counting devices and partner apps"),
+    "keys.intro": ("驿站运营方的计数设备或应用用密钥批量上报到访（POST /visits，请求头 X-Operator-Key）。"
+                   "密钥只能上报该运营方在本辖区内的驿站。",
+                   "A station operator's counting device or app sends visits in batches with a key "
+                   "(POST /visits, header X-Operator-Key). A key covers only that operator's "
+                   "stations in your area."),
+    "keys.operator": ("运营方（与驿站资料中的运营方一致）", "Operator (as the stations name it)"),
+    "keys.create": ("生成密钥", "Create a key"),
+    "keys.new": ("新密钥（只显示这一次，请复制交给运营方）：", "The new key (shown only this once: "
+                 "copy it for the operator):"),
+    "keys.hint": ("密钥开头", "Key begins"), "keys.created": ("生成时间", "Created"),
+    "keys.by": ("生成人", "Created by"), "keys.state": ("状态", "State"),
+    "keys.active": ("有效", "Active"), "keys.revoked_state": ("已作废（{at}）", "Revoked ({at})"),
+    "keys.revoke": ("作废", "Revoke"), "keys.revoked": ("密钥已作废。", "The key was revoked."),
+    "keys.none": ("还没有密钥。", "No keys yet."),
+    "keys.need_operator": ("请填写运营方名称（1 到 200 字）。", "Give the operator's name (1 to "
+                           "200 characters)."),
+    "keys.admin": ("管理员账号不属于任何工会：请用工会干部的账号生成密钥。", "An admin account "
+                   "belongs to no union: create keys with a union officer's account."),
+    # The service circle
+    "circle.title": ("15 分钟服务圈", "The 15-minute service circle"),
+    "circle.mode": ("出行方式", "Travel by"), "circle.minutes": ("分钟", "Minutes"),
+    "circle.walk": ("步行（4.5 公里/小时）", "Walking (4.5 km/h)"),
+    "circle.ebike": ("电动车（{kmh} 公里/小时）", "E-bike ({kmh} km/h)"),
+    "circle.show": ("计算", "Show"),
+    "circle.reach": ("可达范围：直线 {m} 米（按道路绕行系数 {f} 折算）。时段按 {day} 计算（工作日）。",
+                     "Reach: {m} m in a straight line (the way by road taken as {f} times longer). "
+                     "Times of day are for {day} (a working day)."),
+    "circle.union": ("工会", "Union"), "circle.total": ("总数", "Total"),
+    "circle.covered": ("可达", "In reach"), "circle.share": ("比例", "Share"),
+    "circle.noon": ("12:00 开放", "Open at 12:00"), "circle.evening": ("22:00 开放", "Open at 22:00"),
+    "circle.night": ("03:00 开放", "Open at 03:00"),
+    "circle.workplaces": ("单位", "Workplaces"), "circle.members": ("会员（按工作地点）",
+                                                                   "Members (by workplace)"),
+    "circle.far": ("服务圈外的单位", "Workplaces out of reach"),
+    "circle.far_none": ("所有单位都在服务圈内。", "Every workplace is within reach."),
+    "circle.map": ("服务圈外的单位位置（红点）", "Where the workplaces out of reach are (red dots)"),
+    "circle.name": ("单位名称", "Workplace"), "circle.where": ("经纬度", "Longitude, latitude"),
+    "circle.admin": ("管理员账号不属于任何工会：请用工会干部的账号查看。", "An admin account belongs to "
+                     "no union: open this with a union officer's account."),
+    # Siting
+    "siting.title": ("新驿站建在哪里", "Where the next stations should go"),
+    "siting.n": ("建几个", "How many"),
+    "siting.before": ("现在可达：{share}。候选地点 {c} 个（H3 第 9 级网格中心），服务圈外单位 {d} 个。",
+                      "In reach now: {share}. {c} candidate sites (H3 level-9 cell centres), {d} "
+                      "workplaces out of reach."),
+    "siting.rank": ("序号", "No."), "siting.place": ("位置（经度, 纬度）", "Place (longitude, "
+                                                                        "latitude)"),
+    "siting.adds": ("新增可达（单位+会员）", "Newly in reach (workplaces + members)"),
+    "siting.after": ("建成后可达比例", "Share in reach after it"),
+    "siting.none": ("没有能增加覆盖的地点：服务圈外没有单位。", "No site would add anything: no "
+                    "workplace is out of reach."),
+    "siting.map": ("建议地点（编号）和服务圈外的单位（红点）", "Suggested sites (numbered) and "
+                   "workplaces out of reach (red dots)"),
+    "siting.too_big": ("辖区太大，候选网格太多：请用下级工会的账号查看。", "The area is too large "
+                       "for this: open it with the account of a union below."),
     "audit.title": ("操作记录", "Audit log"),
     "audit.gap_map": ("驿站覆盖缺口地图", "Gap map"),
     "audit.union_map": ("本工会区域地图", "Your union's map"),

@@ -13,6 +13,7 @@ from api.console import (  # noqa: F401  (they add their routes)
     member_pages,
     report_pages,
     station_pages,
+    visit_pages,
     workplace_pages,
 )
 from api.console.common import HANDLERS, no_such_page, router

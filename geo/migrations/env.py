@@ -6,6 +6,7 @@ from sqlalchemy import create_engine
 import membership.tables
 import membership.worker_requests.tables  # noqa: F401  (their tables belong to the same schema)
 import officers.tables  # noqa: F401
+import visits.tables  # noqa: F401
 from geo.models import Base
 
 config = context.config
