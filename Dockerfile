@@ -9,6 +9,7 @@ COPY yizhan ./yizhan
 COPY membership ./membership
 COPY officers ./officers
 COPY ogc ./ogc
+COPY visits ./visits
 RUN pip install --no-cache-dir . && useradd --system yizhan
 USER yizhan
 EXPOSE 8000

@@ -16,6 +16,7 @@ from api.deps import EngineDep, ReadEngineDep, SecretKeyDep, SettingsDep
 from api.errors import ApiError
 from api.geojson import geojson_response, json_response
 from api.routers.applications import PRIVATE, today
+from geo import unions
 from membership.vocab import OccupationGroup
 from officers import audit
 from officers.accounts import OfficerRecord
@@ -151,7 +152,7 @@ def create_key(engine: EngineDep, secret: SecretKeyDep, officer: OfficerDep, act
     if union_id is None:
         raise ApiError(422, "give union_id: the union whose area the key covers")
     with engine.begin() as conn:
-        if not officer.jurisdiction.holds(conn, union_id):
+        if not _known(conn, officer, union_id):
             raise ApiError(404, f"no union with id {union_id} in your jurisdiction")
         record, key = core.create_key(conn, secret, body.operator, union_id, officer.username)
         audit.record(conn, actor, "create", "operator_key", record.id, union_id,
@@ -207,9 +208,14 @@ def union_of(conn: Connection, officer: OfficerRecord, union_id: int | None) -> 
     chosen = union_id or officer.union_id
     if chosen is None:
         raise ApiError(422, "give union_id: the union whose figures you want")
-    if not officer.jurisdiction.holds(conn, chosen):
+    if not _known(conn, officer, chosen):
         raise ApiError(404, f"no union with id {chosen} in your jurisdiction")
     return chosen
+
+
+def _known(conn: Connection, officer: OfficerRecord, union_id: int) -> bool:
+    """The union exists and lies in the officer's jurisdiction (an admin's holds any id)."""
+    return unions.get(conn, union_id) is not None and officer.jurisdiction.holds(conn, union_id)
 
 
 def reach_of(settings: Settings, mode: Mode, minutes: float) -> Reach:
