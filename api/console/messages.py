@@ -11,6 +11,8 @@ from geo.vocab import AMENITY_LABELS_ZH
 LANGS = ("zh", "en")
 
 MESSAGES: dict[str, tuple[str, str]] = {
+    "erased": ("已删除", "Erased"),
+    "cli": ("命令行：{name}", "command line: {name}"),
     # The frame of every page
     "console": ("工会工作台", "Union workbench"),
     "skip": ("跳到正文", "Skip to the content"),
@@ -471,10 +473,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 STATUS = {
-    "submitted": ("已提交", "submitted"),
-    "contacted": ("已联系", "contacted"),
-    "approved": ("已通过", "approved"),
-    "rejected": ("未通过", "rejected"),
+    "submitted": ("已提交", "Submitted"),
+    "contacted": ("已联系", "Contacted"),
+    "approved": ("已通过", "Approved"),
+    "rejected": ("未通过", "Not approved"),
+    "merged": ("已并入同一人的申请", "Merged into the same person's application"),
+    "withdrawn": ("申请人已撤回", "Withdrawn by the applicant"),
 }
 ACTION_WORD = {  # for "it can no longer be …"
     "contact": ("标记为已联系", "marked contacted"),
@@ -511,6 +515,9 @@ EVENT = {
     "forwarded": ("转交", "Forwarded"),
     "approved": ("通过，成为会员", "Approved: became a member"),
     "rejected": ("不通过", "Rejected"),
+    "withdrawn": ("申请人撤回申请，个人信息已删除", "Withdrawn by the applicant; personal data erased"),
+    "resubmitted": ("又收到一份电话或身份证号相同的申请，已并入本申请",
+                    "Another application with the same phone or ID number was merged into this one"),
 }
 REPORT_KIND = {
     "closed": ("驿站关门了", "The station was closed"),
@@ -524,10 +531,10 @@ LEVEL = {
     "community": ("社区", "community"), "grid": ("网格", "grid"),
 }
 STATION_STATUS = {
-    "operational": ("正常开放", "operational"),
-    "temporarily_closed": ("暂停开放", "temporarily closed"),
-    "planned": ("筹建中", "planned"),
-    "removed": ("已撤销", "retired"),
+    "operational": ("正常开放", "Open"),
+    "temporarily_closed": ("暂停开放", "Temporarily closed"),
+    "planned": ("筹建中", "Planned"),
+    "removed": ("已撤销", "Retired"),
 }
 AMENITY = {a.value: (zh, a.value.replace("_", " ")) for a, zh in AMENITY_LABELS_ZH.items()}
 AUDIT_ACTION = {
@@ -542,17 +549,32 @@ AUDIT_ACTION = {
     "password_change": ("修改密码", "password changed"),
     "password_change_refused": ("修改密码失败", "password change refused"),
     "delete": ("删除", "deleted"),
+    "transfer_out": ("转出", "transferred out"), "forward_in": ("转入申请", "forwarded in"),
+    "contact_in": ("联系", "contacted"), "approve_in": ("通过", "approved"),
+    "reject_in": ("不通过", "rejected"),
+    "withdraw": ("撤回申请", "withdrew the application"),
+    "erase": ("删除个人信息", "erased personal data"), "revoke": ("吊销", "revoked"),
+    "rate": ("评价", "rated"), "acknowledge": ("受理", "acknowledged"), "note": ("记录", "noted"),
+    "hand_over": ("转交", "handed over"), "close": ("办结", "closed"),
+    "escalate": ("上报上级", "escalated"),
+}
+ACTOR = {
+    "applicant": ("申请人", "applicant"), "worker": ("求助的劳动者", "worker asking for help"),
+    "public": ("公众", "member of the public"), "system": ("系统", "the system"),
 }
 AUDIT_OBJECT = {
     "application": ("入会申请", "application"), "member": ("会员", "member"),
     "station": ("驿站", "station"), "station_report": ("驿站报告", "station report"),
     "officer": ("账号", "account"), "workplace": ("工作单位", "workplace"),
     "union": ("工会", "union"),
+    "request": ("求助", "request for help"), "operator_key": ("设备密钥", "operator key"),
+    "visit_batch": ("签到记录", "visit batch"),
 }
 VOCABULARIES = {"status": STATUS, "action": ACTION_WORD, "group": GROUP, "route": ROUTE,
                 "event": EVENT, "report_kind": REPORT_KIND, "level": LEVEL,
                 "station_status": STATION_STATUS, "amenity": AMENITY,
-                "audit_action": AUDIT_ACTION, "audit_object": AUDIT_OBJECT}
+                "audit_action": AUDIT_ACTION, "audit_object": AUDIT_OBJECT,
+                "actor": ACTOR}
 
 
 def text(lang: str, key: str, **values: Any) -> str:

@@ -22,7 +22,9 @@ HEADERS = {"Content-Security-Policy": CSP, "Cache-Control": "no-store",
            "Referrer-Policy": "same-origin", "X-Content-Type-Options": "nosniff"}
 ENV = Environment(loader=PackageLoader("api.console", "templates"),
                   autoescape=select_autoescape(default=True),
-                  trim_blocks=True, lstrip_blocks=True)
+                  trim_blocks=True, lstrip_blocks=True,
+                  # a value a page lacks (an erased name, say) is never printed as "None"
+                  finalize=lambda value: "—" if value is None else value)
 
 
 class Page:
@@ -39,6 +41,12 @@ class Page:
 
     def w(self, vocabulary: str, value: str) -> str:
         return messages.word(self.lang, vocabulary, value)
+
+    def actor(self, name: str) -> str:
+        """Who did it, as the audit log names them: an officer by username, the others in words."""
+        if name.startswith("cli:"):
+            return self.t("cli", name=name[4:])
+        return messages.word(self.lang, "actor", name)
 
     def reason(self, why: str) -> str:
         """Why a membership began: joined, a transfer (and its route), held one level up."""
