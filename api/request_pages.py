@@ -164,6 +164,14 @@ def _switch(lang: str, path: str, query: dict[str, Any]) -> str:
     return f'<p class="note"><a href="{escape(link)}" lang="{other}">{T[lang]["other_lang"]}</a></p>'
 
 
+def _contact(contact: dict[str, Any], lang: str) -> str:
+    """A name with the phone in brackets after it; the phone alone, unbracketed, without one."""
+    name, phone = (contact["name"] or "").strip(), contact["phone"]
+    if not name or not phone:
+        return name or phone or ""
+    return f"{name}（{phone}）" if lang == "zh" else f"{name} ({phone})"
+
+
 def _date(value: date | str) -> str:
     return value if isinstance(value, str) else value.isoformat()
 
@@ -227,9 +235,7 @@ def status_page(view: dict[str, Any], lang: str, token: str, zone: ZoneInfo,
         if view["deadline_estimated"]:
             next_text += t["estimated"]
     contact = view["contact"]
-    who = t["anonymous"] if contact is None else \
-        f"{contact['name'] or ''}（{contact['phone']}）" if lang == "zh" else \
-        f"{contact['name'] or ''} ({contact['phone']})"
+    who = t["anonymous"] if contact is None else _contact(contact, lang)
     rows = [_row(t["number"], str(view["id"])),
             _row(t["about"], escape(CATEGORY[lang][Category(view["category"])])),
             _row(t["description"], f'<span class="said">{escape(view["description"])}</span>'),

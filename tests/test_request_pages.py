@@ -175,3 +175,14 @@ def test_the_status_page_follows_the_request_to_the_end_and_takes_one_rating(
     wrong = client.post(f"/request/{made['id']}/feedback?token={'0' * 32}",
                         data={"solved": "true", "rating": "5"}, headers={"Accept": BROWSER})
     assert wrong.status_code == 404 and "完整链接" in wrong.text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_contact_without_a_name_is_the_phone_alone_with_no_empty_brackets(
+        client: TestClient, tree: dict[str, int], lang: str) -> None:
+    sent = send(client, lang, name="", idempotency_key=f"0b3c5d1e-no-name-{lang}")
+    assert sent.status_code == 303, sent.text
+    page = client.get(sent.headers["location"].split("testserver", 1)[1],
+                      headers={"Accept": BROWSER}).text
+    assert "<dd>138****5678</dd>" in page
+    assert not re.search(r"<dd>\s*[（(]|（\s*）|\(\s*\)", page), page
