@@ -317,7 +317,9 @@ def form_page(lang: str, values: dict[str, str], station: tuple[int, str | None]
         else:
             station_html = (f'<p id="station" class="note" data-station-id="{station_id}">'
                             f'{escape(t["station_here"].format(name=name))}</p>')
-            checked = " checked" if values.get("near_station") else ""
+            # Ticked on a new form: a rider who scanned the station's code most likely works
+            # near it; typed coordinates take precedence (api.routers.request_page._body).
+            checked = " checked" if values.get("near_station") or not values else ""
             near = (f'<input type="hidden" name="station" value="{station_id}">'
                     f'<label><input type="checkbox" name="near_station" value="on"{checked}> '
                     f'{t["near_station"]}</label>')

@@ -186,3 +186,24 @@ def test_a_contact_without_a_name_is_the_phone_alone_with_no_empty_brackets(
                       headers={"Accept": BROWSER}).text
     assert "<dd>138****5678</dd>" in page
     assert not re.search(r"<dd>\s*[（(]|（\s*）|\(\s*\)", page), page
+
+
+def test_where_you_work_is_one_rule_and_the_error_names_only_what_the_page_offers(
+        client: TestClient, admin: dict[str, str], tree: dict[str, int], engine: Engine) -> None:
+    station = make(client, admin, name="朝晖驿站", lon=121.15, lat=31.15)
+    form = client.get("/request", params={"station": station["id"]}).text
+    assert re.search(r'<input type="checkbox" name="near_station" value="on" checked>', form)
+    as_opened = send(client, "zh", lon="", lat="", near_station="on", station=str(station["id"]),
+                     idempotency_key="0b3c5d1e-near-station-1")
+    assert as_opened.status_code == 303, error_of(as_opened.text)
+    assert rows(engine, "SELECT near_station FROM worker_requests") == [(True,)]
+    typed = send(client, "zh", near_station="on", station=str(station["id"]),
+                 idempotency_key="0b3c5d1e-near-station-2")  # typed coordinates come first
+    assert typed.status_code == 303, error_of(typed.text)
+    assert rows(engine, "SELECT near_station FROM worker_requests ORDER BY id") == [(True,), (False,)]
+    for lang, tick in (("zh", "勾选"), ("en", "tick")):
+        plain = send(client, lang, lon="", lat="")
+        assert plain.status_code == 422 and tick not in error_of(plain.text)
+        assert "当前的位置" in error_of(plain.text) or "current location" in error_of(plain.text)
+        unticked = send(client, lang, lon="", lat="", station=str(station["id"]))
+        assert unticked.status_code == 422 and tick in error_of(unticked.text)
