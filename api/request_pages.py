@@ -338,17 +338,18 @@ def form_page(lang: str, values: dict[str, str], station: tuple[int, str | None]
                                        f'maxlength="{MAX_DESCRIPTION}">'
                                        f'{escape(values.get("description", ""))}</textarea>')
             + f'<h2>{t["where"]}</h2><p class="note">{t["where_note"]}</p>{near}'
-            + f'<button type="button" id="locate" hidden>{t["locate"]}</button>'
+            + f'<button type="button" id="locate" class="locate" hidden>📍 {t["locate"]}</button>'
               f'<p id="where" class="note" role="status"></p>'
-            + _field(t["lon"], f'<input name="lon" inputmode="decimal"{value("lon")}>')
-            + _field(t["lat"], f'<input name="lat" inputmode="decimal"{value("lat")}>')
+            + _field(t["lon"], f'<input name="lon" inputmode="decimal" autocomplete="off"{value("lon")}>')
+            + _field(t["lat"], f'<input name="lat" inputmode="decimal" autocomplete="off"{value("lat")}>')
             + _field(t["workplace_name"], f'<input name="workplace_name" maxlength="200"'
                                           f'{value("workplace_name")}>')
             + _field(t["address"], f'<input name="address" maxlength="500"{value("address")}>')
             + f'<h2>{t["contact"]}</h2><p class="note">{t["contact_note"]}</p>'
-            + _field(t["phone"], f'<input name="phone" inputmode="tel" maxlength="32"'
+            + _field(t["phone"], f'<input name="phone" type="tel" inputmode="tel" autocomplete="tel" '
+                                 f'maxlength="32"'
                                  f'{value("phone")}>')
-            + _field(t["name"], f'<input name="name" maxlength="100"{value("name")}>')
+            + _field(t["name"], f'<input name="name" maxlength="100" autocomplete="name"{value("name")}>')
             + _field(t["member_no"], f'<input name="member_no" maxlength="20"{value("member_no")}>')
             + f'<label><input type="checkbox" name="may_name_to_employer" value="on"{may}> '
               f'{t["may_name"]}</label>'

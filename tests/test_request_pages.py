@@ -56,6 +56,9 @@ def test_the_form_is_one_tap_from_the_join_form_a_status_page_and_a_station(
     assert form.status_code == 200
     assert "人民广场&lt;b&gt;驿站&lt;/b&gt;" in form.text and 'name="near_station"' in form.text
     assert not re.search(r'<input name="[a-z_]+"[^>]* value=', form.text)  # nothing filled in
+    assert '<input name="phone" type="tel" inputmode="tel" autocomplete="tel"' in form.text
+    assert '<input name="lon" inputmode="decimal"' in form.text
+    assert 'id="locate" class="locate"' in form.text
     assert re.search(r'<input type="checkbox" name="may_name_to_employer" value="on">', form.text)
     missing = client.get("/request", params={"station": 99999}).text
     assert "没有编号为 99999 的驿站" in missing and 'name="near_station"' not in missing
