@@ -547,6 +547,37 @@ def test_on_a_phone_the_panel_stays_small_and_folds_away(browser: Browser, live_
         context.close()
 
 
+def test_on_a_phone_a_stations_tooltip_stays_on_the_screen(
+        browser: Browser, live_server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&k=10&lang=en")
+        page.wait_for_selector(".yz-rank-1")
+        page.click("#yz-panel-toggle")  # the panel folded away: every pin can be reached
+        shown = 0
+        for rank in range(1, 6):  # the five nearest: all in the fitted view
+            pin = page.locator(f".yz-rank-{rank}")
+            box = pin.bounding_box()
+            if not pin.is_visible() or box is None or not (
+                    0 <= box["x"] <= 390 - box["width"] and 0 <= box["y"] <= 844 - box["height"]):
+                continue
+            pin.hover(force=True)
+            tip = page.locator(".leaflet-tooltip", has_text=f"{rank}. ")
+            tip.wait_for()
+            page.wait_for_function(  # placed by Leaflet on the next frame
+                "() => [...document.querySelectorAll('.leaflet-tooltip')].every("
+                "t => t.getBoundingClientRect().top > 0)")
+            where = tip.bounding_box()
+            assert where is not None and where["x"] >= 0 and where["x"] + where["width"] <= 390, (
+                rank, where)
+            shown += 1
+            page.mouse.move(0, 0)
+        assert shown >= 3
+    finally:
+        context.close()
+
+
 def area_box(engine: Engine, code: str) -> tuple[int, float, float, float, float]:
     with engine.connect() as conn:
         return conn.exec_driver_sql(
