@@ -15,6 +15,7 @@ from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.utils import get_flat_params
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 OWN_RULES = ("/ogc", "/maps", "/join", "/docs", "/redoc", "/static", "/console")
 
@@ -41,11 +42,26 @@ def _unknown(name: str, taken: frozenset[str]) -> str:
     return f"not a parameter of this endpoint; {hint}it takes {', '.join(sorted(taken))}"
 
 
+def _names_no_path(route: APIRoute, values: dict[str, str]) -> bool:
+    """A word where the path takes a number (`/unions/at` against `/unions/{union_id}`): not a
+    bad id but a path that does not exist."""
+    for field in route.dependant.path_params:
+        value = values.get(field.alias, "")
+        if field.field_info.annotation is int and any(c.isalpha() for c in value):
+            return True
+    return False
+
+
 async def check_query_parameters(request: Request) -> None:
-    """An app-wide dependency: a 422 naming each unknown parameter and each single-valued one
+    """An app-wide dependency: a 404 for a path that does not exist (before anything is said
+    about its parameters), then a 422 naming each unknown parameter and each single-valued one
     given more than once."""
     route = request.scope.get("route")
-    if not request.query_params or not isinstance(route, APIRoute):
+    if not isinstance(route, APIRoute):
+        return
+    if _names_no_path(route, request.path_params):
+        raise HTTPException(404, "Not Found")
+    if not request.query_params:
         return
     taken, single = _declared(route)
     counts = Counter(name for name, _ in request.query_params.multi_items())

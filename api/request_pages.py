@@ -164,6 +164,14 @@ def _switch(lang: str, path: str, query: dict[str, Any]) -> str:
     return f'<p class="note"><a href="{escape(link)}" lang="{other}">{T[lang]["other_lang"]}</a></p>'
 
 
+def _contact(contact: dict[str, Any], lang: str) -> str:
+    """A name with the phone in brackets after it; the phone alone, unbracketed, without one."""
+    name, phone = (contact["name"] or "").strip(), contact["phone"]
+    if not name or not phone:
+        return name or phone or ""
+    return f"{name}（{phone}）" if lang == "zh" else f"{name} ({phone})"
+
+
 def _date(value: date | str) -> str:
     return value if isinstance(value, str) else value.isoformat()
 
@@ -227,9 +235,7 @@ def status_page(view: dict[str, Any], lang: str, token: str, zone: ZoneInfo,
         if view["deadline_estimated"]:
             next_text += t["estimated"]
     contact = view["contact"]
-    who = t["anonymous"] if contact is None else \
-        f"{contact['name'] or ''}（{contact['phone']}）" if lang == "zh" else \
-        f"{contact['name'] or ''} ({contact['phone']})"
+    who = t["anonymous"] if contact is None else _contact(contact, lang)
     rows = [_row(t["number"], str(view["id"])),
             _row(t["about"], escape(CATEGORY[lang][Category(view["category"])])),
             _row(t["description"], f'<span class="said">{escape(view["description"])}</span>'),
@@ -311,7 +317,9 @@ def form_page(lang: str, values: dict[str, str], station: tuple[int, str | None]
         else:
             station_html = (f'<p id="station" class="note" data-station-id="{station_id}">'
                             f'{escape(t["station_here"].format(name=name))}</p>')
-            checked = " checked" if values.get("near_station") else ""
+            # Ticked on a new form: a rider who scanned the station's code most likely works
+            # near it; typed coordinates take precedence (api.routers.request_page._body).
+            checked = " checked" if values.get("near_station") or not values else ""
             near = (f'<input type="hidden" name="station" value="{station_id}">'
                     f'<label><input type="checkbox" name="near_station" value="on"{checked}> '
                     f'{t["near_station"]}</label>')
@@ -330,17 +338,18 @@ def form_page(lang: str, values: dict[str, str], station: tuple[int, str | None]
                                        f'maxlength="{MAX_DESCRIPTION}">'
                                        f'{escape(values.get("description", ""))}</textarea>')
             + f'<h2>{t["where"]}</h2><p class="note">{t["where_note"]}</p>{near}'
-            + f'<button type="button" id="locate" hidden>{t["locate"]}</button>'
+            + f'<button type="button" id="locate" class="locate" hidden>📍 {t["locate"]}</button>'
               f'<p id="where" class="note" role="status"></p>'
-            + _field(t["lon"], f'<input name="lon" inputmode="decimal"{value("lon")}>')
-            + _field(t["lat"], f'<input name="lat" inputmode="decimal"{value("lat")}>')
+            + _field(t["lon"], f'<input name="lon" inputmode="decimal" autocomplete="off"{value("lon")}>')
+            + _field(t["lat"], f'<input name="lat" inputmode="decimal" autocomplete="off"{value("lat")}>')
             + _field(t["workplace_name"], f'<input name="workplace_name" maxlength="200"'
                                           f'{value("workplace_name")}>')
             + _field(t["address"], f'<input name="address" maxlength="500"{value("address")}>')
             + f'<h2>{t["contact"]}</h2><p class="note">{t["contact_note"]}</p>'
-            + _field(t["phone"], f'<input name="phone" inputmode="tel" maxlength="32"'
+            + _field(t["phone"], f'<input name="phone" type="tel" inputmode="tel" autocomplete="tel" '
+                                 f'maxlength="32"'
                                  f'{value("phone")}>')
-            + _field(t["name"], f'<input name="name" maxlength="100"{value("name")}>')
+            + _field(t["name"], f'<input name="name" maxlength="100" autocomplete="name"{value("name")}>')
             + _field(t["member_no"], f'<input name="member_no" maxlength="20"{value("member_no")}>')
             + f'<label><input type="checkbox" name="may_name_to_employer" value="on"{may}> '
               f'{t["may_name"]}</label>'

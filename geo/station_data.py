@@ -20,7 +20,14 @@ from pydantic import (
 from geo import hours
 from geo.crs import Crs, to_wgs84, wgs84_ewkt
 from geo.h3index import point_cell
-from geo.vocab import AMENITY_BY_LABEL, AMENITY_LABELS_ZH, Amenity, StationStatus
+from geo.vocab import (
+    AMENITY_BY_LABEL,
+    AMENITY_LABELS_ZH,
+    STATUS_BY_LABEL,
+    STATUS_LABELS_ZH,
+    Amenity,
+    StationStatus,
+)
 
 CLOCK_SKEW = timedelta(minutes=5)  # a client's clock may run a little ahead
 PHONE = re.compile(r"^\+?[0-9][0-9 \-]{1,22}[0-9]$")
@@ -69,6 +76,19 @@ def parse_amenities(value: Any) -> Any:
     return value
 
 
+def parse_status(value: Any) -> Any:
+    """A status by its code or its Chinese label (正常开放), as amenities are."""
+    if isinstance(value, str):
+        text = value.strip()
+        found = STATUS_BY_LABEL.get(text, text)
+        if found not in StationStatus._value2member_map_:
+            allowed = ", ".join(f"{s.value} ({STATUS_LABELS_ZH[s]})" for s in StationStatus)
+            raise ValueError(f"{text!r} is not a status; give one of {allowed}, by name or "
+                             "Chinese label")
+        return found
+    return value
+
+
 class StationFields(BaseModel):
     """Every field a client may set; all optional, as in an update."""
 
@@ -88,6 +108,7 @@ class StationFields(BaseModel):
     last_verified_at: AwareDatetime | None = None
 
     _split_amenities = field_validator("amenities", mode="before")(parse_amenities)
+    _status_labels = field_validator("status", mode="before")(parse_status)
 
     @field_validator("amenities")
     @classmethod

@@ -60,6 +60,14 @@ class StationStatus(StrEnum):
     REMOVED = "removed"
 
 
+# As the officers' workbench labels them (api/console/messages.py), so that its words import.
+STATUS_LABELS_ZH: dict[StationStatus, str] = {
+    StationStatus.OPERATIONAL: "正常开放", StationStatus.TEMPORARILY_CLOSED: "暂停开放",
+    StationStatus.PLANNED: "筹建中", StationStatus.REMOVED: "已撤销",
+}
+STATUS_BY_LABEL: dict[str, StationStatus] = {label: status
+                                             for status, label in STATUS_LABELS_ZH.items()}
+
 AMENITY_LABELS_ZH: dict[Amenity, str] = {
     Amenity.DRINKING_WATER: "饮用水",
     Amenity.HOT_WATER: "热水",

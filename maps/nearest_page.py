@@ -31,14 +31,15 @@ TEXT = {
            "amenities": "服务", "phone": "电话", "nearest": "最近的站点", "none": "附近没有符合条件的站点",
            "navigate": "导航", "amap": "高德", "baidu": "百度", "temporarily_closed": "暂停开放",
            "open_now": "只看营业中", "open_24_7": "24 小时开放", "filter": "筛选",
-           "locate": "我的位置", "ask": "我要维权 · 提诉求"},
+           "locate": "我的位置", "ask": "我要维权 · 提诉求", "join": "申请入会"},
     "en": {"you": "You are here", "title": "Rest stations near you", "open": "Open now",
            "closed": "Closed now", "unknown": "Hours unknown", "hours": "Hours",
            "amenities": "Amenities", "phone": "Phone", "nearest": "Nearest stations",
            "none": "No matching station nearby", "navigate": "Navigate", "amap": "Amap", "baidu": "Baidu",
            "temporarily_closed": "Temporarily closed", "open_now": "Open now only",
            "open_24_7": "Open 24 hours",
-           "filter": "Filter", "locate": "Where am I", "ask": "Ask the union for help"},
+           "filter": "Filter", "locate": "Where am I", "ask": "Ask the union for help",
+           "join": "Join the union"},
 }
 
 
@@ -78,10 +79,11 @@ def popup_html(near: NearStation, style: MapStyle) -> str:
                                         ("OSM", links["osm"])))
         + "</div>"
     )
-    ask = style.page_url(f"/request?station={s.id}")
-    if ask is not None:  # a worker at the station can ask the union for help from here
+    ask, join = style.page_url(f"/request?station={s.id}"), style.page_url(f"/join?station={s.id}")
+    if ask is not None and join is not None:  # a worker at the station can ask or join from here
         rows.append(f'<div><a class="yz-ask" href="{safe_text(ask)}" target="_blank" '
-                    f'rel="noopener">{t["ask"]}</a></div>')
+                    f'rel="noopener">{t["ask"]}</a> · <a class="yz-join" href="{safe_text(join)}" '
+                    f'target="_blank" rel="noopener">{t["join"]}</a></div>')
     rows.append("</div>")
     return "".join(rows)
 

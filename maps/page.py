@@ -86,6 +86,12 @@ class Tooltip(folium.Tooltip):
                 {{ this.options|tojavascript }});
         {% endmacro %}""")
 
+    def __init__(self, text: str, **kwargs: object) -> None:
+        # "auto" opens towards the map's middle; with at most half the screen's width (PANEL_CSS)
+        # the tooltip then stays on a phone's screen, a long name wrapped.
+        kwargs.setdefault("direction", "auto")
+        super().__init__(text, **kwargs)  # type: ignore[arg-type]
+
     @property
     def json(self) -> str:
         return script_json(f"<div>{self.text}</div>")
@@ -119,6 +125,7 @@ PANEL_CSS = """<style>
 #yz-panel ol,#yz-panel ul{margin:4px 0 0;padding-left:18px}
 #yz-panel-toggle{position:absolute;z-index:1001;top:10px;right:10px;width:32px;height:30px;
   background:#fff;border:0;border-radius:4px;box-shadow:0 1px 5px rgba(0,0,0,.4);font-size:16px}
+.leaflet-tooltip{white-space:normal;width:max-content;box-sizing:border-box;max-width:calc(50vw - 32px)}
 @media (max-width:480px){ #yz-panel{max-width:calc(100% - 60px);max-height:45%;font-size:12px}}
 .yz-popup{font:13px sans-serif;line-height:1.5}
 /* On a narrow screen the attribution may take the whole bottom line: the scale goes above it. */

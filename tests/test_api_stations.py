@@ -215,13 +215,16 @@ def test_bad_bbox(client: TestClient, bbox: str) -> None:
 
 
 @pytest.mark.parametrize(("path", "status"), [
-    ("/stations/999", 404), ("/stations/0", 422), ("/stations/abc", 422),
-    ("/stations/99999999999999999999", 422),
+    ("/stations/999", 404), ("/stations/0", 422), ("/stations/abc", 404),
+    ("/stations/99999999999999999999", 422), ("/unions/at?lat=31.2&lon=121.4", 404),
+    ("/stations/abc?x=1", 404),
 ])
 def test_unknown_and_malformed_ids(client: TestClient, path: str, status: int) -> None:
     response = client.get(path)
     assert response.status_code == status
     assert response.json()["message"]
+    if status == 404 and not path[-1].isdigit():  # a word where an id goes: no such path
+        assert response.json()["message"].startswith("no such path"), response.json()
 
 
 @pytest.mark.parametrize(("body", "hint"), [

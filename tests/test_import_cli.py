@@ -640,3 +640,20 @@ def test_the_new_amenities_import_by_their_chinese_labels(
     assert "line 3: amenities: '咖啡' is not an amenity" in out and "battery_swap (换电)" in out
     assert stored(empty_db)["n1"][3] == ["battery_swap", "haircut", "legal_aid", "meals",
                                          "medicine", "shower"]
+
+
+def test_statuses_import_by_their_chinese_labels_and_a_bad_one_lists_both(
+        database_url: str, empty_db: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "stations.csv"
+    path.write_text("编号,名称,经度,纬度,状态\n"
+                    "s1,人民广场驿站,121.4751,31.2335,正常开放\n"
+                    "s2,淮海中路驿站,121.46,31.22, 暂停开放 \n"
+                    "s3,静安寺驿站,121.4456,31.2235,筹建中\n"
+                    "s4,坏状态,121.45,31.22,关门\n", encoding="utf-8")
+    code, out = invoke(database_url, "import", "stations", str(path))
+    assert code == 3, out
+    assert any("line 5:" in o and "status: '关门' is not a status; give one of operational (正常开放), "
+               "temporarily_closed (暂停开放), planned (筹建中), removed (已撤销)" in o
+               for o in out.splitlines()), out
+    statuses = {k: v[5] for k, v in stored(empty_db).items()}
+    assert statuses == {"s1": "operational", "s2": "temporarily_closed", "s3": "planned"}

@@ -21,7 +21,9 @@ def test_the_station_is_offered_not_filled_in(client: TestClient, admin: dict[st
     assert form.status_code == 200, form.text
     assert "人民广场&lt;b&gt;驿站&lt;/b&gt;" in form.text and "西藏中路 &amp; 九江路" in form.text
     assert f'data-station-id="{station["id"]}" data-lon="{lon}" data-lat="{lat}"' in form.text
-    assert 'id="near-station" hidden' in form.text
+    assert 'id="near-station-choice" hidden' in form.text  # shown by the script for a station
+    assert '<input name="phone" type="tel" required inputmode="tel" autocomplete="tel"' in form.text
+    assert re.search(r'<input name="lon" inputmode="decimal"', form.text)
     assert not re.search(r"<input[^>]*value=", form.text)  # no field comes filled in
     assert "{{" not in form.text and 'id="station-missing"' not in form.text
 

@@ -180,10 +180,8 @@ def test_a_station_qr_code_opens_the_join_form_and_applying_works(
     assert station_name in page.inner_text("#station")
     # Where the rider found the form is not where they work: nothing is filled in for them.
     assert page.input_value("input[name=lon]") == page.input_value("input[name=lat]") == ""
-    page.click("#near-station")  # unless they say so
-    assert (float(page.input_value("input[name=lon]")),
-            float(page.input_value("input[name=lat]"))) == (lon, lat)
-    assert "station's position is filled in" in page.inner_text("#where")
+    # Ticked as /request ticks it: with no coordinates typed, the station is where they work.
+    assert page.is_checked("#near-station") and page.locator("#near-station").is_visible()
     fill_in_and_apply(page, "张骑手")
     assert expected_union.name in page.inner_text("#result")
     with engine.connect() as conn:
@@ -196,6 +194,42 @@ def test_a_station_qr_code_opens_the_join_form_and_applying_works(
     assert "Submitted: waiting for the union to contact you" in status.inner_text()
     assert expected_union.name in page.inner_text("dl")
     assert blocked == [] and errors == []
+
+
+def test_on_a_phone_each_refused_field_says_why_right_under_it(
+    browser: Browser, live_server: str, engine: Engine, demo_areas: None
+) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/join?station=99999")  # no station offered: where is missing
+        page.fill("input[name=name]", "王骑手")
+        page.fill("input[name=phone]", "12345")
+        page.fill("input[name=workplace_name]", "饿了么站点")
+        page.check("input[name=consent]")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#error-phone")
+        for name in ("phone", "lon", "lat"):
+            field = page.locator(f"input[name={name}]").bounding_box()
+            said = page.locator(f"#error-{name}").bounding_box()
+            assert field is not None and said is not None
+            assert 0 <= said["y"] - (field["y"] + field["height"]) < 40, name  # right under it
+            assert page.get_attribute(f"input[name={name}]", "aria-describedby") == f"error-{name}"
+        assert "手机号" in page.inner_text("#error-phone")
+        assert "Mobile" in page.inner_text("#error-phone")
+        summary = page.locator("#error").bounding_box()
+        button = page.locator("button[type=submit]").bounding_box()
+        assert summary is not None and button is not None and (
+            0 <= button["y"] - (summary["y"] + summary["height"]) < 40)  # the summary at the button
+        assert page.evaluate("document.activeElement.name") == "phone"
+        page.fill("input[name=phone]", "13700001111")
+        page.fill("input[name=lon]", "121.4737")
+        page.fill("input[name=lat]", "31.2304")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#result", state="visible")
+        assert page.locator(".field-error").count() == 0
+    finally:
+        context.close()
 
 
 def test_an_applicant_withdraws_on_the_status_page(
@@ -509,6 +543,37 @@ def test_on_a_phone_the_panel_stays_small_and_folds_away(browser: Browser, live_
         page.click("#yz-panel-toggle")
         assert panel.is_visible()
         assert page.get_attribute("#yz-panel-toggle", "aria-expanded") == "true"
+    finally:
+        context.close()
+
+
+def test_on_a_phone_a_stations_tooltip_stays_on_the_screen(
+        browser: Browser, live_server: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server}/maps/nearest?lat=31.2335&lon=121.4751&k=10&lang=en")
+        page.wait_for_selector(".yz-rank-1")
+        page.click("#yz-panel-toggle")  # the panel folded away: every pin can be reached
+        shown = 0
+        for rank in range(1, 6):  # the five nearest: all in the fitted view
+            pin = page.locator(f".yz-rank-{rank}")
+            box = pin.bounding_box()
+            if not pin.is_visible() or box is None or not (
+                    0 <= box["x"] <= 390 - box["width"] and 0 <= box["y"] <= 844 - box["height"]):
+                continue
+            pin.hover(force=True)
+            tip = page.locator(".leaflet-tooltip", has_text=f"{rank}. ")
+            tip.wait_for()
+            page.wait_for_function(  # placed by Leaflet on the next frame
+                "() => [...document.querySelectorAll('.leaflet-tooltip')].every("
+                "t => t.getBoundingClientRect().top > 0)")
+            where = tip.bounding_box()
+            assert where is not None and where["x"] >= 0 and where["x"] + where["width"] <= 390, (
+                rank, where)
+            shown += 1
+            page.mouse.move(0, 0)
+        assert shown >= 3
     finally:
         context.close()
 

@@ -138,6 +138,23 @@ def test_a_stations_popup_leads_to_the_form(page: Page, site: str, engine: Engin
     assert "I work near this station" in form.inner_text("form")
 
 
+def test_a_stations_popup_leads_to_the_join_form(page: Page, site: str, engine: Engine) -> None:
+    station_id, station_name, lon, lat, _ = first_station(engine)
+    for lang, words in (("zh", "申请入会"), ("en", "Join the union")):
+        page.goto(f"{site}/maps/nearest?lon={lon}&lat={lat}&k=1&lang={lang}")
+        page.wait_for_selector(".yz-rank-1", timeout=15_000)
+        page.locator(".yz-rank-1").click()
+        link = page.locator(f'.yz-popup[data-station-id="{station_id}"] a.yz-join')
+        assert link.inner_text() == words
+        assert link.get_attribute("href", timeout=1000).endswith(  # type: ignore[union-attr]
+            f"/join?station={station_id}&lang={lang}")
+    with page.context.expect_page() as opened:
+        link.click()
+    form = opened.value
+    form.wait_for_load_state()
+    assert station_name in form.inner_text("#station")
+
+
 def test_officers_see_their_own_areas_requests_by_cell(
         page: Page, site: str, engine: Engine) -> None:
     _, _, lon, lat, code = first_station(engine)

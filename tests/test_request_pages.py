@@ -56,6 +56,9 @@ def test_the_form_is_one_tap_from_the_join_form_a_status_page_and_a_station(
     assert form.status_code == 200
     assert "人民广场&lt;b&gt;驿站&lt;/b&gt;" in form.text and 'name="near_station"' in form.text
     assert not re.search(r'<input name="[a-z_]+"[^>]* value=', form.text)  # nothing filled in
+    assert '<input name="phone" type="tel" inputmode="tel" autocomplete="tel"' in form.text
+    assert '<input name="lon" inputmode="decimal"' in form.text
+    assert 'id="locate" class="locate"' in form.text
     assert re.search(r'<input type="checkbox" name="may_name_to_employer" value="on">', form.text)
     missing = client.get("/request", params={"station": 99999}).text
     assert "没有编号为 99999 的驿站" in missing and 'name="near_station"' not in missing
@@ -175,3 +178,35 @@ def test_the_status_page_follows_the_request_to_the_end_and_takes_one_rating(
     wrong = client.post(f"/request/{made['id']}/feedback?token={'0' * 32}",
                         data={"solved": "true", "rating": "5"}, headers={"Accept": BROWSER})
     assert wrong.status_code == 404 and "完整链接" in wrong.text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_contact_without_a_name_is_the_phone_alone_with_no_empty_brackets(
+        client: TestClient, tree: dict[str, int], lang: str) -> None:
+    sent = send(client, lang, name="", idempotency_key=f"0b3c5d1e-no-name-{lang}")
+    assert sent.status_code == 303, sent.text
+    page = client.get(sent.headers["location"].split("testserver", 1)[1],
+                      headers={"Accept": BROWSER}).text
+    assert "<dd>138****5678</dd>" in page
+    assert not re.search(r"<dd>\s*[（(]|（\s*）|\(\s*\)", page), page
+
+
+def test_where_you_work_is_one_rule_and_the_error_names_only_what_the_page_offers(
+        client: TestClient, admin: dict[str, str], tree: dict[str, int], engine: Engine) -> None:
+    station = make(client, admin, name="朝晖驿站", lon=121.15, lat=31.15)
+    form = client.get("/request", params={"station": station["id"]}).text
+    assert re.search(r'<input type="checkbox" name="near_station" value="on" checked>', form)
+    as_opened = send(client, "zh", lon="", lat="", near_station="on", station=str(station["id"]),
+                     idempotency_key="0b3c5d1e-near-station-1")
+    assert as_opened.status_code == 303, error_of(as_opened.text)
+    assert rows(engine, "SELECT near_station FROM worker_requests") == [(True,)]
+    typed = send(client, "zh", near_station="on", station=str(station["id"]),
+                 idempotency_key="0b3c5d1e-near-station-2")  # typed coordinates come first
+    assert typed.status_code == 303, error_of(typed.text)
+    assert rows(engine, "SELECT near_station FROM worker_requests ORDER BY id") == [(True,), (False,)]
+    for lang, tick in (("zh", "勾选"), ("en", "tick")):
+        plain = send(client, lang, lon="", lat="")
+        assert plain.status_code == 422 and tick not in error_of(plain.text)
+        assert "当前的位置" in error_of(plain.text) or "current location" in error_of(plain.text)
+        unticked = send(client, lang, lon="", lat="", station=str(station["id"]))
+        assert unticked.status_code == 422 and tick in error_of(unticked.text)

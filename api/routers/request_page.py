@@ -43,7 +43,8 @@ SAY = {
         "description_empty": f"请写下发生了什么，或您需要什么（1 到 {MAX_DESCRIPTION} 字）。",
         "description_long": f"问题描述最多 {MAX_DESCRIPTION} 字，现在是 {{n}} 字。"
                             "请写要点，工会会再联系您了解。",
-        "where": "请填写工作地点的经度和纬度（可点“使用我当前的位置”），或勾选“我在这个驿站附近工作”。",
+        "where": "请填写工作地点的经度和纬度，或点“使用我当前的位置”。",
+        "where_station": "请填写工作地点的经度和纬度，或点“使用我当前的位置”，或勾选“我在这个驿站附近工作”。",
         "number": "经度和纬度请填数字：经度在 -180 到 180 之间，纬度在 -90 到 90 之间，例如经度 121.4751、"
                   "纬度 31.2335。",
         "unroutable": "您填写的工作地点不在任何工会的服务范围内，2 公里内也没有工会。请检查经度和纬度。",
@@ -64,8 +65,10 @@ SAY = {
                              "characters).",
         "description_long": f"The description has at most {MAX_DESCRIPTION} characters; this one "
                             "has {n}. Give the main points: the union will ask for more.",
-        "where": "Give the longitude and latitude of your workplace (or tap “Use my current "
-                 "location”), or tick “I work near this station”.",
+        "where": "Give the longitude and latitude of your workplace, or tap “Use my current "
+                 "location”.",
+        "where_station": "Give the longitude and latitude of your workplace, tap “Use my current "
+                         "location”, or tick “I work near this station”.",
         "number": "Longitude and latitude are numbers: longitude -180 to 180, latitude -90 to 90, "
                   "e.g. longitude 121.4751, latitude 31.2335.",
         "unroutable": "No union covers the place you gave, and none is within 2 km: check the "
@@ -124,18 +127,21 @@ def _body(values: dict[str, str]) -> dict[str, Any]:
     station = values["station"].strip()
     if station.isdigit() and len(station) < 19:
         body["station_id"] = int(station)
-    if values["near_station"] and "station_id" in body:
-        body["near_station"] = True
-    elif values["lon"].strip() or values["lat"].strip():
+    # Where you work, one rule on both forms: coordinates typed (or filled from the phone's
+    # position) first; else the station, while "I work near this station" stays ticked.
+    if values["lon"].strip() or values["lat"].strip():
         body["workplace"] = {"lon": values["lon"].strip() or None,
                              "lat": values["lat"].strip() or None,
                              "name": values["workplace_name"].strip() or None,
                              "address": values["address"].strip() or None}
+    elif values["near_station"] and "station_id" in body:
+        body["near_station"] = True
     return body
 
 
-def _explain(lang: str, error: ValidationError, values: dict[str, str]) -> str:
-    """The first thing wrong, in the page's language."""
+def _explain(lang: str, error: ValidationError, values: dict[str, str], offered: bool) -> str:
+    """The first thing wrong, in the page's language; `offered`: the page offers its station
+    as where you work."""
     say = SAY[lang]
     first = error.errors()[0]
     loc = [str(part) for part in first["loc"]]
@@ -157,7 +163,7 @@ def _explain(lang: str, error: ValidationError, values: dict[str, str]) -> str:
         return say["contact"]
     if "names nobody" in message:
         return say["anonymous_named"]
-    return say["where"]
+    return say["where_station" if offered else "where"]
 
 
 @router.post("/request", response_class=HTMLResponse)
@@ -181,7 +187,10 @@ def send_form(request: Request, engine: EngineDep, settings: SettingsDep, secret
         try:
             body = NewRequest.model_validate(_body(values))
         except ValidationError as exc:
-            raise Refused(_explain(lang, exc, values)) from None
+            station_id = int(station) if station.isdigit() and len(station) < 19 else None
+            found = _station(engine, station_id)
+            offered = found is not None and found[1] is not None
+            raise Refused(_explain(lang, exc, values, offered)) from None
         try:
             _, _, url = take(request, engine, settings, secret, body, key)
         except NotRoutable:
