@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from difflib import get_close_matches
+from typing import Any
 
 from fastapi import Request, params
 from fastapi._compat import field_annotation_is_sequence
@@ -42,12 +43,13 @@ def _unknown(name: str, taken: frozenset[str]) -> str:
     return f"not a parameter of this endpoint; {hint}it takes {', '.join(sorted(taken))}"
 
 
-def _names_no_path(route: APIRoute, values: dict[str, str]) -> bool:
+def _names_no_path(route: APIRoute, values: dict[str, Any]) -> bool:
     """A word where the path takes a number (`/unions/at` against `/unions/{union_id}`): not a
-    bad id but a path that does not exist."""
+    bad id but a path that does not exist. A value a path converter made (`{id:int}`) is no word."""
     for field in route.dependant.path_params:
         value = values.get(field.alias, "")
-        if field.field_info.annotation is int and any(c.isalpha() for c in value):
+        if field.field_info.annotation is int and isinstance(value, str) and any(
+                c.isalpha() for c in value):
             return True
     return False
 
