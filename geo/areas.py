@@ -237,6 +237,9 @@ def crossings(parts: list[BaseGeometry], limit: int) -> int:
     rings = [shapely.get_coordinates(ring) for polygon in
              (p for part in parts for p in _polygons(part))
              for ring in [polygon.exterior, *polygon.interiors]]
+    rings = [ring for ring in rings if len(ring) > 1]  # an empty ring (an empty part) has no edge
+    if not rings:
+        return 0
     starts = np.concatenate([ring[:-1] for ring in rings])
     ends = np.concatenate([ring[1:] for ring in rings])
     ring_of = np.repeat(np.arange(len(rings)), [len(ring) - 1 for ring in rings])

@@ -57,3 +57,12 @@ def test_a_30000_vertex_comb_is_stored_with_a_sound_coverage(
     assert got is not None and got.cells
     assert_sound_coverage(got.area, got.coverage_res, got.cells, random.Random(3))
     clear(engine)
+
+
+def test_an_empty_part_has_no_crossings() -> None:
+    """Hypothesis found a part with an empty ring among the uploads (numpy refused to repeat -1)."""
+    from shapely.geometry import Polygon
+
+    from geo.areas import crossings
+
+    assert crossings([Polygon([(0, 0), (1, 0), (1, 1), (0, 0)]), Polygon()], 500) == 0
