@@ -7,11 +7,13 @@ import re
 from dataclasses import dataclass
 from html import escape
 from importlib.resources import files
+from typing import Annotated, Literal
 
-from fastapi import Request
+from fastapi import Query, Request
 
 from api.messages import Words
 
+Lang = Annotated[Literal["zh", "en"], Query(description="The page's language")]
 STYLE = (files("api") / "pages" / "style.css").read_text("utf-8")
 # For a page without scripts: nothing loads from anywhere and only its own inline style applies
 # (and its empty icon, which spares a phone the request for /favicon.ico).
@@ -73,9 +75,9 @@ REQUEST_LINK: Words = (
 # What a rider can do after an error on a page, by route; a route under /maps/ is a page too.
 PAGES: dict[str, Words] = {
     "/join": ('<a href="/join">打开申请表（不带站点）</a>',
-              '<a href="/join">Open the join form without a station</a>'),
+              '<a href="/join?lang=en">Open the join form without a station</a>'),
     "/request": ('<a href="/request">重新打开求助表</a>',
-                 '<a href="/request">Open the request form again</a>'),
+                 '<a href="/request?lang=en">Open the request form again</a>'),
     "/requests/{request_id}": REQUEST_LINK,
     "/request/{request_id}/feedback": REQUEST_LINK,
     "/applications/{application_id}":
@@ -95,30 +97,26 @@ PAGES["/s/{station_id}"] = PAGES["/s/{station_id}/visit"] = MAP_HINT
 
 @dataclass(frozen=True)
 class PageRoute:
-    """An HTML route's error page: its languages (both, or the one `lang` asks for) and hint."""
-    languages: tuple[int, ...]  # 0 Chinese, 1 English
+    """An HTML route's error page: its language (the one `lang` asks for) and hint."""
+    language: int  # 0 Chinese, 1 English
     hint: Words | None
 
 
 def page_route(request: Request) -> PageRoute | None:
     """Whether `request` is for an HTML page, and how its errors are worded; None for the API."""
     path = getattr(request.scope.get("route"), "path", "")
+    language = 1 if request.query_params.get("lang") == "en" else 0
     if path in PAGES:
-        return PageRoute((0, 1), PAGES[path])
+        return PageRoute(language, PAGES[path])
     if path.startswith("/maps/"):
-        return PageRoute((1,) if request.query_params.get("lang") == "en" else (0,), MAP_HINT)
+        return PageRoute(language, MAP_HINT)
     return None
 
 
 def error_page(status: int, lines: list[Words], route: PageRoute) -> str:
-    """A small page for a browser: what was wrong, in the page's language(s), and the hint."""
-    heading = HEADINGS.get(status, WRONG)
-
-    def both(words: Words, escaped: bool = False) -> str:
-        return "<br>".join(words[i] if escaped else escape(words[i]) for i in route.languages)
-    title = " · ".join(heading[i] for i in route.languages)
-    said = "".join(f'<p class="status rejected">{both(line)}</p>\n' for line in lines)
-    hint = (f"<p>{both(route.hint, escaped=True)}</p>"
-            if route.hint and status in (401, 404, 422) else "")
-    return page(title, f"<h1>{escape(title)}</h1>\n{said}{hint}",
-                "en" if route.languages == (1,) else "zh-CN")
+    """A small page for a browser: what was wrong, in the page's language, and the hint."""
+    i = route.language
+    title = HEADINGS.get(status, WRONG)[i]
+    said = "".join(f'<p class="status rejected">{escape(line[i])}</p>\n' for line in lines)
+    hint = f"<p>{route.hint[i]}</p>" if route.hint and status in (401, 404, 422) else ""
+    return page(title, f"<h1>{escape(title)}</h1>\n{said}{hint}", "en" if i == 1 else "zh")

@@ -145,8 +145,12 @@ def status_message(status: int, lang: int, what: str | None = None, key: object 
     return STATUS.get(status, OTHER)[lang]
 
 
-def as_json() -> dict[str, Any]:
-    """The table for a page's script: fields, messages by kind, refusals by status."""
-    return {"fields": FIELDS, "messages": MESSAGES, "status": STATUS, "other": OTHER,
-            "swapped": SWAPPED, "repeated": REPEATED, "ask_above": ASK_ABOVE,
-            "no_contact": NO_CONTACT}
+def as_json(lang: int) -> dict[str, Any]:
+    """The table for a page's script, in Chinese (`lang` 0) or English (1): fields, messages by
+    kind, refusals by status."""
+    return {"fields": {name: (label[lang], hint[lang]) for name, (label, hint) in FIELDS.items()},
+            "messages": {kind: words[lang] for kind, words in MESSAGES.items()},
+            "status": {status: words[lang] for status, words in STATUS.items()},
+            "other": OTHER[lang], "swapped": SWAPPED, "repeated": REPEATED,
+            "ask_above": ASK_ABOVE[lang], "no_contact": NO_CONTACT[lang],
+            "contact": ("{name}（{phone}）", "{name} ({phone})")[lang]}

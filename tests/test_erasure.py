@@ -67,9 +67,12 @@ def test_withdrawing_through_the_status_link_erases_the_applicant(
     mine = client.get(path).json()
     assert mine["status"] == "withdrawn" and mine["name"] is None and mine["phone"] is None
     page = client.get(path, headers={"Accept": BROWSER}).text
-    assert "您已撤回申请" in page and "You withdrew your application" in page
-    assert "已删除 · Erased" in page and "None" not in page and "王小明" not in page
-    assert "<form" not in page  # nothing left to withdraw
+    english = client.get(f"{path}&lang=en", headers={"Accept": BROWSER}).text
+    assert "您已撤回申请" in page and "You withdrew your application" in english
+    assert "<dd>已删除</dd>" in page and "<dd>Erased</dd>" in english
+    for shown in (page, english):
+        assert "None" not in shown and "王小明" not in shown
+        assert "<form" not in shown  # nothing left to withdraw
     officer_view = client.get(f"/applications/{app_id}", headers=admin).json()
     assert officer_view["name"] is None and officer_view["status"] == "withdrawn"
 
@@ -100,6 +103,24 @@ def test_the_status_page_withdraws_with_a_confirmed_form(
                        headers={"Accept": BROWSER}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == path
     assert "您已撤回申请" in client.get(path, headers={"Accept": BROWSER}).text
+    assert stored(engine, app_id).name is None
+
+
+def test_an_english_status_page_withdraws_in_english(
+        client: TestClient, tree: dict[str, int], engine: Engine) -> None:
+    answer = apply(client).json()
+    app_id, path = answer["id"], status_path(answer)
+    page = client.get(f"{path}&lang=en", headers={"Accept": BROWSER}).text
+    assert f'action="/applications/{app_id}/withdraw?lang=en"' in page
+    assert "I withdraw my application and want my personal data erased" in page
+    form = {"token": path.split("token=")[1]}
+    unconfirmed = client.post(f"/applications/{app_id}/withdraw?lang=en", data=form,
+                              headers={"Accept": BROWSER})
+    assert unconfirmed.status_code == 422 and '<html lang="en">' in unconfirmed.text
+    assert "Tick “I withdraw" in unconfirmed.text and "请勾选" not in unconfirmed.text
+    done = client.post(f"/applications/{app_id}/withdraw?lang=en", data={**form, "confirm": "yes"},
+                       headers={"Accept": BROWSER}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"{path}&lang=en"
     assert stored(engine, app_id).name is None
 
 

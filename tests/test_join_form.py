@@ -31,8 +31,10 @@ def test_the_station_is_offered_not_filled_in(client: TestClient, admin: dict[st
 def test_an_unknown_station_says_so_and_the_form_stays(client: TestClient) -> None:
     form = client.get("/join", params={"station": 99999})
     assert form.status_code == 200
-    assert "There is no station 99999" in form.text and "you can still apply" in form.text
+    assert "没有编号为 99999 的驿站" in form.text and "您仍然可以申请" in form.text
     assert 'id="station"' not in form.text and 'id="form"' in form.text
+    english = client.get("/join", params={"station": 99999, "lang": "en"}).text
+    assert "There is no station 99999" in english and "you can still apply" in english
     plain = client.get("/join").text
     assert 'id="station"' not in plain and 'id="station-missing"' not in plain and "{{" not in plain
 
@@ -52,9 +54,35 @@ def test_a_station_that_is_not_an_id_is_refused(client: TestClient, query: str, 
     assert as_page.status_code == 422 and as_page.headers["content-type"].startswith("text/html")
     said = ("驿站编号只能给一次", "Give Station number only once") if "times" in hint else (
         "驿站编号填写有误", "Station number cannot be used")
-    assert said[0] in as_page.text and said[1] in as_page.text
+    assert said[0] in as_page.text and said[1] not in as_page.text
     assert "query parameter" not in as_page.text  # the API's words are for API clients
     assert '<a href="/join">' in as_page.text  # the form without a station is one tap away
+    english = client.get(f"/join?{query}&lang=en", headers={"Accept": BROWSER})
+    assert english.status_code == 422 and said[1] in english.text and said[0] not in english.text
+    assert '<a href="/join?lang=en">' in english.text and '<html lang="en">' in english.text
+
+
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+SCRIPT = re.compile(r"<script.*?</script>", re.S)
+
+
+def test_the_form_is_in_one_language(client: TestClient, admin: dict[str, str]) -> None:
+    """Chinese by default, English with lang=en: the labels, the occupations, the script's words,
+    and the links to the other language, to the request form and (in the script) to the status
+    page keep the language."""
+    station = make(client, admin, name="Bund Rest")
+    zh = client.get("/join", params={"station": station["id"]}).text
+    shown = SCRIPT.sub("", zh)
+    assert "姓名" in shown and "外卖骑手" in shown and "Name" not in shown and "Mobile" not in shown
+    assert "已填入您当前的位置" in zh and "Your current position" not in zh and '"link_suffix": ""' in zh
+    assert f'href="/join?station={station["id"]}&amp;lang=en" lang="en">English</a>' in zh
+    assert f'href="/request?station={station["id"]}"' in zh
+    en = client.get("/join", params={"station": station["id"], "lang": "en"}).text
+    assert '<html lang="en">' in en and "Food-delivery rider" in en and "Mobile" in en
+    assert not CHINESE.search(en.replace("中文", "")), CHINESE.findall(en)
+    assert f'href="/request?station={station["id"]}&amp;lang=en"' in en
+    assert '"link_suffix": "&lang=en"' in en
+    assert client.get("/join", params={"lang": "fr"}).status_code == 422
 
 
 def test_every_message_spaces_chinese_from_latin_and_digits() -> None:

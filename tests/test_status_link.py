@@ -55,14 +55,21 @@ def test_a_browser_gets_a_page_and_an_api_client_the_same_json(
     assert private(page) == PRIVATE
     assert "default-src 'none'" in page.headers["content-security-policy"]
     mine = plain.json()
-    for shown in ("已提交，等待工会联系您", "Submitted: waiting for the union to contact you",
-                  f"by {mine['deadline']}", mine["union"]["name"], 'href="tel:12351"',
-                  "王小明（138****5678）", "美团站点（朝晖）", "The union whose area covers your workplace",
-                  "You applied", f"<dd>{mine['id']}</dd>"):
+    english = client.get(f"{path}&lang=en", headers={"Accept": BROWSER})
+    assert english.status_code == 200 and '<html lang="en">' in english.text
+    for shown in ("已提交，等待工会联系您", f"{mine['deadline']} 前联系您", mine["union"]["name"],
+                  'href="tel:12351"', "王小明（138****5678）", "美团站点（朝晖）", "覆盖您工作地点的工会",
+                  "提交申请", f"<dd>{mine['id']}</dd>", "lang=en\" lang=\"en\">English</a>"):
         assert shown in page.text, shown
+    for shown in ("Submitted: waiting for the union to contact you", f"by {mine['deadline']}",
+                  "王小明 (138****5678)", "The union whose area covers your workplace",
+                  "You applied", 'href="/request?lang=en"', ">中文</a>"):
+        assert shown in english.text, shown
+    assert "Submitted: waiting" not in page.text and "已提交，等待" not in english.text
     for hidden in ("13812345678", ID_NUMBER, "1002X", "朝晖路", "121.15", answer["status_url"]):
-        assert hidden not in page.text, hidden
-    assert "<script" not in page.text and "http" not in page.text.split("</head>")[1]
+        assert hidden not in page.text and hidden not in english.text, hidden
+    for shown_page in (page.text, english.text):
+        assert "<script" not in shown_page and "http" not in shown_page.split("</head>")[1]
 
 
 def test_a_wrong_or_missing_token_learns_nothing_as_a_page_either(
@@ -100,7 +107,7 @@ def test_every_state_reads_in_words_and_what_anyone_typed_is_escaped(
                      {"id": app_id})
 
     def page() -> str:
-        response = client.get(path, headers={"Accept": BROWSER})
+        response = client.get(f"{path}&lang=en", headers={"Accept": BROWSER})
         assert response.status_code == 200, response.text
         return response.text
 
@@ -115,14 +122,18 @@ def test_every_state_reads_in_words_and_what_anyone_typed_is_escaped(
     assert "Contact by" not in contacted
     client.post(f"/applications/{app_id}/reject", headers=admin, json={"reason": f"<i>不在</i>{script}"})
     rejected = page()
-    assert "申请未通过" in rejected and "原因 Reason: &lt;i&gt;不在&lt;/i&gt;&lt;script&gt;" in rejected
-    assert '<a href="/join">' in rejected and 'class="status rejected"' in rejected
+    assert "Not approved" in rejected and "Reason: &lt;i&gt;不在&lt;/i&gt;&lt;script&gt;" in rejected
+    assert '<a href="/join?lang=en">' in rejected and 'class="status rejected"' in rejected
+    chinese = client.get(path, headers={"Accept": BROWSER}).text
+    assert "申请未通过" in chinese and "原因：&lt;i&gt;不在" in chinese and '<a href="/join">' in chinese
     again = apply(client, phone="13912345678").json()
     client.post(f"/applications/{again['id']}/approve", headers=admin, json={})
-    approved = client.get(status_path(again), headers={"Accept": BROWSER}).text
+    approved = client.get(status_path(again) + "&lang=en", headers={"Accept": BROWSER}).text
     assert "Approved: you are a member of the union" in approved and "Welcome" in approved
 
 
 def test_an_outage_is_not_blamed_on_the_link() -> None:
-    page = error_page(503, [STATUS[503]], PageRoute((0, 1), PAGES["/applications/{application_id}"]))
-    assert "暂时无法使用" in page and "try again later" in page and "完整链接" not in page
+    route = PAGES["/applications/{application_id}"]
+    chinese, english = (error_page(503, [STATUS[503]], PageRoute(i, route)) for i in (0, 1))
+    assert "暂时无法使用" in chinese and "完整链接" not in chinese and "try again" not in chinese
+    assert "try again later" in english and "whole link" not in english

@@ -27,7 +27,7 @@ from api.deps import (
 )
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
-from api.html import NO_SCRIPTS, prefers_html
+from api.html import NO_SCRIPTS, Lang, prefers_html
 from api.routers.unions import brief
 from api.status_page import status_page
 from geo import unions
@@ -149,7 +149,7 @@ def read(request: Request, engine: EngineDep, settings: SettingsDep, application
          officer: Annotated[OfficerRecord | None, Depends(optional_officer)],
          applicant: Annotated[Actor, Depends(public_actor("applicant"))],
          token: Annotated[str | None, Query(max_length=64, description="From the status link")]
-         = None) -> Response:
+         = None, lang: Lang = "zh") -> Response:
     """With the status link's token: the applicant's own view, as a page when a browser asks.
     With an officer's login: the full record, with its history, if the application lies in the
     officer's jurisdiction. Nothing of it is cached or sent on as a referrer (the token is in the
@@ -184,7 +184,7 @@ def read(request: Request, engine: EngineDep, settings: SettingsDep, application
                                  "reason": e["reason"] if e["action"] == "rejected" else None}
                                 for e in history]}
     if officer is None and prefers_html(request):
-        return HTMLResponse(status_page(body, ZoneInfo(settings.timezone), token), headers={
+        return HTMLResponse(status_page(body, ZoneInfo(settings.timezone), token, lang), headers={
             **PRIVATE, "Content-Security-Policy": f"{NO_SCRIPTS}; form-action 'self'; "
                                                   "frame-ancestors 'none'"})
     return json_response(body, headers=PRIVATE)

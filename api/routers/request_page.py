@@ -16,13 +16,13 @@ from pydantic import ValidationError
 from api.deps import EngineDep, ReadEngineDep, SecretKeyDep, SettingsDep
 from api.embedding import embedding_headers
 from api.errors import ApiError
+from api.html import Lang
 from api.request_pages import CATEGORY, form_page, status_response
 from api.routers.applications import IDEMPOTENCY_KEY
 from api.routers.join import StationParam
 from api.routers.worker_requests import (
     REQUESTS_PER_WINDOW,
     Feedback,
-    Lang,
     give_feedback,
     read_for_worker,
     take,

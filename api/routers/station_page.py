@@ -15,7 +15,7 @@ from api.client_limits import refuse_cross_site
 from api.console.messages import GROUP
 from api.deps import EngineDep, ReadEngineDep, SecretKeyDep, SettingsDep
 from api.errors import ApiError, NotFound
-from api.html import page
+from api.html import Lang, page
 from api.routers.visits import tap
 from geo import stations
 from geo.hours import in_words, open_at
@@ -25,7 +25,6 @@ from membership.vocab import OccupationGroup
 
 router = APIRouter(tags=["visits"])
 StationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Station id")]
-Lang = Annotated[Literal["zh", "en"], Query(description="The page's language")]
 T = {
     "zh": {"title": "驿站", "hours": "开放时间", "unknown_hours": "未公布", "open": "现在开放",
            "closed": "现在不开放", "maybe": "现在是否开放不确定", "amenities": "服务",

@@ -5,6 +5,7 @@ changes anything, and no other site can send the form without the link's secret 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -13,6 +14,7 @@ from api.auth import public_actor
 from api.deps import EngineDep, SecretKeyDep
 from api.errors import ApiError, NotFound
 from api.geojson import json_response
+from api.html import Lang
 from api.routers.applications import PRIVATE, ApplicationId
 from membership import applications, identity
 from membership.applications import WrongState
@@ -42,7 +44,7 @@ def withdraw_application(
         form: Annotated[dict[str, str] | None, Depends(_form)],
         applicant: Annotated[Actor, Depends(public_actor("applicant"))],
         token: Annotated[str | None, Query(max_length=64, description="From the status link")]
-        = None) -> Response:
+        = None, lang: Lang = "zh") -> Response:
     """Withdraw your application (not once approved) with your status link's token: the union
     stops handling it, and your name, phone number, ID number and the workplace you typed in are
     erased at once; an anonymous record that an application was made and withdrawn stays. A
@@ -62,6 +64,7 @@ def withdraw_application(
     except WrongState as exc:
         raise ApiError(409, str(exc), PRIVATE) from None
     if form is not None:
-        return RedirectResponse(f"/applications/{application_id}?token={token}", 303, PRIVATE)
+        back = urlencode({"token": token} | ({"lang": "en"} if lang == "en" else {}))
+        return RedirectResponse(f"/applications/{application_id}?{back}", 303, PRIVATE)
     return json_response({"id": application_id, "status": "withdrawn", "message": (
         "the application is withdrawn and your personal data erased")}, headers=PRIVATE)

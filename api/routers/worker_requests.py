@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
@@ -19,6 +19,7 @@ from api.client_limits import count_client, limit_client, refuse_cross_site
 from api.deps import EngineDep, PageLimit, PageOffset, SecretKeyDep, SettingsDep, public_base
 from api.errors import ApiError, NotFound
 from api.geojson import geojson_response, json_response
+from api.html import Lang
 from api.request_pages import worker_response
 from api.routers.applications import PRIVATE, IdempotencyKeyHeader, today
 from api.routers.officer import GapRes
@@ -47,7 +48,6 @@ router = APIRouter(prefix="/requests", tags=["requests"])
 REQUESTS_PER_WINDOW, ATTEMPTS_PER_WINDOW, WINDOW_S = 10, 30, 3600
 RequestId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Request id")]
 Token = Annotated[str | None, Query(max_length=64, description="From the status link")]
-Lang = Annotated[Literal["zh", "en"], Query(description="The page's language")]
 
 
 def worker_actor(request: Request, settings: Settings, anonymous: bool) -> Actor:
