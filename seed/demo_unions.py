@@ -1,5 +1,7 @@
 """Deterministic demo area unions over the demo stations: a city, four districts, four streets
-in each and four communities in each street, cut from one box so that neighbours share edges.
+in each and four communities in each street, cut from one box so that neighbours share edges;
+and, in the community around the Bund (GRID_COMMUNITIES), four grids, so that a grid officer
+has an area of their own (most communities have no grid unions yet, as in the field).
 Synthetic, so that applications and matching can be tried on `make run` (real boundaries are
 not ours to ship)."""
 
@@ -16,7 +18,9 @@ from seed.demo_data import BOUNDS
 
 HOTLINE = "12351"  # the trade unions' national hotline
 PAD = 0.01  # degrees around the stations' box
-SPLITS = [(UnionLevel.DISTRICT, "区"), (UnionLevel.STREET, "街道"), (UnionLevel.COMMUNITY, "社区")]
+SPLITS = [(UnionLevel.DISTRICT, "区"), (UnionLevel.STREET, "街道"), (UnionLevel.COMMUNITY, "社区"),
+          (UnionLevel.GRID, "网格")]
+GRID_COMMUNITIES = ("DEMO-1-4-4",)
 
 
 def demo_unions() -> Iterator[UnionData]:
@@ -29,11 +33,13 @@ def demo_unions() -> Iterator[UnionData]:
     for level, word in SPLITS:
         children = []
         for code, name, (a, b, c, d) in parents:
+            if level is UnionLevel.GRID and code not in GRID_COMMUNITIES:
+                continue
             mx, my = round((a + c) / 2, 6), round((b + d) / 2, 6)
             quarters = [(a, my, mx, d), (mx, my, c, d), (a, b, mx, my), (mx, b, c, my)]
             for n, box in enumerate(quarters, start=1):
                 child_code, child_name = f"{code}-{n}", f"{name}第{n}{word}"
-                kind = "总工会" if level is UnionLevel.DISTRICT else "联合工会"
+                kind = {UnionLevel.DISTRICT: "总工会", UnionLevel.GRID: "工会"}.get(level, "联合工会")
                 yield _union(child_code, f"{child_name}{kind}", level, code, box)
                 children.append((child_code, child_name, box))
         parents = children
