@@ -135,6 +135,13 @@ class Checked:
     def check(self) -> None:
         html = self.page.content()
         self.seen.append(urlparse(self.page.url).path)
+        size = self.page.viewport_size
+        menu, heading = self.page.locator("nav.menu"), self.page.locator("main h1").first
+        if size and size["width"] <= PHONE["width"] and menu.count():
+            # On a phone, the menu is one row and the page's own heading is on the first screen.
+            box, top = menu.bounding_box(), heading.bounding_box()
+            assert box is not None and box["height"] <= 64, box
+            assert top is not None and top["y"] + top["height"] <= size["height"] / 3, top
         for name in self.forbidden:
             assert name not in html, f"{name} leaks into {self.page.url}"
         self.page.evaluate(AXE + "\n;0")
