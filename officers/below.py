@@ -123,6 +123,7 @@ def table(conn: Connection, top: UnionRecord | None, today: date,
     path = case((matched_in, matched.c.path), else_=own.c.path)
     reach = ~out_of_reach(W.c.location, REACH_M)
     kid = _child(path, depth_n).label("kid")
+    workplaces = reached = 0
     for child, n, near in conn.execute(
             select(kid, func.count(), func.count().filter(reach))
             .select_from(W.outerjoin(matched, matched.c.id == W.c.matched_union_id)
@@ -130,24 +131,26 @@ def table(conn: Connection, top: UnionRecord | None, today: date,
             .where(in_jurisdiction(area)).group_by(kid)):
         line(child).workplaces += n
         line(child).within_reach += near
+        workplaces, reached = workplaces + n, reached + near
     shown = [lines[k.id] for k in kids]
     if itself != Line(None):
         shown.append(itself)
-    return Table(top, shown, totals(conn, area, today, stale_before))
+    total = totals(conn, area, today, stale_before)
+    # The same rows as the lines' (every workplace of the jurisdiction, in one line each): the
+    # walk to the nearest station, the costliest count here, is not measured twice.
+    total.workplaces, total.within_reach = workplaces, reached
+    return Table(top, shown, total)
 
 
 def totals(conn: Connection, within: Jurisdiction, today: date, stale_before: datetime) -> Line:
-    """The jurisdiction as a whole, counted as the dashboard counts it."""
+    """The jurisdiction's members, applications and stations as a whole, counted as the dashboard
+    counts them (its workplaces are the table's to add up)."""
     whole = counts(conn, within, today, stale_before)
     total = Line(None)
     total.members = {s.value: whole["members"][s.value] for s in MemberStatus}
     total.open, total.overdue = whole["applications"]["open"], whole["applications"]["overdue"]
     total.stations = dict(whole["stations"]["by_status"])
     total.stale = whole["stations"]["stale"]
-    reach = ~out_of_reach(W.c.location, REACH_M)
-    total.workplaces, total.within_reach = conn.execute(
-        select(func.count(), func.count().filter(reach)).select_from(W)
-        .where(in_jurisdiction(within))).one()
     return total
 
 

@@ -11,15 +11,19 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 
 from api.app import create_app
 from geo import stations, unions
 from geo.crs import Crs
+from geo.jurisdiction import EVERYWHERE, Jurisdiction
+from geo.models import Workplace
 from geo.station_data import NewStation
+from geo.workplaces import in_jurisdiction
 from membership import applications, members
 from membership.applications import NewApplication
 from officers import accounts, below
+from officers.dashboard import out_of_reach
 from officers.vocab import Role
 from seed.demo import load_demo
 from tests.conftest import bearer
@@ -75,6 +79,14 @@ def test_the_lines_add_up_to_the_total(engine: Engine, demo: None, code: str | N
         summed.add(line)
     assert asdict(summed) | {"union": None} == asdict(shown.total) | {"union": None}
     assert shown.total.open > 0 and sum(shown.total.stations.values()) > 0
+    with engine.connect() as conn:  # the workplaces, counted apart from the lines
+        where = in_jurisdiction(Jurisdiction(top.path) if top else EVERYWHERE)
+        location = Workplace.__table__.c.location
+        direct = conn.execute(select(func.count(), func.count().filter(
+            ~out_of_reach(location, below.REACH_M))).select_from(Workplace.__table__)
+            .where(where)).one()
+    assert (shown.total.workplaces, shown.total.within_reach) == tuple(direct)
+    assert 0 < direct[1] < direct[0]
     if code == "DEMO-1-1":  # the border station is counted once, in the first community
         first = next(line for line in shown.lines if line.union and line.union.code == "DEMO-1-1-1")
         assert sum(first.stations.values()) == 2
