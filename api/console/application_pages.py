@@ -16,13 +16,12 @@ from api.console.render import Page
 from api.console.session import PageSession, PostedForm
 from api.deps import EngineDep, SecretKeyDep, SettingsDep
 from geo import stations, unions
-from geo.unions import UnionRecord
 from geo.vocab import StationStatus
 from membership import applications, members
 from membership.applications import ApplicationRecord, WrongState
 from membership.vocab import ApplicationStatus, OccupationGroup
 from officers import casework, dashboard, reports
-from officers.casework import Action, NoSuchUnion
+from officers.casework import Action, NoSuchUnion, forward_targets
 from yizhan.settings import Settings
 
 HOME_APPLICATIONS = 10
@@ -93,21 +92,6 @@ def queue(request: Request, engine: EngineDep, settings: SettingsDep, s: PageSes
                 groups=[g.value for g in OccupationGroup],
                 previous=page - 1 if page > 0 else None,
                 next=page + 1 if (page + 1) * PAGE_SIZE < total else None)
-
-
-def forward_targets(conn: Connection, union: UnionRecord) -> list[tuple[str, UnionRecord]]:
-    """Where an application is most often sent on: the union above, the unions beside and those
-    below the one that has it."""
-    found: list[tuple[str, UnionRecord]] = []
-    if union.parent_id is not None:
-        parent = unions.get(conn, union.parent_id)
-        if parent is not None:
-            found.append(("parent", parent))
-        _, siblings = unions.search(conn, parent_id=union.parent_id, limit=200)
-        found += [("sibling", u) for u in siblings if u.id != union.id]
-    _, children = unions.search(conn, parent_id=union.id, limit=200)
-    found += [("child", u) for u in children]
-    return found
 
 
 def _application_page(request: Request, conn: Connection, settings: Settings,
