@@ -44,14 +44,15 @@ def queue(conn: Connection, officer: OfficerRecord, actor: Actor, today: date,
           status: RequestStatus | None = None, category: Category | None = None,
           overdue: bool | None = None, escalated: bool | None = None,
           submitted_from: datetime | None = None, submitted_to: datetime | None = None,
-          limit: int = 100, offset: int = 0) -> tuple[int, list[RequestRecord]]:
+          open_only: bool = False, limit: int = 100,
+          offset: int = 0) -> tuple[int, list[RequestRecord]]:
     """A page of the jurisdiction's requests, open ones first by deadline; the ids shown are
     audited as a list read."""
     catch_up(conn, officer, today, deadlines)
     total, rows = core.search(
         conn, today, within=officer.jurisdiction, union_id=union_id, status=status,
         category=category, overdue=overdue, escalated=escalated, submitted_from=submitted_from,
-        submitted_to=submitted_to, limit=limit, offset=offset)
+        submitted_to=submitted_to, open_only=open_only, limit=limit, offset=offset)
     if rows:
         audit.record(conn, actor, "list", "request", None, officer.union_id,
                      {"ids": [r.id for r in rows]})

@@ -10,6 +10,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
+from api.console import request_pages
 from api.console import session as sessions
 from api.console.common import back_to, not_found, router, show, today, union_name, zone
 from api.console.render import Page
@@ -20,7 +21,8 @@ from geo.vocab import StationStatus
 from membership import applications, members
 from membership.applications import ApplicationRecord, WrongState
 from membership.vocab import ApplicationStatus, OccupationGroup
-from officers import casework, dashboard, reports
+from membership.worker_requests import stats as request_stats
+from officers import casework, dashboard, reports, requestwork
 from officers.casework import Action, NoSuchUnion, forward_targets
 from yizhan.settings import Settings
 
@@ -41,10 +43,16 @@ def home(request: Request, engine: EngineDep, settings: SettingsDep, s: PageSess
         _, open_reports = reports.search(conn, within, resolved=False, limit=5)
         _, stale = stations.search(conn, statuses=[StationStatus.OPERATIONAL], within=within,
                                    stale_before=stale_before, limit=5)
+        overdue_requests, late = requestwork.queue(conn, s.officer, s.actor, day,
+                                                   settings.deadlines(), overdue=True,
+                                                   limit=HOME_APPLICATIONS)
+        request_counts = request_stats.counts(conn, within, day)
         union = union_name(conn, s, Page(request, s, zone(settings)).lang)
+        held_by = request_pages.holders(conn, late)
     return show(request, s, settings, "home.html", union_name=union, apps=apps, today=day,
                 open_total=open_total, counts=counts, reports=open_reports, stale=stale,
-                stale_days=settings.stale_after_days)
+                stale_days=settings.stale_after_days, requests=late, holders=held_by,
+                overdue_requests=overdue_requests, request_counts=request_counts)
 
 
 def _day(value: str | None) -> date | None:

@@ -315,7 +315,7 @@ def search(conn: Connection, today: date, *, within: Jurisdiction = EVERYWHERE,
            union_id: int | None = None, status: RequestStatus | None = None,
            category: Category | None = None, overdue: bool | None = None,
            escalated: bool | None = None, submitted_from: datetime | None = None,
-           submitted_to: datetime | None = None, limit: int = 100,
+           submitted_to: datetime | None = None, open_only: bool = False, limit: int = 100,
            offset: int = 0) -> tuple[int, list[RequestRecord]]:
     """The queue: open and overdue first, then by deadline. `union_id` is a union's own queue:
     what it handles, and what was escalated to it."""
@@ -327,6 +327,8 @@ def search(conn: Connection, today: date, *, within: Jurisdiction = EVERYWHERE,
     if category is not None:
         conditions.append(R.c.category == category.value)
     is_open = R.c.status.in_(OPEN_REQUEST_STATUSES)
+    if open_only:
+        conditions.append(is_open)
     if overdue is not None:
         late = is_open & (R.c.deadline < today)
         conditions.append(late if overdue else ~late)
