@@ -19,6 +19,9 @@ from geo.crs import Crs
 from geo.station_data import NewStation
 from membership import applications, members
 from membership.applications import NewApplication
+from membership.worker_requests import core, handling
+from membership.worker_requests.escalation import escalate_due
+from membership.worker_requests.vocab import DEFAULT_DEADLINES, Outcome
 from officers import accounts, below
 from officers.vocab import Role
 from seed.demo import load_demo
@@ -59,6 +62,17 @@ def demo(engine: Engine) -> Iterator[None]:
                     parent = unions.get(conn, app.union_id)
                     assert parent is not None and parent.parent_id is not None
                     applications.forward(conn, app, "test", parent.parent_id, "上交")
+            for k, category in enumerate(("wages", "heat_and_weather", "injury")):
+                asked = core.NewRequest.model_validate({
+                    "category": category, "description": "求助",
+                    "workplace": {"lon": at[0], "lat": at[1]}})
+                request_id, _ = core.submit(conn, asked, date(2026, 1, 5), DEFAULT_DEADLINES)
+                req = core.get(conn, request_id)
+                assert req is not None
+                if k == 1:
+                    handling.close(conn, req, "test", Outcome.SOLVED if n % 2 else
+                                   Outcome.NOT_SOLVED, "办结")
+        escalate_due(conn, date(2026, 3, 1), DEFAULT_DEADLINES)  # the open ones, up to the top
         if accounts.by_username(conn, "below-street") is None:
             accounts.create(conn, "below-street", "街道", Role.OFFICER, "DEMO-1-1", "below-pass-1")
     yield
@@ -75,6 +89,7 @@ def test_the_lines_add_up_to_the_total(engine: Engine, demo: None, code: str | N
         summed.add(line)
     assert asdict(summed) | {"union": None} == asdict(shown.total) | {"union": None}
     assert shown.total.open > 0 and sum(shown.total.stations.values()) > 0
+    assert shown.total.requests["escalated"] > 0 and shown.total.requests["closed"] > 0
     if code == "DEMO-1-1":  # the border station is counted once, in the first community
         first = next(line for line in shown.lines if line.union and line.union.code == "DEMO-1-1-1")
         assert sum(first.stations.values()) == 2
