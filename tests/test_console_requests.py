@@ -271,8 +271,10 @@ def test_hand_over_from_the_console(officer: Any, engine: Engine) -> None:
 
 def test_an_escalated_request_is_marked_in_words_for_both_levels(
         officer: Any, engine: Engine) -> None:
-    late = ask(engine, GRID_A, name="逾期孙")
     today = local_today()
+    due_today = ask(engine, GRID_A, name="今天到期周")
+    set_deadline(engine, due_today, today)
+    late = ask(engine, GRID_A, name="逾期孙")
     missed = today - timedelta(days=1)
     while working_days_after(missed, DEFAULT_DEADLINES[Category.WAGES])[0] < today:
         missed += timedelta(days=1)  # only the first escalation is due
@@ -285,6 +287,8 @@ def test_an_escalated_request_is_marked_in_words_for_both_levels(
     assert item is not None
     assert f"已上报上级督办：{street_name}" in item[0] and "escalated" in item[0]
     assert f"负责工会：{street_name}" in item[0]
+    order = [int(i) for i in re.findall(r'id="request-(\d+)"', grid_a.get("/console/requests").text)]
+    assert order.index(late) < order.index(due_today)  # overdue first, though escalated
     home = grid_a.get("/console").text
     assert f'id="request-{late}"' in home and "查看全部" in home
     assert "/console/requests?overdue=1" in home
