@@ -26,13 +26,13 @@ from tests.test_console_browser import (  # noqa: F401  (the module's fixtures)
     OTHER_STREET,
     PHONE,
     Checked,
-    browser,
     console,
     context,
     fresh_limits,
     log_in,
 )
 from tests.test_console_requests import local_today
+from tests.test_map_browser import browser  # noqa: F401  (the module's Chromium)
 
 _phones = itertools.count(13_600_000_000)
 
