@@ -570,7 +570,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "count.req_closed": ("已办结", "Closed"),
     "count.req_share": ("办结中已解决的比例", "Share of closed ones solved"),
     "count.req_all": ("全部类别", "All categories"),
-    "count.req_no_share": ("还没有办结的", "None closed yet"),
+    "count.req_no_share": ("还没有办结的", "Nothing closed yet"),
     "below.requests": ("求助", "Requests"),
     "below.requests_note": ("求助按受理工会计入各行；已上报上级督办的仍算在受理工会一行。",
                             "Requests count in the line of the union that handles them; an "
