@@ -13,12 +13,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
 from geo import unions
+from membership import applications
+from membership.applications import NewApplication
 from membership.deadline import working_days_after
 from membership.worker_requests import core
 from membership.worker_requests.vocab import DEFAULT_DEADLINES, Category
@@ -323,3 +326,40 @@ def test_the_level_below_and_the_home_page_count_requests_per_category(
     english = street.get("/console/below?lang=en").text
     assert "Share solved" in english and "Requests by category" in english
     assert SECRETS["street-2"] not in page.text
+
+
+def test_a_contacted_application_says_whether_it_was_contacted_in_time(
+        officer: Any, engine: Engine) -> None:
+    """Once contacted, an application no longer counts down to the deadline already met."""
+    today = local_today()
+    names = {"in_time": "按时联系吴", "late": "迟了联系郑"}
+    made = {}
+    for key, submitted in (("in_time", today), ("late", today - timedelta(days=40))):
+        body = NewApplication.model_validate({
+            "name": names[key], "phone": f"+86{next(_phones)}", "occupation_group": "courier",
+            "consent": True, "workplace": {"name": "网点", "lon": GRID_A[0], "lat": GRID_A[1]}})
+        with engine.begin() as conn:
+            made[key] = applications.submit(conn, "k", body, submitted)[0]
+    client = officer("grid-a")
+    for app_id in made.values():
+        page = client.get(f"/console/applications/{app_id}")
+        answer = client.post(f"/console/applications/{app_id}/contact",
+                             data={"csrf": csrf(page.text), "note": ""}, follow_redirects=False)
+        assert answer.status_code == 303
+    with engine.connect() as conn:
+        app = applications.get(conn, made["late"])
+    assert app is not None
+    china = holidays.country_holidays("CN")  # oracle: the working days after the deadline
+    late = sum(china.is_working_day(app.deadline + timedelta(days=d))
+               for d in range(1, (today - app.deadline).days + 1))
+    assert late > 1
+
+    queue = client.get("/console/applications?status=contacted").text
+    items = {k: re.search(rf"<li[^>]*>(?:(?!</li>).)*{n}(?:(?!</li>).)*</li>", queue, re.S)
+             for k, n in names.items()}
+    assert items["in_time"] is not None and items["late"] is not None
+    assert "已联系 · <strong class=\"due\">按时</strong>" in items["in_time"][0]
+    assert f"晚了 {late} 个工作日" in items["late"][0]
+    assert "还剩" not in items["in_time"][0] and "已逾期" not in items["late"][0]
+    english = client.get(f"/console/applications/{made['late']}?lang=en").text
+    assert f"Contacted · <strong class=\"due late\">{late} working days late</strong>" in english

@@ -116,7 +116,7 @@ def _application_page(request: Request, conn: Connection, settings: Settings,
     map_union = union.parent_id or union.id
     return show(request, s, settings, "application.html", status,
                 union_name=union_name(conn, s, p.lang), app=app, union=union, events=events,
-                union_names=names, due=p.due(today(settings), app.deadline),
+                union_names=names, due=p.contact_due(today(settings), app.deadline, app.contacted_at),
                 targets=forward_targets(conn, union), errors=errors or {}, kept=kept or {},
                 restored=restored, done=done, back=f"/console/applications/{app.id}",
                 member_no=member.member_no if member else None,

@@ -121,6 +121,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "due.over": ("已逾期 {n} 个工作日", "Overdue by {n} working days"),
     "due.over1": ("已逾期 1 个工作日", "Overdue by 1 working day"),
     "due.estimated": ("（预计）", " (estimated)"),
+    # after the status "contacted": whether that was within the contact deadline
+    "due.contacted": ("按时", "in time"),
+    "due.contacted_late": ("晚了 {n} 个工作日", "{n} working days late"),
+    "due.contacted_late1": ("晚了 1 个工作日", "1 working day late"),
     # The queue
     "queue.title": ("入会申请", "Applications"),
     "queue.filter": ("筛选", "Filter"),
