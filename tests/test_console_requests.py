@@ -363,3 +363,15 @@ def test_a_contacted_application_says_whether_it_was_contacted_in_time(
     assert "还剩" not in items["in_time"][0] and "已逾期" not in items["late"][0]
     english = client.get(f"/console/applications/{made['late']}?lang=en").text
     assert f"Contacted · <strong class=\"due late\">{late} working days late</strong>" in english
+
+
+def test_an_id_out_of_range_is_not_found(officer: Any) -> None:
+    client = officer("grid-a")
+    for path in ("/console/requests/99999999999999999999", "/console/requests/0",
+                 "/console/applications/99999999999999999999"):
+        answer = client.get(path)
+        assert answer.status_code == 404 and "没有找到" in answer.text, (path, answer.text[:600])
+    page = client.get("/console/requests")
+    answer = client.post("/console/requests/99999999999999999999/acknowledge",
+                         data={"csrf": csrf(page.text)})
+    assert answer.status_code == 404

@@ -12,7 +12,17 @@ from sqlalchemy import Connection
 
 from api.console import request_pages
 from api.console import session as sessions
-from api.console.common import back_to, not_found, router, show, today, union_name, zone
+from api.console.common import (
+    back_to,
+    no_such_page,
+    not_found,
+    router,
+    show,
+    storable,
+    today,
+    union_name,
+    zone,
+)
 from api.console.render import Page
 from api.console.session import PageSession, PostedForm
 from api.deps import EngineDep, SecretKeyDep, SettingsDep
@@ -129,6 +139,8 @@ def application(request: Request, engine: EngineDep, settings: SettingsDep,
                 done: Annotated[str | None, Query(max_length=20)] = None,
                 to: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     p = Page(request, s, zone(settings))
+    if not storable(application_id):
+        return no_such_page(request, engine, settings, s)
     kept = sessions.kept_fields(request, secret, s.officer.id)
     with engine.begin() as conn:
         found = casework.read(conn, s.officer, s.actor, application_id)
@@ -160,6 +172,8 @@ def act(request: Request, engine: EngineDep, settings: SettingsDep, posted: Post
         the_action = Action(action)
     except ValueError:
         return not_found(request, s, settings, "")
+    if not storable(application_id):
+        return no_such_page(request, engine, settings, s)
     note = form.get("note") or form.get("reason") or ""
     note = note.strip()
     errors: dict[str, str] = {}

@@ -11,7 +11,17 @@ from fastapi.responses import Response
 from sqlalchemy import Connection
 
 from api.console import session as sessions
-from api.console.common import back_to, not_found, router, show, today, union_name, zone
+from api.console.common import (
+    back_to,
+    no_such_page,
+    not_found,
+    router,
+    show,
+    storable,
+    today,
+    union_name,
+    zone,
+)
 from api.console.render import Page
 from api.console.session import PageSession, PostedForm
 from api.deps import EngineDep, SecretKeyDep, SettingsDep
@@ -92,6 +102,8 @@ def one_request(request: Request, engine: EngineDep, settings: SettingsDep,
                 done: Annotated[str | None, Query(max_length=20)] = None,
                 to: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     p = Page(request, s, zone(settings))
+    if not storable(request_id):
+        return no_such_page(request, engine, settings, s)
     kept = sessions.kept_fields(request, secret, s.officer.id)
     with engine.begin() as conn:  # the personal data read is audited, as through the API
         req = requestwork.read(conn, s.officer, s.actor, request_id, today(settings),
@@ -143,6 +155,8 @@ def act(request: Request, engine: EngineDep, settings: SettingsDep, posted: Post
         the_action = Handling(action)
     except ValueError:
         return not_found(request, s, settings, "")
+    if not storable(request_id):
+        return no_such_page(request, engine, settings, s)
     errors, text, to_worker, outcome = _checked(p, the_action, form)
     day, deadlines = today(settings), settings.deadlines()
     with engine.begin() as conn:
