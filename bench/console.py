@@ -1,14 +1,15 @@
 """What the officers' console costs, beside the JSON endpoints it stands on, on the generated
-province of bench.unions (3,361 nested areas) with workplaces, stations, 10,000 applications and
-50,000 members spread over it.
+province of bench.unions (3,361 nested areas) with workplaces, stations, 10,000 applications,
+50,000 members and 10,000 workers' requests spread over it.
 
     .venv/bin/python -m bench.console [--workplaces 100000] [--stations 3000]
-        [--applications 10000] [--members 50000]
+        [--applications 10000] [--members 50000] [--requests 10000]
 
 For a grid, a street, a district and an admin it prints, in one run and one process, the median
 server time (the whole request through the app, in process) of:
 - the queue (/console/applications?status=open) beside GET /applications?status=submitted;
-- the home page (/console) beside GET /officer/dashboard;
+- the requests queue (/console/requests) beside GET /requests?limit=50;
+- the home page (/console, with its overdue requests and counts) beside GET /officer/dashboard;
 - the level below (/console/below) beside GET /officer/below;
 and the gzipped weight of each page as a phone receives it (its stylesheet and, on the pages
 with a map or the hours preview, the script, are counted once: they are cached afterwards).
@@ -33,9 +34,11 @@ from api.app import create_app
 from api.console.session import COOKIE
 from bench.unions import PROVINCE, bulk, load_workplaces, province
 from geo.db import libpq_url, make_engine, migrate
+from geo.h3index import point_cell
 from geo.unions import save
 from maps.assets import STATIC_DIR
 from membership.vocab import OccupationGroup
+from membership.worker_requests.vocab import Category, Outcome
 from officers import accounts, tokens
 from officers.vocab import Role
 from yizhan.cluster import LocalCluster
@@ -43,9 +46,12 @@ from yizhan.settings import Settings
 
 SECRET = "bench-console-secret"
 PAIRS = [("queue", "/console/applications?status=open", "/applications?status=submitted&limit=50"),
+         ("requests", "/console/requests", "/requests?limit=50"),
          ("home", "/console", "/officer/dashboard"),
          ("level below", "/console/below", "/officer/below")]
 GROUPS = [g.value for g in OccupationGroup]
+CATEGORIES = [c.value for c in Category]
+OUTCOMES = [o.value for o in Outcome]
 
 
 def median_ms(client: TestClient, path: str, repeat: int, **kwargs: object) -> float:
@@ -62,9 +68,12 @@ def gzipped(body: bytes) -> int:
     return len(gzip.compress(body, 6))
 
 
-def people(conn: psycopg.Connection, applications: int, members: int, rng: random.Random) -> None:
-    """Applications and members at random workplaces, with those workplaces' unions."""
-    places = conn.execute("SELECT id, name, location, matched_union_id FROM workplaces "
+def people(conn: psycopg.Connection, applications: int, members: int, requests: int,
+           rng: random.Random) -> None:
+    """Applications, members and requests at random workplaces, with those workplaces' unions;
+    a third of the requests past their deadline (escalated on the first read)."""
+    places = conn.execute("SELECT id, name, location, matched_union_id, ST_X(location), "
+                          "ST_Y(location) FROM workplaces "
                           "WHERE matched_union_id IS NOT NULL").fetchall()
     with conn.cursor() as cur, cur.copy(
             "COPY applications (name, phone, occupation_group, workplace_id, workplace_name, "
@@ -86,8 +95,25 @@ def people(conn: psycopg.Connection, applications: int, members: int, rng: rando
             copy.write_row((f"B{i:010d}", f"会员{i}", f"+8615{i:09d}", rng.choice(GROUPS), w[3],
                             "between_jobs" if rng.random() < 0.05 else "active", w[0], w[1],
                             w[2]))
-    conn.execute("VACUUM ANALYZE applications")
-    conn.execute("VACUUM ANALYZE members")
+    with conn.cursor() as cur, cur.copy(
+            "COPY worker_requests (category, description, name, phone, workplace_id, "
+            "workplace_name, workplace_location, h3_cell, union_id, route_reason, status, "
+            "outcome, closed_at, deadline, current_deadline, current_deadline_estimated, "
+            "token_salt, created_at) FROM STDIN") as copy:
+        for i in range(requests):
+            w = rng.choice(places)
+            submitted = datetime.now(UTC) - timedelta(days=rng.uniform(0, 30))
+            status = rng.choices(["submitted", "acknowledged", "closed"], [2, 3, 5])[0]
+            closed = status == "closed"
+            due = (submitted + timedelta(days=rng.choice([5, 7, 14]))).date()
+            copy.write_row((rng.choice(CATEGORIES), "拖欠工资", None if i % 4 == 0 else f"求助人{i}",
+                            None if i % 4 == 0 else f"+8617{i:09d}", w[0], w[1], w[2],
+                            point_cell(w[4], w[5]), w[3], "area", status,
+                            rng.choice(OUTCOMES) if closed else None,
+                            datetime.now(UTC) if closed else None, due, due, False,
+                            secrets.token_bytes(16), submitted))
+    for table in ("applications", "members", "worker_requests"):
+        conn.execute(f"VACUUM ANALYZE {table}")
 
 
 def main() -> None:
@@ -96,6 +122,7 @@ def main() -> None:
     parser.add_argument("--stations", type=int, default=3_000)
     parser.add_argument("--applications", type=int, default=10_000)
     parser.add_argument("--members", type=int, default=50_000)
+    parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the database (its name is "
                                                             "printed) to look into a plan")
@@ -130,7 +157,7 @@ def main() -> None:
         bulk(url)
         with psycopg.connect(libpq_url(url), autocommit=True) as conn:
             conn.execute("VACUUM ANALYZE workplaces")
-            people(conn, args.applications, args.members, rng)
+            people(conn, args.applications, args.members, args.requests, rng)
         officers = {}
         with engine.begin() as conn:
             for level in ("grid", "street", "district"):
@@ -142,7 +169,7 @@ def main() -> None:
                                                 "bench-password-1")
         engine.dispose()
         app = create_app(Settings(database_url=url, secret_key=SECRET, pool_size=2))
-        with TestClient(app) as client:
+        with TestClient(app, base_url="http://localhost") as client:  # a host it trusts
             for name, officer in officers.items():
                 token = tokens.issue(SECRET, officer.id, officer.token_version, 60)
                 bearer = {"Authorization": f"Bearer {token}"}
@@ -164,8 +191,8 @@ def main() -> None:
     css = gzipped((STATIC_DIR / "yizhan" / "console.css").read_bytes())
     js = gzipped((STATIC_DIR / "yizhan" / "console.js").read_bytes())
     print(f"\n{args.workplaces:,} workplaces, {args.stations:,} stations, {args.applications:,} "
-          f"applications, {args.members:,} members, 3,361 areas; median ms of {args.repeat}; "
-          "page weights gzipped")
+          f"applications, {args.members:,} members, {args.requests:,} requests, 3,361 areas; "
+          f"median ms of {args.repeat}; page weights gzipped")
     print(f"stylesheet {css:,} B and script {js:,} B gzipped, once per phone (cached after)\n")
     head = f"{'jurisdiction':12}"
     for label, _, _ in PAIRS:

@@ -109,6 +109,7 @@ class ApplicationRecord:
     created_at: datetime
     updated_at: datetime
     token_salt: bytes
+    contacted_at: datetime | None = None  # when the union first marked the applicant contacted
 
     def overdue(self, today: date) -> bool:
         return ApplicationStatus(self.status).is_open and is_overdue(self.deadline, today)
@@ -123,9 +124,12 @@ class ApplicationRecord:
 
 
 _COLUMNS: list[ColumnElement[Any]] = [A.c[n] for n in ApplicationRecord.__dataclass_fields__
-                                      if n not in ("lon", "lat")]
+                                      if n not in ("lon", "lat", "contacted_at")]
 _COLUMNS += [func.ST_X(A.c.workplace_location).label("lon"),
-             func.ST_Y(A.c.workplace_location).label("lat")]
+             func.ST_Y(A.c.workplace_location).label("lat"),
+             select(func.min(E.c.at)).where(E.c.application_id == A.c.id,
+                                            E.c.action == "contacted")
+             .scalar_subquery().label("contacted_at")]
 
 
 def _record(row: Any) -> ApplicationRecord:

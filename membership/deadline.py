@@ -40,6 +40,11 @@ def is_overdue(deadline: date, today: date) -> bool:
     return today > deadline
 
 
+def working_days_late(deadline: date, done_on: date) -> int:
+    """How many working days after the deadline something was done: 0 when in time."""
+    return max(0, -working_days_left(done_on, deadline))
+
+
 def working_days_left(today: date, deadline: date) -> int:
     """The working days after today up to and including the deadline: 0 when it is today; once
     it has passed, minus the working days since it (through today)."""

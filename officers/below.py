@@ -25,6 +25,7 @@ from geo.vocab import StationStatus
 from geo.workplaces import in_jurisdiction
 from membership.tables import Application, Member
 from membership.vocab import OPEN_STATUSES, MemberStatus
+from membership.worker_requests import stats as request_stats
 from officers.accounts import OfficerRecord
 from officers.dashboard import counts, out_of_reach
 
@@ -45,10 +46,19 @@ class Line:
     stale: int = 0
     workplaces: int = 0
     within_reach: int = 0
+    # workers' requests: open, overdue, escalated, closed and solved
+    requests: dict[str, int] = field(
+        default_factory=lambda: dict.fromkeys(request_stats.FIGURES, 0))
 
     @property
     def reach_share(self) -> float | None:
         return self.within_reach / self.workplaces if self.workplaces else None
+
+    @property
+    def solved_share(self) -> float | None:
+        """Of the closed requests, the share solved."""
+        closed = self.requests["closed"]
+        return self.requests["solved"] / closed if closed else None
 
     def add(self, other: Line) -> None:
         for k, v in other.members.items():
@@ -60,6 +70,8 @@ class Line:
         self.stale += other.stale
         self.workplaces += other.workplaces
         self.within_reach += other.within_reach
+        for k, v in other.requests.items():
+            self.requests[k] += v
 
 
 @dataclass
@@ -132,6 +144,7 @@ def table(conn: Connection, top: UnionRecord | None, today: date,
         line(child).workplaces += n
         line(child).within_reach += near
         workplaces, reached = workplaces + n, reached + near
+    _count_requests(conn, top, kids, today, line)
     shown = [lines[k.id] for k in kids]
     if itself != Line(None):
         shown.append(itself)
@@ -140,6 +153,23 @@ def table(conn: Connection, top: UnionRecord | None, today: date,
     # walk to the nearest station, the costliest count here, is not measured twice.
     total.workplaces, total.within_reach = workplaces, reached
     return Table(top, shown, total)
+
+
+def _figures(counted: dict[str, Any]) -> dict[str, int]:
+    return {f: counted["all"][f] for f in request_stats.FIGURES}
+
+
+def _count_requests(conn: Connection, top: UnionRecord | None, kids: list[UnionRecord],
+                    today: date, line: Any) -> None:
+    """Requests in the line of the child whose subtree holds their handling union (as the
+    request counts of the API split them), or in the union's own line."""
+    if top is None:  # an admin: each root's whole tree
+        for kid in kids:
+            line(kid.id).requests = _figures(request_stats.counts(conn, Jurisdiction(kid.path),
+                                                                  today))
+        return
+    for counted in request_stats.counts_below(conn, top.id, today):
+        line(counted["union"]["id"] if counted["union"] else None).requests = _figures(counted)
 
 
 def totals(conn: Connection, within: Jurisdiction, today: date, stale_before: datetime) -> Line:
@@ -151,6 +181,7 @@ def totals(conn: Connection, within: Jurisdiction, today: date, stale_before: da
     total.open, total.overdue = whole["applications"]["open"], whole["applications"]["overdue"]
     total.stations = dict(whole["stations"]["by_status"])
     total.stale = whole["stations"]["stale"]
+    total.requests = _figures(request_stats.counts(conn, within, today))
     return total
 
 

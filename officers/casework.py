@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from geo import unions
+from geo.unions import UnionRecord
 from membership import applications
 from membership.applications import ApplicationRecord
 from membership.vocab import ApplicationStatus, OccupationGroup
@@ -29,6 +30,21 @@ class Action(StrEnum):
 
 class NoSuchUnion(ValueError):
     """The union to forward to does not exist."""
+
+
+def forward_targets(conn: Connection, union: UnionRecord) -> list[tuple[str, UnionRecord]]:
+    """Where a case is most often sent on: the union above, the unions beside and those below
+    the one that has it (an application forwarded, a request handed over)."""
+    found: list[tuple[str, UnionRecord]] = []
+    if union.parent_id is not None:
+        parent = unions.get(conn, union.parent_id)
+        if parent is not None:
+            found.append(("parent", parent))
+        _, siblings = unions.search(conn, parent_id=union.parent_id, limit=200)
+        found += [("sibling", u) for u in siblings if u.id != union.id]
+    _, children = unions.search(conn, parent_id=union.id, limit=200)
+    found += [("child", u) for u in children]
+    return found
 
 
 def queue(conn: Connection, officer: OfficerRecord, actor: Actor, today: date, *,

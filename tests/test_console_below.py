@@ -22,6 +22,9 @@ from geo.station_data import NewStation
 from geo.workplaces import in_jurisdiction
 from membership import applications, members
 from membership.applications import NewApplication
+from membership.worker_requests import core, handling
+from membership.worker_requests.escalation import escalate_due
+from membership.worker_requests.vocab import DEFAULT_DEADLINES, Outcome
 from officers import accounts, below
 from officers.dashboard import out_of_reach
 from officers.vocab import Role
@@ -63,6 +66,17 @@ def demo(engine: Engine) -> Iterator[None]:
                     parent = unions.get(conn, app.union_id)
                     assert parent is not None and parent.parent_id is not None
                     applications.forward(conn, app, "test", parent.parent_id, "上交")
+            for k, category in enumerate(("wages", "heat_and_weather", "injury")):
+                asked = core.NewRequest.model_validate({
+                    "category": category, "description": "求助",
+                    "workplace": {"lon": at[0], "lat": at[1]}})
+                request_id, _ = core.submit(conn, asked, date(2026, 1, 5), DEFAULT_DEADLINES)
+                req = core.get(conn, request_id)
+                assert req is not None
+                if k == 1:
+                    handling.close(conn, req, "test", Outcome.SOLVED if n % 2 else
+                                   Outcome.NOT_SOLVED, "办结")
+        escalate_due(conn, date(2026, 3, 1), DEFAULT_DEADLINES)  # the open ones, up to the top
         if accounts.by_username(conn, "below-street") is None:
             accounts.create(conn, "below-street", "街道", Role.OFFICER, "DEMO-1-1", "below-pass-1")
     yield
@@ -87,6 +101,7 @@ def test_the_lines_add_up_to_the_total(engine: Engine, demo: None, code: str | N
             .where(where)).one()
     assert (shown.total.workplaces, shown.total.within_reach) == tuple(direct)
     assert 0 < direct[1] < direct[0]
+    assert shown.total.requests["escalated"] > 0 and shown.total.requests["closed"] > 0
     if code == "DEMO-1-1":  # the border station is counted once, in the first community
         first = next(line for line in shown.lines if line.union and line.union.code == "DEMO-1-1-1")
         assert sum(first.stations.values()) == 2

@@ -544,6 +544,7 @@ def test_level_below_drills_down_and_stays_in_the_area(
 
 
 PAGES = ["/console", "/console/applications", "/console/applications?status=open&overdue=1",
+         "/console/requests", "/console/requests?status=open&overdue=1&escalated=1",
          "/console/members", "/console/members?status=between_jobs", "/console/stations",
          "/console/stations?stale=1", "/console/stations/new", "/console/reports",
          "/console/below", "/console/charts", "/console/audit", "/console/password",

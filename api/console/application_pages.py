@@ -10,19 +10,30 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
+from api.console import request_pages
 from api.console import session as sessions
-from api.console.common import back_to, not_found, router, show, today, union_name, zone
+from api.console.common import (
+    back_to,
+    no_such_page,
+    not_found,
+    router,
+    show,
+    storable,
+    today,
+    union_name,
+    zone,
+)
 from api.console.render import Page
 from api.console.session import PageSession, PostedForm
 from api.deps import EngineDep, SecretKeyDep, SettingsDep
 from geo import stations, unions
-from geo.unions import UnionRecord
 from geo.vocab import StationStatus
 from membership import applications, members
 from membership.applications import ApplicationRecord, WrongState
 from membership.vocab import ApplicationStatus, OccupationGroup
-from officers import casework, dashboard, reports
-from officers.casework import Action, NoSuchUnion
+from membership.worker_requests import stats as request_stats
+from officers import casework, dashboard, reports, requestwork
+from officers.casework import Action, NoSuchUnion, forward_targets
 from yizhan.settings import Settings
 
 HOME_APPLICATIONS = 10
@@ -42,10 +53,16 @@ def home(request: Request, engine: EngineDep, settings: SettingsDep, s: PageSess
         _, open_reports = reports.search(conn, within, resolved=False, limit=5)
         _, stale = stations.search(conn, statuses=[StationStatus.OPERATIONAL], within=within,
                                    stale_before=stale_before, limit=5)
+        overdue_requests, late = requestwork.queue(conn, s.officer, s.actor, day,
+                                                   settings.deadlines(), overdue=True,
+                                                   limit=HOME_APPLICATIONS)
+        request_counts = request_stats.counts(conn, within, day)
         union = union_name(conn, s, Page(request, s, zone(settings)).lang)
+        held_by = request_pages.holders(conn, late)
     return show(request, s, settings, "home.html", union_name=union, apps=apps, today=day,
                 open_total=open_total, counts=counts, reports=open_reports, stale=stale,
-                stale_days=settings.stale_after_days)
+                stale_days=settings.stale_after_days, requests=late, holders=held_by,
+                overdue_requests=overdue_requests, request_counts=request_counts)
 
 
 def _day(value: str | None) -> date | None:
@@ -95,21 +112,6 @@ def queue(request: Request, engine: EngineDep, settings: SettingsDep, s: PageSes
                 next=page + 1 if (page + 1) * PAGE_SIZE < total else None)
 
 
-def forward_targets(conn: Connection, union: UnionRecord) -> list[tuple[str, UnionRecord]]:
-    """Where an application is most often sent on: the union above, the unions beside and those
-    below the one that has it."""
-    found: list[tuple[str, UnionRecord]] = []
-    if union.parent_id is not None:
-        parent = unions.get(conn, union.parent_id)
-        if parent is not None:
-            found.append(("parent", parent))
-        _, siblings = unions.search(conn, parent_id=union.parent_id, limit=200)
-        found += [("sibling", u) for u in siblings if u.id != union.id]
-    _, children = unions.search(conn, parent_id=union.id, limit=200)
-    found += [("child", u) for u in children]
-    return found
-
-
 def _application_page(request: Request, conn: Connection, settings: Settings,
                       s: sessions.Session, app: ApplicationRecord, events: list[dict[str, object]],
                       *, status: int = 200, errors: dict[str, str] | None = None,
@@ -124,7 +126,7 @@ def _application_page(request: Request, conn: Connection, settings: Settings,
     map_union = union.parent_id or union.id
     return show(request, s, settings, "application.html", status,
                 union_name=union_name(conn, s, p.lang), app=app, union=union, events=events,
-                union_names=names, due=p.due(today(settings), app.deadline),
+                union_names=names, due=p.contact_due(today(settings), app.deadline, app.contacted_at),
                 targets=forward_targets(conn, union), errors=errors or {}, kept=kept or {},
                 restored=restored, done=done, back=f"/console/applications/{app.id}",
                 member_no=member.member_no if member else None,
@@ -137,6 +139,8 @@ def application(request: Request, engine: EngineDep, settings: SettingsDep,
                 done: Annotated[str | None, Query(max_length=20)] = None,
                 to: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     p = Page(request, s, zone(settings))
+    if not storable(application_id):
+        return no_such_page(request, engine, settings, s)
     kept = sessions.kept_fields(request, secret, s.officer.id)
     with engine.begin() as conn:
         found = casework.read(conn, s.officer, s.actor, application_id)
@@ -168,6 +172,8 @@ def act(request: Request, engine: EngineDep, settings: SettingsDep, posted: Post
         the_action = Action(action)
     except ValueError:
         return not_found(request, s, settings, "")
+    if not storable(application_id):
+        return no_such_page(request, engine, settings, s)
     note = form.get("note") or form.get("reason") or ""
     note = note.strip()
     errors: dict[str, str] = {}

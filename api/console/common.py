@@ -32,6 +32,11 @@ def today(settings: Settings) -> date:
     return datetime.now(zone(settings)).date()
 
 
+def storable(item_id: int) -> bool:
+    """An id a row can have (a BIGINT identity); any other number is no item of the console."""
+    return 1 <= item_id <= 2**63 - 1
+
+
 def union_name(conn: Connection, s: Session, lang: str) -> str:
     if s.officer.union_id is None:
         return text(lang, "everything")

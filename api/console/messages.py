@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.request_pages import CATEGORY as REQUEST_CATEGORY
+from api.request_pages import OUTCOME as REQUEST_OUTCOME
 from geo.vocab import AMENITY_LABELS_ZH
+from membership.worker_requests.vocab import Category, Outcome
 
 LANGS = ("zh", "en")
 
@@ -19,6 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav": ("主菜单", "Main menu"),
     "nav.home": ("待办", "To do"),
     "nav.applications": ("入会申请", "Applications"),
+    "nav.requests": ("求助", "Requests"),
     "nav.below": ("下级工会", "Unions below"),
     "nav.audit": ("操作记录", "Audit log"),
     "nav.reports": ("驿站报告", "Station reports"),
@@ -117,6 +121,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "due.over": ("已逾期 {n} 个工作日", "Overdue by {n} working days"),
     "due.over1": ("已逾期 1 个工作日", "Overdue by 1 working day"),
     "due.estimated": ("（预计）", " (estimated)"),
+    # after the status "contacted": whether that was within the contact deadline
+    "due.contacted": ("按时", "in time"),
+    "due.contacted_late": ("晚了 {n} 个工作日", "{n} working days late"),
+    "due.contacted_late1": ("晚了 1 个工作日", "1 working day late"),
     # The queue
     "queue.title": ("入会申请", "Applications"),
     "queue.filter": ("筛选", "Filter"),
@@ -462,6 +470,120 @@ MESSAGES: dict[str, tuple[str, str]] = {
                    "workplaces out of reach (red dots)"),
     "siting.too_big": ("辖区太大，候选网格太多：请用下级工会的账号查看。", "The area is too large "
                        "for this: open it with the account of a union below."),
+    # Workers' requests for help (维权) and needs (诉求)
+    "requests.title": ("劳动者求助", "Workers' requests"),
+    "requests.category": ("问题类别", "Category"),
+    "requests.open": ("待办结（已提交或已受理）", "Open (submitted or acknowledged)"),
+    "requests.overdue": ("只看逾期", "Overdue only"),
+    "requests.escalated": ("只看已上报上级督办的", "Escalated only"),
+    "requests.count": ("共 {total} 件，按办结期限排序，已办结的在最后。",
+                       "{total} in all, nearest deadline first, closed ones last."),
+    "requests.none": ("没有符合条件的求助。", "No request matches."),
+    "requests.anonymous": ("匿名", "Anonymous"),
+    "requests.no_name": ("未留姓名", "No name given"),
+    "requests.holder": ("负责工会：{union}", "Handled by: {union}"),
+    "requests.escalated_mark": ("已第 {level} 次上报上级督办：{union}，督办期限 {deadline}",
+                                "Escalated {level} levels up: {union}, by {deadline}"),
+    "requests.escalated_mark1": ("已上报上级督办：{union}，督办期限 {deadline}",
+                                 "Escalated one level up: {union}, by {deadline}"),
+    "requests.closed_on": ("{day} 办结：{outcome}", "Closed on {day}: {outcome}"),
+    "request.title": ("求助 {id}", "Request {id}"),
+    "request.description": ("劳动者反映的情况", "What the worker says"),
+    "request.worker": ("求助人", "Worker"),
+    "request.anonymous_note": ("匿名求助：工会无法联系求助人，只能在这里写进展，求助人通过自己的链接查看。",
+                               "An anonymous request: the union cannot reach the worker; write "
+                               "updates here, which the worker reads through their own link."),
+    "request.may_name": ("可否向单位说明求助人", "May the employer be told who asked"),
+    "request.may_name_yes": ("可以", "Yes"),
+    "request.may_name_no": ("不可以：不得向单位透露是谁反映的",
+                            "No: never tell the employer who asked"),
+    "request.member": ("会员", "Member"),
+    "request.member_yes": ("是会员，由会籍所在工会受理", "A member: the union of the membership "
+                                                       "handles it"),
+    "request.workplace": ("工作单位", "Workplace"),
+    "request.where": ("工作地点（经度, 纬度）", "Where they work (longitude, latitude)"),
+    "request.near_station": ("在驿站“{name}”附近工作", "Works near the station “{name}”"),
+    "request.union": ("受理工会", "Handling union"),
+    "request.escalated_to": ("上级督办", "Escalated to"),
+    "request.deadline": ("办结期限", "Close by"),
+    "request.escalated_deadline": ("上级督办期限", "The union above must close it by"),
+    "request.outcome": ("办理结果", "Outcome"),
+    "request.feedback": ("求助人的评价", "The worker's rating"),
+    "request.feedback_text": ("{rating} 分（满分 5 分），{solved}", "{rating} of 5, {solved}"),
+    "request.solved": ("认为问题已解决", "says it was solved"),
+    "request.not_solved": ("认为问题没有解决", "says it was not solved"),
+    "request.no_feedback": ("还没有评价", "Not rated yet"),
+    "request.history": ("办理记录", "History"),
+    "request.actions": ("办理", "Handle it"),
+    "request.closed": ("这件求助已办结，不能再操作。", "This request is closed; nothing more can "
+                                                   "be done with it."),
+    "request.ack_note": ("备注（选填，只有工会干部能看到）", "Note (optional, for officers only)"),
+    "request.acknowledge": ("受理", "Acknowledge: take it up"),
+    "request.note_text": ("内容", "Text"),
+    "request.note_kind": ("写给谁看", "Who reads it"),
+    "request.note_officers": ("备注：只有工会干部能看到", "A note: officers only"),
+    "request.note_worker": ("进展：求助人在自己的链接上能看到", "An update: the worker reads it "
+                                                            "on their link"),
+    "request.add_note": ("记下", "Add it"),
+    "request.hand_to": ("转交给", "Hand over to"),
+    "request.hand_pick": ("请选择工会", "Choose a union"),
+    "request.hand_reason": ("转交的原因（记入办理记录，求助人能看到转交）",
+                            "Why it goes there (kept in the history; the worker sees the "
+                            "hand-over)"),
+    "request.hand_over": ("转交给另一工会", "Hand over to another union"),
+    "request.hand_deadline": ("期限不变：求助人已经等了这么久。", "The deadline stays: the worker "
+                              "has waited as long."),
+    "request.outcome_pick": ("请选择办理结果", "Choose the outcome"),
+    "request.close_text": ("办理情况（求助人能看到）", "What the union did (the worker reads this)"),
+    "request.close": ("办结", "Close it"),
+    "request.need_text": ("请填写内容（最多 500 字）。", "Write the text (at most 500 characters)."),
+    "request.need_reason": ("请写明转交的原因（最多 500 字）。",
+                            "Give the reason for the hand-over (at most 500 characters)."),
+    "request.need_union": ("请从列表中选择要转交的工会。", "Choose the union from the list."),
+    "request.need_outcome": ("请从列表中选择办理结果。", "Choose the outcome from the list."),
+    "request.need_close_text": ("请写明工会做了什么（最多 500 字），求助人会看到。",
+                                "Say what the union did (at most 500 characters); the worker "
+                                "reads it."),
+    "request.need_kind": ("请选择是备注还是给求助人的进展。",
+                          "Choose whether it is a note or an update for the worker."),
+    "request.too_long": ("最多 500 字。", "At most 500 characters."),
+    "request.same_union": ("求助已经在这个工会了。", "The request is with that union already."),
+    "request.already_ack": ("这件求助已经受理过了；可以给求助人写进展。",
+                            "This request is acknowledged already: write the worker an update "
+                            "instead."),
+    "request.wrong_state": ("这件求助已办结（{outcome}），不能再{action}。",
+                            "This request is closed ({outcome}); it can no longer be {action}."),
+    "done.req_acknowledge": ("已受理。求助人在链接上会看到工会已受理。",
+                             "Acknowledged: the worker sees on their link that the union has "
+                             "taken it up."),
+    "done.req_note": ("已记下备注。", "The note is added."),
+    "done.req_update": ("已记下进展，求助人在链接上能看到。", "The update is added: the worker "
+                                                          "reads it on their link."),
+    "done.req_close": ("已办结。求助人在链接上会看到结果，并可以评价。",
+                       "Closed: the worker sees the outcome on their link and can rate it."),
+    "done.req_hand_over": ("已转交给 {union}。", "Handed over to {union}."),
+    "done.req_hand_over_out": ("已转交，这件求助已离开您的辖区。",
+                               "Handed over: the request has left your area."),
+    "home.requests": ("逾期的求助", "Overdue requests"),
+    "home.requests_none": ("没有逾期的求助。", "No overdue request."),
+    "home.requests_more": ("查看全部逾期的求助（{n} 件）", "See every overdue request ({n})"),
+    "home.request_counts": ("求助，按问题类别", "Requests by category"),
+    "count.req_open": ("待办结", "Open"),
+    "count.req_overdue": ("逾期", "Overdue"),
+    "count.req_escalated": ("已上报督办", "Escalated"),
+    "count.req_closed": ("已办结", "Closed"),
+    "count.req_share": ("办结中已解决的比例", "Share of closed ones solved"),
+    "count.req_all": ("全部类别", "All categories"),
+    "count.req_no_share": ("还没有办结的", "Nothing closed yet"),
+    "below.requests": ("求助", "Requests"),
+    "below.requests_note": ("求助按受理工会计入各行；已上报上级督办的仍算在受理工会一行。",
+                            "Requests count in the line of the union that handles them; an "
+                            "escalated one stays in the handling union's line."),
+    "col.req_open": ("待办结求助", "Open requests"),
+    "col.req_overdue": ("逾期求助", "Overdue requests"),
+    "col.req_escalated": ("已上报督办", "Escalated requests"),
+    "col.req_closed": ("已办结求助", "Closed requests"),
+    "col.req_share": ("已解决比例", "Share solved"),
     "audit.title": ("操作记录", "Audit log"),
     "audit.gap_map": ("驿站覆盖缺口地图", "Gap map"),
     "audit.union_map": ("本工会区域地图", "Your union's map"),
@@ -506,6 +628,8 @@ ROUTE = {
     "nearest_fallback": ("没有工会的区域覆盖工作地点，由最近的工会受理",
                          "No union's area covers the workplace: the nearest union handles it"),
     "forwarded": ("由另一工会转交过来", "Forwarded here by another union"),
+    "membership": ("求助人是会员，由会籍所在的工会受理", "The worker is a member: the union of "
+                                                      "the membership handles it"),
     "held_by_parent": ("待业期间由上级工会暂管", "Held one level up between jobs"),
     "not_covered": ("没有工会覆盖", "No union covers it"),
 }
@@ -570,11 +694,34 @@ AUDIT_OBJECT = {
     "request": ("求助", "request for help"), "operator_key": ("设备密钥", "operator key"),
     "visit_batch": ("签到记录", "visit batch"),
 }
+CATEGORY = {c.value: (REQUEST_CATEGORY["zh"][c], REQUEST_CATEGORY["en"][c]) for c in Category}
+OUTCOME = {o.value: (REQUEST_OUTCOME["zh"][o], REQUEST_OUTCOME["en"][o]) for o in Outcome}
+REQUEST_STATUS = {
+    "submitted": ("待受理", "Waiting to be taken up"),
+    "acknowledged": ("已受理，办理中", "Acknowledged, in hand"),
+    "closed": ("已办结", "Closed"),
+}
+REQUEST_EVENT = {
+    "submitted": ("劳动者提交求助", "The worker asked"),
+    "acknowledged": ("受理", "Acknowledged"),
+    "note": ("备注（只有工会干部能看到）", "Note (officers only)"),
+    "update": ("给求助人的进展", "Update for the worker"),
+    "handed_over": ("转交", "Handed over"),
+    "escalated": ("超过期限，上报上级督办", "Past the deadline: escalated one level up"),
+    "closed": ("办结", "Closed"),
+    "rated": ("求助人评价", "The worker rated it"),
+}
+REQUEST_ACTION = {  # for "it can no longer be …"
+    "acknowledge": ("受理", "acknowledged"), "note": ("记录", "added to"),
+    "hand_over": ("转交", "handed over"), "close": ("办结", "closed again"),
+}
 VOCABULARIES = {"status": STATUS, "action": ACTION_WORD, "group": GROUP, "route": ROUTE,
                 "event": EVENT, "report_kind": REPORT_KIND, "level": LEVEL,
                 "station_status": STATION_STATUS, "amenity": AMENITY,
                 "audit_action": AUDIT_ACTION, "audit_object": AUDIT_OBJECT,
-                "actor": ACTOR}
+                "actor": ACTOR, "category": CATEGORY, "outcome": OUTCOME,
+                "request_status": REQUEST_STATUS, "request_event": REQUEST_EVENT,
+                "request_action": REQUEST_ACTION}
 
 
 def text(lang: str, key: str, **values: Any) -> str:

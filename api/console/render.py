@@ -14,7 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from api.console import messages
 from api.console.session import Session, lang_of
-from membership.deadline import working_days_left
+from membership.deadline import working_days_late, working_days_left
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
@@ -83,6 +83,17 @@ class Page:
             return self.t("due.today"), "soon"
         return self.t("due.left1" if left == 1 else "due.left", n=left), \
             "soon" if left <= 3 else "ok"
+
+    def contact_due(self, today: date, deadline: date, contacted_at: datetime | None
+                    ) -> tuple[str, str]:
+        """An application's contact deadline in words: the days left, or once the applicant was
+        contacted, whether that was in time."""
+        if contacted_at is None:
+            return self.due(today, deadline)
+        late = working_days_late(deadline, contacted_at.astimezone(self.zone).date())
+        if late == 0:
+            return self.t("due.contacted"), "ok"
+        return self.t("due.contacted_late1" if late == 1 else "due.contacted_late", n=late), "late"
 
 
 def render(request: Request, session: Session | None, zone: ZoneInfo, template: str,

@@ -12,6 +12,7 @@ from api.console import (  # noqa: F401  (they add their routes)
     login_pages,
     member_pages,
     report_pages,
+    request_pages,
     station_pages,
     visit_pages,
     workplace_pages,

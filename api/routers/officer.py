@@ -9,14 +9,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from api.auth import OfficerDep
-from api.deps import PageLimit, PageOffset, ReadEngineDep, SettingsDep
+from api.deps import EngineDep, PageLimit, PageOffset, ReadEngineDep, SettingsDep
 from api.errors import ApiError, NotFound
 from api.geojson import geojson_response, json_response, station_feature_at
 from api.routers.applications import today
 from api.routers.auth import officer_out
 from geo import stations
 from geo.vocab import StationStatus
-from officers import audit, below, dashboard, reports
+from officers import audit, below, dashboard, reports, requestwork
 
 router = APIRouter(prefix="/officer", tags=["officers"])
 WalkM = Annotated[float, Query(ge=50, le=10_000, allow_inf_nan=False, description=(
@@ -90,17 +90,20 @@ def _line(line: below.Line) -> dict[str, object]:
             if line.union else None,
             "members": line.members, "applications": {"open": line.open, "overdue": line.overdue},
             "stations": {"by_status": line.stations, "stale": line.stale},
-            "workplaces": line.workplaces, "workplaces_within_reach": line.within_reach}
+            "workplaces": line.workplaces, "workplaces_within_reach": line.within_reach,
+            "requests": line.requests}
 
 
 @router.get("/below")
-def level_below(engine: ReadEngineDep, settings: SettingsDep, officer: OfficerDep,
-                union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description=(
+def level_below(engine: ReadEngineDep, writer: EngineDep, settings: SettingsDep,
+                officer: OfficerDep, union_id: Annotated[int | None, Query(ge=1, le=2**63 - 1, description=(
                     "The union whose level below to show; default your own (an admin: the "
                     "roots of the tree)"))] = None) -> Response:
     """The unions one level down with their counts; `lines` add up to `total` (a line with
     union null is what the union handles itself, or for an admin what lies under no root)."""
     stale_before = datetime.now(UTC) - timedelta(days=settings.stale_after_days)
+    with writer.begin() as conn:  # the escalations due today, so that they are counted
+        requestwork.catch_up(conn, officer, today(settings), settings.deadlines())
     with engine.connect() as conn:
         shown = below.view(conn, officer, union_id, today(settings), stale_before)
     if shown is None:

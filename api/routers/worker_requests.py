@@ -5,7 +5,6 @@ every change is audited; an anonymous worker's address is never kept."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -38,9 +37,10 @@ from membership.worker_requests.core import (
 from membership.worker_requests.escalation import escalate_due
 from membership.worker_requests.handling import FeedbackRefused, WrongState
 from membership.worker_requests.vocab import WORKER_ACTIONS, Category, Outcome, RequestStatus
-from officers import audit
+from officers import audit, requestwork
 from officers.accounts import OfficerRecord
 from officers.audit import Actor
+from officers.requestwork import Handling
 from yizhan.settings import Settings
 
 router = APIRouter(prefix="/requests", tags=["requests"])
@@ -187,17 +187,13 @@ def queue(
         raise ApiError(422, "query parameter 'submitted_from' must not be after 'submitted_to'")
     day, zone = today(settings), ZoneInfo(settings.timezone)
     with engine.begin() as conn:
-        escalate_due(conn, day, settings.deadlines(), within=officer.jurisdiction)
-        total, rows = core.search(
-            conn, day, within=officer.jurisdiction, union_id=union_id, status=status,
+        total, rows = requestwork.queue(
+            conn, officer, actor, day, settings.deadlines(), union_id=union_id, status=status,
             category=category, overdue=overdue, escalated=escalated,
             submitted_from=_day_start(submitted_from, zone),
             submitted_to=_day_start(submitted_to + timedelta(days=1) if submitted_to else None,
                                     zone), limit=limit, offset=offset)
         items = [common(conn, r, day) | details(r, masked=True) for r in rows]
-        if rows:
-            audit.record(conn, actor, "list", "request", None, officer.union_id,
-                         {"ids": [r.id for r in rows]})
     return json_response({"total": total, "limit": limit, "offset": offset, "requests": items})
 
 
@@ -265,16 +261,12 @@ def read(request: Request, engine: EngineDep, settings: SettingsDep, request_id:
         view = read_for_worker(engine, settings, request, request_id, token or "")
         return worker_response(request, ZoneInfo(settings.timezone), view, token or "", lang)
     day = today(settings)
+    ip, agent = request.client.host if request.client else None, request.headers.get("user-agent")
     with engine.begin() as conn:
-        escalate_due(conn, day, settings.deadlines(), within=officer.jurisdiction,
-                     request_ids=[request_id])
-        req = core.get(conn, request_id, within=officer.jurisdiction)
+        req = requestwork.read(conn, officer, Actor(officer.username, officer.id, ip, agent),
+                               request_id, day, settings.deadlines())
         if req is None:
             raise NotFound("request", request_id, PRIVATE)
-        ip, agent = request.client.host if request.client else None, request.headers.get(
-            "user-agent")
-        audit.record(conn, Actor(officer.username, officer.id, ip, agent), "read", "request",
-                     req.id, req.union_id)
         body = officer_view(conn, req, day)
     return json_response(body, headers=PRIVATE)
 
@@ -342,20 +334,14 @@ class Close(BaseModel):
 
 
 def _act(engine: Engine, settings: Settings, officer: OfficerRecord, actor: Actor,
-         request_id: int, action: str,
-         change: Callable[[Connection, RequestRecord], object]) -> Response:
+         request_id: int, action: Handling, **given: Any) -> Response:
     day = today(settings)
     try:
         with engine.begin() as conn:
-            escalate_due(conn, day, settings.deadlines(), within=officer.jurisdiction,
-                         request_ids=[request_id])
-            req = core.get(conn, request_id, lock=True, within=officer.jurisdiction)
+            req = requestwork.act(conn, officer, actor, request_id, action, day,
+                                  settings.deadlines(), **given)
             if req is None:
                 raise NotFound("request", request_id)
-            change(conn, req)
-            audit.record(conn, actor, action, "request", req.id, req.union_id)
-            req = core.get(conn, request_id)
-            assert req is not None
             body = officer_view(conn, req, day)
     except WrongState as exc:
         raise ApiError(409, str(exc)) from None
@@ -369,17 +355,16 @@ OptionalNote = Annotated[Note | None, Body(description="An optional note for the
 def acknowledge(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor: ActorDep,
                 request_id: RequestId, body: OptionalNote = None) -> Response:
     """You have taken the request up; the worker sees that someone has it."""
-    return _act(engine, settings, officer, actor, request_id, "acknowledge",
-                lambda conn, req: handling.acknowledge(conn, req, actor.name, body.note if body else None))
+    return _act(engine, settings, officer, actor, request_id, Handling.ACKNOWLEDGE,
+                text=body.note if body else None)
 
 
 @router.post("/{request_id}/notes")
 def add_note(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor: ActorDep,
              request_id: RequestId, body: AddNote) -> Response:
     """A note for the officers, or with `to_worker` an update the worker reads."""
-    return _act(engine, settings, officer, actor, request_id, "note",
-                lambda conn, req: handling.add_note(conn, req, actor.name, body.text,
-                                                    body.to_worker))
+    return _act(engine, settings, officer, actor, request_id, Handling.NOTE, text=body.text,
+                to_worker=body.to_worker)
 
 
 @router.post("/{request_id}/hand-over")
@@ -387,18 +372,17 @@ def hand_over(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, act
               request_id: RequestId, body: HandOver) -> Response:
     """Give the request to another union (anywhere), with a reason. The deadline stays; past
     it, the request escalates above the new union at once."""
-    def change(conn: Connection, req: RequestRecord) -> None:
+    with engine.connect() as conn:
         target = unions.by_code(conn, body.to_union_code)
-        if target is None:
-            raise ApiError(422, f"to_union_code {body.to_union_code!r}: no such union")
-        handling.hand_over(conn, req, actor.name, target.id, body.reason, today(settings),
-                           settings.deadlines())
-    return _act(engine, settings, officer, actor, request_id, "hand_over", change)
+    if target is None:
+        raise ApiError(422, f"to_union_code {body.to_union_code!r}: no such union")
+    return _act(engine, settings, officer, actor, request_id, Handling.HAND_OVER,
+                text=body.reason, to_union_id=target.id)
 
 
 @router.post("/{request_id}/close")
 def close(engine: EngineDep, settings: SettingsDep, officer: OfficerDep, actor: ActorDep,
           request_id: RequestId, body: Close) -> Response:
     """Close with an outcome and what the union did; the worker can then rate it."""
-    return _act(engine, settings, officer, actor, request_id, "close",
-                lambda conn, req: handling.close(conn, req, actor.name, body.outcome, body.text))
+    return _act(engine, settings, officer, actor, request_id, Handling.CLOSE, text=body.text,
+                outcome=body.outcome)

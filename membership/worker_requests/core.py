@@ -315,9 +315,10 @@ def search(conn: Connection, today: date, *, within: Jurisdiction = EVERYWHERE,
            union_id: int | None = None, status: RequestStatus | None = None,
            category: Category | None = None, overdue: bool | None = None,
            escalated: bool | None = None, submitted_from: datetime | None = None,
-           submitted_to: datetime | None = None, limit: int = 100,
+           submitted_to: datetime | None = None, open_only: bool = False, limit: int = 100,
            offset: int = 0) -> tuple[int, list[RequestRecord]]:
-    """The queue: open and overdue first, then by deadline. `union_id` is a union's own queue:
+    """The queue: open ones first by the handling union's deadline (so the overdue, escalated
+    or not, come first), closed ones last. `union_id` is a union's own queue:
     what it handles, and what was escalated to it."""
     conditions = [within.union(R.c.union_id)]
     if union_id is not None:
@@ -327,6 +328,8 @@ def search(conn: Connection, today: date, *, within: Jurisdiction = EVERYWHERE,
     if category is not None:
         conditions.append(R.c.category == category.value)
     is_open = R.c.status.in_(OPEN_REQUEST_STATUSES)
+    if open_only:
+        conditions.append(is_open)
     if overdue is not None:
         late = is_open & (R.c.deadline < today)
         conditions.append(late if overdue else ~late)
@@ -339,6 +342,6 @@ def search(conn: Connection, today: date, *, within: Jurisdiction = EVERYWHERE,
         conditions.append(R.c.created_at < submitted_to)
     total = conn.execute(select(func.count()).select_from(R).where(*conditions)).scalar_one()
     rows = conn.execute(select(*_COLUMNS).where(*conditions)
-                        .order_by(is_open.desc(), R.c.current_deadline, R.c.id)
+                        .order_by(is_open.desc(), R.c.deadline, R.c.id)
                         .limit(limit).offset(offset))
     return total, [_record(r) for r in rows]
