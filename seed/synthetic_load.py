@@ -99,8 +99,8 @@ def load_city(url: str, city: CityPlan) -> CityCounts:
               shapely.to_wkb(u.area, hex=True, include_srid=True), u.area_m2, u.coverage_res)
              for u in unions))
         counts.cells = _copy(
-            conn, "COPY union_cells (cell, res, union_id, interior) FROM STDIN",
-            ((cell, u.coverage_res, u.id, interior) for u in unions
+            conn, "COPY union_cells (cell, union_id, interior) FROM STDIN",
+            ((cell, u.id, interior) for u in unions
              for cells, interior in ((u.interior, True), (u.border, False)) for cell in cells))
         counts.stations = _copy(
             conn, "COPY stations (id, external_id, name, location, h3_r10, amenities, "
