@@ -341,7 +341,7 @@ WHERE h.interior OR ST_Covers(u.area, h.location)
 _HITS = _hits(_POINTS)
 # One point as scalar parameters: PostgreSQL then knows there are seven cells and soon settles
 # on a generic plan for the prepared statement, which saves a millisecond of planning a call.
-_HITS_ONE = _hits(_ONE_POINT)
+ONE_POINT_HITS = _hits(_ONE_POINT)
 
 _BEST = text(f"""WITH {best_match_ctes(_POINTS)}
 SELECT t.id, b.id IS NOT NULL AS covered, coalesce(b.union_id, n.id) AS union_id, b.interior,
@@ -393,7 +393,7 @@ def match_many(conn: Connection, points: list[tuple[float, float]],
     if len(points) == 1:
         (lon, lat), = points
         cells = {f"cell_{r}": c for r, c in zip(_RESOLUTIONS, own_cells(lon, lat), strict=True)}
-        rows = conn.execute(_HITS_ONE, {"lon": lon, "lat": lat, **cells}).all()
+        rows = conn.execute(ONE_POINT_HITS, {"lon": lon, "lat": lat, **cells}).all()
     else:
         rows = conn.execute(_HITS, _point_params(points)).all()
     by_point: dict[int, list[Any]] = {}
