@@ -12,10 +12,12 @@ pgbench (`make bench-scale` installs wrk; pgbench comes with PostgreSQL). Figure
   (wrk against uvicorn with two workers) beside the raw KNN at the same concurrency through
   psycopg (two processes, a thread and a connection per client), and pgbench's C client for scale;
   for both, the CPU milliseconds a request costs the client (or the API) and PostgreSQL;
-- union match: one point in process beside plain ST_Covers; 10,000 points a request over HTTP
-  beside a plain ST_Covers join; matching every workplace in the database, yizhan's H3 path
-  beside plain ST_Covers with GiST (the answer only, no writes), and a whole re-match
-  on one connection and in two id slices at once (`rematch_all_parallel`);
+- sizes: `union_cells` with its indexes beside the areas it indexes, per union, workplace and cell;
+- union match: one point, its statement through psycopg and in process, beside plain
+  ST_Covers; 10,000 points a request over HTTP beside a plain ST_Covers join; matching every
+  workplace in the database, yizhan's H3 path beside plain ST_Covers with GiST (the answer
+  only, no writes), and a whole re-match on one connection and in two id slices at once
+  (`rematch_all_parallel`);
 - imports: rows/s of `yizhan import stations` and `yizhan import workplaces` (20,000 rows each,
   removed again); areas/s of building H3 coverage for stored areas, beside H3's own polygon fill;
 - memory: resident size of an API worker after the load;
@@ -51,13 +53,13 @@ from sqlalchemy import make_url, text
 
 from bench.nearest import serve, timed
 from geo.areas import CleanArea
-from geo.coverage import coverage, resolution_for
+from geo.coverage import MAX_RES, MIN_RES, coverage, own_cells, resolution_for
 from geo.crs import Crs
 from geo.db import libpq_url, make_engine
 from geo.match_sql import best_match_ctes
 from geo.nearest import nearest
 from geo.rematch import planned_for_whole_table, rematch_all, rematch_all_parallel
-from geo.unions import match, rebuild_coverage
+from geo.unions import ONE_POINT_HITS, match, rebuild_coverage
 from geo.vocab import Amenity
 from seed.station_import import import_file
 from seed.synthetic import SCALES, plan
@@ -70,6 +72,8 @@ AT = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)  # a weekday lunch hour in Beijing
 RAW_KNN = ("SELECT id FROM stations ORDER BY location <-> ST_SetSRID(ST_MakePoint(%s, %s), 4326) "
            "LIMIT 5")
 PLAIN_COVERS = "SELECT id FROM unions WHERE ST_Covers(area, ST_SetSRID(ST_MakePoint(%s, %s), 4326))"
+PLAIN_COVERS_LEVELS = ("SELECT id, level FROM unions WHERE ST_Covers(area, "
+                       "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326))")
 PLAIN_ALL = """
 SELECT count(*) FROM (
     SELECT DISTINCT ON (w.id) w.id, u.id
@@ -265,6 +269,7 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
         assert counts is not None
     rows.append(("data", f"{counts[0]:,} unions, {counts[1]:,} H3 cells, {counts[2]:,} stations, "
                  f"{counts[3]:,} workplaces; {counts[4] / 2**30:.1f} GiB", ""))
+    rows.extend(sizes(url, counts[0], counts[1], counts[3]))
 
     with psycopg.connect(libpq_url(url), prepare_threshold=0) as raw:
         _, raw_knn = timed("", points, lambda lon, lat: raw.execute(RAW_KNN, (lon, lat)).fetchall())
@@ -283,6 +288,7 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
         p50, p99 = percentiles(samples)
         rows.append((label, f"{p50:.3f} / {p99:.3f} ms", f"{p50 / base_p50:.2f}×"))
     plain_p50, plain_p99 = percentiles(plain_one)
+    rows.extend(one_point_database_time(url, points))
     rows.append(("plain ST_Covers, one point (baseline)", f"{plain_p50:.3f} / {plain_p99:.3f} ms",
                  "1.00×"))
     p50, p99 = percentiles(one_match)
@@ -341,6 +347,48 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
         rows.extend(coverage_building(url))
     engine.dispose()
     return rows
+
+
+def sizes(url: str, unions: int, cells: int, workplaces: int) -> list[Row]:
+    """`union_cells` with its indexes beside the areas it indexes (`unions` with its indexes and
+    TOAST), and per union, workplace and cell: what a national server needs is projected from
+    these."""
+    with psycopg.connect(libpq_url(url)) as conn:
+        row = conn.execute("SELECT pg_total_relation_size('unions'), "
+                           "pg_total_relation_size('union_cells')").fetchone()
+        assert row is not None
+    areas, coverage_bytes = row
+    return [("areas: unions with indexes and TOAST (baseline)", f"{areas / 2**20:,.1f} MiB", "1.00×"),
+            ("H3 coverage: union_cells with its indexes", f"{coverage_bytes / 2**20:,.1f} MiB",
+             f"{coverage_bytes / areas:.2f}×"),
+            ("  … per union / per workplace / per cell",
+             f"{coverage_bytes / unions:,.0f} / {coverage_bytes / workplaces:,.0f} / "
+             f"{coverage_bytes / max(cells, 1):,.0f} bytes", "")]
+
+
+def one_point_database_time(url: str, points: list[tuple[float, float]]) -> list[Row]:
+    """One point's match as the database answers it, without SQLAlchemy or Python's records:
+    the very statement `match` sends, prepared, through psycopg, beside plain ST_Covers with
+    GiST giving the same answer (every covering union with its level). Both pay one round trip,
+    so the difference is the database's."""
+    hits = str(ONE_POINT_HITS).replace(":lon", "%(lon)s").replace(":lat", "%(lat)s")
+    for res in range(MIN_RES, MAX_RES + 1):
+        hits = hits.replace(f":cell_{res}", f"%(cell_{res})s")
+
+    def params(lon: float, lat: float) -> dict[str, Any]:
+        return {"lon": lon, "lat": lat, **{f"cell_{res}": cell for res, cell in
+                                           zip(range(MIN_RES, MAX_RES + 1), own_cells(lon, lat),
+                                               strict=True)}}
+    with psycopg.connect(libpq_url(url), prepare_threshold=0, autocommit=True) as conn:
+        _, plain = timed("", points, lambda lon, lat: conn.execute(
+            PLAIN_COVERS_LEVELS, {"lon": lon, "lat": lat}).fetchall())
+        _, ours = timed("", points, lambda lon, lat: conn.execute(hits, params(lon, lat)).fetchall())
+    plain_p50, plain_p99 = percentiles(plain)
+    p50, p99 = percentiles(ours)
+    return [("plain ST_Covers with levels, one point, psycopg (baseline)",
+             f"{plain_p50:.3f} / {plain_p99:.3f} ms", "1.00×"),
+            ("union match, one point, its statement through psycopg", f"{p50:.3f} / {p99:.3f} ms",
+             f"{p50 / plain_p50:.2f}×")]
 
 
 def coverage_building(url: str, sample: int = 300) -> list[Row]:

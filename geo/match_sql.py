@@ -51,7 +51,9 @@ best AS (
 # has thousands of vertices) are what cost, so only areas whose box meets a lon/lat box holding
 # everything within :fallback_m of the point are measured (degrees per metre taken at the box's
 # poleward edge), and each is first clipped to that box: the distance to the clipped part is exact
-# up to :fallback_m, and larger beyond. Five planar-KNN candidates bound the search. Near a pole
+# up to :fallback_m, and larger beyond. The search is bounded by the distance to the area nearest
+# in the plane (any area's distance bounds the nearest one's, and this one's is close to it;
+# measuring five such candidates cost more than the looser bound ever saved). Near a pole
 # the box is a band of latitude round the globe; across the antimeridian it is two boxes, one on
 # each side; there whole areas are measured, but only those the box meets, so a point far from
 # every union costs an index look-up however it is placed.
@@ -91,7 +93,7 @@ LEFT JOIN LATERAL (
             FROM reach, unions u
             WHERE b.id IS NULL AND :fallback_m > 0 AND u.area IS NOT NULL
               AND {_near_boxes(":fallback_m")}
-            ORDER BY u.area <-> t.location LIMIT 5) knn
+            ORDER BY u.area <-> t.location LIMIT 1) knn
     )
     SELECT c.id, c.d FROM (
         SELECT u.id, u.level_rank, u.code, ST_Distance({_NEAR_PART}, t.location::geography) AS d

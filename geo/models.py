@@ -16,6 +16,7 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     SmallInteger,
@@ -149,18 +150,18 @@ class Union(Base):
 class UnionCell(Base):
     """One H3 cell of an area union's coverage: interior cells lie wholly inside the area (so a
     point in them is covered without touching geometry); border cells need the exact test.
-    `res` is the coverage's resolution, which is also the cell's own."""
+    The cell's resolution is the coverage's, and H3 keeps it in the id's bits 52-55."""
 
     __tablename__ = "union_cells"
 
     cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    res: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    # 4 bytes, not 8: the index entry of a (cell, union) pair then fits 24 bytes, not 32.
     union_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("unions.id", ondelete="CASCADE"), primary_key=True)
+        Integer, ForeignKey("unions.id", ondelete="CASCADE"), primary_key=True)
     interior: Mapped[bool] = mapped_column(Boolean)
 
     # `interior` rides in the key's index so that a lookup never reads the table (index-only).
-    __table_args__ = (PrimaryKeyConstraint("cell", "res", "union_id", name="pk_union_cells",
+    __table_args__ = (PrimaryKeyConstraint("cell", "union_id", name="pk_union_cells",
                                            postgresql_include=["interior"]),
                       Index("ix_union_cells_union_id", "union_id"))
 

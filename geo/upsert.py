@@ -63,20 +63,21 @@ def stage_rows(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> st
         for n, row in enumerate(rows):
             values = [n, *[row[c] for c in columns]]
             for i in arrays:
-                values[i] = _array(values[i])
+                values[i] = array_literal(values[i])
             copy.write_row(values)
     return stage
 
 
-def _array(values: Any) -> Any:
-    """A list as PostgreSQL's array literal, which COPY reads far faster than psycopg writes a
-    list; anything else as it is."""
+def array_literal(values: Any) -> Any:
+    """A list of ints, floats or strings as PostgreSQL's array literal, which COPY and a text
+    parameter read far faster than psycopg writes a list (it quotes element by element); anything
+    else as it is. A float's repr reads back as the same float8."""
     if not isinstance(values, list):
         return values
     if not values:
         return "{}"
-    if all(type(v) is int for v in values):
-        return "{" + ",".join(map(str, values)) + "}"
+    if all(type(v) is int for v in values) or all(type(v) is float for v in values):
+        return "{" + ",".join(map(repr, values)) + "}"
     if all(type(v) is str for v in values):
         return "{" + ",".join('"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
                               for v in values) + "}"

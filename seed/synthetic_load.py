@@ -99,8 +99,8 @@ def load_city(url: str, city: CityPlan) -> CityCounts:
               shapely.to_wkb(u.area, hex=True, include_srid=True), u.area_m2, u.coverage_res)
              for u in unions))
         counts.cells = _copy(
-            conn, "COPY union_cells (cell, res, union_id, interior) FROM STDIN",
-            ((cell, u.coverage_res, u.id, interior) for u in unions
+            conn, "COPY union_cells (cell, union_id, interior) FROM STDIN",
+            ((cell, u.id, interior) for u in unions
              for cells, interior in ((u.interior, True), (u.border, False)) for cell in cells))
         counts.stations = _copy(
             conn, "COPY stations (id, external_id, name, location, h3_r10, amenities, "
@@ -110,6 +110,21 @@ def load_city(url: str, city: CityPlan) -> CityCounts:
             workplaces)
     counts.copy_s = time.perf_counter() - start
     return counts
+
+
+# The coverage cells' primary key is built after the cells are written, as the secondary indexes
+# are: grown by the cities' COPYs in turn it ended about two thirds full, 95 bytes a cell at
+# province scale instead of 83 (a unique key found broken then fails the load).
+CELL_KEY = "pk_union_cells"
+
+
+def _drop_cell_key(conn: psycopg.Connection) -> str:
+    """Drop the coverage cells' primary key; returns its definition, to add it again."""
+    row = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = %s",
+                       (CELL_KEY,)).fetchone()
+    assert row is not None  # the migrations make it
+    conn.execute(f"ALTER TABLE union_cells DROP CONSTRAINT {CELL_KEY}")
+    return str(row[0])
 
 
 def _load_city(job: tuple[str, CityPlan]) -> tuple[CityPlan, CityCounts]:
@@ -177,6 +192,7 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
             indexes = _secondary_indexes(conn)
             for name, _ in indexes:
                 conn.execute(f"DROP INDEX {name}")
+            cell_key = _drop_cell_key(conn)
         start = time.perf_counter()
         total = sum(c.workplaces for c in cities)
         context = multiprocessing.get_context("spawn")  # no inherited connections or threads
@@ -196,6 +212,8 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
             for name, definition in indexes:
                 progress(f"building {name}")
                 conn.execute(definition)
+            progress(f"building {CELL_KEY}")
+            conn.execute(f"ALTER TABLE union_cells ADD CONSTRAINT {CELL_KEY} {cell_key}")
             for table in ("unions", "stations", "workplaces"):
                 conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                              f"(SELECT max(id) FROM {table}))")

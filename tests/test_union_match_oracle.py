@@ -8,10 +8,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon, box
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from geo.areas import AreaError, clean_area
 from geo.unions import Match, UnionData, match_best, match_many, save
+from geo.upsert import array_literal
 from geo.vocab import UnionLevel
 from tests.union_data import clear
 
@@ -79,3 +80,15 @@ def test_match_equals_shapely_covers(engine: Engine, shapes: list[BaseGeometry],
         on_border = {c.union.code for c in m.covering if c.on_border}
         assert on_border == {code for code in expected
                              if stored[code].boundary.intersects(shapely.Point(x, y))}
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.lists(st.floats(allow_nan=False, allow_infinity=False), min_size=1, max_size=40))
+def test_a_batch_of_coordinates_reaches_the_database_unchanged(engine: Engine,
+                                                              values: list[float]) -> None:
+    """Points are sent as array literals (geo.upsert.array_literal): every float8 reads back as
+    the very float that was sent."""
+    with engine.connect() as conn:
+        back = conn.execute(text("SELECT CAST(:v AS float8[])"),
+                            {"v": array_literal(values)}).scalar_one()
+    assert back == values

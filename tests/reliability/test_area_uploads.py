@@ -303,7 +303,7 @@ def assert_consistent(engine: Engine) -> None:
         rows = conn.execute(text(
             "SELECT u.code, u.area IS NOT NULL, ST_IsValid(u.area), ST_SRID(u.area), "
             "ST_NDims(u.area), GeometryType(u.area), u.coverage_res, "
-            "count(c.cell), count(c.cell) FILTER (WHERE c.res IS DISTINCT FROM u.coverage_res) "
+            "count(c.cell), count(c.cell) FILTER (WHERE (c.cell >> 52) & 15 IS DISTINCT FROM u.coverage_res) "
             "FROM unions u LEFT JOIN union_cells c ON c.union_id = u.id GROUP BY u.id")).all()
     for code, has_area, valid, srid, dims, kind, res, cells, off_res in rows:
         if has_area:
