@@ -83,10 +83,11 @@ def test_an_application_tells_nothing_about_who_else_is_in_the_database(
     assert new["duplicates"] == {"merged_into": None, "merged": [], "already_member": False}
     history = client.get(f"/applications/{first['id']}", headers=admin).json()["events"]
     assert [e["action"] for e in history] == ["submitted", "resubmitted"]
-    page = client.get(first["status_url"].split("testserver", 1)[1],
-                      headers={"Accept": "text/html"})  # the first applicant is told, in words
-    assert page.status_code == 200 and "same phone or ID number" in page.text
-    assert "已并入本申请" in page.text
+    path = first["status_url"].split("testserver", 1)[1]
+    page = client.get(path, headers={"Accept": "text/html"})  # the first applicant is told
+    assert page.status_code == 200 and "已并入本申请" in page.text
+    english = client.get(f"{path}&lang=en", headers={"Accept": "text/html"})
+    assert english.status_code == 200 and "same phone or ID number" in english.text
     with engine.connect() as conn:  # still one open application per phone
         assert conn.execute(text("SELECT count(*) FROM applications WHERE phone = :p AND status "
                                  "IN ('submitted', 'contacted')"),
