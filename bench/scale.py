@@ -12,7 +12,9 @@ pgbench (`make bench-scale` installs wrk; pgbench comes with PostgreSQL). Figure
   (wrk against uvicorn with two workers) beside the raw KNN at the same concurrency through
   psycopg (two processes, a thread and a connection per client), and pgbench's C client for scale;
   for both, the CPU milliseconds a request costs the client (or the API) and PostgreSQL;
-- union match: one point in process beside plain ST_Covers; 10,000 points a request over HTTP
+- union match: one point in process beside plain ST_Covers; `GET /unions/match` at
+  `--concurrency` beside plain ST_Covers through psycopg at the same concurrency; 10,000 points a
+  request over HTTP
   beside a plain ST_Covers join; matching every workplace in the database, yizhan's H3 path
   beside plain ST_Covers with GiST (the answer only, no writes), and a whole re-match
   on one connection and in two id slices at once (`rematch_all_parallel`);
@@ -169,20 +171,21 @@ def backends(url: str) -> list[int]:
                                               "current_database() AND pid <> pg_backend_pid()")]
 
 
-def psycopg_knn(url: str, points: list[tuple[float, float]], seconds: int, clients: int,
-                processes: int = 2) -> tuple[float, float, float]:
-    """Queries/s of the raw KNN query from Python, and the client's and the server's CPU
-    milliseconds a query: `processes` processes (as many as the API's workers) sharing
+def psycopg_rate(url: str, query: str, points: list[tuple[float, float]], seconds: int,
+                 clients: int, processes: int = 2) -> tuple[float, float, float]:
+    """Queries/s of a raw query taking (lon, lat) from Python, and the client's and the server's
+    CPU milliseconds a query: `processes` processes (as many as the API's workers) sharing
     `clients` threads, each thread with its own psycopg connection."""
     with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
         shares = [clients // processes + (i < clients % processes) for i in range(processes)]
-        done = list(pool.map(_knn_process, [(url, points, seconds, n) for n in shares]))
+        done = list(pool.map(_query_process, [(url, query, points, seconds, n) for n in shares]))
     count, client, server = (sum(column) for column in zip(*done, strict=True))
     return count / seconds, client / count * 1000, server / count * 1000
 
 
-def _knn_process(job: tuple[str, list[tuple[float, float]], int, int]) -> tuple[int, float, float]:
-    url, points, seconds, threads = job
+def _query_process(job: tuple[str, str, list[tuple[float, float]], int, int]
+                   ) -> tuple[int, float, float]:
+    url, query, points, seconds, threads = job
 
     def client(offset: int) -> tuple[int, float, float]:
         with psycopg.connect(libpq_url(url), prepare_threshold=0, autocommit=True) as conn:
@@ -190,7 +193,7 @@ def _knn_process(job: tuple[str, list[tuple[float, float]], int, int]) -> tuple[
             count, deadline = 0, time.monotonic() + seconds
             mine, theirs = time.thread_time(), cpu_s(backend)
             while time.monotonic() < deadline:
-                conn.execute(RAW_KNN, points[(offset + count) % len(points)]).fetchall()
+                conn.execute(query, points[(offset + count) % len(points)]).fetchall()
                 count += 1
             return count, time.thread_time() - mine, cpu_s(backend) - theirs
     with ThreadPoolExecutor(threads) as pool:
@@ -289,7 +292,8 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rows.append(("union match, one point, in process", f"{p50:.3f} / {p99:.3f} ms",
                  f"{p50 / plain_p50:.2f}×"))
 
-    knn_tps, knn_client_ms, knn_server_ms = psycopg_knn(url, points, args.seconds, args.concurrency)
+    knn_tps, knn_client_ms, knn_server_ms = psycopg_rate(url, RAW_KNN, points, args.seconds,
+                                                      args.concurrency)
     rows.append((f"raw KNN at concurrency {args.concurrency}, psycopg (baseline)",
                  f"{knn_tps:,.0f} /s", "1.00×"))
     rows.append(("  its CPU a query: Python client / PostgreSQL",
@@ -297,11 +301,20 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     c_tps = pgbench_knn(url, points, args.seconds, args.concurrency)
     rows.append((f"raw KNN at concurrency {args.concurrency}, pgbench (C, for scale)",
                  f"{c_tps:,.0f} /s", f"{c_tps / knn_tps:.2f}×"))
+    covers_tps, covers_client_ms, covers_server_ms = psycopg_rate(
+        url, PLAIN_COVERS, points, args.seconds, args.concurrency)
+    rows.append((f"plain ST_Covers at concurrency {args.concurrency}, psycopg (baseline)",
+                 f"{covers_tps:,.0f} /s", "1.00×"))
+    rows.append(("  its CPU a query: Python client / PostgreSQL",
+                 f"{covers_client_ms:.3f} / {covers_server_ms:.3f} ms", ""))
     # A minute per statement: a 10,000-point batch on a cold national cache can pass the default
     # 10 s, which is the API's answer to "ask for less", not a figure.
     base, server = serve(url, workers=2, YIZHAN_STATEMENT_TIMEOUT_MS="60000")
     try:
-        for path, of in (("/stations/nearest", "&k=5"), ("/unions/match", "")):
+        # Each endpoint beside the exact query that answers it, through psycopg at the same
+        # concurrency: the database's own limit for that answer.
+        for path, of, baseline in (("/stations/nearest", "&k=5", knn_tps),
+                                   ("/unions/match", "", covers_tps)):
             def path_of(lon: float, lat: float, p: str = path, o: str = of) -> str:
                 return f"{p}?lat={lat:.6f}&lon={lon:.6f}{o}"
             wrk(base, path_of, points, 2, args.concurrency)  # opens the pools' connections
@@ -311,7 +324,7 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
             served = rps * args.seconds
             rows.append((f"GET {path} at concurrency {args.concurrency}, wrk",
                          f"{rps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)"
-                         + (f", {lost} timed out" if lost else ""), f"{rps / knn_tps:.2f}×"))
+                         + (f", {lost} timed out" if lost else ""), f"{rps / baseline:.2f}×"))
             rows.append(("  its CPU a request: API / PostgreSQL",
                          f"{(cpu_s(api) - api_cpu) / served * 1000:.3f} / "
                          f"{(cpu_s(db) - db_cpu) / served * 1000:.3f} ms", ""))
