@@ -256,6 +256,25 @@ def rss_mb(pid: int) -> float:
     return max(one(p) for p in pids)
 
 
+def http_rate(rows: Printed, label: str, base: str, server: int, url: str,
+              path_of: Callable[[float, float], str], points: list[tuple[float, float]],
+              args: argparse.Namespace, baseline: float) -> tuple[float, float, float]:
+    """Requests/s, p50 and p99 ms of GETs at `--concurrency` against the API at `base` (process
+    `server` and its workers), printed with the ratio to `baseline` and the CPU a request cost."""
+    wrk(base, path_of, points, 2, args.concurrency)  # opens the pools' connections
+    api, db = [server, *children(server)], backends(url)
+    api_cpu, db_cpu = cpu_s(api), cpu_s(db)
+    rps, p50, p99, lost = wrk(base, path_of, points, args.seconds, args.concurrency)
+    served = rps * args.seconds
+    rows.append((f"GET {label} at concurrency {args.concurrency}, wrk",
+                 f"{rps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)"
+                 + (f", {lost} timed out" if lost else ""), f"{rps / baseline:.2f}×"))
+    rows.append(("  its CPU a request: API / PostgreSQL",
+                 f"{(cpu_s(api) - api_cpu) / served * 1000:.3f} / "
+                 f"{(cpu_s(db) - db_cpu) / served * 1000:.3f} ms", ""))
+    return rps, p50, p99
+
+
 def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rng = random.Random(2026)
     points = rider_points(url, args.queries, rng)
@@ -309,25 +328,32 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
                  f"{covers_client_ms:.3f} / {covers_server_ms:.3f} ms", ""))
     # A minute per statement: a 10,000-point batch on a cold national cache can pass the default
     # 10 s, which is the API's answer to "ask for less", not a figure.
+    for path, of, baseline in (("/stations/nearest", "&k=5", knn_tps),
+                               ("/unions/match", "", covers_tps)):
+        def path_of(lon: float, lat: float, p: str = path, o: str = of) -> str:
+            return f"{p}?lat={lat:.6f}&lon={lon:.6f}{o}"
+        if args.before:
+            base, server = serve(url, workers=2, code=str(args.before),
+                                 YIZHAN_STATEMENT_TIMEOUT_MS="60000")
+            try:
+                before_rps, *_ = http_rate(rows, f"{path}, the code in {args.before.name}", base,
+                                           server.pid, url, path_of, points, args, baseline)
+            finally:
+                server.terminate()
+                server.wait(20)
+        base, server = serve(url, workers=2, YIZHAN_STATEMENT_TIMEOUT_MS="60000")
+        try:
+            # Each endpoint beside the exact query that answers it, through psycopg at the same
+            # concurrency: the database's own limit for that answer.
+            rps, *_ = http_rate(rows, path, base, server.pid, url, path_of, points, args, baseline)
+            if args.before:
+                rows.append((f"  against the code in {args.before.name}", "",
+                             f"{rps / before_rps:.2f}×"))
+        finally:
+            server.terminate()
+            server.wait(20)
     base, server = serve(url, workers=2, YIZHAN_STATEMENT_TIMEOUT_MS="60000")
     try:
-        # Each endpoint beside the exact query that answers it, through psycopg at the same
-        # concurrency: the database's own limit for that answer.
-        for path, of, baseline in (("/stations/nearest", "&k=5", knn_tps),
-                                   ("/unions/match", "", covers_tps)):
-            def path_of(lon: float, lat: float, p: str = path, o: str = of) -> str:
-                return f"{p}?lat={lat:.6f}&lon={lon:.6f}{o}"
-            wrk(base, path_of, points, 2, args.concurrency)  # opens the pools' connections
-            api, db = [server.pid, *children(server.pid)], backends(url)
-            api_cpu, db_cpu = cpu_s(api), cpu_s(db)
-            rps, p50, p99, lost = wrk(base, path_of, points, args.seconds, args.concurrency)
-            served = rps * args.seconds
-            rows.append((f"GET {path} at concurrency {args.concurrency}, wrk",
-                         f"{rps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)"
-                         + (f", {lost} timed out" if lost else ""), f"{rps / baseline:.2f}×"))
-            rows.append(("  its CPU a request: API / PostgreSQL",
-                         f"{(cpu_s(api) - api_cpu) / served * 1000:.3f} / "
-                         f"{(cpu_s(db) - db_cpu) / served * 1000:.3f} ms", ""))
         batch = [(lon, lat) for lon, lat in points[:2000]] * 5
         with httpx.Client(base_url=base, timeout=600) as client:
             body = {"points": [{"id": i, "lon": lon, "lat": lat} for i, (lon, lat) in enumerate(batch)]}
@@ -463,6 +489,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--before", type=Path, help="another checkout's directory (say `git "
+                        "archive <commit> | tar -x -C DIR`): its API is measured over HTTP in the "
+                        "same run, before this one's, and each HTTP row gets the ratio to it")
     parser.add_argument("--no-bulk", action="store_true",
                         help="skip the passes over every workplace and the imports (minutes at "
                              "national scale)")
