@@ -172,34 +172,39 @@ def backends(url: str) -> list[int]:
 
 
 def psycopg_rate(url: str, query: str, points: list[tuple[float, float]], seconds: int,
-                 clients: int, processes: int = 2) -> tuple[float, float, float]:
-    """Queries/s of a raw query taking (lon, lat) from Python, and the client's and the server's
-    CPU milliseconds a query: `processes` processes (as many as the API's workers) sharing
-    `clients` threads, each thread with its own psycopg connection."""
+                 clients: int, processes: int = 2) -> tuple[float, float, float, float, float]:
+    """Queries/s of a raw query taking (lon, lat) from Python, the client's and the server's
+    CPU milliseconds a query, and the p50 and p99 milliseconds of a query: `processes` processes
+    (as many as the API's workers) sharing `clients` threads, each thread with its own psycopg
+    connection."""
     with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
         shares = [clients // processes + (i < clients % processes) for i in range(processes)]
         done = list(pool.map(_query_process, [(url, query, points, seconds, n) for n in shares]))
-    count, client, server = (sum(column) for column in zip(*done, strict=True))
-    return count / seconds, client / count * 1000, server / count * 1000
+    count = sum(n for n, _, _, _ in done)
+    client, server = sum(c for _, c, _, _ in done), sum(s for _, _, s, _ in done)
+    p50, p99 = percentiles([ms for *_, times in done for ms in times])
+    return count / seconds, client / count * 1000, server / count * 1000, p50, p99
 
 
 def _query_process(job: tuple[str, str, list[tuple[float, float]], int, int]
-                   ) -> tuple[int, float, float]:
+                   ) -> tuple[int, float, float, list[float]]:
     url, query, points, seconds, threads = job
 
-    def client(offset: int) -> tuple[int, float, float]:
+    def client(offset: int) -> tuple[int, float, float, list[float]]:
         with psycopg.connect(libpq_url(url), prepare_threshold=0, autocommit=True) as conn:
             backend = [conn.info.backend_pid]
-            count, deadline = 0, time.monotonic() + seconds
+            count, deadline, times = 0, time.monotonic() + seconds, []
             mine, theirs = time.thread_time(), cpu_s(backend)
             while time.monotonic() < deadline:
+                start = time.perf_counter()
                 conn.execute(query, points[(offset + count) % len(points)]).fetchall()
+                times.append((time.perf_counter() - start) * 1000)
                 count += 1
-            return count, time.thread_time() - mine, cpu_s(backend) - theirs
+            return count, time.thread_time() - mine, cpu_s(backend) - theirs, times
     with ThreadPoolExecutor(threads) as pool:
         done = list(pool.map(client, range(0, threads * 97, 97)))
-    count, mine, theirs = (sum(column) for column in zip(*done, strict=True))
-    return int(count), mine, theirs
+    return (sum(n for n, _, _, _ in done), sum(c for _, c, _, _ in done),
+            sum(s for _, _, s, _ in done), [ms for *_, times in done for ms in times])
 
 
 def pgbench() -> str:
@@ -311,19 +316,19 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rows.append(("union match, one point, in process", f"{p50:.3f} / {p99:.3f} ms",
                  f"{p50 / plain_p50:.2f}×"))
 
-    knn_tps, knn_client_ms, knn_server_ms = psycopg_rate(url, RAW_KNN, points, args.seconds,
-                                                      args.concurrency)
+    knn_tps, knn_client_ms, knn_server_ms, p50, p99 = psycopg_rate(
+        url, RAW_KNN, points, args.seconds, args.concurrency)
     rows.append((f"raw KNN at concurrency {args.concurrency}, psycopg (baseline)",
-                 f"{knn_tps:,.0f} /s", "1.00×"))
+                 f"{knn_tps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)", "1.00×"))
     rows.append(("  its CPU a query: Python client / PostgreSQL",
                  f"{knn_client_ms:.3f} / {knn_server_ms:.3f} ms", ""))
     c_tps = pgbench_knn(url, points, args.seconds, args.concurrency)
     rows.append((f"raw KNN at concurrency {args.concurrency}, pgbench (C, for scale)",
                  f"{c_tps:,.0f} /s", f"{c_tps / knn_tps:.2f}×"))
-    covers_tps, covers_client_ms, covers_server_ms = psycopg_rate(
+    covers_tps, covers_client_ms, covers_server_ms, p50, p99 = psycopg_rate(
         url, PLAIN_COVERS, points, args.seconds, args.concurrency)
     rows.append((f"plain ST_Covers at concurrency {args.concurrency}, psycopg (baseline)",
-                 f"{covers_tps:,.0f} /s", "1.00×"))
+                 f"{covers_tps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)", "1.00×"))
     rows.append(("  its CPU a query: Python client / PostgreSQL",
                  f"{covers_client_ms:.3f} / {covers_server_ms:.3f} ms", ""))
     # A minute per statement: a 10,000-point batch on a cold national cache can pass the default
