@@ -106,12 +106,13 @@ def point_echo(lon: float, lat: float) -> dict[str, float]:
     return {"lat": lat, "lon": lon}
 
 
-async def query_time(
-    settings: SettingsDep,
-    at: Annotated[datetime | None, Query(description="Evaluate opening hours at this ISO 8601 "
-                                         "time instead of now; without an offset it is local "
-                                         "time (Asia/Shanghai by default).")] = None,
-) -> datetime:
+AtQuery = Annotated[datetime | None, Query(
+    description="Evaluate opening hours at this ISO 8601 time instead of now; without an offset "
+                "it is local time (Asia/Shanghai by default).")]
+
+
+def local_time(at: datetime | None, settings: Settings) -> datetime:
+    """`at` (now when not given) in the configured time zone; a naive `at` is local time."""
     local = hours.zone(settings.timezone)
     if at is None:
         return datetime.now(UTC).astimezone(local)
@@ -145,11 +146,13 @@ class NearestParams:
     open_now: bool
     include_closed: bool
     open_24_7: bool = False
+    country: str = "CN"  # whose public holidays the opening hours know (YIZHAN_HOLIDAY_COUNTRY)
 
 
 async def nearest_params(
+    request: Request,
     point: Annotated[QueryPoint, Depends(query_point)],
-    at: Annotated[datetime, Depends(query_time)],
+    at: AtQuery = None,
     k: Annotated[int, Query(ge=1, le=MAX_K, description=f"How many stations, 1 to {MAX_K}.")] = 5,
     radius_m: Annotated[float | None, Query(
         gt=0, le=MAX_RADIUS_M, allow_inf_nan=False,
@@ -164,8 +167,11 @@ async def nearest_params(
     open_24_7: Annotated[bool, Query(
         description="Only stations open 24 hours every day (opening_hours 24/7).")] = False,
 ) -> NearestParams:
-    return NearestParams(point, at, k, radius_m, sorted(amenities(amenity)), open_now,
-                         include_closed, open_24_7)
+    # The settings and the time are read here rather than through dependencies of their own:
+    # FastAPI solves each dependency with a pass of its own on every request.
+    settings: Settings = request.app.state.settings
+    return NearestParams(point, local_time(at, settings), k, radius_m, sorted(amenities(amenity)),
+                         open_now, include_closed, open_24_7, settings.holiday_country)
 
 
 async def parse_bbox(

@@ -70,16 +70,20 @@ def timed(label: str, queries: list[tuple[float, float]], run: Callable[[float, 
     return label, samples
 
 
-def serve(database_url: str, workers: int = 1, **settings: str) -> tuple[str, subprocess.Popen[bytes]]:
+def serve(database_url: str, workers: int = 1, code: str | None = None,
+          **settings: str) -> tuple[str, subprocess.Popen[bytes]]:
     """The API in its own process, as deployed, so client and server do not share a GIL.
-    `settings` are more environment variables (YIZHAN_...) for it."""
+    `code` is another checkout's directory to serve instead of this one's; `settings` are more
+    environment variables (YIZHAN_...) for it."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory", "--port", str(port),
          "--log-level", "warning", "--no-access-log", "--workers", str(workers)],
-        env={**os.environ, "YIZHAN_DATABASE_URL": database_url, **settings},
+        env={**os.environ, "YIZHAN_DATABASE_URL": database_url, **settings,
+             **({"PYTHONPATH": code} if code else {})},
+        cwd=code,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

@@ -14,8 +14,9 @@ pgbench (`make bench-scale` installs wrk; pgbench comes with PostgreSQL). Figure
   for both, the CPU milliseconds a request costs the client (or the API) and PostgreSQL;
 - sizes: `union_cells` with its indexes beside the areas it indexes, per union, workplace and cell;
 - union match: one point, its statement through psycopg and in process, beside plain
-  ST_Covers; 10,000 points a request over HTTP beside a plain ST_Covers join; matching every
-  workplace in the database, yizhan's H3 path beside plain ST_Covers with GiST (the answer
+  ST_Covers; `GET /unions/match` at `--concurrency` beside plain ST_Covers through psycopg at the
+  same concurrency; 10,000 points a request over HTTP beside a plain ST_Covers join; matching
+  every workplace in the database, yizhan's H3 path beside plain ST_Covers with GiST (the answer
   only, no writes), and a whole re-match on one connection and in two id slices at once
   (`rematch_all_parallel`);
 - imports: rows/s of `yizhan import stations` and `yizhan import workplaces` (20,000 rows each,
@@ -173,34 +174,40 @@ def backends(url: str) -> list[int]:
                                               "current_database() AND pid <> pg_backend_pid()")]
 
 
-def psycopg_knn(url: str, points: list[tuple[float, float]], seconds: int, clients: int,
-                processes: int = 2) -> tuple[float, float, float]:
-    """Queries/s of the raw KNN query from Python, and the client's and the server's CPU
-    milliseconds a query: `processes` processes (as many as the API's workers) sharing
-    `clients` threads, each thread with its own psycopg connection."""
+def psycopg_rate(url: str, query: str, points: list[tuple[float, float]], seconds: int,
+                 clients: int, processes: int = 2) -> tuple[float, float, float, float, float]:
+    """Queries/s of a raw query taking (lon, lat) from Python, the client's and the server's
+    CPU milliseconds a query, and the p50 and p99 milliseconds of a query: `processes` processes
+    (as many as the API's workers) sharing `clients` threads, each thread with its own psycopg
+    connection."""
     with ProcessPoolExecutor(processes, mp_context=get_context("spawn")) as pool:
         shares = [clients // processes + (i < clients % processes) for i in range(processes)]
-        done = list(pool.map(_knn_process, [(url, points, seconds, n) for n in shares]))
-    count, client, server = (sum(column) for column in zip(*done, strict=True))
-    return count / seconds, client / count * 1000, server / count * 1000
+        done = list(pool.map(_query_process, [(url, query, points, seconds, n) for n in shares]))
+    count = sum(n for n, _, _, _ in done)
+    client, server = sum(c for _, c, _, _ in done), sum(s for _, _, s, _ in done)
+    p50, p99 = percentiles([ms for *_, times in done for ms in times])
+    return count / seconds, client / count * 1000, server / count * 1000, p50, p99
 
 
-def _knn_process(job: tuple[str, list[tuple[float, float]], int, int]) -> tuple[int, float, float]:
-    url, points, seconds, threads = job
+def _query_process(job: tuple[str, str, list[tuple[float, float]], int, int]
+                   ) -> tuple[int, float, float, list[float]]:
+    url, query, points, seconds, threads = job
 
-    def client(offset: int) -> tuple[int, float, float]:
+    def client(offset: int) -> tuple[int, float, float, list[float]]:
         with psycopg.connect(libpq_url(url), prepare_threshold=0, autocommit=True) as conn:
             backend = [conn.info.backend_pid]
-            count, deadline = 0, time.monotonic() + seconds
+            count, deadline, times = 0, time.monotonic() + seconds, []
             mine, theirs = time.thread_time(), cpu_s(backend)
             while time.monotonic() < deadline:
-                conn.execute(RAW_KNN, points[(offset + count) % len(points)]).fetchall()
+                start = time.perf_counter()
+                conn.execute(query, points[(offset + count) % len(points)]).fetchall()
+                times.append((time.perf_counter() - start) * 1000)
                 count += 1
-            return count, time.thread_time() - mine, cpu_s(backend) - theirs
+            return count, time.thread_time() - mine, cpu_s(backend) - theirs, times
     with ThreadPoolExecutor(threads) as pool:
         done = list(pool.map(client, range(0, threads * 97, 97)))
-    count, mine, theirs = (sum(column) for column in zip(*done, strict=True))
-    return int(count), mine, theirs
+    return (sum(n for n, _, _, _ in done), sum(c for _, c, _, _ in done),
+            sum(s for _, _, s, _ in done), [ms for *_, times in done for ms in times])
 
 
 def pgbench() -> str:
@@ -257,6 +264,25 @@ def rss_mb(pid: int) -> float:
     return max(one(p) for p in pids)
 
 
+def http_rate(rows: Printed, label: str, base: str, server: int, url: str,
+              path_of: Callable[[float, float], str], points: list[tuple[float, float]],
+              args: argparse.Namespace, baseline: float) -> tuple[float, float, float]:
+    """Requests/s, p50 and p99 ms of GETs at `--concurrency` against the API at `base` (process
+    `server` and its workers), printed with the ratio to `baseline` and the CPU a request cost."""
+    wrk(base, path_of, points, 2, args.concurrency)  # opens the pools' connections
+    api, db = [server, *children(server)], backends(url)
+    api_cpu, db_cpu = cpu_s(api), cpu_s(db)
+    rps, p50, p99, lost = wrk(base, path_of, points, args.seconds, args.concurrency)
+    served = rps * args.seconds
+    rows.append((f"GET {label} at concurrency {args.concurrency}, wrk",
+                 f"{rps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)"
+                 + (f", {lost} timed out" if lost else ""), f"{rps / baseline:.2f}×"))
+    rows.append(("  its CPU a request: API / PostgreSQL",
+                 f"{(cpu_s(api) - api_cpu) / served * 1000:.3f} / "
+                 f"{(cpu_s(db) - db_cpu) / served * 1000:.3f} ms", ""))
+    return rps, p50, p99
+
+
 def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rng = random.Random(2026)
     points = rider_points(url, args.queries, rng)
@@ -295,32 +321,49 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rows.append(("union match, one point, in process", f"{p50:.3f} / {p99:.3f} ms",
                  f"{p50 / plain_p50:.2f}×"))
 
-    knn_tps, knn_client_ms, knn_server_ms = psycopg_knn(url, points, args.seconds, args.concurrency)
+    knn_tps, knn_client_ms, knn_server_ms, p50, p99 = psycopg_rate(
+        url, RAW_KNN, points, args.seconds, args.concurrency)
     rows.append((f"raw KNN at concurrency {args.concurrency}, psycopg (baseline)",
-                 f"{knn_tps:,.0f} /s", "1.00×"))
+                 f"{knn_tps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)", "1.00×"))
     rows.append(("  its CPU a query: Python client / PostgreSQL",
                  f"{knn_client_ms:.3f} / {knn_server_ms:.3f} ms", ""))
     c_tps = pgbench_knn(url, points, args.seconds, args.concurrency)
     rows.append((f"raw KNN at concurrency {args.concurrency}, pgbench (C, for scale)",
                  f"{c_tps:,.0f} /s", f"{c_tps / knn_tps:.2f}×"))
+    covers_tps, covers_client_ms, covers_server_ms, p50, p99 = psycopg_rate(
+        url, PLAIN_COVERS, points, args.seconds, args.concurrency)
+    rows.append((f"plain ST_Covers at concurrency {args.concurrency}, psycopg (baseline)",
+                 f"{covers_tps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)", "1.00×"))
+    rows.append(("  its CPU a query: Python client / PostgreSQL",
+                 f"{covers_client_ms:.3f} / {covers_server_ms:.3f} ms", ""))
     # A minute per statement: a 10,000-point batch on a cold national cache can pass the default
     # 10 s, which is the API's answer to "ask for less", not a figure.
+    for path, of, baseline in (("/stations/nearest", "&k=5", knn_tps),
+                               ("/unions/match", "", covers_tps)):
+        def path_of(lon: float, lat: float, p: str = path, o: str = of) -> str:
+            return f"{p}?lat={lat:.6f}&lon={lon:.6f}{o}"
+        if args.before:
+            base, server = serve(url, workers=2, code=str(args.before),
+                                 YIZHAN_STATEMENT_TIMEOUT_MS="60000")
+            try:
+                before_rps, *_ = http_rate(rows, f"{path}, the code in {args.before.name}", base,
+                                           server.pid, url, path_of, points, args, baseline)
+            finally:
+                server.terminate()
+                server.wait(20)
+        base, server = serve(url, workers=2, YIZHAN_STATEMENT_TIMEOUT_MS="60000")
+        try:
+            # Each endpoint beside the exact query that answers it, through psycopg at the same
+            # concurrency: the database's own limit for that answer.
+            rps, *_ = http_rate(rows, path, base, server.pid, url, path_of, points, args, baseline)
+            if args.before:
+                rows.append((f"  against the code in {args.before.name}", "",
+                             f"{rps / before_rps:.2f}×"))
+        finally:
+            server.terminate()
+            server.wait(20)
     base, server = serve(url, workers=2, YIZHAN_STATEMENT_TIMEOUT_MS="60000")
     try:
-        for path, of in (("/stations/nearest", "&k=5"), ("/unions/match", "")):
-            def path_of(lon: float, lat: float, p: str = path, o: str = of) -> str:
-                return f"{p}?lat={lat:.6f}&lon={lon:.6f}{o}"
-            wrk(base, path_of, points, 2, args.concurrency)  # opens the pools' connections
-            api, db = [server.pid, *children(server.pid)], backends(url)
-            api_cpu, db_cpu = cpu_s(api), cpu_s(db)
-            rps, p50, p99, lost = wrk(base, path_of, points, args.seconds, args.concurrency)
-            served = rps * args.seconds
-            rows.append((f"GET {path} at concurrency {args.concurrency}, wrk",
-                         f"{rps:,.0f} /s (p50 {p50:.1f}, p99 {p99:.1f} ms)"
-                         + (f", {lost} timed out" if lost else ""), f"{rps / knn_tps:.2f}×"))
-            rows.append(("  its CPU a request: API / PostgreSQL",
-                         f"{(cpu_s(api) - api_cpu) / served * 1000:.3f} / "
-                         f"{(cpu_s(db) - db_cpu) / served * 1000:.3f} ms", ""))
         batch = [(lon, lat) for lon, lat in points[:2000]] * 5
         with httpx.Client(base_url=base, timeout=600) as client:
             body = {"points": [{"id": i, "lon": lon, "lat": lat} for i, (lon, lat) in enumerate(batch)]}
@@ -498,6 +541,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--queries", type=int, default=2000)
+    parser.add_argument("--before", type=Path, help="another checkout's directory (say `git "
+                        "archive <commit> | tar -x -C DIR`): its API is measured over HTTP in the "
+                        "same run, before this one's, and each HTTP row gets the ratio to it")
     parser.add_argument("--no-bulk", action="store_true",
                         help="skip the passes over every workplace and the imports (minutes at "
                              "national scale)")

@@ -63,7 +63,16 @@ def validate(expression: str, timezone: str = "Asia/Shanghai", country: str = "C
 def open_at(expression: str | None, at: datetime, timezone: str, country: str) -> bool | None:
     if not expression:
         return None
-    local = at.astimezone(zone(timezone))
+    # Hours change only on whole minutes of local time (the syntax has no seconds), so one
+    # evaluation answers every request of that minute: five stations a request, most of them
+    # with the same few expressions.
+    minute = at.astimezone(zone(timezone)).replace(second=0, microsecond=0)
+    return _open_in_minute(expression, timezone, country, minute.timestamp())
+
+
+@lru_cache(maxsize=8192)
+def _open_in_minute(expression: str, timezone: str, country: str, minute: float) -> bool | None:
+    local = datetime.fromtimestamp(minute, zone(timezone))
     state = parse(expression, timezone, country).state(local)[0]
     if state == opening_hours.State.OPEN:
         return True

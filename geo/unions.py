@@ -134,12 +134,15 @@ def search(conn: Connection, *, level: UnionLevel | None = None, parent_id: int 
     return total, [_record(r) for r in rows]
 
 
+# Built once: building the statement cost more than running it (every GET /unions/match asks).
+_ANCESTORS = (select(*RECORD)
+              .where(U.c.path.op("@>")(func.text2ltree(bindparam("path"))), U.c.id != bindparam("id"))
+              .order_by(func.nlevel(U.c.path)))
+
+
 def ancestors(conn: Connection, union: UnionRecord) -> list[UnionRecord]:
     """From the root down to the union's parent (index-backed: path @> on the ltree GiST)."""
-    rows = conn.execute(
-        select(*RECORD).where(U.c.path.op("@>")(func.text2ltree(union.path)), U.c.id != union.id)
-        .order_by(func.nlevel(U.c.path)))
-    return [_record(r) for r in rows]
+    return [_record(r) for r in conn.execute(_ANCESTORS, {"path": union.path, "id": union.id})]
 
 
 def reachable_above(conn: Connection, union: UnionRecord) -> UnionRecord | None:

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import h3
+import opening_hours
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -105,6 +106,29 @@ def test_other_time_zones() -> None:
     at = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, 03:00 in Berlin
     assert hours.open_at("09:00-17:00", at, SHANGHAI, "CN") is True
     assert hours.open_at("09:00-17:00", at, "Europe/Berlin", "DE") is False
+
+
+HOURS = ["Mo-Fr 09:00-17:00", "Mo-Fr 09:00-17:00; PH off", "Mo-Su 07:30-11:45,13:15-21:59",
+         "sunrise-sunset", "Sa,Su 10:00-16:00 || unknown", "24/7", "22:00-06:00"]
+# Africa/Monrovia was 44 min 30 s behind UTC until 1972: its minutes begin at 30 s past a UTC minute.
+ZONES = [SHANGHAI, "Europe/Berlin", "Africa/Monrovia", "Asia/Kathmandu"]
+
+
+@given(expression=st.sampled_from(HOURS), zone_name=st.sampled_from(ZONES),
+       at=st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2199, 12, 31),
+                       timezones=st.just(UTC)))
+@example(expression="Mo-Fr 09:00-17:00", zone_name="Africa/Monrovia",
+         at=datetime(1971, 3, 1, 9, 44, 29, tzinfo=UTC))  # 08:59:59 in Monrovia: closed
+@example(expression="Mo-Fr 09:00-17:00", zone_name="Africa/Monrovia",
+         at=datetime(1971, 3, 1, 9, 44, 30, tzinfo=UTC))  # 09:00:00: open
+def test_open_at_evaluated_once_a_minute_is_exact(expression: str, zone_name: str,
+                                                   at: datetime) -> None:
+    """open_at answers a minute of local time from one evaluation; the library evaluating the
+    exact instant is the oracle."""
+    exact = hours.parse(expression, zone_name, "CN").state(at.astimezone(hours.zone(zone_name)))[0]
+    expected = (True if exact == opening_hours.State.OPEN
+                else False if exact == opening_hours.State.CLOSED else None)
+    assert hours.open_at(expression, at, zone_name, "CN") is expected
 
 
 @pytest.mark.parametrize("bad", ["whenever", "Mo-Fr 25:00-26:00", "Mo-Fx 09:00-17:00"])

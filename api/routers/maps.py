@@ -65,9 +65,9 @@ def nearest_page(
     """The point, the stations around it, and the k nearest matching ones with lines and
     distances. Takes the same parameters as `/stations/nearest`."""
     with engine.connect() as conn:
-        found = find_nearest(conn, params, settings.holiday_country)
+        found = find_nearest(conn, params)
         around = nearest(conn, params.point.lon, params.point.lat, AROUND, at=params.at,
-                         include_closed=params.include_closed, country=settings.holiday_country)
+                         include_closed=params.include_closed, country=params.country)
     query = PageQuery([(n, v) for n, v in request.query_params.multi_items()
                        if n not in ("amenity", "open_now", "open_24_7")],
                       [a.value for a in params.amenities], params.open_now, params.open_24_7)

@@ -46,19 +46,18 @@ router = APIRouter(prefix="/stations", tags=["stations"])
 StationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="Station id")]
 
 
-def find_nearest(conn: Connection, params: NearestParams, country: str) -> list[Any]:
+def find_nearest(conn: Connection, params: NearestParams) -> list[Any]:
     return nearest(
         conn, params.point.lon, params.point.lat, params.k, at=params.at,
         amenities=params.amenities, include_closed=params.include_closed,
         radius_m=params.radius_m, open_now=params.open_now, open_24_7=params.open_24_7,
-        country=country,
+        country=params.country,
     )
 
 
 @router.get("/nearest", response_model=NearestCollection)
 def get_nearest(
     engine: ReadEngineDep,
-    settings: SettingsDep,
     params: Annotated[NearestParams, Depends(nearest_params)],
 ) -> Response:
     """The k nearest usable stations, ordered by geodesic distance (ties by id).
@@ -67,7 +66,7 @@ def get_nearest(
     `include_closed=true`.
     """
     with engine.connect() as conn:
-        found = find_nearest(conn, params, settings.holiday_country)
+        found = find_nearest(conn, params)
     p = params.point
     return geojson_response({
         "type": "FeatureCollection",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
@@ -79,7 +79,11 @@ class UnionPatch(BaseModel):
 
 
 def union_out(u: UnionRecord) -> dict[str, Any]:
-    return asdict(u)
+    # Its fields are flat values: dataclasses.asdict would deep-copy each one (80 µs a match answer).
+    return {name: getattr(u, name) for name in FIELDS}
+
+
+FIELDS = tuple(field.name for field in fields(UnionRecord))
 
 
 def brief(u: UnionRecord) -> dict[str, Any]:
