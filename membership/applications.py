@@ -112,7 +112,9 @@ class ApplicationRecord:
     contacted_at: datetime | None = None  # when the union first marked the applicant contacted
 
     def overdue(self, today: date) -> bool:
-        return ApplicationStatus(self.status).is_open and is_overdue(self.deadline, today)
+        """Not yet contacted and past the contact deadline (once contacted, the deadline is met
+        or was missed; it no longer counts down)."""
+        return self.status == ApplicationStatus.SUBMITTED.value and is_overdue(self.deadline, today)
 
     @property
     def public_status(self) -> str:
@@ -120,7 +122,8 @@ class ApplicationRecord:
 
     def public_overdue(self, today: date) -> bool:
         """Overdue as the applicant's link shows it: a merged application like a submitted one."""
-        return ApplicationStatus(self.public_status).is_open and is_overdue(self.deadline, today)
+        return (self.public_status == ApplicationStatus.SUBMITTED.value
+                and is_overdue(self.deadline, today))
 
 
 _COLUMNS: list[ColumnElement[Any]] = [A.c[n] for n in ApplicationRecord.__dataclass_fields__
@@ -131,6 +134,11 @@ _COLUMNS += [func.ST_X(A.c.workplace_location).label("lon"),
                                             E.c.action == "contacted")
              .scalar_subquery().label("contacted_at")]
 
+
+
+def overdue_at(today: date) -> ColumnElement[bool]:
+    """ApplicationRecord.overdue, in SQL."""
+    return (A.c.status == ApplicationStatus.SUBMITTED.value) & (A.c.deadline < today)
 
 def _record(row: Any) -> ApplicationRecord:
     return ApplicationRecord(**{n: row._mapping[n] for n in ApplicationRecord.__dataclass_fields__})
@@ -275,8 +283,7 @@ def search(conn: Connection, today: date, *, within: Jurisdiction = EVERYWHERE,
     if group is not None:
         conditions.append(A.c.occupation_group == group.value)
     if overdue is not None:
-        late = A.c.status.in_(OPEN_STATUSES) & (A.c.deadline < today)
-        conditions.append(late if overdue else ~late)
+        conditions.append(overdue_at(today) if overdue else ~overdue_at(today))
     total = conn.execute(select(func.count()).select_from(A).where(*conditions)).scalar_one()
     order = (A.c.deadline, A.c.id) if by_deadline else (A.c.id,)
     rows = conn.execute(select(*_COLUMNS).where(*conditions).order_by(*order)

@@ -23,6 +23,7 @@ from geo.models import Station, Union, Workplace
 from geo.unions import UnionRecord
 from geo.vocab import StationStatus
 from geo.workplaces import in_jurisdiction
+from membership.applications import overdue_at
 from membership.tables import Application, Member
 from membership.vocab import OPEN_STATUSES, MemberStatus
 from membership.worker_requests import stats as request_stats
@@ -113,7 +114,7 @@ def table(conn: Connection, top: UnionRecord | None, today: date,
     kid = _child(app_path, depth_n).label("kid")
     for child, open_, late in conn.execute(
             select(kid, func.count().filter(is_open),
-                   func.count().filter(is_open & (A.c.deadline < today)))
+                   func.count().filter(overdue_at(today)))
             .where(area.union(A.c.union_id)).group_by(kid)):
         line(child).open += open_
         line(child).overdue += late

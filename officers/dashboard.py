@@ -18,6 +18,7 @@ from geo.jurisdiction import Jurisdiction
 from geo.models import Station, Workplace
 from geo.vocab import StationStatus
 from geo.workplaces import in_jurisdiction
+from membership.applications import overdue_at
 from membership.tables import Application, Member
 from membership.vocab import OPEN_STATUSES, MemberStatus
 from officers.tables import StationReport
@@ -33,7 +34,7 @@ def counts(conn: Connection, within: Jurisdiction, today: date,
         within.union(M.c.union_id)).group_by(M.c.status)).all())
     is_open = A.c.status.in_(OPEN_STATUSES)
     open_, overdue = conn.execute(select(
-        func.count().filter(is_open), func.count().filter(is_open & (A.c.deadline < today))
+        func.count().filter(is_open), func.count().filter(overdue_at(today))
     ).select_from(A).where(within.union(A.c.union_id))).one()
     in_area = within.location(S.c.location)
     by_status: dict[str, int] = dict(conn.execute(select(S.c.status, func.count()).where(in_area)

@@ -170,6 +170,27 @@ def test_overdue_applications_are_listed_as_overdue(
                       params={"overdue": "false"}).json()["total"] == 0
 
 
+def test_a_contacted_application_is_no_longer_overdue(
+    client: TestClient, admin: dict[str, str], tree: dict[str, int], engine: Engine
+) -> None:
+    """The deadline is the contact deadline: once contacted, the application leaves the overdue
+    list and counts (the API's, the dashboard's and the level below's), late or not."""
+    waiting, contacted = apply(client).json(), apply(client, phone="13900001111").json()
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE applications SET deadline = DATE '2026-01-05'"))
+    assert client.post(f"/applications/{contacted['id']}/contact", headers=admin,
+                       json={}).status_code == 200
+    listed = client.get("/applications", headers=admin, params={"overdue": "true"}).json()
+    assert [a["id"] for a in listed["applications"]] == [waiting["id"]]
+    on_time = client.get("/applications", headers=admin, params={"overdue": "false"}).json()
+    assert [(a["id"], a["overdue"]) for a in on_time["applications"]] == [(contacted["id"], False)]
+    dashboard = client.get("/officer/dashboard", headers=admin).json()
+    assert dashboard["applications"]["open"] == 2 and dashboard["applications"]["overdue"] == 1
+    below = client.get("/officer/below", headers=admin).json()
+    assert below["total"]["applications"] == {"open": 2, "overdue": 1}
+    assert sum(line["applications"]["overdue"] for line in below["lines"]) == 1
+
+
 def test_transfers_move_the_membership_and_keep_its_history(
     client: TestClient, admin: dict[str, str], tree: dict[str, int]
 ) -> None:
