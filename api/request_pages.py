@@ -65,7 +65,8 @@ T = {
         "estimated": "（预计：那一年的节假日安排尚未公布）",
         "rate": "您的评价", "solved_q": "您的问题解决了吗？", "yes": "解决了", "no": "没有解决",
         "stars": "给工会的办理打分（1 到 5 分）", "send": "提交评价",
-        "your_rating": "您的评价：{rating} 分，{solved}。", "again": "再提一个求助或诉求",
+        "your_rating": "您的评价：{rating} 分，{solved}。", "said_solved": "问题已解决",
+        "said_not_solved": "问题没有解决", "again": "再提一个求助或诉求",
         "ask": "我要维权 · 提诉求",
     },
     "en": {
@@ -100,7 +101,8 @@ T = {
         "estimated": " (estimated: that year's public holidays are not announced yet)",
         "rate": "Your rating", "solved_q": "Was your problem solved?", "yes": "Yes",
         "no": "No", "stars": "Rate how the union handled it (1 to 5)", "send": "Send rating",
-        "your_rating": "Your rating: {rating} of 5, {solved}.",
+        "your_rating": "Your rating: {rating} of 5; {solved}.",
+        "said_solved": "you said it was solved", "said_not_solved": "you said it was not solved",
         "again": "Ask for help again", "ask": "Ask the union for help",
     },
 }
@@ -256,7 +258,8 @@ def status_page(view: dict[str, Any], lang: str, token: str, zone: ZoneInfo,
     elif view["feedback"]:
         fb = view["feedback"]
         said = t["your_rating"].format(rating=fb["rating"],
-                                       solved=t["yes"] if fb["solved"] else t["no"])
+                                       solved=t["said_solved"] if fb["solved"] else
+                                       t["said_not_solved"])
         rating += f'<p id="rated">{escape(said)}</p>'
     switch = _switch(lang, f"/requests/{view['id']}", {"token": token})
     body = (f"{switch}"

@@ -294,7 +294,10 @@ def test_an_escalated_request_is_marked_in_words_for_both_levels(
     assert order.index(late) < order.index(due_today)  # overdue first, though escalated
     home = grid_a.get("/console").text
     assert f'id="request-{late}"' in home and "查看全部" in home
-    assert "/console/requests?overdue=1" in home
+    assert "/console/requests?status=open" in home
+    # Every open request is there, not only the overdue ones, nearest deadline first.
+    shown = [int(i) for i in re.findall(r'id="request-(\d+)"', home)]
+    assert due_today in shown and shown.index(late) < shown.index(due_today)
     english = grid_a.get(f"/console/requests/{late}?lang=en").text
     assert f"Escalated one level up: {street_name}" in english
     assert "Past the deadline: escalated one level up" in english

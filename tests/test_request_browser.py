@@ -112,7 +112,7 @@ def test_from_the_join_form_to_help_and_a_rating_given_once(
     form_url = page.url
     with page.expect_navigation():
         page.click("#rating button")
-    assert "您的评价：5 分，解决了。" in page.inner_text("#rated")
+    assert "您的评价：5 分，问题已解决。" in page.inner_text("#rated")
     assert page.locator("#rating").count() == 0
 
     page.goto(form_url)  # the old page, as the back button brings it: the form is gone

@@ -170,7 +170,7 @@ def test_the_status_page_follows_the_request_to_the_end_and_takes_one_rating(
                         follow_redirects=False)
     assert rated.status_code == 303 and rated.headers["location"].endswith("&lang=zh")
     after = page()
-    assert "您的评价：2 分，没有解决。" in after and 'id="rating"' not in after
+    assert "您的评价：2 分，问题没有解决。" in after and 'id="rating"' not in after
     twice = client.post(f"{rate}&lang=zh", data={"solved": "true", "rating": "5"},
                         follow_redirects=False)
     assert twice.status_code == 409 and "您已经评价过了（20" in error_of(twice.text)

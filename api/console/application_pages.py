@@ -53,16 +53,16 @@ def home(request: Request, engine: EngineDep, settings: SettingsDep, s: PageSess
         _, open_reports = reports.search(conn, within, resolved=False, limit=5)
         _, stale = stations.search(conn, statuses=[StationStatus.OPERATIONAL], within=within,
                                    stale_before=stale_before, limit=5)
-        overdue_requests, late = requestwork.queue(conn, s.officer, s.actor, day,
-                                                   settings.deadlines(), overdue=True,
+        open_requests, waiting = requestwork.queue(conn, s.officer, s.actor, day,
+                                                   settings.deadlines(), open_only=True,
                                                    limit=HOME_APPLICATIONS)
         request_counts = request_stats.counts(conn, within, day)
         union = union_name(conn, s, Page(request, s, zone(settings)).lang)
-        held_by = request_pages.holders(conn, late)
+        held_by = request_pages.holders(conn, waiting)
     return show(request, s, settings, "home.html", union_name=union, apps=apps, today=day,
                 open_total=open_total, counts=counts, reports=open_reports, stale=stale,
-                stale_days=settings.stale_after_days, requests=late, holders=held_by,
-                overdue_requests=overdue_requests, request_counts=request_counts)
+                stale_days=settings.stale_after_days, requests=waiting, holders=held_by,
+                open_requests=open_requests, request_counts=request_counts)
 
 
 def _day(value: str | None) -> date | None:

@@ -96,7 +96,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                                     "new one."),
     # Home
     "home.title": ("今天的待办", "What needs doing today"),
-    "home.due": ("逾期和快到期的申请", "Overdue and nearly due applications"),
+    "home.due": ("待处理的申请，最早到期的在前", "Open applications, nearest deadline first"),
     "home.due_none": ("没有待处理的申请。", "No open applications."),
     "home.due_more": ("查看全部 {n} 份待处理申请", "See all {n} open applications"),
     "home.reports": ("未处理的驿站报告", "Unresolved station reports"),
@@ -349,10 +349,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                        "covering it”)."),
     # The level below
     "below.title": ("下级工会", "Unions one level down"),
+    "below.title_of": ("{union}的下级工会", "Unions one level down from {union}"),
     "below.total": ("合计", "Total"),
     "below.own": ("{union}本级", "{union} itself"),
     "below.up": ("回到上一级", "One level up"),
-    "below.none": ("没有下级工会。", "No union below this one."),
+    "below.none": ("这个工会没有下级工会：下表是它本级的数字。",
+                   "This union has no unions below it: the table shows its own figures."),
     "below.note": ("“本级”是这个工会直接受理的会员和申请（工作地点不在任何下级工会区域内的、"
                    "待业期间暂管的会员），以及不在任何下级区域内的驿站。交界线上的驿站只算在"
                    "编号较小的下级工会一行，所以各行相加等于合计。",
@@ -564,9 +566,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "done.req_hand_over": ("已转交给 {union}。", "Handed over to {union}."),
     "done.req_hand_over_out": ("已转交，这件求助已离开您的辖区。",
                                "Handed over: the request has left your area."),
-    "home.requests": ("逾期的求助", "Overdue requests"),
-    "home.requests_none": ("没有逾期的求助。", "No overdue request."),
-    "home.requests_more": ("查看全部逾期的求助（{n} 件）", "See every overdue request ({n})"),
+    "home.requests": ("待处理的求助，最早到期的在前", "Open requests, nearest deadline first"),
+    "home.requests_none": ("没有待处理的求助。", "No open requests."),
+    "home.requests_more": ("查看全部 {n} 件待处理的求助", "See all {n} open requests"),
     "home.request_counts": ("求助，按问题类别", "Requests by category"),
     "count.req_open": ("待办结", "Open"),
     "count.req_overdue": ("逾期", "Overdue"),
