@@ -19,7 +19,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from api.app import create_app
-from geo import unions
+from geo import stations, unions
+from geo.crs import Crs
+from geo.station_data import NewStation
 from membership import applications
 from membership.applications import NewApplication
 from membership.deadline import working_days_after
@@ -378,3 +380,21 @@ def test_an_id_out_of_range_is_not_found(officer: Any) -> None:
     answer = client.post("/console/requests/99999999999999999999/acknowledge",
                          data={"csrf": csrf(page.text)})
     assert answer.status_code == 404
+
+
+def test_the_home_page_links_each_station_to_verify_and_all_of_them(officer: Any,
+                                                                     engine: Engine) -> None:
+    body = NewStation.model_validate({"name": "待核实驿站", "lon": GRID_A[0], "lat": GRID_A[1],
+                                      "opening_hours": "24/7"})
+    with engine.begin() as conn:  # never verified on site
+        made = stations.create(conn, body.columns(Crs.WGS84, only_set=False)
+                               | {"external_id": "test-stale-home"}).id
+    client = officer("street-1")
+    home = client.get("/console").text
+    section = home.split('id="stale-h"', 1)[1].split("</section>", 1)[0]
+    linked = re.findall(r'href="/console/stations/(\d+)"', section)
+    assert str(made) in linked, section
+    listed = client.get("/console/stations", params={"stale": "1"}).text
+    total = int(re.search(r'查看全部 (\d+) 个需要核实的驿站', section).group(1))  # type: ignore[union-attr]
+    assert total >= len(linked) and all(f"/console/stations/{i}" in listed for i in linked)
+    assert 'href="/console/stations?stale=1"' in section

@@ -51,7 +51,7 @@ def home(request: Request, engine: EngineDep, settings: SettingsDep, s: PageSess
                                           by_deadline=True, limit=HOME_APPLICATIONS)
         counts = dashboard.counts(conn, within, day, stale_before)
         _, open_reports = reports.search(conn, within, resolved=False, limit=5)
-        _, stale = stations.search(conn, statuses=[StationStatus.OPERATIONAL], within=within,
+        stale_total, stale = stations.search(conn, statuses=[StationStatus.OPERATIONAL], within=within,
                                    stale_before=stale_before, limit=5)
         open_requests, waiting = requestwork.queue(conn, s.officer, s.actor, day,
                                                    settings.deadlines(), open_only=True,
@@ -61,6 +61,7 @@ def home(request: Request, engine: EngineDep, settings: SettingsDep, s: PageSess
         held_by = request_pages.holders(conn, waiting)
     return show(request, s, settings, "home.html", union_name=union, apps=apps, today=day,
                 open_total=open_total, counts=counts, reports=open_reports, stale=stale,
+                stale_total=stale_total,
                 stale_days=settings.stale_after_days, requests=waiting, holders=held_by,
                 open_requests=open_requests, request_counts=request_counts)
 

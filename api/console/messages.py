@@ -105,6 +105,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "home.stale_note": ("正常开放、但超过 {days} 天没有实地核实的驿站。",
                         "Operational stations not checked on site for over {days} days."),
     "home.stale_none": ("没有需要核实的驿站。", "No station needs verifying."),
+    "home.stale_more": ("查看全部 {n} 个需要核实的驿站", "See all {n} stations to verify"),
     "home.counts": ("辖区概况", "Your area in numbers"),
     "count.members": ("会员", "Members"),
     "count.members_active": ("在职会员", "Members in work"),
