@@ -93,6 +93,9 @@ def _script_words(lang: str) -> str:
     return json.dumps(table, ensure_ascii=False).replace("<", "\\u003c")
 
 
+SCRIPT_WORDS = {lang: _script_words(lang) for lang in WORDS}  # the same for every request
+
+
 def _station(station_id: int, found: StationRecord | None, lang: str) -> str:
     t = WORDS[lang]
     if found is None:
@@ -109,13 +112,13 @@ def join_page(lang: str, station_id: int | None, found: StationRecord | None) ->
     t = WORDS[lang]
     there = {"station": station_id} if station_id is not None else {}
     other = "en" if lang == "zh" else "zh"
-    ask = "/request" + (f"?{urlencode(there | ({'lang': 'en'} if lang == 'en' else {}))}"
-                        if there or lang == "en" else "")
+    asked = there | ({"lang": "en"} if lang == "en" else {})
+    ask = f"/request?{urlencode(asked)}" if asked else "/request"
     switch = (f'<p class="note"><a href="/join?{escape(urlencode(there | {"lang": other}))}" '
               f'lang="{other}">{t["other_lang"]}</a></p>')
     groups = "".join(f'<option value="{value}">{words[1 if lang == "en" else 0]}</option>'
                      for value, words in GROUP.items())
     filled = {**{key: escape(text) for key, text in t.items()}, "switch": switch,
               "station": _station(station_id, found, lang) if station_id is not None else "",
-              "request_link": escape(ask), "groups": groups, "messages": _script_words(lang)}
+              "request_link": escape(ask), "groups": groups, "messages": SCRIPT_WORDS[lang]}
     return page(t["title"], PLACE.sub(lambda m: filled[m.group(1)], FORM), lang)
