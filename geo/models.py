@@ -144,6 +144,8 @@ class Union(Base):
         Index("ix_unions_area_geog", text("(area::geography)"), postgresql_using="gist"),
         Index("ix_unions_path", "path", postgresql_using="gist"),
         Index("ix_unions_parent_id", "parent_id"),
+        # Whether a matched union has area children, read from the index alone.
+        Index("ix_unions_parent_id_with_area", "parent_id", postgresql_where=text("area IS NOT NULL")),
     )
 
 

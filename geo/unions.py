@@ -440,6 +440,18 @@ def match_best(conn: Connection, points: list[tuple[float, float]],
     return [answer(r) for r in sorted(rows, key=lambda r: r.id)]
 
 
+def chain(conn: Connection, found: Match) -> list[UnionRecord]:
+    """The matched union's ancestors, root first. Where every one of them covers the point too
+    (nested areas, the usual case) they are among `found.covering` and cost no query."""
+    if found.union is None:
+        return []
+    covering = {c.union.id: c.union for c in found.covering}
+    above = [int(label) for label in found.union.path.split(".")[:-1]]  # a path's labels are ids
+    if all(i in covering for i in above):
+        return [covering[i] for i in above]
+    return ancestors(conn, found.union)
+
+
 def _choose(rows: list[Any]) -> Match:
     covering = sorted(
         (Candidate(_record(r), "h3_interior" if r.interior else "exact", bool(r.on_border))

@@ -61,6 +61,26 @@ def test_gap_and_hole_fall_back_to_the_covering_ancestor(
     assert edge_of_hole["union"]["code"] == "S1" and edge_of_hole["on_border"] is True
 
 
+def test_ancestors_are_the_whole_chain_even_where_one_does_not_cover(
+    client: TestClient, admin: dict[str, str], tree: dict[str, int]
+) -> None:
+    """The ancestors come from the covering unions when they are all among them, else from the
+    tree: a community reaching past its street still names that street above it."""
+    response = client.post("/unions", headers=admin, json={
+        "code": "K2", "name": "K2 工会", "level": "community", "parent_code": "S1",
+        "area": box(121.15, 31.15, 121.3, 31.3)})
+    assert response.status_code == 201, response.text
+    outside = match(client, 31.25, 121.25)  # in K2 and D2, outside S1 and D1
+    assert outside["union"]["code"] == "K2"
+    assert [a["code"] for a in outside["ancestors"]] == ["C", "D1", "S1"]
+    assert set(outside["levels"]) == {"city", "district", "community"}
+    assert outside["levels"]["district"][0]["code"] == "D2"
+    inside = match(client, 31.16, 121.16)  # in K1 and K2, both under S1
+    assert [a["code"] for a in inside["ancestors"]] == ["C", "D1", "S1"]
+    near = match(client, 31.2, 121.41)
+    assert [a["code"] for a in near["ancestors"]] == ["C"]
+
+
 def test_nearest_fallback_and_not_covered(client: TestClient, tree: dict[str, int]) -> None:
     near = match(client, 31.2, 121.41)  # about 950 m east of C and D2
     assert near["status"] == "nearest_fallback" and near["method"] == "nearest"

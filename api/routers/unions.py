@@ -147,8 +147,8 @@ def match_point(
     2 km, marked `nearest_fallback`; beyond that, `not_covered`."""
     with engine.connect() as conn:
         found = unions.match(conn, point.lon, point.lat)
-        chain = unions.ancestors(conn, found.union) if found.union else []
-    return json_response(_match_body(found, chain, point))
+        above = unions.chain(conn, found)
+    return json_response(_match_body(found, above, point))
 
 
 def _match_body(found: Match, chain: list[UnionRecord], point: QueryPoint) -> dict[str, Any]:
