@@ -133,6 +133,9 @@ class Checked:
                 and "ERR_FAILED" not in m.text else None)  # map tiles, offline
 
     def check(self) -> None:
+        # A click on a link returns once the next page starts to arrive, maybe before its
+        # stylesheet applies: what is measured below is the page as the officer sees it.
+        self.page.wait_for_load_state("load")
         html = self.page.content()
         self.seen.append(urlparse(self.page.url).path)
         size = self.page.viewport_size
