@@ -51,8 +51,8 @@ def home(request: Request, engine: EngineDep, settings: SettingsDep, s: PageSess
                                           by_deadline=True, limit=HOME_APPLICATIONS)
         counts = dashboard.counts(conn, within, day, stale_before)
         _, open_reports = reports.search(conn, within, resolved=False, limit=5)
-        stale_total, stale = stations.search(conn, statuses=[StationStatus.OPERATIONAL], within=within,
-                                   stale_before=stale_before, limit=5)
+        stale_total, stale = stations.search(conn, statuses=[StationStatus.OPERATIONAL],
+                                             within=within, stale_before=stale_before, limit=5)
         open_requests, waiting = requestwork.queue(conn, s.officer, s.actor, day,
                                                    settings.deadlines(), open_only=True,
                                                    limit=HOME_APPLICATIONS)
