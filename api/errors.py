@@ -171,9 +171,13 @@ def _json(status: int, message: str, detail: list[dict[str, Any]] | None = None,
 
 async def _validation(request: Request, exc: RequestValidationError) -> Response:
     query = dict(request.query_params)
-    details, lines = [], []
+    details, lines, seen = [], [], set()
     for error in exc.errors():
         loc = list(error.get("loc", ()))
+        # A body that an endpoint and its dependency both declare is validated, and reported, twice.
+        if (key := (tuple(loc), error.get("type"))) in seen:
+            continue
+        seen.add(key)
         code = messages.code(error, _lon_beside(error, query, exc.body) if len(loc) > 1 else None)
         details.append({"loc": loc, "msg": _describe(error, query, exc.body),
                         "type": error.get("type"), "code": code})

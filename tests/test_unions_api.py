@@ -120,6 +120,8 @@ def test_bad_batches(client: TestClient, body: dict[str, Any], hint: str) -> Non
     response = client.post("/unions/match", json=body)
     assert response.status_code == 422 and hint in response.json()["message"], response.text
     assert len(response.json()["message"]) < 1000  # the input is not echoed whole
+    messages = response.json()["message"].split("; ")
+    assert len(messages) == len(set(messages)), messages  # each mistake said once
 
 
 def test_tree_endpoints(client: TestClient, tree: dict[str, int]) -> None:
