@@ -12,7 +12,7 @@ pgbench (`make bench-scale` installs wrk; pgbench comes with PostgreSQL). Figure
   (wrk against uvicorn with two workers) beside the raw KNN at the same concurrency through
   psycopg (two processes, a thread and a connection per client), and pgbench's C client for scale;
   for both, the CPU milliseconds a request costs the client (or the API) and PostgreSQL;
-- sizes: `union_cells` with its indexes beside the areas it indexes, per union, workplace and cell;
+- sizes: `union_cell_blocks` with its indexes beside the areas it indexes, per union, workplace and cell;
 - union match: one point, its statement through psycopg and in process, beside plain
   ST_Covers; `GET /unions/match` at `--concurrency` beside plain ST_Covers through psycopg at the
   same concurrency; 10,000 points a request over HTTP beside a plain ST_Covers join; matching
@@ -289,7 +289,8 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
     rows = Printed()
     with psycopg.connect(libpq_url(url)) as raw:
         counts = raw.execute(
-            "SELECT (SELECT count(*) FROM unions), (SELECT count(*) FROM union_cells), "
+            "SELECT (SELECT count(*) FROM unions), "
+            "(SELECT sum(bit_count(cells::bit(64))) FROM union_cell_blocks), "
             "(SELECT count(*) FROM stations), (SELECT count(*) FROM workplaces), "
             "pg_database_size(current_database())").fetchone()
         assert counts is not None
@@ -393,17 +394,18 @@ def run_scale(scale: str, url: str, args: argparse.Namespace) -> list[Row]:
 
 
 def sizes(url: str, unions: int, cells: int, workplaces: int) -> list[Row]:
-    """`union_cells` with its indexes beside the areas it indexes (`unions` with its indexes and
+    """`union_cell_blocks` with its indexes beside the areas it indexes (`unions` with its indexes and
     TOAST), and per union, workplace and cell: what a national server needs is projected from
     these."""
     with psycopg.connect(libpq_url(url)) as conn:
         row = conn.execute("SELECT pg_total_relation_size('unions'), "
-                           "pg_total_relation_size('union_cells')").fetchone()
+                           "pg_total_relation_size('union_cell_blocks'), "
+                           "(SELECT count(*) FROM union_cell_blocks)").fetchone()
         assert row is not None
-    areas, coverage_bytes = row
+    areas, coverage_bytes, blocks = row
     return [("areas: unions with indexes and TOAST (baseline)", f"{areas / 2**20:,.1f} MiB", "1.00×"),
-            ("H3 coverage: union_cells with its indexes", f"{coverage_bytes / 2**20:,.1f} MiB",
-             f"{coverage_bytes / areas:.2f}×"),
+            ("H3 coverage: union_cell_blocks with its indexes",
+             f"{coverage_bytes / 2**20:,.1f} MiB in {blocks:,} rows", f"{coverage_bytes / areas:.2f}×"),
             ("  … per union / per workplace / per cell",
              f"{coverage_bytes / unions:,.0f} / {coverage_bytes / workplaces:,.0f} / "
              f"{coverage_bytes / max(cells, 1):,.0f} bytes", "")]

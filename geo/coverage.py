@@ -4,7 +4,8 @@ cells (a point there needs the exact ST_Covers test), all at the area's own reso
 Cells are not compacted. The resolution is chosen so that an area spans 40 to 280 cells, where
 compacting saved a fifth of the rows on a generated province but cost four lookups per point
 and resolution instead of one: a point is looked up by its own cell at each resolution, which
-H3's integer ids (the resolution is part of the id) make a plain equality join.
+H3's integer ids (the resolution is part of the id) make a plain equality join. They are stored
+49 to a row (`geo.models.UnionCellBlock`).
 
 "Wholly inside" is decided conservatively. H3 cell edges are great-circle arcs, not straight lines
 in lon/lat, and a point near a cell edge may belong to the neighbour by H3's arithmetic. So a cell

@@ -3,6 +3,23 @@ workplaces (geo.rematch)."""
 
 FALLBACK_M = 2_000.0  # a point covered by no area gets the nearest union within this distance
 
+# The coverage of a cell `c.cell` (any resolution) as rows `uc (union_id, interior)`: its block's
+# rows, kept where the cell's bit is set (migration 0015 explains the layout).
+COVERAGE_OF_CELL = """JOIN LATERAL (
+        SELECT b.union_id, (b.interior >> h3_slot(c.cell)) & 1 = 1 AS interior
+        FROM union_cell_blocks b
+        WHERE b.block = h3_block(c.cell) AND (b.cells >> h3_slot(c.cell)) & 1 = 1
+    ) uc ON true"""
+
+
+def store_cells(source: str) -> str:
+    """The statement that adds the coverage cells of query `source` (cell, union_id, interior),
+    in which no union may have rows yet, to `union_cell_blocks`."""
+    return f"""INSERT INTO union_cell_blocks (block, union_id, cells, interior)
+SELECT h3_block(c.cell), c.union_id, bit_or(1::bigint << h3_slot(c.cell)),
+       bit_or(CASE WHEN c.interior THEN 1::bigint << h3_slot(c.cell) ELSE 0 END)
+FROM ({source}) c GROUP BY 1, 2"""
+
 _COVERING = """
     SELECT h.id, h.union_id, h.interior, h.rank, u.area_m2, u.code,
            NOT h.interior AND NOT ST_Contains(u.area, h.location) AS on_border
@@ -24,7 +41,7 @@ target AS MATERIALIZED ({target}),
 hits AS MATERIALIZED (
     SELECT t.id, t.location, uc.union_id, uc.interior, u.level_rank AS rank
     FROM target t, unnest(t.h3_cells) AS c(cell)
-    JOIN union_cells uc ON uc.cell = c.cell JOIN unions u ON u.id = uc.union_id
+    {COVERAGE_OF_CELL} JOIN unions u ON u.id = uc.union_id
 ),
 deepest AS MATERIALIZED (
     SELECT h.* FROM hits h JOIN (SELECT id, max(rank) AS rank FROM hits GROUP BY id) d

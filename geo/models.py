@@ -149,23 +149,26 @@ class Union(Base):
     )
 
 
-class UnionCell(Base):
-    """One H3 cell of an area union's coverage: interior cells lie wholly inside the area (so a
-    point in them is covered without touching geometry); border cells need the exact test.
-    The cell's resolution is the coverage's, and H3 keeps it in the id's bits 52-55."""
+class UnionCellBlock(Base):
+    """An area union's H3 coverage within one block: the cell two resolutions coarser than the
+    coverage's, whose 49 children are the bits 0-48 (`h3_slot`) of `cells`, the union's cells
+    there, and of `interior`, those of them wholly inside the area (a point in them is covered
+    without touching geometry; the other cells are border cells and need the exact test).
+    A point is looked up by `h3_block` of its own cell at each resolution. The view
+    `union_cells (cell, union_id, interior)` lists the same coverage one cell a row."""
 
-    __tablename__ = "union_cells"
+    __tablename__ = "union_cell_blocks"
 
-    cell: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    # 4 bytes, not 8: the index entry of a (cell, union) pair then fits 24 bytes, not 32.
+    block: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     union_id: Mapped[int] = mapped_column(
         Integer, ForeignKey("unions.id", ondelete="CASCADE"), primary_key=True)
-    interior: Mapped[bool] = mapped_column(Boolean)
+    cells: Mapped[int] = mapped_column(BigInteger)
+    interior: Mapped[int] = mapped_column(BigInteger)
 
-    # `interior` rides in the key's index so that a lookup never reads the table (index-only).
-    __table_args__ = (PrimaryKeyConstraint("cell", "union_id", name="pk_union_cells",
-                                           postgresql_include=["interior"]),
-                      Index("ix_union_cells_union_id", "union_id"))
+    # The masks ride in the key's index so that a lookup never reads the table (index-only).
+    __table_args__ = (PrimaryKeyConstraint("block", "union_id", name="pk_union_cell_blocks",
+                                           postgresql_include=["cells", "interior"]),
+                      Index("ix_union_cell_blocks_union_id", "union_id"))
 
 
 class Workplace(Base):

@@ -26,8 +26,8 @@ from sqlalchemy.exc import IntegrityError
 from geo.areas import CleanArea, geodesic_m2
 from geo.coverage import MAX_RES, MIN_RES, coverage, own_cells
 from geo.db import record_of
+from geo.match_sql import COVERAGE_OF_CELL, NEAREST_LATERAL, best_match_ctes, store_cells
 from geo.match_sql import FALLBACK_M as FALLBACK_M  # the API and the tests name it here
-from geo.match_sql import NEAREST_LATERAL, best_match_ctes
 from geo.models import Union
 from geo.rematch import rematch_around
 from geo.upsert import array_literal
@@ -250,11 +250,11 @@ def _set_path(conn: Connection, union_id: int, parent: UnionRecord | None,
 def rebuild_coverage(conn: Connection, union_id: int, area: CleanArea) -> None:
     """The union's H3 cells for `area`, with the area measure they were sized by."""
     cells = coverage(area.geometry, area_m2=area.area_m2)
-    conn.execute(text("DELETE FROM union_cells WHERE union_id = :id"), {"id": union_id})
+    conn.execute(text("DELETE FROM union_cell_blocks WHERE union_id = :id"), {"id": union_id})
     conn.execute(
-        text("INSERT INTO union_cells (cell, union_id, interior) "
-             "SELECT c, :id, i FROM unnest(CAST(:cells AS bigint[]), "
-             "CAST(:interior AS boolean[])) AS t(c, i)"),
+        text(store_cells("SELECT cell, CAST(:id AS integer) AS union_id, interior "
+                         "FROM unnest(CAST(:cells AS bigint[]), CAST(:interior AS boolean[])) "
+                         "AS t(cell, interior)")),
         {"id": union_id, "cells": cells.interior + cells.border,
          "interior": [True] * len(cells.interior) + [False] * len(cells.border)})
     conn.execute(U.update().where(U.c.id == union_id).values(coverage_res=cells.res,
@@ -345,7 +345,7 @@ def _hits(points: str) -> TextualSelect:
 WITH p AS ({points}),
 hits AS (
     SELECT p.id AS i, p.location, uc.union_id, uc.interior
-    FROM p, unnest(p.h3_cells) AS c(cell) JOIN union_cells uc ON uc.cell = c.cell
+    FROM p, unnest(p.h3_cells) AS c(cell) {COVERAGE_OF_CELL}
 )
 SELECT h.i, {_COLUMNS}, ltree2text(u.path) AS path, true AS has_area, h.interior,
        NOT h.interior AND NOT ST_Contains(u.area, h.location) AS on_border,  -- covered, not inside

@@ -23,9 +23,10 @@ from psycopg import sql
 from sqlalchemy import make_url
 
 from geo.db import SECONDARY_INDEXES, libpq_url, make_engine, migrate
+from geo.match_sql import store_cells
 from seed.synthetic import CityPlan, city_stations, city_unions, city_workplaces
 
-TABLES = ("unions", "union_cells", "stations", "workplaces")
+TABLES = ("unions", "union_cell_blocks", "stations", "workplaces")
 MARK = "yizhan seed synthetic"
 LOADING, COMPLETE = f"{MARK}: loading", f"{MARK}: complete"
 # The statements' own settings for building indexes and matching a whole table.
@@ -98,10 +99,13 @@ def load_city(url: str, city: CityPlan) -> CityCounts:
             ((u.id, u.code, u.name, u.level.value, u.parent_id, u.path,
               shapely.to_wkb(u.area, hex=True, include_srid=True), u.area_m2, u.coverage_res)
              for u in unions))
+        conn.execute("CREATE TEMPORARY TABLE city_cells (cell bigint, union_id integer, "
+                     "interior boolean) ON COMMIT DROP")
         counts.cells = _copy(
-            conn, "COPY union_cells (cell, union_id, interior) FROM STDIN",
+            conn, "COPY city_cells (cell, union_id, interior) FROM STDIN",
             ((cell, u.id, interior) for u in unions
              for cells, interior in ((u.interior, True), (u.border, False)) for cell in cells))
+        conn.execute(store_cells("SELECT cell, union_id, interior FROM city_cells"))
         counts.stations = _copy(
             conn, "COPY stations (id, external_id, name, location, h3_r10, amenities, "
             "opening_hours, status, operator) FROM STDIN", stations)
@@ -112,10 +116,10 @@ def load_city(url: str, city: CityPlan) -> CityCounts:
     return counts
 
 
-# The coverage cells' primary key is built after the cells are written, as the secondary indexes
-# are: grown by the cities' COPYs in turn it ended about two thirds full, 95 bytes a cell at
-# province scale instead of 83 (a unique key found broken then fails the load).
-CELL_KEY = "pk_union_cells"
+# The coverage's primary key is built after the cells are written, as the secondary indexes
+# are: grown by the cities' writes in turn it ended about two thirds full (a unique key found
+# broken then fails the load).
+CELL_KEY = "pk_union_cell_blocks"
 
 
 def _drop_cell_key(conn: psycopg.Connection) -> str:
@@ -123,7 +127,7 @@ def _drop_cell_key(conn: psycopg.Connection) -> str:
     row = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = %s",
                        (CELL_KEY,)).fetchone()
     assert row is not None  # the migrations make it
-    conn.execute(f"ALTER TABLE union_cells DROP CONSTRAINT {CELL_KEY}")
+    conn.execute(f"ALTER TABLE union_cell_blocks DROP CONSTRAINT {CELL_KEY}")
     return str(row[0])
 
 
@@ -213,7 +217,7 @@ def load(server_url: str, database: str, cities: list[CityPlan], *, workers: int
                 progress(f"building {name}")
                 conn.execute(definition)
             progress(f"building {CELL_KEY}")
-            conn.execute(f"ALTER TABLE union_cells ADD CONSTRAINT {CELL_KEY} {cell_key}")
+            conn.execute(f"ALTER TABLE union_cell_blocks ADD CONSTRAINT {CELL_KEY} {cell_key}")
             for table in ("unions", "stations", "workplaces"):
                 conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                              f"(SELECT max(id) FROM {table}))")

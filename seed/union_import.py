@@ -163,7 +163,7 @@ def import_unions(engine: Engine, path: Path, crs: Crs | int, fields: FieldMap,
             if area and area.repaired:
                 result.repaired.append(Problem(f"{where} ({code})", f"repaired: {area.note}"))
             setattr(result, saved, getattr(result, saved) + 1)
-    analyze(engine, "unions", "union_cells")
+    analyze(engine, "unions", "union_cell_blocks")
     result.problems.sort(key=_in_file_order)
     result.repaired.sort(key=_in_file_order)
     return result

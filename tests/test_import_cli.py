@@ -218,7 +218,7 @@ def test_import_unions_cli(database_url: str, engine: Engine, tmp_path: Path) ->
         with engine.connect() as conn:
             return conn.execute(text(
                 "SELECT u.updated_at, (SELECT array_agg(c.cell ORDER BY c.cell) FROM union_cells c "
-                "WHERE c.union_id = u.id), (SELECT xmin::text FROM union_cells c WHERE "
+                "WHERE c.union_id = u.id), (SELECT xmin::text FROM union_cell_blocks c WHERE "
                 "c.union_id = u.id LIMIT 1) FROM unions u WHERE code = 'A'")).one()
     before = stored()
     code, out = invoke(database_url, *args)  # the same file again: nothing is rebuilt

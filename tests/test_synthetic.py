@@ -132,7 +132,7 @@ def test_a_small_country_loads_with_its_indexes_and_every_workplace_matched_exac
     with psycopg.connect(libpq_url(server)) as conn:
         wanted = {r[0] for r in conn.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename IN "
-            "('unions', 'union_cells', 'stations', 'workplaces')")}
+            "('unions', 'union_cell_blocks', 'stations', 'workplaces')")}
     lines: list[str] = []
     try:
         report = load(server, name, cities, workers=2, progress=lines.append)
@@ -145,9 +145,9 @@ def test_a_small_country_loads_with_its_indexes_and_every_workplace_matched_exac
                                   "count(*) FROM workplaces)").fetchone()
             found = {r[0] for r in conn.execute(
                 "SELECT indexname FROM pg_indexes WHERE tablename IN "
-                "('unions', 'union_cells', 'stations', 'workplaces')")}
+                "('unions', 'union_cell_blocks', 'stations', 'workplaces')")}
             keys = conn.execute("SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE "
-                                "conname = 'pk_union_cells'").fetchall()
+                                "conname = 'pk_union_cell_blocks'").fetchall()
             areas = [(code, rank, m2, shapely.from_wkb(bytes(wkb))) for code, rank, m2, wkb in conn.execute(
                 "SELECT code, level_rank, area_m2, ST_AsBinary(area) FROM unions")]
             matches = conn.execute(
@@ -171,7 +171,7 @@ def test_a_small_country_loads_with_its_indexes_and_every_workplace_matched_exac
         assert counts == (c.unions, c.cells, c.stations, c.workplaces)
         assert c.workplaces == 4_000 and c.stations == 600
         assert found == wanted  # dropped for the load, built again after
-        assert keys == [("PRIMARY KEY (cell, union_id) INCLUDE (interior)",)]
+        assert keys == [("PRIMARY KEY (block, union_id) INCLUDE (cells, interior)",)]
         assert next_id == max_id + 1  # a union added later gets a new id
         assert lines[0] == f"loading 2 cities into {name}" and lines[1].startswith("[1/2] S0")
         assert state(server, name) == COMPLETE

@@ -23,7 +23,7 @@ def clear(engine: Engine) -> None:
         conn.execute(text("DELETE FROM officers WHERE union_id IS NOT NULL"))
         conn.execute(text("UPDATE stations SET union_id = NULL"))
         conn.execute(text("DELETE FROM workplaces"))
-        conn.execute(text("DELETE FROM union_cells"))
+        conn.execute(text("DELETE FROM union_cell_blocks"))
         conn.execute(text("DELETE FROM unions"))
 
 
