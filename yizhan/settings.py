@@ -65,6 +65,11 @@ class Settings(BaseSettings):
         default="wgs84", description="The coordinate system of the tile source: gcj02 for Amap "
                                      "or Tencent tiles, so that markers are moved onto them.")
     pool_size: int = 10
+    request_threads: int = Field(default=4, ge=1, le=1000, description=(
+        "Requests each worker process runs at once; more wait their turn in arrival order. A "
+        "worker runs Python on one core: a few keep it busy while others wait on the "
+        "database, and many more only take turns at Python's lock, which left some requests "
+        "waiting seconds under load."))
     prepared_statements: bool = Field(default=True, description=(
         "Let psycopg prepare frequent statements on the server. Set false behind a "
         "transaction-mode pooler that does not track them, such as PgBouncer before 1.21 "

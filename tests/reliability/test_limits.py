@@ -1,14 +1,16 @@
 """Bounded waits and clear refusals: readiness, a slow query, an exhausted pool, an oversized
-body, and a production start without real secrets."""
+body, a production start without real secrets, and a worker's threads and collector."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -309,3 +311,16 @@ def test_a_transaction_left_idle_is_ended_by_the_server(database_url: str, empty
                 conn.execute(text("SELECT 1"))
         with app.state.engine.connect() as conn:  # the pool hands out a working connection
             assert conn.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_worker_runs_its_request_threads_and_keeps_startup_objects_from_the_collector(
+        database_url: str) -> None:
+    async def threads() -> float:
+        return to_thread.current_default_thread_limiter().total_tokens
+
+    with app_with(database_url, request_threads=3) as client:
+        assert client.portal is not None
+        assert client.portal.call(threads) == 3
+        assert gc.get_freeze_count() > 10_000
+        assert client.get("/stations").status_code == 200
+    assert gc.get_freeze_count() == 0  # given back to the collector with the app
