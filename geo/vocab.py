@@ -152,3 +152,6 @@ LEVEL_WORDS: dict[str, UnionLevel] = {
     "village": UnionLevel.COMMUNITY, "社区": UnionLevel.COMMUNITY, "村": UnionLevel.COMMUNITY,
     "网格": UnionLevel.GRID,
 }
+
+# The trade unions' national hotline for workers (职工服务热线), answered in every city.
+UNION_HOTLINE = "12351"

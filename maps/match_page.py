@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from geo import unions
 from geo.unions import Candidate, Match
-from geo.vocab import UnionLevel
+from geo.vocab import UNION_HOTLINE, UnionLevel
 from maps.page import (
     MapStyle,
     Tooltip,
@@ -32,7 +32,10 @@ TEXT: dict[str, dict[str, Any]] = {
         "matched": "由覆盖此处的最具体的区域工会受理", "gap_fallback":
         "此处位于下级区域之间的空隙，由覆盖它的上级工会受理",
         "nearest_fallback": "没有区域覆盖此处；由最近的工会受理（{d}）",
-        "not_covered": "没有工会覆盖此处", "h3_interior": "H3 内部网格", "exact": "精确判断",
+        "not_covered": "没有工会覆盖此处", "not_covered_next":
+        "2 公里内也没有工会。想入会或求助，请拨打职工服务热线 {hotline}{stations}。",
+        "stations": "，或到<a href=\"{url}\">附近的站点</a>问一问",
+        "h3_interior": "H3 内部网格", "exact": "精确判断",
         "border": "在边界上", "chosen": "受理", "tied": "同级并列",
         "tie_rule": "同一级有 {n} 个区域覆盖此处。规则：在区域内部的优先于在边界上的，"
                     "其次面积较小（更具体）的，再次编码较小的。",
@@ -46,7 +49,11 @@ TEXT: dict[str, dict[str, Any]] = {
         "matched": "handled by the most specific area union covering it", "gap_fallback":
         "in a gap between the areas below: handled by the union covering it one level up",
         "nearest_fallback": "no area covers it: handled by the nearest union, {d} m away",
-        "not_covered": "no union covers this place", "h3_interior": "H3 interior cell",
+        "not_covered": "no union covers this place", "not_covered_next":
+        "No union is within 2 km either. To join a union or ask for help, call the workers' "
+        "hotline {hotline}{stations}.",
+        "stations": ', or ask at a <a href="{url}">station nearby</a>',
+        "h3_interior": "H3 interior cell",
         "exact": "exact test", "border": "on the border", "chosen": "handles it",
         "tied": "tied at its level",
         "tie_rule": "{n} areas of the same level cover this place. The rule: a point inside "
@@ -97,10 +104,23 @@ def match_map(lon: float, lat: float, match: Match, areas: dict[int, dict[str, A
         y, x = style.at(lon, lat)
         fit(fmap, [[min(south, y), min(west, x)], [max(north, y), max(east, x)]], style,
             padding=(20, 20))
-    return render(fmap, t["title"], _panel(match, shown, style), _CSS, style.lang)
+    return render(fmap, t["title"], _panel(match, shown, style, _next_step(lon, lat, match, style)),
+                  _CSS, style.lang)
 
 
-def _panel(match: Match, shown: list[tuple[Any, str, bool]], style: MapStyle) -> str:
+def _next_step(lon: float, lat: float, match: Match, style: MapStyle) -> str:
+    """What a rider whose place no union covers can do: call the unions' hotline, or ask at a
+    station nearby."""
+    if match.status != "not_covered":
+        return ""
+    t = TEXT[style.lang]
+    url = style.page_url(f"/maps/nearest?lat={lat:.6f}&lon={lon:.6f}")
+    stations = "" if url is None else t["stations"].format(url=safe_text(url))
+    hotline = f'<a href="tel:{UNION_HOTLINE}">{UNION_HOTLINE}</a>'
+    return f'<p class="yz-next">{t["not_covered_next"].format(hotline=hotline, stations=stations)}</p>'
+
+
+def _panel(match: Match, shown: list[tuple[Any, str, bool]], style: MapStyle, after: str) -> str:
     t = TEXT[style.lang]
     verdict = t[match.status].format(d=distance_text(match.distance_m or 0, style.lang))
     tied = {c.union.id for c in match.tied}
@@ -117,7 +137,8 @@ def _panel(match: Match, shown: list[tuple[Any, str, bool]], style: MapStyle) ->
     rule = (f'<p class="yz-tie-rule">{t["tie_rule"].format(n=len(match.tied))} '
             f'{t["decided"][_decided_by(match.tied)]}</p>' if match.tied else "")
     return (f'<div id="yz-panel" data-status="{match.status}"><b>{t["title"]}</b>'
-            f'<p class="yz-verdict">{safe_text(verdict)}</p><ul>{"".join(rows)}</ul>{rule}</div>')
+            f'<p class="yz-verdict">{safe_text(verdict)}</p>{after}<ul>{"".join(rows)}</ul>{rule}'
+            '</div>')
 
 
 def _decided_by(tied: list[Candidate]) -> str:

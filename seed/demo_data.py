@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TypeVar
 
+from geo.vocab import UNION_HOTLINE
+
 DEMO_CRS = "gcj02"  # the coordinates in this file are GCJ-02, as read off Chinese web maps
 
 TARGET_COUNT = 300
@@ -235,8 +237,6 @@ STATUS_WEIGHTS: tuple[tuple[str, int], ...] = (
     ("planned", 4),
     ("removed", 3),
 )
-
-UNION_HOTLINE = "12351"
 
 T = TypeVar("T")
 

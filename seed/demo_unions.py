@@ -13,10 +13,9 @@ import shapely
 
 from geo.areas import clean_area
 from geo.unions import UnionData
-from geo.vocab import UnionLevel
+from geo.vocab import UNION_HOTLINE, UnionLevel
 from seed.demo_data import BOUNDS
 
-HOTLINE = "12351"  # the trade unions' national hotline
 PAD = 0.01  # degrees around the stations' box
 SPLITS = [(UnionLevel.DISTRICT, "区"), (UnionLevel.STREET, "街道"), (UnionLevel.COMMUNITY, "社区"),
           (UnionLevel.GRID, "网格")]
@@ -51,4 +50,4 @@ def _union(code: str, name: str, level: UnionLevel, parent: str | None,
     # GCJ-02 would bend their shared edges apart); PAD covers the few hundred metres between the
     # stations' GCJ-02 bounds and their stored WGS84 points.
     return UnionData(code, name, level, parent, clean_area(shapely.box(*box)),
-                     contact_phone=HOTLINE)
+                     contact_phone=UNION_HOTLINE)

@@ -404,6 +404,13 @@ def test_match_map_shows_the_areas_and_the_border(
                          for u in sorted(tied, key=lambda u: u["id"] != on_edge["union"]["id"]))
     assert ("chosen area being smaller" if chosen < other else "the lower code decided") in rule
     assert page.locator("path.yz-area").count() == sum(map(len, on_edge["levels"].values()))
+    page.goto(f"{live_server}/maps/match?lat=30.9&lon=122.5")  # at sea: no union, none near
+    page.wait_for_selector("#yz-panel .yz-next")
+    assert page.locator("#yz-panel").get_attribute("data-status") == "not_covered"
+    assert "职工服务热线 12351" in page.locator(".yz-next").inner_text()
+    assert page.locator('.yz-next a[href="tel:12351"]').count() == 1
+    page.locator(".yz-next a", has_text="附近的站点").click()
+    page.wait_for_url("**/maps/nearest?lat=30.900000&lon=122.500000&lang=zh")
     assert errors == []
 
 
