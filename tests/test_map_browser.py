@@ -601,8 +601,12 @@ FIND_IN_VIEW = """selector => {
   for (const el of document.querySelectorAll(selector)) {
     const r = el.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
     // and nothing else on top of it there (a cluster's icon, a popup)
-    if (inside(view, x, y) && !inside(panel, x, y) && document.elementFromPoint(x, y) === el)
-      return [x, y];
+    if (inside(view, x, y) && !inside(panel, x, y) && document.elementFromPoint(x, y) === el) {
+      // and where it was at the last poll: a map still zooming or panning moves it under the click
+      const last = window.yzLastInView;
+      window.yzLastInView = [x, y];
+      return last && last[0] === x && last[1] === y ? [x, y] : null;
+    }
   }
   return null;
 }"""
@@ -611,7 +615,7 @@ FIND_IN_VIEW = """selector => {
 def click_in_view(page: Page, selector: str) -> None:
     """Click the first element that shows on the map, clear of the panel and of anything drawn
     over it (tiles reach beyond the map's edges, and cluster icons sit above the points), once
-    the tiles in view have drawn one."""
+    the tiles in view have drawn one and the map has stopped moving."""
     at = page.wait_for_function(FIND_IN_VIEW, arg=selector, timeout=15_000).json_value()
     page.mouse.click(*at)
 
